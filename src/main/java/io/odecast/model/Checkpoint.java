@@ -1,0 +1,85 @@
+package io.odecast.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * A checkpoint folder {@code models/<name>/}: {@code parameters.bin} (see {@link ParameterStore}) and
+ * {@code model.json} with the architecture, the {@link ModelCard} and the version (hash of the weights).
+ */
+public final class Checkpoint {
+
+    public static final String PARAMETERS = "parameters.bin";
+    public static final String METADATA = "model.json";
+    private static final int FORMAT = 1;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Checkpoint() {
+    }
+
+    /** Writes the network's parameters and the metadata; returns the version written. */
+    public static String save(Path dir, VidOdeNetwork network, ModelCard card) throws IOException {
+        Files.createDirectories(dir);
+        network.parameters().save(dir.resolve(PARAMETERS));
+        String version = network.parameters().version();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("version", version);
+        root.set("architecture", JSON.valueToTree(network.config()));
+        root.set("card", JSON.valueToTree(card));
+        JSON.writeValue(dir.resolve(METADATA).toFile(), root);
+        return version;
+    }
+
+    /** Reads {@code model.json} only. */
+    public static Metadata readMetadata(Path dir) throws IOException {
+        Path file = dir.resolve(METADATA);
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new IOException(file + ": no model.json here; is " + dir + " a model folder?", e);
+        }
+        if (root == null || !root.has("architecture") || !root.has("card")) {
+            throw new IOException(file + ": expected fields 'architecture' and 'card'");
+        }
+        try {
+            ModelConfig config = JSON.treeToValue(root.get("architecture"), ModelConfig.class);
+            ModelCard card = JSON.treeToValue(root.get("card"), ModelCard.class);
+            return new Metadata(config, card, root.path("version").asText(null));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Builds the network of {@code model.json} and loads its parameters. The parameter file must match the
+     * architecture exactly; the error names the parameter that does not.
+     */
+    public static Loaded load(Path dir) throws IOException {
+        Metadata meta = readMetadata(dir);
+        VidOdeNetwork network = new VidOdeNetwork(meta.config(), 0);
+        try {
+            network.parameters().load(dir.resolve(PARAMETERS));
+        } catch (IOException | RuntimeException e) {
+            network.close();
+            throw e;
+        }
+        return new Loaded(network, meta.card(), network.parameters().version());
+    }
+
+    /** The contents of {@code model.json}. */
+    public record Metadata(ModelConfig config, ModelCard card, String version) {
+    }
+
+    /** A loaded network (caller closes it), its card and the version computed from the loaded weights. */
+    public record Loaded(VidOdeNetwork network, ModelCard card, String version) {
+    }
+}

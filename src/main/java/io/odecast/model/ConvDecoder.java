@@ -1,0 +1,45 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The conv decoder G (spec 1.7): nDowns times [bilinear x2 up-sampling (align_corners=False), 3x3 conv halving
+ * the width, BatchNorm, ReLU], then a 3x3 conv to C + 3 channels: flow (2), difference (C), mask logit (1).
+ * Its input is [h_k, previous latent] (2 x latent width).
+ */
+final class ConvDecoder {
+
+    /** DJL's interpolation code for bilinear (PyTorch upsample_bilinear2d with align_corners=False). */
+    private static final int BILINEAR = 1;
+
+    private final Conv2dLayer[] convs;
+    private final BatchNormLayer[] norms;
+    private final Conv2dLayer out;
+
+    ConvDecoder(ParameterStore store, String name, ModelConfig config) {
+        int n = config.nDowns();
+        convs = new Conv2dLayer[n];
+        norms = new BatchNormLayer[n];
+        int ch = 2 * config.latentChannels();
+        for (int i = 0; i < n; i++) {
+            convs[i] = new Conv2dLayer(store, name + "." + i + ".conv", ch, ch / 2, 3, 1, 1, true);
+            norms[i] = new BatchNormLayer(store, name + "." + i + ".bn", ch / 2);
+            ch /= 2;
+        }
+        out = new Conv2dLayer(store, name + ".out", ch, config.channels() + 3, 3, 1, 1, true);
+    }
+
+    NDArray forward(NDArray x, boolean training) {
+        NDArray h = x;
+        for (int i = 0; i < convs.length; i++) {
+            h = upsample2(h);
+            h = norms[i].forward(convs[i].forward(h), training).getNDArrayInternal().relu();
+        }
+        return out.forward(h);
+    }
+
+    static NDArray upsample2(NDArray x) {
+        long[] s = x.getShape().getShape();
+        return x.getNDArrayInternal().interpolation(new long[] {s[2] * 2, s[3] * 2}, BILINEAR, false);
+    }
+}

@@ -1,0 +1,35 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The conv encoder E (spec 1.2): 3x3 conv C to initDim, BatchNorm, ReLU, then nDowns times a 4x4 stride-2
+ * conv doubling the width, BatchNorm, ReLU. Output (B, initDim * 2^nDowns, H / 2^nDowns, W / 2^nDowns).
+ */
+final class ConvEncoder {
+
+    private final Conv2dLayer[] convs;
+    private final BatchNormLayer[] norms;
+
+    ConvEncoder(ParameterStore store, String name, ModelConfig config) {
+        int n = config.nDowns() + 1;
+        convs = new Conv2dLayer[n];
+        norms = new BatchNormLayer[n];
+        int d = config.initDim();
+        convs[0] = new Conv2dLayer(store, name + ".0.conv", config.channels(), d, 3, 1, 1, true);
+        norms[0] = new BatchNormLayer(store, name + ".0.bn", d);
+        for (int i = 1; i < n; i++) {
+            convs[i] = new Conv2dLayer(store, name + "." + i + ".conv", d, 2 * d, 4, 2, 1, true);
+            norms[i] = new BatchNormLayer(store, name + "." + i + ".bn", 2 * d);
+            d *= 2;
+        }
+    }
+
+    NDArray forward(NDArray x, boolean training) {
+        NDArray h = x;
+        for (int i = 0; i < convs.length; i++) {
+            h = norms[i].forward(convs[i].forward(h), training).getNDArrayInternal().relu();
+        }
+        return h;
+    }
+}

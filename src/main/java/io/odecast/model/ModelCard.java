@@ -1,0 +1,87 @@
+package io.odecast.model;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a checkpoint says about its model besides the weights ({@code model.json}): task, channel names,
+ * per-channel normalisation, fill value, time unit and scale, and free-form training and evaluation records.
+ *
+ * @param name       checkpoint name (the folder name under {@code models/})
+ * @param task       {@code extrapolate} (forecaster) or {@code interpolate} (gap filler)
+ * @param channels   channel names in data order, e.g. [u, v, p]
+ * @param mean       per-channel mean subtracted before the model (physical units)
+ * @param std        per-channel standard deviation divided by before the model
+ * @param fillValue  value written for invalid cells in outputs, or null for NaN
+ * @param timeUnit   the data's time unit, e.g. PT6H or PT0.1S
+ * @param timeScale  model time per time unit (e.g. 0.1: ten steps make one unit of model time)
+ * @param training   how the model was trained (command, data, split, steps, losses)
+ * @param evaluation evaluation results on held-out data
+ */
+public record ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
+                        String timeUnit, double timeScale, Map<String, Object> training,
+                        Map<String, Object> evaluation) {
+
+    public static final String EXTRAPOLATE = "extrapolate";
+    public static final String INTERPOLATE = "interpolate";
+
+    public ModelCard {
+        if (!EXTRAPOLATE.equals(task) && !INTERPOLATE.equals(task)) {
+            throw new IllegalArgumentException("task must be extrapolate or interpolate, got " + task);
+        }
+        if (mean.length != channels.size() || std.length != channels.size()) {
+            throw new IllegalArgumentException("normalisation needs one mean and one std per channel "
+                    + channels + ", got " + mean.length + " and " + std.length);
+        }
+        for (float s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("normalisation std must be positive, got " + s);
+            }
+        }
+        Duration.parse(timeUnit);
+        if (!(timeScale > 0)) {
+            throw new IllegalArgumentException("timeScale must be positive, got " + timeScale);
+        }
+        training = training == null ? new LinkedHashMap<>() : new LinkedHashMap<>(training);
+        evaluation = evaluation == null ? new LinkedHashMap<>() : new LinkedHashMap<>(evaluation);
+    }
+
+    /** An identity-normalised card for channels named c0.., unit 1 s and scale 1 (tests, untrained models). */
+    public static ModelCard untrained(String name, String task, int channels) {
+        List<String> names = new java.util.ArrayList<>();
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            names.add("c" + c);
+            std[c] = 1f;
+        }
+        return new ModelCard(name, task, names, mean, std, null, "PT1S", 1.0, null, null);
+    }
+
+    /** Model time of an instant: seconds since the epoch in time units, times the scale. */
+    public double modelTime(Instant t) {
+        double seconds = t.getEpochSecond() + t.getNano() * 1e-9;
+        return seconds / unitSeconds() * timeScale;
+    }
+
+    /** The model-time length of a duration. */
+    public double modelDuration(Duration d) {
+        return (d.getSeconds() + d.getNano() * 1e-9) / unitSeconds() * timeScale;
+    }
+
+    public double unitSeconds() {
+        Duration unit = Duration.parse(timeUnit);
+        return unit.getSeconds() + unit.getNano() * 1e-9;
+    }
+
+    public ModelCard withEvaluation(Map<String, Object> results) {
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, results);
+    }
+
+    public ModelCard withTraining(Map<String, Object> record) {
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, record, evaluation);
+    }
+}

@@ -1,0 +1,90 @@
+package io.odecast.model;
+
+/**
+ * Architecture and solver hyper-parameters of a Vid-ODE network (spec section 1; defaults are the reference's
+ * except where noted).
+ *
+ * @param channels        input channels C (3 for u/v/psl, 1 for grey video)
+ * @param height          frame height H (any; padded inside to a multiple of 2^nDowns)
+ * @param width           frame width W
+ * @param initDim         width of the first encoder convolution (reference 32)
+ * @param nDowns          encoder down-samplings = decoder up-samplings (reference 2)
+ * @param nLayers         hidden convolutions in each ODE function (reference 2)
+ * @param encoderSolver   solver between arrivals: euler (the reference's single step), midpoint, rk4, dopri5
+ * @param encoderMaxStep  largest encoder sub-step in model time (long gaps are sub-stepped)
+ * @param decoderSolver   decoder solver (reference dopri5; rk4 keeps streaming inference batch-independent)
+ * @param decoderMaxStep  largest decoder sub-step in model time for fixed-step solvers
+ * @param rtol            dopri5 relative tolerance (reference 1e-3)
+ * @param atol            dopri5 absolute tolerance (reference 1e-4)
+ * @param discWidth       width multiplier of the discriminators (reference widths at 1.0)
+ */
+public record ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
+                          String encoderSolver, double encoderMaxStep, String decoderSolver, double decoderMaxStep,
+                          double rtol, double atol, double discWidth) {
+
+    public ModelConfig {
+        require(channels >= 1, "channels must be >= 1, got " + channels);
+        require(height >= 1 && width >= 1, "height and width must be >= 1, got " + height + "x" + width);
+        require(initDim >= 1, "initDim must be >= 1, got " + initDim);
+        require(nDowns >= 0 && nDowns <= 6, "nDowns must be in 0..6, got " + nDowns);
+        require(nLayers >= 0, "nLayers must be >= 0, got " + nLayers);
+        require(encoderMaxStep > 0 && decoderMaxStep > 0, "max steps must be positive");
+        require(discWidth > 0, "discWidth must be positive, got " + discWidth);
+    }
+
+    /** A configuration with the reference's layer sizes and our streaming solver defaults (rk4, max step 0.1). */
+    public static ModelConfig of(int channels, int height, int width, int initDim, int nDowns) {
+        return new ModelConfig(channels, height, width, initDim, nDowns, 2, "rk4", 0.1, "rk4", 0.1, 1e-3, 1e-4, 0.25);
+    }
+
+    public ModelConfig withSolvers(String encoder, double encoderMax, String decoder, double decoderMax) {
+        return new ModelConfig(channels, height, width, initDim, nDowns, nLayers, encoder, encoderMax, decoder,
+                decoderMax, rtol, atol, discWidth);
+    }
+
+    /** Channels of the latent state: initDim * 2^nDowns. */
+    public int latentChannels() {
+        return initDim << nDowns;
+    }
+
+    /** Padding multiple 2^nDowns. */
+    public int multiple() {
+        return 1 << nDowns;
+    }
+
+    public int paddedHeight() {
+        return ceilTo(height, multiple());
+    }
+
+    public int paddedWidth() {
+        return ceilTo(width, multiple());
+    }
+
+    public int latentHeight() {
+        return paddedHeight() >> nDowns;
+    }
+
+    public int latentWidth() {
+        return paddedWidth() >> nDowns;
+    }
+
+    /** Floats in one latent state (C_lat x H_lat x W_lat). */
+    public int latentSize() {
+        return latentChannels() * latentHeight() * latentWidth();
+    }
+
+    /** Floats in one frame (C x H x W). */
+    public int frameSize() {
+        return channels * height * width;
+    }
+
+    private static int ceilTo(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("model config: " + message);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+import io.odecast.ode.OdeFunction;
+
+/**
+ * An autonomous ODE vector field dh/dt = f(h) on the latent grid (spec 1.3): 3x3 conv to half width, nLayers
+ * times [tanh, 3x3 conv], tanh, 3x3 conv back to full width; no normalisation. Used for f_theta (encoder,
+ * between arrivals) and f_phi (decoder, to requested times).
+ */
+final class OdeNetwork {
+
+    private final Conv2dLayer[] convs;
+
+    OdeNetwork(ParameterStore store, String name, ModelConfig config) {
+        int base = config.latentChannels();
+        int hidden = Math.max(1, base / 2);
+        convs = new Conv2dLayer[config.nLayers() + 2];
+        convs[0] = new Conv2dLayer(store, name + ".0", base, hidden, 3, 1, 1, true);
+        for (int i = 1; i <= config.nLayers(); i++) {
+            convs[i] = new Conv2dLayer(store, name + "." + i, hidden, hidden, 3, 1, 1, true);
+        }
+        convs[convs.length - 1] = new Conv2dLayer(store, name + "." + (convs.length - 1), hidden, base, 3, 1, 1, true);
+    }
+
+    NDArray derivative(NDArray h) {
+        NDArray x = convs[0].forward(h);
+        for (int i = 1; i < convs.length; i++) {
+            x = convs[i].forward(x.tanh());
+        }
+        return x;
+    }
+
+    OdeFunction field() {
+        return OdeFunction.autonomous(this::derivative);
+    }
+
+    /** The field with time reversed, to integrate backwards over a positive duration. */
+    OdeFunction reversedField() {
+        return OdeFunction.autonomous(h -> derivative(h).neg());
+    }
+}

@@ -1,0 +1,362 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.odecast.ode.OdeSolution;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The batched inference API the streaming layer calls: create an empty state, advance a batch of states by one
+ * arrival each (each with its own gap), forecast a batch of states at their own future times, and interpolate
+ * windows of irregular frames. Inputs and outputs are in physical units; normalisation, validity masks,
+ * padding and the time unit come from the {@link ModelCard}.
+ *
+ * <p>Inference is batch-independent: BatchNorm uses running statistics and fixed-step solvers give each stream
+ * exactly the steps it would take alone, so a stream's output does not depend on what else is in its batch.
+ * Thread-safe: every call works in its own sub-manager and turns autograd off on its thread.
+ */
+public final class VidOdeModel implements AutoCloseable {
+
+    private final VidOdeNetwork network;
+    private final ModelCard card;
+    private final String version;
+    private final ModelConfig config;
+    private final AtomicLong encoderEvaluations = new AtomicLong();
+    private final AtomicLong decoderEvaluations = new AtomicLong();
+
+    public VidOdeModel(VidOdeNetwork network, ModelCard card) {
+        if (card.channels().size() != network.config().channels()) {
+            throw new IllegalArgumentException("model card names " + card.channels().size() + " channels "
+                    + card.channels() + " but the network has " + network.config().channels());
+        }
+        this.network = network;
+        this.card = card;
+        this.config = network.config();
+        this.version = network.parameters().version();
+    }
+
+    /** Loads {@code models/<name>/}. */
+    public static VidOdeModel load(Path dir) throws IOException {
+        Checkpoint.Loaded loaded = Checkpoint.load(dir);
+        return new VidOdeModel(loaded.network(), loaded.card());
+    }
+
+    /** Writes this model as a checkpoint folder; returns the version. */
+    public String save(Path dir) throws IOException {
+        return Checkpoint.save(dir, network, card);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    /** Hash of the weights. */
+    public String version() {
+        return version;
+    }
+
+    public VidOdeNetwork network() {
+        return network;
+    }
+
+    /** ODE function evaluations (each covering a whole batch) spent between arrivals so far. */
+    public long encoderEvaluations() {
+        return encoderEvaluations.get();
+    }
+
+    /** ODE function evaluations spent decoding forecasts and interpolations so far. */
+    public long decoderEvaluations() {
+        return decoderEvaluations.get();
+    }
+
+    public StreamState emptyState() {
+        return StreamState.empty(config);
+    }
+
+    /**
+     * Advances each state by one arrival: integrate f_theta from the state's last time to the observation's
+     * time (nothing for a stream's first frame), then the ConvGRU update with the new frame.
+     *
+     * @throws IllegalArgumentException if an observation is not after its state's last time or has the wrong size
+     */
+    public List<StreamState> advance(List<StreamState> states, List<Observation> observations) {
+        int batch = states.size();
+        if (observations.size() != batch) {
+            throw new IllegalArgumentException(batch + " states but " + observations.size() + " observations");
+        }
+        double[] gaps = new double[batch];
+        for (int b = 0; b < batch; b++) {
+            StreamState s = states.get(b);
+            Observation o = observations.get(b);
+            checkFrame(o, "observation " + b);
+            if (!s.isEmpty()) {
+                gaps[b] = o.time() - s.lastTime();
+                if (!(gaps[b] > 0)) {
+                    throw new IllegalArgumentException("observation " + b + " at model time " + o.time()
+                            + " is not after the stream's last time " + s.lastTime());
+                }
+            }
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = network.manager().newSubManager()) {
+            NDArray hidden = stack(m, states, StreamState::hidden, latentShape(batch));
+            OdeSolution evolved = network.evolve(hidden, gaps);
+            encoderEvaluations.addAndGet(evolved.functionEvaluations());
+            float[][] frames = new float[batch][];
+            for (int b = 0; b < batch; b++) {
+                frames[b] = normalise(observations.get(b));
+            }
+            NDArray x = network.pad(m.create(concat(frames), new Shape(batch, config.channels(), config.height(),
+                    config.width())));
+            NDArray encoded = network.encode(x, false);
+            NDArray next = network.update(encoded, evolved.last(), null);
+            float[] h = next.toFloatArray();
+            float[] padded = x.toFloatArray();
+            float[] e = encoded.toFloatArray();
+            int latent = config.latentSize();
+            int frame = config.channels() * config.paddedHeight() * config.paddedWidth();
+            List<StreamState> out = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                Observation o = observations.get(b);
+                out.add(new StreamState(slice(h, b, latent), slice(padded, b, frame), slice(e, b, latent),
+                        validity(o), o.time(), states.get(b).frames() + 1));
+            }
+            return out;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /**
+     * Forecasts each state at its own model times, all after its last arrival (the same count for every
+     * state): decode f_phi from z = head(h) at the last arrival, then G, warp and composition.
+     *
+     * @return per state, per time, C x H x W values in physical units (invalid cells of the last arrival get
+     *     the fill value)
+     */
+    public List<float[][]> forecast(List<StreamState> states, double[][] times) {
+        int batch = states.size();
+        if (times.length != batch) {
+            throw new IllegalArgumentException(batch + " states but " + times.length + " time lists");
+        }
+        int count = batch == 0 ? 0 : times[0].length;
+        double[][] spans = new double[batch][];
+        for (int b = 0; b < batch; b++) {
+            StreamState s = states.get(b);
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("state " + b + " has seen no frame yet; nothing to forecast from");
+            }
+            if (times[b].length != count || count == 0) {
+                throw new IllegalArgumentException("every state needs the same number (> 0) of forecast times");
+            }
+            spans[b] = new double[count + 1];
+            for (int k = 0; k < count; k++) {
+                double lead = times[b][k] - s.lastTime();
+                if (!(lead > 0) || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
+                    throw new IllegalArgumentException("forecast times of state " + b
+                            + " must increase and follow its last time " + s.lastTime());
+                }
+                spans[b][k + 1] = lead;
+            }
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = network.manager().newSubManager()) {
+            NDArray hidden = stack(m, states, StreamState::hidden, latentShape(batch));
+            NDArray start = stack(m, states, StreamState::lastFrame,
+                    new Shape(batch, config.channels(), config.paddedHeight(), config.paddedWidth()));
+            NDArray startLatent = stack(m, states, StreamState::lastEncoded, latentShape(batch));
+            OdeSolution latents = network.decodeLatents(network.decoderInitial(hidden), spans);
+            decoderEvaluations.addAndGet(latents.functionEvaluations());
+            VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), start, startLatent, false);
+            List<boolean[]> valid = new ArrayList<>(batch);
+            for (StreamState s : states) {
+                valid.add(s.lastValid());
+            }
+            return toPhysical(r.frames(), valid, batch);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /**
+     * Fills in frames inside windows of irregular observations with the reference's window encoder (reverse
+     * order) and decoder (forward from the window's first time), one batch of equally long windows at a time.
+     *
+     * @param windows observations in increasing time, the same count per window
+     * @param times   per window, increasing query times at or after the window's first time
+     * @return per window, per query time, C x H x W values in physical units
+     */
+    public List<float[][]> interpolate(List<List<Observation>> windows, double[][] times) {
+        int batch = windows.size();
+        if (times.length != batch || batch == 0) {
+            throw new IllegalArgumentException(batch + " windows but " + times.length + " time lists");
+        }
+        int length = windows.get(0).size();
+        int count = times[0].length;
+        double[][] frameTimes = new double[batch][length];
+        double[][] spans = new double[batch][count + 1];
+        float[][] frames = new float[batch * length][];
+        for (int b = 0; b < batch; b++) {
+            List<Observation> w = windows.get(b);
+            if (w.size() != length || length == 0 || times[b].length != count || count == 0) {
+                throw new IllegalArgumentException("windows in one batch need the same (non-zero) number of frames and"
+                        + " of query times");
+            }
+            for (int i = 0; i < length; i++) {
+                checkFrame(w.get(i), "window " + b + " frame " + i);
+                frameTimes[b][i] = w.get(i).time();
+                if (i > 0 && !(frameTimes[b][i] > frameTimes[b][i - 1])) {
+                    throw new IllegalArgumentException("window " + b + ": frame times must increase");
+                }
+                frames[b * length + i] = normalise(w.get(i));
+            }
+            for (int k = 0; k < count; k++) {
+                spans[b][k + 1] = times[b][k] - frameTimes[b][0];
+                if (spans[b][k + 1] < 0 || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
+                    throw new IllegalArgumentException("window " + b + ": query times must increase from the first"
+                            + " frame's time");
+                }
+            }
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = network.manager().newSubManager()) {
+            NDArray x = network.pad(m.create(concat(frames),
+                    new Shape((long) batch * length, config.channels(), config.height(), config.width())));
+            NDArray encoded = network.encode(x, false);
+            NDArray sequence = encoded.reshape(new Shape(batch, length).addAll(encoded.getShape().slice(1)));
+            NDArray h = network.encodeReversed(sequence, null, frameTimes);
+            OdeSolution latents = network.decodeLatents(network.decoderInitial(h), spans);
+            decoderEvaluations.addAndGet(latents.functionEvaluations());
+            NDArray padded = x.reshape(new Shape(batch, length).addAll(x.getShape().slice(1)));
+            NDArray first = padded.get(":, 0");
+            NDArray firstLatent = sequence.get(":, 0");
+            VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), first, firstLatent, false);
+            List<boolean[]> valid = new ArrayList<>(batch);
+            for (List<Observation> w : windows) {
+                valid.add(w.get(0).valid());
+            }
+            return toPhysical(r.frames(), valid, batch);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    @Override
+    public void close() {
+        network.close();
+    }
+
+    private Shape latentShape(int batch) {
+        return new Shape(batch, config.latentChannels(), config.latentHeight(), config.latentWidth());
+    }
+
+    private void checkFrame(Observation o, String what) {
+        if (o.data().length != config.frameSize()) {
+            throw new IllegalArgumentException(what + " has " + o.data().length + " values, the model expects "
+                    + config.channels() + "x" + config.height() + "x" + config.width() + " = " + config.frameSize());
+        }
+        if (o.valid() != null && o.valid().length != config.frameSize()) {
+            throw new IllegalArgumentException(what + " has a validity mask of " + o.valid().length
+                    + " cells, expected " + config.frameSize());
+        }
+    }
+
+    /** (x - mean) / std per channel; invalid or non-finite cells become 0 (the mean). */
+    float[] normalise(Observation o) {
+        int plane = config.height() * config.width();
+        float[] out = new float[o.data().length];
+        for (int c = 0; c < config.channels(); c++) {
+            float mean = card.mean()[c];
+            float inv = 1f / card.std()[c];
+            for (int i = c * plane, end = i + plane; i < end; i++) {
+                float v = o.data()[i];
+                boolean ok = Float.isFinite(v) && (o.valid() == null || o.valid()[i]);
+                out[i] = ok ? (v - mean) * inv : 0f;
+            }
+        }
+        return out;
+    }
+
+    private boolean[] validity(Observation o) {
+        boolean[] valid = o.valid() == null ? null : o.valid().clone();
+        for (int i = 0; i < o.data().length; i++) {
+            if (!Float.isFinite(o.data()[i])) {
+                if (valid == null) {
+                    valid = new boolean[o.data().length];
+                    java.util.Arrays.fill(valid, true);
+                }
+                valid[i] = false;
+            }
+        }
+        return valid;
+    }
+
+    private List<float[][]> toPhysical(List<NDArray> padded, List<boolean[]> valid, int batch) {
+        int count = padded.size();
+        int plane = config.height() * config.width();
+        float fill = card.fillValue() == null ? Float.NaN : card.fillValue().floatValue();
+        List<float[][]> out = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            out.add(new float[count][]);
+        }
+        for (int k = 0; k < count; k++) {
+            float[] values = network.crop(padded.get(k)).toFloatArray();
+            for (int b = 0; b < batch; b++) {
+                float[] frame = slice(values, b, config.frameSize());
+                boolean[] ok = valid.get(b);
+                for (int c = 0; c < config.channels(); c++) {
+                    float mean = card.mean()[c];
+                    float std = card.std()[c];
+                    for (int i = c * plane, end = i + plane; i < end; i++) {
+                        frame[i] = ok != null && !ok[i] ? fill : frame[i] * std + mean;
+                    }
+                }
+                out.get(b)[k] = frame;
+            }
+        }
+        return out;
+    }
+
+    private static NDArray stack(NDManager m, List<StreamState> states, java.util.function.Function<StreamState, float[]> field,
+                                 Shape shape) {
+        float[][] parts = new float[states.size()][];
+        for (int b = 0; b < parts.length; b++) {
+            parts[b] = field.apply(states.get(b));
+        }
+        return m.create(concat(parts), shape);
+    }
+
+    private static float[] concat(float[][] parts) {
+        int size = 0;
+        for (float[] p : parts) {
+            size += p.length;
+        }
+        float[] out = new float[size];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static float[] slice(float[] all, int index, int size) {
+        float[] out = new float[size];
+        System.arraycopy(all, index * size, out, 0, size);
+        return out;
+    }
+}

@@ -1,0 +1,286 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.odecast.ode.FixedStepSolver;
+import io.odecast.ode.OdeFunction;
+import io.odecast.ode.OdeSolution;
+import io.odecast.ode.OdeSolver;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The Vid-ODE generator as tensor-level blocks: conv encoder E, ODE functions f_theta and f_phi, ConvGRU, the
+ * z0 head, conv decoder G and the warp/composition. Both encoders are here: the forward online one (one arrival
+ * at a time: ODE solve over the gap, then the GRU update) and the reference's reverse window encoder. Every
+ * method works on padded frames (see {@link #pad}) and puts its results in the manager of its first input.
+ *
+ * <p>Time arguments are per sample ({@code times[b][i]}), so a batch may mix streams with different gaps;
+ * fixed-step solvers then give each sample exactly the steps it would take alone.
+ */
+public final class VidOdeNetwork implements AutoCloseable {
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final ParameterStore store;
+    private final ConvEncoder encoder;
+    private final OdeNetwork encoderField;
+    private final OdeNetwork decoderField;
+    private final ConvGruCell gru;
+    private final Conv2dLayer head0;
+    private final Conv2dLayer head1;
+    private final ConvDecoder decoder;
+    private final OdeSolver encoderSolver;
+    private final OdeSolver decoderSolver;
+
+    /** A randomly initialised network (PyTorch default initialisation, deterministic for a seed). */
+    public VidOdeNetwork(ModelConfig config, long seed) {
+        this.config = config;
+        this.manager = NDManager.newBaseManager();
+        this.store = new ParameterStore(manager, seed);
+        int base = config.latentChannels();
+        encoder = new ConvEncoder(store, "gen.encoder", config);
+        encoderField = new OdeNetwork(store, "gen.f_theta", config);
+        decoderField = new OdeNetwork(store, "gen.f_phi", config);
+        gru = new ConvGruCell(store, "gen.gru", base);
+        // The reference's transform_z0 ends in 2 x base channels split into mean and std, and only the mean is
+        // used; we keep only the mean half.
+        head0 = new Conv2dLayer(store, "gen.head.0", base, base, 1, 1, 0, true);
+        head1 = new Conv2dLayer(store, "gen.head.1", base, base, 1, 1, 0, true);
+        decoder = new ConvDecoder(store, "gen.decoder", config);
+        encoderSolver = OdeSolver.named(config.encoderSolver(), config.encoderMaxStep(), config.rtol(), config.atol());
+        decoderSolver = OdeSolver.named(config.decoderSolver(), config.decoderMaxStep(), config.rtol(), config.atol());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ParameterStore parameters() {
+        return store;
+    }
+
+    /** The manager that owns the parameters; per-call managers should be its sub-managers. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Zero-pads (B, C, H, W) frames on the bottom and right to a multiple of 2^nDowns. */
+    public NDArray pad(NDArray frames) {
+        int ph = config.paddedHeight() - config.height();
+        int pw = config.paddedWidth() - config.width();
+        if (ph == 0 && pw == 0) {
+            return frames;
+        }
+        return frames.pad(new Shape(0, pw, 0, ph), 0);
+    }
+
+    /** Crops padded (B, C, Hp, Wp) frames back to (B, C, H, W). */
+    public NDArray crop(NDArray padded) {
+        if (config.paddedHeight() == config.height() && config.paddedWidth() == config.width()) {
+            return padded;
+        }
+        return padded.get(":, :, :" + config.height() + ", :" + config.width());
+    }
+
+    public NDArray zeroState(NDManager m, int batch) {
+        return m.zeros(new Shape(batch, config.latentChannels(), config.latentHeight(), config.latentWidth()));
+    }
+
+    /** E on a batch of padded frames (B, C, Hp, Wp). */
+    public NDArray encode(NDArray padded, boolean training) {
+        return encoder.forward(padded, training);
+    }
+
+    /** The ConvGRU update; {@code mask} is (B, 1, 1, 1) of 0/1 or null for all observed. */
+    public NDArray update(NDArray encoded, NDArray hidden, NDArray mask) {
+        return gru.forward(encoded, hidden, mask);
+    }
+
+    /** Integrates f_theta forward over each sample's gap (0 for none); the solution's last state is the result. */
+    public OdeSolution evolve(NDArray hidden, double[] gaps) {
+        double[][] times = new double[gaps.length][];
+        for (int b = 0; b < gaps.length; b++) {
+            times[b] = new double[] {0, gaps[b]};
+        }
+        return integrate(encoderSolver, encoderField.field(), hidden, times);
+    }
+
+    /**
+     * Forward online encoder over a window: for each index i, advance the state over the gap from the previous
+     * index (none for the first), then update with frame i where observed.
+     *
+     * @param encoded  E of the frames, (B, T, C_lat, H_lat, W_lat)
+     * @param observed 0/1 per (B, T), or null for all observed
+     * @param times    per-sample increasing times, [B][T]
+     */
+    public NDArray encodeForward(NDArray encoded, NDArray observed, double[][] times) {
+        int steps = (int) encoded.getShape().get(1);
+        NDArray h = zeroState(encoded.getManager(), (int) encoded.getShape().get(0));
+        for (int i = 0; i < steps; i++) {
+            if (i > 0) {
+                h = evolve(h, column(times, i, i - 1)).last();
+            }
+            h = update(at(encoded, i), h, observed == null ? null : maskAt(observed, i));
+        }
+        return h;
+    }
+
+    /**
+     * The reference's window encoder: frames in reverse order, starting 0.01 after the last time, integrating
+     * f_theta backwards in time between frames (spec 1.5), masked GRU updates. The result is the state at the
+     * first time of each window.
+     */
+    public NDArray encodeReversed(NDArray encoded, NDArray observed, double[][] times) {
+        int steps = (int) encoded.getShape().get(1);
+        NDArray h = zeroState(encoded.getManager(), (int) encoded.getShape().get(0));
+        double[] first = new double[times.length];
+        Arrays.fill(first, 0.01);
+        for (int i = steps - 1; i >= 0; i--) {
+            double[] gaps = i == steps - 1 ? first : column(times, i + 1, i);
+            double[][] span = new double[gaps.length][];
+            for (int b = 0; b < gaps.length; b++) {
+                span[b] = new double[] {0, gaps[b]};
+            }
+            h = integrate(encoderSolver, encoderField.reversedField(), h, span).last();
+            h = update(at(encoded, i), h, observed == null ? null : maskAt(observed, i));
+        }
+        return h;
+    }
+
+    /** The decoder's initial state z from an encoder state (the reference's transform_z0, mean half). */
+    public NDArray decoderInitial(NDArray hidden) {
+        return head1.forward(head0.forward(hidden).getNDArrayInternal().relu());
+    }
+
+    /**
+     * Integrates f_phi from z at each sample's {@code times[b][0]} to its later times.
+     *
+     * @return latents at every time, the first being z
+     */
+    public OdeSolution decodeLatents(NDArray z, double[][] times) {
+        return integrate(decoderSolver, decoderField.field(), z, times);
+    }
+
+    /** What G produced for each decoded time, all padded: (B, C, Hp, Wp) frames, (B, 2, Hp, Wp) flows. */
+    public record Rendered(List<NDArray> frames, List<NDArray> differences, List<NDArray> masks, List<NDArray> flows) {
+    }
+
+    /**
+     * Runs G over decoded latents with the reference's chaining (spec 1.7 to 1.10): G sees [h_k, previous latent]
+     * (the first previous latent is E of the start frame), the warp chain runs on warped images only, and each
+     * frame is M * W + (1 - M) * D.
+     *
+     * @param latents     decoded latents, one per output time (excluding the initial state)
+     * @param startFrame  padded frame the warp chain starts from (last observed for forecasts)
+     * @param startLatent E(startFrame)
+     */
+    public Rendered render(List<NDArray> latents, NDArray startFrame, NDArray startLatent, boolean training) {
+        int c = config.channels();
+        List<NDArray> frames = new ArrayList<>(latents.size());
+        List<NDArray> differences = new ArrayList<>(latents.size());
+        List<NDArray> masks = new ArrayList<>(latents.size());
+        List<NDArray> flows = new ArrayList<>(latents.size());
+        NDArray previous = startLatent;
+        NDArray warped = startFrame;
+        for (NDArray latent : latents) {
+            NDArray g = decoder.forward(NDArrays.concat(new NDList(latent, previous), 1), training);
+            NDList parts = g.split(new long[] {2, 2 + c}, 1);
+            NDArray flow = parts.get(0);
+            NDArray difference = parts.get(1);
+            NDArray mask = parts.get(2).getNDArrayInternal().sigmoid();
+            warped = BackwardWarp.warp(warped, flow);
+            frames.add(BackwardWarp.compose(mask, warped, difference));
+            differences.add(difference);
+            masks.add(mask);
+            flows.add(flow);
+            previous = latent;
+        }
+        return new Rendered(frames, differences, masks, flows);
+    }
+
+    /**
+     * Integrates over per-sample times. Fixed-step solvers do it in one batched pass with per-sample steps;
+     * dopri5 (whose step size is shared by a batch) solves the batch together when all samples share their
+     * times, as torchdiffeq does, and one sample at a time otherwise.
+     */
+    static OdeSolution integrate(OdeSolver solver, OdeFunction f, NDArray y0, double[][] times) {
+        if (solver instanceof FixedStepSolver fixed) {
+            return fixed.solvePerSample(f, y0, times);
+        }
+        boolean shared = true;
+        for (double[] row : times) {
+            shared &= Arrays.equals(row, times[0]);
+        }
+        if (shared) {
+            return solveSkippingEmpty(solver, f, y0, times[0]);
+        }
+        List<List<NDArray>> perSample = new ArrayList<>();
+        int nfe = 0;
+        int accepted = 0;
+        int rejected = 0;
+        for (int b = 0; b < times.length; b++) {
+            OdeSolution s = solveSkippingEmpty(solver, f, y0.get(b + ":" + (b + 1)), times[b]);
+            perSample.add(s.states());
+            nfe += s.functionEvaluations();
+            accepted += s.acceptedSteps();
+            rejected += s.rejectedSteps();
+        }
+        List<NDArray> states = new ArrayList<>();
+        for (int i = 0; i < times[0].length; i++) {
+            NDList column = new NDList();
+            for (List<NDArray> sample : perSample) {
+                column.add(sample.get(i));
+            }
+            states.add(NDArrays.concat(column, 0));
+        }
+        return new OdeSolution(states, nfe, accepted, rejected);
+    }
+
+    /** An adaptive solve over times that may repeat (zero-length intervals copy the state). */
+    private static OdeSolution solveSkippingEmpty(OdeSolver solver, OdeFunction f, NDArray y0, double[] times) {
+        double[] distinct = Arrays.stream(times).distinct().toArray();
+        if (distinct.length == 1) {
+            List<NDArray> same = new ArrayList<>();
+            for (int i = 0; i < times.length; i++) {
+                same.add(y0);
+            }
+            return new OdeSolution(same, 0, 0, 0);
+        }
+        OdeSolution s = solver.solve(f, y0, distinct);
+        List<NDArray> states = new ArrayList<>();
+        for (double t : times) {
+            states.add(s.states().get(Arrays.binarySearch(distinct, t)));
+        }
+        return new OdeSolution(states, s.functionEvaluations(), s.acceptedSteps(), s.rejectedSteps());
+    }
+
+    private static double[] column(double[][] times, int later, int earlier) {
+        double[] gaps = new double[times.length];
+        for (int b = 0; b < times.length; b++) {
+            gaps[b] = times[b][later] - times[b][earlier];
+            if (gaps[b] < 0) {
+                throw new IllegalArgumentException("times of sample " + b + " decrease at index " + later);
+            }
+        }
+        return gaps;
+    }
+
+    private static NDArray at(NDArray sequence, int i) {
+        return sequence.get(":, " + i);
+    }
+
+    private static NDArray maskAt(NDArray observed, int i) {
+        return observed.get(":, " + i).reshape(-1, 1, 1, 1);
+    }
+}
