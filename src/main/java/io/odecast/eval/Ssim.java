@@ -8,7 +8,8 @@ import java.util.List;
  * {@code data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, K1=0.01,
  * K2=0.03}: separable Gaussian filtering (scipy {@code gaussian_filter}, truncate 3.5, so an 11-tap
  * normalised kernel, border mode "reflect" = d c b a | a b c d | d c b a) of x, y, x², y², xy, and the
- * mean of the SSIM map after cropping 5 pixels from every border.
+ * mean of the SSIM map after cropping 5 pixels from every border. Because the crop equals the kernel
+ * radius, no kept pixel's window reaches past the image, so the border mode never changes the result.
  */
 public final class Ssim {
 
