@@ -51,7 +51,7 @@ class EvaluationReportTest {
     }
 
     @Test
-    void markdownHasOneColumnPerMetric(@TempDir Path dir) throws Exception {
+    void markdownHasOneColumnPerMetric() {
         EvaluationReport report = new EvaluationReport();
         report.addErrors("linear", errors(0.5f));
         String md = report.toMarkdown();
