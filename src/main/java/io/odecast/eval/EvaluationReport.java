@@ -1,0 +1,157 @@
+package io.odecast.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Scores of several systems (the model and its baselines) side by side, written as {@code report.json}
+ * and as a markdown table. Every JSON row carries every metric name seen in the report (null where a
+ * row has no value, or the value is not finite), so model and baseline rows always have the same keys.
+ */
+public final class EvaluationReport {
+
+    /** Metric name of the pooled mean squared error. */
+    public static final String MSE = "mse";
+    /** Metric name of the square root of the pooled MSE. */
+    public static final String RMSE = "rmse";
+    /** Metric name of the pooled mean absolute error. */
+    public static final String MAE = "mae";
+    /** Metric name of the number of valid cells pooled. */
+    public static final String COUNT = "count";
+    /** Lead label of rows pooled over every lead. */
+    public static final String ALL_LEADS = "all";
+
+    /**
+     * One line of the report.
+     *
+     * @param system who made the forecast, e.g. "model", "persistence", "linear"
+     * @param lead lead label, or {@link #ALL_LEADS}
+     * @param channel channel name (or e.g. "grey" for video image metrics)
+     * @param metrics metric name to value, in display order
+     */
+    public record Row(String system, String lead, String channel, Map<String, Double> metrics) {
+        public Row {
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+    }
+
+    private final List<Row> rows = new ArrayList<>();
+
+    /** Adds one row. */
+    public void add(Row row) {
+        rows.add(row);
+    }
+
+    /**
+     * Adds the errors of one system: a row per (lead, channel) in the accumulator, then a row per
+     * channel pooled over all leads.
+     */
+    public void addErrors(String system, MetricAccumulator errors) {
+        errors.entries().forEach((key, sums) -> add(errorRow(system, key.lead(), key.channel(), sums)));
+        for (String channel : errors.channelNames()) {
+            add(errorRow(system, ALL_LEADS, channel, errors.channelTotal(channel)));
+        }
+    }
+
+    /** All rows in insertion order. */
+    public List<Row> rows() {
+        return List.copyOf(rows);
+    }
+
+    /** Union of metric names over all rows, in first-seen order. */
+    public List<String> metricNames() {
+        Set<String> names = new LinkedHashSet<>();
+        rows.forEach(r -> names.addAll(r.metrics().keySet()));
+        return List.copyOf(names);
+    }
+
+    /** The report as JSON: {@code {"metrics": [...], "rows": [{system, lead, channel, metrics}]}}. */
+    public String toJson() {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        List<String> names = metricNames();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode nameArray = root.putArray("metrics");
+        names.forEach(nameArray::add);
+        ArrayNode rowArray = root.putArray("rows");
+        for (Row row : rows) {
+            ObjectNode node = rowArray.addObject();
+            node.put("system", row.system());
+            node.put("lead", row.lead());
+            node.put("channel", row.channel());
+            ObjectNode metrics = node.putObject("metrics");
+            for (String name : names) {
+                Double v = row.metrics().get(name);
+                if (v == null || !Double.isFinite(v)) {
+                    metrics.putNull(name);
+                } else {
+                    metrics.put(name, v);
+                }
+            }
+        }
+        try {
+            return mapper.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The report as a markdown table, one column per metric, four significant digits. */
+    public String toMarkdown() {
+        List<String> names = metricNames();
+        StringBuilder md = new StringBuilder("| system | lead | channel |");
+        names.forEach(n -> md.append(' ').append(n).append(" |"));
+        md.append("\n|---|---|---|");
+        names.forEach(n -> md.append("---:|"));
+        md.append('\n');
+        for (Row row : rows) {
+            md.append("| ").append(row.system()).append(" | ").append(row.lead()).append(" | ")
+                    .append(row.channel()).append(" |");
+            for (String name : names) {
+                Double v = row.metrics().get(name);
+                md.append(' ').append(v == null ? "" : format(v)).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    /** Writes {@code report.json} and {@code report.md} into {@code directory}, creating it if needed. */
+    public void write(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve("report.json"), toJson());
+        Files.writeString(directory.resolve("report.md"), toMarkdown());
+    }
+
+    private static Row errorRow(String system, String lead, String channel, ErrorSums sums) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(MSE, sums.mse());
+        m.put(RMSE, sums.rmse());
+        m.put(MAE, sums.mae());
+        m.put(COUNT, (double) sums.count());
+        return new Row(system, lead, channel, m);
+    }
+
+    private static String format(double v) {
+        if (!Double.isFinite(v)) {
+            return "n/a";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+}

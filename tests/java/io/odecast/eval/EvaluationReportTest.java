@@ -1,0 +1,61 @@
+package io.odecast.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvaluationReportTest {
+
+    private static final FrameShape SHAPE = new FrameShape(1, 1, 2);
+
+    private static MetricAccumulator errors(float error) {
+        MetricAccumulator acc = new MetricAccumulator(SHAPE, List.of("pressure"));
+        acc.add(1, new float[2], new float[] {error, error}, null);
+        return acc;
+    }
+
+    private static Set<String> keys(JsonNode metrics) {
+        Set<String> keys = new HashSet<>();
+        metrics.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    @Test
+    void modelAndBaselineRowsHaveTheSameKeys(@TempDir Path dir) throws Exception {
+        EvaluationReport report = new EvaluationReport();
+        report.addErrors("model", errors(1f));
+        report.addErrors("persistence", errors(2f));
+        report.add(new EvaluationReport.Row("model", EvaluationReport.ALL_LEADS, "grey", Map.of("ssim", 0.9)));
+        report.write(dir);
+
+        JsonNode root = new ObjectMapper().readTree(Files.readString(dir.resolve("report.json")));
+        Set<String> expected = Set.of("mse", "rmse", "mae", "count", "ssim");
+        assertEquals(5, root.get("rows").size());
+        for (JsonNode row : root.get("rows")) {
+            assertEquals(expected, keys(row.get("metrics")));
+        }
+        JsonNode persistenceLead1 = root.get("rows").get(2);
+        assertEquals("persistence", persistenceLead1.get("system").asText());
+        assertEquals(4.0, persistenceLead1.get("metrics").get("mse").asDouble());
+        assertTrue(persistenceLead1.get("metrics").get("ssim").isNull());
+    }
+
+    @Test
+    void markdownHasOneColumnPerMetric() {
+        EvaluationReport report = new EvaluationReport();
+        report.addErrors("linear", errors(0.5f));
+        String md = report.toMarkdown();
+        assertTrue(md.startsWith("| system | lead | channel | mse | rmse | mae | count |\n"));
+        assertTrue(md.contains("| linear | 1 | pressure | 0.2500 | 0.5000 | 0.5000 | 2 |"), md);
+    }
+}
