@@ -1,7 +1,37 @@
 package io.odecast.cli;
 
-public final class Odecast {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code odecast} command line: one subcommand per job; this package only wires. */
+@Command(name = "odecast", mixinStandardHelpOptions = true, version = "odecast 0.1.0",
+        description = "Continuous-time forecasting and gap filling of gridded frame streams (Vid-ODE on Kafka).",
+        subcommands = {BenchCommand.class})
+public final class Odecast implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
     public static void main(String[] args) {
-        System.out.println("odecast");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (shared by main and the tests). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Odecast());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("odecast: " + ex.getMessage() + " (see --help)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("odecast " + commandLine.getCommandName() + ": " + ex.getMessage());
+            return 1;
+        });
+        return cl;
     }
 }

@@ -1,0 +1,215 @@
+package io.odecast.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.model.VidOdeNetwork;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Times the inference API on the shapes of the PyTorch eager peer ({@code shared/bench/vidode_torch_bench.py}):
+ * one arrival (rk4 over a gap of 0.1 with max step 0.1, then E and the GRU), a forecast at 4 lead times, and
+ * re-encoding a 10-frame window, at several batch sizes and intra-op thread counts; then runs the peer on the
+ * same shapes in the same process tree and prints per-stream ratios (peer time / ours: above 1 means faster).
+ */
+public final class ModelBenchmark {
+
+    /** One benchmark shape. */
+    public record Case(String name, int channels, int height, int width, int initDim, int nDowns) {
+    }
+
+    /** Timings of one (case, implementation, threads, batch). */
+    public record Timing(String impl, String caseName, int threads, int batch, double advanceMs, double forecastMs,
+                         double windowMs, long evaluationsPerArrival) {
+
+        double advancePerStream() {
+            return advanceMs / batch;
+        }
+
+        double forecastPerStream() {
+            return forecastMs / batch;
+        }
+    }
+
+    public static final List<Case> DEFAULT_CASES = List.of(
+            new Case("storm", 3, 33, 36, 16, 2),
+            new Case("video", 1, 64, 64, 16, 2));
+
+    private static final double[] LEADS = {0.1, 0.2, 0.3, 0.4};
+    private static final int WINDOW = 10;
+
+    private final int reps;
+    private final PrintStream out;
+
+    public ModelBenchmark(int reps, PrintStream out) {
+        this.reps = reps;
+        this.out = out;
+        Engine.getInstance(); // loads the native library before any direct JNI call
+    }
+
+    /** Times our implementation on one case. */
+    public Timing timeOurs(Case c, int threads, int batch) {
+        JniUtils.setNumThreads(threads);
+        ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
+        ModelCard card = ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE, c.channels());
+        try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(config, 0), card)) {
+            Random rng = new Random(0);
+            List<StreamState> states = new ArrayList<>(Collections.nCopies(batch, model.emptyState()));
+            states = model.advance(states, frames(config, rng, batch, 0.0));
+            List<StreamState> start = states;
+            List<Observation> next = frames(config, rng, batch, 0.1);
+            double[][] leads = new double[batch][];
+            for (int b = 0; b < batch; b++) {
+                leads[b] = LEADS.clone();
+                for (int k = 0; k < LEADS.length; k++) {
+                    leads[b][k] += start.get(b).lastTime();
+                }
+            }
+            long before = model.encoderEvaluations();
+            model.advance(start, next);
+            long perArrival = model.encoderEvaluations() - before;
+            double advance = time(() -> model.advance(start, next), reps);
+            double forecast = time(() -> model.forecast(start, leads), reps);
+            List<List<Observation>> window = new ArrayList<>();
+            for (int i = 0; i < WINDOW; i++) {
+                window.add(frames(config, rng, batch, 0.1 * (i + 1)));
+            }
+            double reencode = time(() -> {
+                List<StreamState> s = new ArrayList<>(Collections.nCopies(batch, model.emptyState()));
+                for (List<Observation> f : window) {
+                    s = model.advance(s, f);
+                }
+            }, Math.max(3, reps / 4));
+            return new Timing("odecast-djl", c.name(), threads, batch, advance, forecast, reencode, perArrival);
+        }
+    }
+
+    private static List<Observation> frames(ModelConfig config, Random rng, int batch, double time) {
+        List<Observation> out = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            float[] data = new float[config.frameSize()];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = rng.nextFloat();
+            }
+            out.add(new Observation(time, data, null));
+        }
+        return out;
+    }
+
+    private static double time(Runnable r, int reps) {
+        r.run();
+        r.run();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            r.run();
+        }
+        return (System.nanoTime() - t0) / 1e6 / reps;
+    }
+
+    /** Runs the PyTorch eager peer on one case; empty if the peer or its python is absent. */
+    public List<Timing> timePeer(Path script, String python, Case c, int threads, List<Integer> batches)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
+            return List.of();
+        }
+        List<String> cmd = List.of(python, script.toString(), "--channels", "" + c.channels(), "--height",
+                "" + c.height(), "--width", "" + c.width(), "--init-dim", "" + c.initDim(), "--n-downs",
+                "" + c.nDowns(), "--threads", "" + threads, "--reps", "" + reps, "--batches",
+                String.join(",", batches.stream().map(String::valueOf).toList()), "--window", "" + WINDOW);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<Timing> timings = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.startsWith("{")) {
+                    continue;
+                }
+                JsonNode n = json.readTree(line);
+                timings.add(new Timing("pytorch-eager-" + n.path("torch").asText(), c.name(), threads,
+                        n.path("batch").asInt(), n.path("advance_ms").asDouble(), n.path("forecast4_ms").asDouble(),
+                        n.path("window" + WINDOW + "_reencode_ms").asDouble(), -1));
+            }
+        }
+        if (p.waitFor() != 0) {
+            throw new IOException("the PyTorch peer failed: " + String.join(" ", cmd));
+        }
+        return timings;
+    }
+
+    /** Runs every case, thread count and batch, ours then the peer, and prints JSON lines and a table. */
+    public List<Map<String, Object>> run(List<Case> cases, List<Integer> threadCounts, List<Integer> batches,
+                                         Path peerScript, String python) throws IOException, InterruptedException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (Case c : cases) {
+            for (int threads : threadCounts) {
+                List<Timing> peer = timePeer(peerScript, python, c, threads, batches);
+                for (int batch : batches) {
+                    Timing ours = timeOurs(c, threads, batch);
+                    Timing theirs = peer.stream().filter(t -> t.batch() == batch).findFirst().orElse(null);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("case", c.name());
+                    row.put("shape", List.of(c.channels(), c.height(), c.width()));
+                    row.put("init_dim", c.initDim());
+                    row.put("threads", threads);
+                    row.put("batch", batch);
+                    row.put("advance_ms_per_stream", round(ours.advancePerStream()));
+                    row.put("forecast4_ms_per_stream", round(ours.forecastPerStream()));
+                    row.put("window10_reencode_ms", round(ours.windowMs()));
+                    row.put("reencode_over_advance", round(ours.windowMs() / ours.advanceMs()));
+                    row.put("evaluations_per_arrival", ours.evaluationsPerArrival());
+                    if (theirs != null) {
+                        row.put("peer", theirs.impl());
+                        row.put("peer_advance_ms_per_stream", round(theirs.advancePerStream()));
+                        row.put("peer_forecast4_ms_per_stream", round(theirs.forecastPerStream()));
+                        row.put("speedup_advance", round(theirs.advancePerStream() / ours.advancePerStream()));
+                        row.put("speedup_forecast", round(theirs.forecastPerStream() / ours.forecastPerStream()));
+                    }
+                    out.println(json.writeValueAsString(row));
+                    rows.add(row);
+                }
+            }
+        }
+        printTable(rows);
+        return rows;
+    }
+
+    private void printTable(List<Map<String, Object>> rows) {
+        out.println();
+        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map<String, Object> r : rows) {
+            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+                    r.get("case"), r.get("threads"), r.get("batch"), r.get("advance_ms_per_stream"),
+                    r.getOrDefault("peer_advance_ms_per_stream", "-"), r.getOrDefault("speedup_advance", "-"),
+                    r.get("forecast4_ms_per_stream"), r.getOrDefault("peer_forecast4_ms_per_stream", "-"),
+                    r.getOrDefault("speedup_forecast", "-"), r.get("window10_reencode_ms"),
+                    r.get("reencode_over_advance")));
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,44 @@
+package io.odecast.cli;
+
+import io.odecast.bench.ModelBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code odecast bench}: model timings beside the PyTorch eager peer, in one run. */
+@Command(name = "bench", description = "Time per-arrival updates and forecasts against the PyTorch eager peer.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--reps", defaultValue = "20", description = "Timed repetitions per figure (default ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Intra-op thread counts (default ${DEFAULT-VALUE}).")
+    List<Integer> threads;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,32", description = "Batch sizes (default ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--cases", split = ",", defaultValue = "storm,video", description = "Shapes: storm (3x33x36), video (1x64x64).")
+    List<String> cases;
+
+    @Option(names = "--peer", defaultValue = "../shared/bench/vidode_torch_bench.py",
+            description = "The PyTorch eager peer script (skipped when absent).")
+    Path peer;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
+    String python;
+
+    @Override
+    public Integer call() throws Exception {
+        List<ModelBenchmark.Case> selected = ModelBenchmark.DEFAULT_CASES.stream()
+                .filter(c -> cases.contains(c.name())).toList();
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("no known case in " + cases + "; use storm and/or video");
+        }
+        new ModelBenchmark(reps, System.out).run(selected, threads, batches, peer, python);
+        return 0;
+    }
+}
