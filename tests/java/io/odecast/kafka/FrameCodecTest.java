@@ -104,6 +104,8 @@ class FrameCodecTest {
     void missingStreamIdOrEventTimeIsMalformed() {
         assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto().clearStreamId().build()));
         assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto().clearEventTime().build()));
+        assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto()
+                .setEventTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE)).build()));
     }
 
     @Test

@@ -104,6 +104,17 @@ class KafkaRoundTripTest {
     }
 
     @Test
+    void existingStateTopicThatIsNotCompactedIsRejectedWithTheFix() throws Exception {
+        TopicNames other = new TopicNames("x.frames", "x.forecasts", "x.regular", "x.state", "x.models", "x.dlq");
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(other.state(), 3, (short) 1)))
+                .all().get(30, TimeUnit.SECONDS);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(TopicSetupException.class,
+                () -> new TopicSetup(admin, other, TopicSetup.Settings.defaults()).ensureTopics(TIMEOUT));
+        assertTrue(e.getMessage().contains("x.state has cleanup.policy=delete"), e.getMessage());
+        assertTrue(e.getMessage().contains("--add-config cleanup.policy=compact"), e.getMessage());
+    }
+
+    @Test
     void stateAndModelTopicsAreCompacted() throws Exception {
         for (String topic : TOPICS.compacted()) {
             var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);

@@ -3,6 +3,8 @@ package io.odecast.kafka;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.odecast.proto.Frame;
 import io.odecast.proto.GridShape;
+import java.time.DateTimeException;
+import java.time.Instant;
 
 /**
  * Converts between the wire {@link Frame} and {@link FrameMessage}, validating what arrives: a frame that
@@ -59,6 +61,13 @@ public final class FrameCodec {
             throw new FrameDecodeException(DeadLetterReason.MALFORMED, "frame of stream " + id + " has no event_time",
                     id);
         }
+        Instant eventTime;
+        try {
+            eventTime = ProtoTime.toInstant(frame.getEventTime());
+        } catch (DateTimeException e) {
+            throw new FrameDecodeException(DeadLetterReason.MALFORMED, "frame of stream " + id + " has event_time "
+                    + frame.getEventTime().getSeconds() + " s since the epoch, outside the representable range", id);
+        }
         GridShape shape = frame.getShape();
         int c = shape.getChannels();
         int h = shape.getHeight();
@@ -96,10 +105,10 @@ public final class FrameCodec {
             }
         }
         if (!any) {
-            throw new FrameDecodeException(DeadLetterReason.ALL_INVALID, "frame of stream " + id + " at "
-                    + ProtoTime.toInstant(frame.getEventTime()) + " has no valid finite cell", id);
+            throw new FrameDecodeException(DeadLetterReason.ALL_INVALID, "frame of stream " + id + " at " + eventTime
+                    + " has no valid finite cell", id);
         }
-        return new FrameMessage(id, ProtoTime.toInstant(frame.getEventTime()), frame.getChannelsList(), c, h, w, data,
+        return new FrameMessage(id, eventTime, frame.getChannelsList(), c, h, w, data,
                 valid, frame.getAttributesMap());
     }
 }
