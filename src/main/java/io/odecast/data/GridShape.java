@@ -1,0 +1,39 @@
+package io.odecast.data;
+
+/**
+ * Shape of one frame: {@code channels x height x width}, stored row-major (channel, row, column).
+ *
+ * @param channels number of channels (e.g. 3 for u/v/p, 1 for grey video)
+ * @param height   number of rows (latitudes for a lat/lon grid)
+ * @param width    number of columns (longitudes for a lat/lon grid)
+ */
+public record GridShape(int channels, int height, int width) {
+
+    /** Checks that every dimension is positive. */
+    public GridShape {
+        if (channels <= 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException(
+                    "grid shape must be positive, got " + channels + " x " + height + " x " + width);
+        }
+    }
+
+    /** Number of cells in one channel plane ({@code height * width}). */
+    public int planeSize() {
+        return height * width;
+    }
+
+    /** Number of values in one frame ({@code channels * height * width}). */
+    public int size() {
+        return channels * height * width;
+    }
+
+    /** Flat row-major index of cell ({@code c}, {@code y}, {@code x}). */
+    public int index(int c, int y, int x) {
+        return (c * height + y) * width + x;
+    }
+
+    @Override
+    public String toString() {
+        return channels + "x" + height + "x" + width;
+    }
+}
