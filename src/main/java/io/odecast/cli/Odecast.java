@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code odecast} command line: one subcommand per job; this package only wires. */
 @Command(name = "odecast", mixinStandardHelpOptions = true, version = "odecast 0.1.0",
         description = "Continuous-time forecasting and gap filling of gridded frame streams (Vid-ODE on Kafka).",
-        subcommands = {BenchCommand.class})
+        subcommands = {BenchCommand.class, TrainCommand.class, EvaluateCommand.class})
 public final class Odecast implements Runnable {
 
     @CommandLine.Spec
@@ -17,8 +17,16 @@ public final class Odecast implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
     }
 
+    private static volatile String[] lastArgs = new String[0];
+
     public static void main(String[] args) {
+        lastArgs = args.clone();
         System.exit(commandLine().execute(args));
+    }
+
+    /** The arguments of this process's command line, recorded in what it writes (e.g. a model's training command). */
+    static java.util.List<String> lastArgs() {
+        return java.util.List.of(lastArgs);
     }
 
     /** The configured command line (shared by main and the tests). */

@@ -38,6 +38,14 @@ public final class Checkpoint {
         return version;
     }
 
+    /** Rewrites {@code model.json} with a new card (e.g. evaluation results), keeping architecture and version. */
+    public static void writeCard(Path dir, ModelCard card) throws IOException {
+        Path file = dir.resolve(METADATA);
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        root.set("card", JSON.valueToTree(card));
+        JSON.writeValue(file.toFile(), root);
+    }
+
     /** Reads {@code model.json} only. */
     public static Metadata readMetadata(Path dir) throws IOException {
         Path file = dir.resolve(METADATA);

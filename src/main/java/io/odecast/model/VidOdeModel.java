@@ -194,9 +194,12 @@ public final class VidOdeModel implements AutoCloseable {
     /**
      * Fills in frames inside windows of irregular observations with the reference's window encoder (reverse
      * order) and decoder (forward from the window's first time), one batch of equally long windows at a time.
+     * The decoder renders at every window time and query time in order, as in training, so the warp chain
+     * passes through the observed frames' times too; only the query times are returned.
      *
      * @param windows observations in increasing time, the same count per window
-     * @param times   per window, increasing query times at or after the window's first time
+     * @param times   per window, increasing query times at or after the window's first time, none equal to a
+     *                frame time
      * @return per window, per query time, C x H x W values in physical units
      */
     public List<float[][]> interpolate(List<List<Observation>> windows, double[][] times) {
@@ -207,7 +210,8 @@ public final class VidOdeModel implements AutoCloseable {
         int length = windows.get(0).size();
         int count = times[0].length;
         double[][] frameTimes = new double[batch][length];
-        double[][] spans = new double[batch][count + 1];
+        double[][] spans = new double[batch][length + count];
+        int[][] queryAt = new int[batch][count];
         float[][] frames = new float[batch * length][];
         for (int b = 0; b < batch; b++) {
             List<Observation> w = windows.get(b);
@@ -223,12 +227,23 @@ public final class VidOdeModel implements AutoCloseable {
                 }
                 frames[b * length + i] = normalise(w.get(i));
             }
-            for (int k = 0; k < count; k++) {
-                spans[b][k + 1] = times[b][k] - frameTimes[b][0];
-                if (spans[b][k + 1] < 0 || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
-                    throw new IllegalArgumentException("window " + b + ": query times must increase from the first"
-                            + " frame's time");
+            // Merge frame times and query times into one increasing decode grid.
+            int i = 0;
+            int k = 0;
+            for (int j = 0; j < length + count; j++) {
+                boolean takeQuery = k < count && (i >= length || times[b][k] < frameTimes[b][i]);
+                double t;
+                if (takeQuery) {
+                    t = times[b][k];
+                    if (t < frameTimes[b][0] || (k > 0 && !(t > times[b][k - 1])) || (i < length && t == frameTimes[b][i])) {
+                        throw new IllegalArgumentException("window " + b + ": query times must increase, start at the"
+                                + " first frame's time and differ from the frame times");
+                    }
+                    queryAt[b][k++] = j;
+                } else {
+                    t = frameTimes[b][i++];
                 }
+                spans[b][j] = t - frameTimes[b][0];
             }
         }
         boolean grad = JniUtils.isGradMode();
@@ -242,14 +257,21 @@ public final class VidOdeModel implements AutoCloseable {
             OdeSolution latents = network.decodeLatents(network.decoderInitial(h), spans);
             decoderEvaluations.addAndGet(latents.functionEvaluations());
             NDArray padded = x.reshape(new Shape(batch, length).addAll(x.getShape().slice(1)));
-            NDArray first = padded.get(":, 0");
-            NDArray firstLatent = sequence.get(":, 0");
-            VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), first, firstLatent, false);
+            VidOdeNetwork.Rendered r = network.render(latents.states(), padded.get(":, 0"), sequence.get(":, 0"), false);
             List<boolean[]> valid = new ArrayList<>(batch);
             for (List<Observation> w : windows) {
                 valid.add(w.get(0).valid());
             }
-            return toPhysical(r.frames(), valid, batch);
+            List<float[][]> all = toPhysical(r.frames(), valid, batch);
+            List<float[][]> out = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                float[][] picked = new float[count][];
+                for (int k = 0; k < count; k++) {
+                    picked[k] = all.get(b)[queryAt[b][k]];
+                }
+                out.add(picked);
+            }
+            return out;
         } finally {
             JniUtils.setGradMode(grad);
         }

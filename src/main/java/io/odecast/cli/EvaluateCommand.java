@@ -1,0 +1,89 @@
+package io.odecast.cli;
+
+import io.odecast.data.FrameSequence;
+import io.odecast.eval.EvaluationReport;
+import io.odecast.eval.ModelEvaluator;
+import io.odecast.model.Checkpoint;
+import io.odecast.model.ModelCard;
+import io.odecast.model.VidOdeModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code odecast evaluate}: scores a model and the baselines on the held-out part of a data set. */
+@Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data.")
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Model folder, e.g. models/storm-forecast.")
+    Path modelDir;
+
+    @Mixin
+    DatasetOptions data;
+
+    @Option(names = "--test-start", defaultValue = "-1",
+            description = "First held-out frame (default: where the model's training frames ended).")
+    int testStart;
+
+    @Option(names = "--leads", defaultValue = "4", description = "Forecast leads in frames (default ${DEFAULT-VALUE}).")
+    int leads;
+
+    @Option(names = "--inputs", defaultValue = "-1", description = "Frames fed before each forecast (default: as trained).")
+    int inputs;
+
+    @Option(names = "--length", defaultValue = "-1", description = "Interpolation window length (default: as trained).")
+    int length;
+
+    @Option(names = "--gaps", split = ",", defaultValue = "1,3", description = "Hidden block sizes for interpolation (default ${DEFAULT-VALUE}).")
+    int[] gaps;
+
+    @Option(names = "--out", required = true, description = "Folder for report.json, report.md and PNG strips.")
+    Path out;
+
+    @Option(names = "--update-card", description = "Also record the results in the model's model.json.")
+    boolean updateCard;
+
+    @Override
+    public Integer call() throws Exception {
+        FrameSequence sequence = data.read();
+        try (VidOdeModel model = VidOdeModel.load(modelDir)) {
+            Map<String, Object> training = model.card().training();
+            int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
+            boolean video = !"storm".equals(data.dataset);
+            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, video);
+            Files.createDirectories(out);
+            EvaluationReport report = ModelCard.EXTRAPOLATE.equals(model.card().task())
+                    ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
+                    : evaluator.interpolate(length > 0 ? length : intOf(training.get("window_length"), 9), gaps, out);
+            report.write(out);
+            System.out.println(report.toMarkdown());
+            System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));
+            if (updateCard) {
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("command", "odecast evaluate " + String.join(" ", Odecast.lastArgs()));
+                summary.put("held_out_frames", List.of(start, sequence.size()));
+                summary.put("rows", report.rows());
+                Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary));
+            }
+        }
+        return 0;
+    }
+
+    private static int trained(Map<String, Object> training, String key, int fallback) {
+        Object v = training.get(key);
+        if (v instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Number n) {
+            return n.intValue();
+        }
+        return fallback;
+    }
+
+    private static int intOf(Object v, int fallback) {
+        return v instanceof Number n ? n.intValue() : fallback;
+    }
+}

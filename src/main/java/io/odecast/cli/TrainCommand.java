@@ -1,0 +1,138 @@
+package io.odecast.cli;
+
+import io.odecast.data.ChannelNormalization;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.TimeScale;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.train.Trainer;
+import io.odecast.train.TrainingOptions;
+import io.odecast.train.TrainingWindows;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code odecast train}: trains a forecaster or an interpolator on the first part of a data set. */
+@Command(name = "train", description = "Train a Vid-ODE model (extrapolate or interpolate) and save it under models/.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    DatasetOptions data;
+
+    @Option(names = "--task", required = true, description = "extrapolate (forecaster) or interpolate (gap filler).")
+    String task;
+
+    @Option(names = "--name", required = true, description = "Checkpoint name: the folder under --models-dir.")
+    String name;
+
+    @Option(names = "--models-dir", defaultValue = "models", description = "Where checkpoints live (default ${DEFAULT-VALUE}).")
+    Path modelsDir;
+
+    @Option(names = "--train-frames", defaultValue = "0",
+            description = "Train on the first N frames only (0: all); evaluation uses the rest.")
+    int trainFrames;
+
+    @Option(names = "--init-dim", defaultValue = "16", description = "First encoder width (reference 32; default ${DEFAULT-VALUE}).")
+    int initDim;
+
+    @Option(names = "--n-downs", defaultValue = "2", description = "Down-samplings (default ${DEFAULT-VALUE}).")
+    int nDowns;
+
+    @Option(names = "--n-layers", defaultValue = "2", description = "Hidden convs per ODE function (default ${DEFAULT-VALUE}).")
+    int nLayers;
+
+    @Option(names = "--solver", defaultValue = "rk4", description = "Encoder and decoder ODE solver: euler, midpoint, rk4, dopri5 (default ${DEFAULT-VALUE}).")
+    String solver;
+
+    @Option(names = "--max-step", defaultValue = "0.1", description = "Largest solver sub-step in model time (default ${DEFAULT-VALUE}).")
+    double maxStep;
+
+    @Option(names = "--disc-width", defaultValue = "0.25", description = "Critic width multiplier (reference 1; default ${DEFAULT-VALUE}).")
+    double discWidth;
+
+    @Option(names = "--inputs", defaultValue = "4", description = "Frames seen before forecasting (default ${DEFAULT-VALUE}).")
+    int inputs;
+
+    @Option(names = "--length", defaultValue = "8", description = "Frames per training window (default ${DEFAULT-VALUE}).")
+    int length;
+
+    @Option(names = "--max-gap", defaultValue = "3", description = "Longest hidden block for interpolation (default ${DEFAULT-VALUE}).")
+    int maxGap;
+
+    @Option(names = "--dropout", defaultValue = "0.25", description = "Probability of hiding a further input frame (default ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "2000", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--max-minutes", defaultValue = "0", description = "Stop and save after this many minutes (0: no limit).")
+    double maxMinutes;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Initial learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--lambda-adv", defaultValue = "0.003", description = "Adversarial weight; 0 disables the critics (default ${DEFAULT-VALUE}).")
+    double lambdaAdv;
+
+    @Option(names = "--clip", defaultValue = "10", description = "Gradient-norm clip (default ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation and sampling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint and trainer state in the output folder.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        FrameSequence all = data.read();
+        int n = trainFrames > 0 ? Math.min(trainFrames, all.size()) : all.size();
+        FrameSequence train = all.slice(0, n);
+        ChannelNormalization norm = ChannelNormalization.fit(train.frames());
+        TimeScale scale = new TimeScale(data.timeUnit(), data.timeScale());
+        ModelConfig config = new ModelConfig(all.shape().channels(), all.shape().height(), all.shape().width(), initDim,
+                nDowns, nLayers, solver, maxStep, solver, maxStep, 1e-3, 1e-4, discWidth);
+        float[] mean = new float[norm.channels()];
+        float[] std = new float[norm.channels()];
+        for (int c = 0; c < mean.length; c++) {
+            mean[c] = (float) norm.mean()[c];
+            std[c] = (float) norm.std()[c];
+        }
+        Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
+        ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, data.timeUnit().toString(),
+                data.timeScale(), null, null);
+        Path out = modelsDir.resolve(name);
+        TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
+                lambdaAdv, clip, checkpointEvery, seed, out);
+        TrainingWindows windows = new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, seed);
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("command", "odecast train " + String.join(" ", Odecast.lastArgs()));
+        record.put("dataset", data.dataset);
+        record.put("frames", all.size());
+        record.put("train_frames", List.of(0, n));
+        record.put("test_frames", List.of(n, all.size()));
+        long started = System.nanoTime();
+        try (Trainer trainer = new Trainer(config, card, windows, options, System.err)) {
+            if (resume && trainer.resumeIfPossible()) {
+                System.err.println("resuming " + out + " at step " + trainer.step());
+            }
+            record.put("minutes_this_run", 0);
+            Trainer.Result r = trainer.run(record);
+            System.out.printf("trained %s to step %d (%d skipped) in %.1f min: version %s in %s%n", name, r.lastStep(),
+                    r.skippedSteps(), (System.nanoTime() - started) / 60e9, r.version(), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,365 @@
+package io.odecast.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.odecast.model.Checkpoint;
+import io.odecast.model.Critics;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.ParameterStore;
+import io.odecast.model.VidOdeNetwork;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains a Vid-ODE generator with the reference's losses and update order (spec 2.1 to 2.3): masked L1
+ * reconstruction + L1 difference + 0.003 x LSGAN (image and sequence critics); per step the critics are
+ * updated first (on detached predictions), then the generator. Adamax for both, learning rate decayed by 0.99
+ * at the start of every epoch down to a tenth, gradients clipped by global norm, steps with non-finite
+ * gradients skipped. Checkpoints every N steps into {@code options.output()}, with the critics and optimiser
+ * state under {@code trainer/} so that a run resumes where it stopped.
+ */
+public final class Trainer implements AutoCloseable {
+
+    /** Losses of one step. */
+    public record StepLosses(double reconstruction, double difference, double generatorAdversarial,
+                             double critic, boolean skipped) {
+
+        public double generator() {
+            return reconstruction + difference + generatorAdversarial;
+        }
+    }
+
+    /** What a run did. */
+    public record Result(int firstStep, int lastStep, List<StepLosses> losses, int skippedSteps, String version) {
+    }
+
+    private static final String STATE_DIR = "trainer";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ModelConfig config;
+    private final ModelCard card;
+    private final TrainingWindows windows;
+    private final TrainingOptions options;
+    private final PrintStream progress;
+    private final VidOdeNetwork network;
+    private final Critics critics;
+    private final Adamax generatorOptimizer;
+    private final Adamax criticOptimizer;
+    private int step;
+
+    public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, TrainingOptions options,
+                   PrintStream progress) {
+        this.config = config;
+        this.card = card;
+        this.windows = windows;
+        this.options = options;
+        this.progress = progress;
+        this.network = new VidOdeNetwork(config, options.seed());
+        this.critics = new Critics(config.channels(), options.sequenceFrames(), config.discWidth(), options.seed() + 1);
+        List<ParameterStore.Entry> gen = network.parameters().trainable("gen.");
+        List<ParameterStore.Entry> disc = critics.parameters().trainable("disc.");
+        gen.forEach(e -> e.array().setRequiresGradient(true));
+        disc.forEach(e -> e.array().setRequiresGradient(true));
+        this.generatorOptimizer = new Adamax(gen);
+        this.criticOptimizer = new Adamax(disc);
+    }
+
+    public VidOdeNetwork network() {
+        return network;
+    }
+
+    public int step() {
+        return step;
+    }
+
+    /** Loads the checkpoint and trainer state in the output folder, if a previous run left them. */
+    public boolean resumeIfPossible() throws IOException {
+        Path state = options.output().resolve(STATE_DIR).resolve("state.json");
+        if (!Files.isRegularFile(state)) {
+            return false;
+        }
+        network.parameters().load(options.output().resolve(Checkpoint.PARAMETERS));
+        critics.parameters().load(options.output().resolve(STATE_DIR).resolve("critics.bin"));
+        generatorOptimizer.load(options.output().resolve(STATE_DIR).resolve("generator-adamax.bin"));
+        criticOptimizer.load(options.output().resolve(STATE_DIR).resolve("critics-adamax.bin"));
+        step = JSON.readTree(state.toFile()).path("step").asInt();
+        return true;
+    }
+
+    /** Trains from the current step to {@code options.steps()} or until the time budget is spent. */
+    public Result run(Map<String, Object> trainingRecord) throws IOException {
+        int first = step;
+        int perEpoch = Math.max(1, (windows.starts() + options.batchSize() - 1) / options.batchSize());
+        long deadline = options.maxMinutes() > 0 ? System.nanoTime() + (long) (options.maxMinutes() * 60e9) : Long.MAX_VALUE;
+        ProgressBar bar = new ProgressBar(progress, first, options.steps(), Duration.ofSeconds(30));
+        List<StepLosses> history = new ArrayList<>();
+        int skipped = 0;
+        String version = null;
+        double[] smoothed = null;
+        while (step < options.steps() && System.nanoTime() < deadline) {
+            int epoch = step / perEpoch;
+            float lr = (float) Math.max(options.learningRate() * Math.pow(0.99, epoch + 1), options.learningRate() / 10);
+            List<TrainingWindows.Sample> batch = new ArrayList<>(options.batchSize());
+            for (int i = 0; i < options.batchSize(); i++) {
+                batch.add(windows.next());
+            }
+            StepLosses l = trainStep(batch, lr);
+            history.add(l);
+            if (l.skipped()) {
+                skipped++;
+            }
+            step++;
+            double[] now = {l.generator(), l.reconstruction(), l.difference(), l.generatorAdversarial(), l.critic()};
+            if (smoothed == null) {
+                smoothed = now;
+            } else {
+                for (int i = 0; i < now.length; i++) {
+                    smoothed[i] = 0.95 * smoothed[i] + 0.05 * now[i];
+                }
+            }
+            bar.update(step, String.format(Locale.ROOT, "loss %.4f (rec %.4f diff %.4f adv %.5f critic %.5f) lr %.2e",
+                    smoothed[0], smoothed[1], smoothed[2], smoothed[3], smoothed[4], lr), false);
+            if (step % options.checkpointEvery() == 0) {
+                version = save(trainingRecord, history, skipped);
+            }
+        }
+        if (smoothed != null) {
+            bar.update(step, String.format(Locale.ROOT, "loss %.4f", smoothed[0]), true);
+        }
+        version = save(trainingRecord, history, skipped);
+        return new Result(first, step, history, skipped, version);
+    }
+
+    private String save(Map<String, Object> trainingRecord, List<StepLosses> history, int skipped) throws IOException {
+        Map<String, Object> record = new LinkedHashMap<>(trainingRecord);
+        record.put("steps", step);
+        record.put("batch_size", options.batchSize());
+        record.put("task", options.task());
+        record.put("window_length", options.length());
+        record.put("inputs", options.inputs());
+        record.put("learning_rate", options.learningRate());
+        record.put("lambda_adv", options.lambdaAdv());
+        record.put("seed", options.seed());
+        record.put("skipped_steps", skipped);
+        if (!history.isEmpty()) {
+            int from = Math.max(0, history.size() - 50);
+            record.put("final_reconstruction_l1", history.subList(from, history.size()).stream()
+                    .mapToDouble(StepLosses::reconstruction).average().orElse(Double.NaN));
+        }
+        String version = Checkpoint.save(options.output(), network, card.withTraining(record));
+        Path dir = Files.createDirectories(options.output().resolve(STATE_DIR));
+        critics.parameters().save(dir.resolve("critics.bin"));
+        generatorOptimizer.save(dir.resolve("generator-adamax.bin"));
+        criticOptimizer.save(dir.resolve("critics-adamax.bin"));
+        JSON.writeValue(dir.resolve("state.json").toFile(), Map.of("step", step, "version", version));
+        return version;
+    }
+
+    /** One critic step then one generator step on a batch of windows. */
+    StepLosses trainStep(List<TrainingWindows.Sample> batch, float lr) {
+        try (NDManager m = network.manager().newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            Forward f = "extrapolate".equals(options.task()) ? extrapolate(m, batch) : interpolate(m, batch);
+            NDArray one = m.create(1f);
+            NDArray rec = maskedL1(f.predictions, f.targets, f.targetValid, one);
+            NDArray diff = maskedL1(f.differences, f.differenceTargets, f.differenceValid, one);
+            NDArray generatorLoss = rec.add(diff);
+            double criticLoss = 0;
+            double adversarial = 0;
+            if (options.lambdaAdv() > 0) {
+                NDArray lambda = m.create((float) options.lambdaAdv());
+                NDArray half = m.create(0.5f);
+                NDArray dLoss = lsgan(critics.scoreImages(f.realImages), one)
+                        .add(critics.scoreImages(f.fakeImages.stopGradient()).square().mean())
+                        .add(lsgan(critics.scoreSequences(f.realSequences), one))
+                        .add(critics.scoreSequences(f.fakeSequences.stopGradient()).square().mean())
+                        .mul(half).mul(lambda);
+                gc.backward(dLoss);
+                criticLoss = dLoss.getFloat();
+                clippedStep(criticOptimizer, lr);
+                criticOptimizer.zeroGradients();
+                NDArray gAdv = lsgan(critics.scoreImages(f.fakeImages), one)
+                        .add(lsgan(critics.scoreSequences(f.fakeSequences), one)).mul(lambda);
+                adversarial = gAdv.getFloat();
+                generatorLoss = generatorLoss.add(gAdv);
+            }
+            gc.backward(generatorLoss);
+            boolean ok = clippedStep(generatorOptimizer, lr);
+            generatorOptimizer.zeroGradients();
+            criticOptimizer.zeroGradients();
+            return new StepLosses(rec.getFloat(), diff.getFloat(), adversarial, criticLoss, !ok);
+        }
+    }
+
+    private boolean clippedStep(Adamax optimizer, float lr) {
+        double norm = optimizer.gradientNorm();
+        if (!Double.isFinite(norm)) {
+            return false;
+        }
+        float scale = norm > options.clipNorm() ? (float) (options.clipNorm() / norm) : 1f;
+        optimizer.step(lr, scale);
+        return true;
+    }
+
+    private static NDArray lsgan(NDArray scores, NDArray target) {
+        return scores.sub(target).square().mean();
+    }
+
+    private static NDArray maskedL1(NDArray prediction, NDArray target, NDArray valid, NDArray one) {
+        return prediction.sub(target).abs().mul(valid).sum().div(valid.sum().maximum(one));
+    }
+
+    /** Tensors of one forward pass, all cropped to H x W: (B, K, C, H, W) and stacked critic inputs. */
+    private record Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
+                           NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
+                           NDArray fakeSequences, NDArray realSequences) {
+    }
+
+    private record BatchArrays(NDArray frames, NDArray valid, NDArray observed, double[][] times) {
+    }
+
+    private BatchArrays arrays(NDManager m, List<TrainingWindows.Sample> batch) {
+        int b = batch.size();
+        int length = windows.length();
+        int size = config.frameSize();
+        float[] frames = new float[b * length * size];
+        float[] valid = new float[frames.length];
+        float[] observed = new float[b * length];
+        double[][] times = new double[b][];
+        for (int i = 0; i < b; i++) {
+            TrainingWindows.Sample s = batch.get(i);
+            for (int t = 0; t < length; t++) {
+                System.arraycopy(s.frames()[t], 0, frames, (i * length + t) * size, size);
+                System.arraycopy(s.valid()[t], 0, valid, (i * length + t) * size, size);
+                observed[i * length + t] = s.observed()[t] ? 1f : 0f;
+            }
+            times[i] = s.times();
+        }
+        Shape shape = new Shape(b, length, config.channels(), config.height(), config.width());
+        return new BatchArrays(m.create(frames, shape), m.create(valid, shape), m.create(observed, new Shape(b, length)),
+                times);
+    }
+
+    private Forward extrapolate(NDManager m, List<TrainingWindows.Sample> batch) {
+        BatchArrays a = arrays(m, batch);
+        int b = batch.size();
+        int in = options.inputs();
+        int length = windows.length();
+        int k = length - in;
+        NDArray observed = a.observed.get(":, :" + in);
+        NDArray inputs = a.frames.get(":, :" + in).mul(observed.reshape(b, in, 1, 1, 1));
+        NDArray padded = network.pad(inputs.reshape(b * in, config.channels(), config.height(), config.width()));
+        NDArray encoded = network.encode(padded, true);
+        NDArray sequence = encoded.reshape(new Shape(b, in).addAll(encoded.getShape().slice(1)));
+        double[][] inputTimes = new double[b][];
+        double[][] spans = new double[b][k + 1];
+        for (int i = 0; i < b; i++) {
+            inputTimes[i] = java.util.Arrays.copyOf(a.times[i], in);
+            for (int j = 1; j <= k; j++) {
+                spans[i][j] = a.times[i][in - 1 + j] - a.times[i][in - 1];
+            }
+        }
+        NDArray h = network.encodeForward(sequence, observed, inputTimes);
+        List<NDArray> latents = network.decodeLatents(network.decoderInitial(h), spans).states().subList(1, k + 1);
+        NDArray start = padded.reshape(new Shape(b, in).addAll(padded.getShape().slice(1))).get(":, " + (in - 1));
+        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, " + (in - 1)), true);
+        NDArray predictions = stackCropped(r.frames());
+        NDArray differences = stackCropped(r.differences());
+        NDArray targets = a.frames.get(":, " + in + ":");
+        NDArray targetValid = a.valid.get(":, " + in + ":");
+        NDArray previous = a.frames.get(":, " + (in - 1) + ":" + (length - 1));
+        NDArray previousValid = a.valid.get(":, " + (in - 1) + ":" + (length - 1));
+        NDArray fake = predictions.mul(targetValid);
+        NDArray real = targets.mul(targetValid);
+        NDArray inputsValid = inputs.mul(a.valid.get(":, :" + in));
+        return new Forward(predictions, targets, targetValid, differences, targets.sub(previous),
+                targetValid.mul(previousValid), flatten(fake), flatten(real), slidingSequences(inputsValid, fake, in, k),
+                slidingSequences(inputsValid, real, in, k));
+    }
+
+    private Forward interpolate(NDManager m, List<TrainingWindows.Sample> batch) {
+        BatchArrays a = arrays(m, batch);
+        int b = batch.size();
+        int length = windows.length();
+        NDArray masked = a.frames.mul(a.observed.reshape(b, length, 1, 1, 1));
+        NDArray padded = network.pad(masked.reshape(b * length, config.channels(), config.height(), config.width()));
+        NDArray encoded = network.encode(padded, true);
+        NDArray sequence = encoded.reshape(new Shape(b, length).addAll(encoded.getShape().slice(1)));
+        NDArray h = network.encodeReversed(sequence, a.observed, a.times);
+        double[][] spans = new double[b][length];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < length; j++) {
+                spans[i][j] = a.times[i][j] - a.times[i][0];
+            }
+        }
+        List<NDArray> latents = network.decodeLatents(network.decoderInitial(h), spans).states();
+        NDArray start = padded.reshape(new Shape(b, length).addAll(padded.getShape().slice(1))).get(":, 0");
+        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, 0"), true);
+        NDArray predictions = stackCropped(r.frames());
+        NDArray differences = stackCropped(r.differences());
+        NDArray previous = NDArrays.concat(new NDList(a.frames.get(":, 0:1"), a.frames.get(":, :" + (length - 1))), 1);
+        NDArray previousValid = NDArrays.concat(new NDList(a.valid.get(":, 0:1"), a.valid.get(":, :" + (length - 1))), 1);
+        NDArray fake = predictions.mul(a.valid);
+        NDArray real = a.frames.mul(a.valid);
+        return new Forward(predictions, a.frames, a.valid, differences, a.frames.sub(previous),
+                a.valid.mul(previousValid), flatten(fake), flatten(real), stackChannels(fake), stackChannels(real));
+    }
+
+    private NDArray stackCropped(List<NDArray> padded) {
+        NDList cropped = new NDList();
+        for (NDArray p : padded) {
+            cropped.add(network.crop(p));
+        }
+        return NDArrays.stack(cropped, 1);
+    }
+
+    /** (B, K, C, H, W) to (B K, C, H, W). */
+    private NDArray flatten(NDArray frames) {
+        Shape s = frames.getShape();
+        return frames.reshape(s.get(0) * s.get(1), s.get(2), s.get(3), s.get(4));
+    }
+
+    /** (B, T, C, H, W) to (B, T C, H, W). */
+    private static NDArray stackChannels(NDArray frames) {
+        Shape s = frames.getShape();
+        return frames.reshape(s.get(0), s.get(1) * s.get(2), s.get(3), s.get(4));
+    }
+
+    /**
+     * The reference's extrapolation sequences: over [inputs, predictions], the windows of inputs + 1 frames
+     * ending at each prediction, stacked along channels and concatenated along the batch.
+     */
+    private static NDArray slidingSequences(NDArray inputs, NDArray predictions, int in, int k) {
+        NDArray all = NDArrays.concat(new NDList(inputs, predictions), 1);
+        NDList windows = new NDList();
+        for (int i = 0; i < k; i++) {
+            windows.add(stackChannels(all.get(":, " + i + ":" + (i + in + 1))));
+        }
+        return NDArrays.concat(windows, 0);
+    }
+
+    @Override
+    public void close() {
+        generatorOptimizer.close();
+        criticOptimizer.close();
+        critics.close();
+        network.close();
+    }
+}

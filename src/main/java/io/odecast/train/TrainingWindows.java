@@ -1,0 +1,115 @@
+package io.odecast.train;
+
+import io.odecast.data.ChannelNormalization;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.TimeScale;
+import io.odecast.data.TimedFrame;
+
+import java.util.Random;
+
+/**
+ * Draws training windows for the two tasks from a sequence (the training part only).
+ *
+ * <p>Extrapolation: {@code inputs + outputs} consecutive frames; the forward encoder sees the inputs (each
+ * input but the last dropped with probability {@code dropout}, so the model learns irregular arrivals) and the
+ * decoder predicts the outputs from the last input. Interpolation: {@code length} consecutive frames; the
+ * first and last are observed, a random block of 1 to {@code maxGap} interior frames is hidden, other interior
+ * frames are hidden with probability {@code dropout}, and every frame is a target, so the model is trained on
+ * exactly what gap filling asks of it (the reference only reconstructs observed frames).
+ */
+public final class TrainingWindows {
+
+    /** One window: normalised frames, 0/1 validity per cell, observed flags and model times. */
+    public record Sample(float[][] frames, float[][] valid, boolean[] observed, double[] times) {
+    }
+
+    private final FrameSequence sequence;
+    private final ChannelNormalization normalization;
+    private final TimeScale timeScale;
+    private final String task;
+    private final int inputs;
+    private final int length;
+    private final int maxGap;
+    private final double dropout;
+    private final Random random;
+
+    public TrainingWindows(FrameSequence sequence, ChannelNormalization normalization, TimeScale timeScale, String task,
+                           int inputs, int length, int maxGap, double dropout, long seed) {
+        if (sequence.size() < length) {
+            throw new IllegalArgumentException(sequence.name() + " has " + sequence.size()
+                    + " frames, fewer than one window of " + length);
+        }
+        if (!"extrapolate".equals(task) && !"interpolate".equals(task)) {
+            throw new IllegalArgumentException("task must be extrapolate or interpolate, got " + task);
+        }
+        this.sequence = sequence;
+        this.normalization = normalization;
+        this.timeScale = timeScale;
+        this.task = task;
+        this.inputs = inputs;
+        this.length = length;
+        this.maxGap = maxGap;
+        this.dropout = dropout;
+        this.random = new Random(seed);
+    }
+
+    /** Number of distinct window starts (one epoch visits each once on average). */
+    public int starts() {
+        return sequence.size() - length + 1;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** A random window whose decoder start frame exists (not flagged missing). */
+    public Sample next() {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            Sample s = at(random.nextInt(starts()));
+            if (s != null) {
+                return s;
+            }
+        }
+        throw new IllegalStateException(sequence.name() + ": no usable training window (too many missing frames)");
+    }
+
+    /** The window starting at {@code start} with a random observation pattern, or null if unusable. */
+    Sample at(int start) {
+        float[][] frames = new float[length][];
+        float[][] valid = new float[length][];
+        boolean[] present = new boolean[length];
+        double[] times = new double[length];
+        TimedFrame first = sequence.frame(start);
+        for (int i = 0; i < length; i++) {
+            TimedFrame f = sequence.frame(start + i);
+            frames[i] = normalization.normalize(f);
+            valid[i] = new float[frames[i].length];
+            for (int j = 0; j < valid[i].length; j++) {
+                valid[i][j] = !f.missing() && f.isValid(j) && Float.isFinite(f.data()[j]) ? 1f : 0f;
+            }
+            present[i] = !f.missing();
+            times[i] = timeScale.modelTime(first.time(), f.time());
+        }
+        boolean[] observed = new boolean[length];
+        if ("extrapolate".equals(task)) {
+            if (!present[inputs - 1]) {
+                return null;
+            }
+            for (int i = 0; i < inputs; i++) {
+                observed[i] = present[i] && (i == inputs - 1 || random.nextDouble() >= dropout);
+            }
+        } else {
+            if (!present[0] || !present[length - 1]) {
+                return null;
+            }
+            int gap = 1 + random.nextInt(Math.min(maxGap, length - 2));
+            int gapStart = 1 + random.nextInt(length - 1 - gap);
+            for (int i = 0; i < length; i++) {
+                boolean hidden = i >= gapStart && i < gapStart + gap;
+                boolean interior = i > 0 && i < length - 1;
+                observed[i] = present[i] && !hidden && !(interior && random.nextDouble() < dropout);
+            }
+        }
+        return new Sample(frames, valid, observed, times);
+    }
+}

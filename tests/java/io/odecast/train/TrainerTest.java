@@ -1,0 +1,95 @@
+package io.odecast.train;
+
+import io.odecast.data.BouncingBalls;
+import io.odecast.data.ChannelNormalization;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.TimeScale;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.VidOdeModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+
+    @TempDir
+    Path dir;
+
+    private static final ModelConfig CONFIG = new ModelConfig(1, 16, 16, 4, 1, 1, "rk4", 0.1, "rk4", 0.1,
+            1e-3, 1e-4, 0.125);
+    private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+    private static TrainingWindows balls(String task, int length, long seed) {
+        FrameSequence seq = new BouncingBalls(16, 16, 2, 2.5, 1.5, 3).regular(60, Duration.ofMillis(100));
+        return new TrainingWindows(seq, ChannelNormalization.identity(1), new TimeScale(Duration.ofMillis(100), 0.1),
+                task, 3, length, 2, 0.2, seed);
+    }
+
+    private TrainingOptions options(String task, int steps, Path out) {
+        return new TrainingOptions(task, 3, 6, 2, 0.2, 4, steps, 0, 3e-3, 0.003, 10, 5, 42, out);
+    }
+
+    private static double meanReconstruction(List<Trainer.StepLosses> losses, int from, int to) {
+        return losses.subList(from, to).stream().mapToDouble(Trainer.StepLosses::reconstruction).average().orElseThrow();
+    }
+
+    @Test
+    void aFewStepsOnBouncingBallsLowerTheLoss() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 40,
+                dir.resolve("balls")), QUIET)) {
+            Trainer.Result r = trainer.run(Map.of("command", "test"));
+            assertEquals(40, r.lastStep());
+            assertEquals(0, r.skippedSteps());
+            double early = meanReconstruction(r.losses(), 0, 5);
+            double late = meanReconstruction(r.losses(), 35, 40);
+            assertTrue(late < 0.8 * early, "reconstruction L1 should fall: first 5 steps " + early + ", last 5 " + late);
+            assertTrue(r.losses().stream().allMatch(l -> l.critic() > 0), "the critics are trained");
+        }
+        try (VidOdeModel saved = VidOdeModel.load(dir.resolve("balls"))) {
+            assertEquals(40, ((Number) saved.card().training().get("steps")).intValue());
+        }
+    }
+
+    @Test
+    void interpolationTrainingRunsAndLowersTheLoss() throws IOException {
+        ModelCard card = ModelCard.untrained("balls-interp", ModelCard.INTERPOLATE, 1);
+        TrainingOptions o = new TrainingOptions("interpolate", 0, 5, 2, 0.2, 4, 30, 0, 3e-3, 0.003, 10, 100, 7,
+                dir.resolve("interp"));
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("interpolate", 5, 2), o, QUIET)) {
+            Trainer.Result r = trainer.run(Map.of());
+            assertTrue(meanReconstruction(r.losses(), 25, 30) < meanReconstruction(r.losses(), 0, 5));
+        }
+    }
+
+    @Test
+    void aResumedRunContinuesFromItsCheckpoint() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        Path out = dir.resolve("resume");
+        String version;
+        try (Trainer first = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 10, out), QUIET)) {
+            version = first.run(Map.of()).version();
+        }
+        try (Trainer second = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 15, out), QUIET)) {
+            assertTrue(second.resumeIfPossible());
+            assertEquals(10, second.step());
+            assertEquals(version, second.network().parameters().version(), "resumed from the saved weights");
+            Trainer.Result r = second.run(Map.of());
+            assertEquals(10, r.firstStep());
+            assertEquals(15, r.lastStep());
+            assertEquals(5, r.losses().size());
+        }
+        assertTrue(Files.exists(out.resolve("trainer/state.json")));
+    }
+}
