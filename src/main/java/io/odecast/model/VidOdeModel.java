@@ -235,7 +235,7 @@ public final class VidOdeModel implements AutoCloseable {
                 double t;
                 if (takeQuery) {
                     t = times[b][k];
-                    if (t < frameTimes[b][0] || (k > 0 && !(t > times[b][k - 1])) || (i < length && t == frameTimes[b][i])) {
+                    if (t < frameTimes[b][0] || (k > 0 && !(t > times[b][k - 1])) || (i > 0 && t == frameTimes[b][i - 1])) {
                         throw new IllegalArgumentException("window " + b + ": query times must increase, start at the"
                                 + " first frame's time and differ from the frame times");
                     }
