@@ -127,4 +127,25 @@ class FramePublisherKafkaTest {
         assertTrue(f.getValidMask().isEmpty(), "every pixel is valid");
         assertEquals(Instant.EPOCH.plusMillis(1900), ProtoTime.toInstant(frames.get(19).getEventTime()));
     }
+
+    @Test
+    void thePublishCommandSendsTheSameStormFramesAsTheLibrary() throws Exception {
+        PublishFixtures.createTopic(kafka.bootstrapServers(), "cli.frames");
+        java.io.StringWriter out = new java.io.StringWriter();
+        var cl = io.odecast.cli.Odecast.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        String dir = PublishFixtures.STORM + "/";
+        int rc = cl.execute("publish", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cli.frames",
+                "--stream-id", "ncar/storm-1996", "--netcdf", dir + "Ustorm.cdf:u", "--netcdf", dir + "Vstorm.cdf",
+                "--netcdf", dir + "Pstorm.cdf:p:p:0.01:hPa", "--time-start", "1996-01-05T00:00:00Z",
+                "--time-step", "6h", "--dropout", String.valueOf(DROPOUT), "--seed", String.valueOf(SEED));
+        assertEquals(0, rc);
+        List<Instant> times = new ArrayList<>();
+        for (var r : PublishFixtures.readAll(kafka.bootstrapServers(), "cli.frames")) {
+            times.add(ProtoTime.toInstant(Frame.parseFrom(r.value()).getEventTime()));
+        }
+        times.sort(Comparator.naturalOrder());
+        assertEquals(stormSummary.sentTimes(), times);
+        assertTrue(out.toString().contains("sent " + times.size()), out.toString());
+    }
 }

@@ -55,6 +55,12 @@ final class PublishFixtures {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024)))))
                     .all().get(30, TimeUnit.SECONDS);
+            // Creation returns before every partition has a serving leader.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(topic).partitions().stream().anyMatch(p -> p.leader() == null)) {
+                Thread.sleep(50);
+            }
         }
     }
 

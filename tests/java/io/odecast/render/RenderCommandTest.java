@@ -36,6 +36,11 @@ class RenderCommandTest {
                     kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("odecast.forecasts", 3, (short) 1)))
                         .all().get(30, TimeUnit.SECONDS);
+                // Creation returns before every partition has a serving leader.
+                while (admin.describeTopics(List.of("odecast.forecasts")).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get("odecast.forecasts").partitions().stream().anyMatch(p -> p.leader() == null)) {
+                    Thread.sleep(50);
+                }
             }
             try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers",
                     kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {

@@ -70,8 +70,8 @@ public final class FramePublisher implements AutoCloseable {
     }
 
     /**
-     * Producer settings: every in-sync replica acknowledges, idempotent retries (no duplicates, order kept),
-     * requests up to {@link #MAX_REQUEST_BYTES} and a buffer that holds at least two of them.
+     * Producer settings: every in-sync replica acknowledges, idempotent retries (no duplicates, order kept)
+     * with one request in flight, requests up to {@link #MAX_REQUEST_BYTES} and a buffer that holds at least two of them.
      */
     public static Properties producerProperties(String bootstrapServers) {
         Properties p = new Properties();
@@ -81,6 +81,9 @@ public final class FramePublisher implements AutoCloseable {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_REQUEST_BYTES));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(2L * MAX_REQUEST_BYTES));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
+        // One request in flight: a batch refused while a fresh topic's leader settles cannot be overtaken, which
+        // otherwise can leave the idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER until it expires.
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "odecast-publish");
         return p;
     }
