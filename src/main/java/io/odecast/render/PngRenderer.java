@@ -1,0 +1,266 @@
+package io.odecast.render;
+
+import io.odecast.eval.PngStrip.ColourMap;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Draws forecasts of one stream: a PNG per forecast lead and an animated, looping GIF of the first lead of each
+ * forecast in base-time order. Channels sit side by side; {@code r, g, b} channels are drawn as one colour
+ * tile. Each channel uses a {@link ColourMap}: {@code GREY} for values in [0, 1] (units {@code "1"}, video),
+ * else {@code DIVERGING} blue-white-red over the channel's range in all the stream's forecasts, so that frames
+ * of the animation compare. Invalid cells are magenta, as in {@link io.odecast.eval.PngStrip}.
+ */
+public final class PngRenderer {
+    private static final int INVALID = 0xFF00FF;
+    private static final int BACKGROUND = 0x202020;
+    private static final int GAP = 2;
+    private static final int[] BLUE = {59, 76, 192};
+    private static final int[] WHITE = {255, 255, 255};
+    private static final int[] RED = {180, 4, 38};
+    private static final Set<String> VIDEO_CHANNELS = Set.of("luma", "r", "g", "b");
+
+    private final int scale;
+    private final Duration frameDelay;
+    private final boolean northUp;
+
+    /**
+     * A renderer.
+     *
+     * @param scale      pixels per cell side; 0 picks one giving tiles of about 256 pixels
+     * @param frameDelay time each GIF frame is shown (hundredths of a second are kept)
+     * @param northUp    draw the last row at the top (rows in increasing latitude, as the storm grid)
+     */
+    public PngRenderer(int scale, Duration frameDelay, boolean northUp) {
+        if (scale < 0 || frameDelay.isNegative()) {
+            throw new IllegalArgumentException("scale and frame delay must not be negative, got " + scale + " and "
+                    + frameDelay);
+        }
+        this.scale = scale;
+        this.frameDelay = frameDelay;
+        this.northUp = northUp;
+    }
+
+    /** Colour maps and value ranges of the channels of one stream. */
+    private record Palette(List<ColourMap> maps, double[] lo, double[] hi, boolean rgb) {
+    }
+
+    /**
+     * Writes {@code dir/<base time>+<lead>.png} for every lead of every forecast.
+     *
+     * @return the files written, in forecast then lead order
+     */
+    public List<Path> writeLeadPngs(Path dir, List<DecodedForecast> forecasts) throws IOException {
+        Files.createDirectories(dir);
+        Palette palette = palette(forecasts);
+        List<Path> files = new ArrayList<>();
+        for (DecodedForecast f : forecasts) {
+            for (DecodedForecast.Lead l : f.leads()) {
+                Path file = dir.resolve(StreamFileNames.lead(f.basedOnTime(), l.lead()) + ".png");
+                if (!ImageIO.write(image(f, l.data(), l.valid(), palette), "png", file.toFile())) {
+                    throw new IOException("no PNG writer available to write " + file);
+                }
+                files.add(file);
+            }
+        }
+        return files;
+    }
+
+    /**
+     * Writes a looping GIF with one frame per forecast that has a lead: its first lead.
+     *
+     * @return the number of frames
+     */
+    public int writeGif(Path file, List<DecodedForecast> forecasts) throws IOException {
+        Palette palette = palette(forecasts);
+        List<BufferedImage> frames = new ArrayList<>();
+        for (DecodedForecast f : forecasts) {
+            if (!f.leads().isEmpty()) {
+                DecodedForecast.Lead l = f.leads().get(0);
+                frames.add(image(f, l.data(), l.valid(), palette));
+            }
+        }
+        writeAnimation(file, frames);
+        return frames.size();
+    }
+
+    /** Writes a looping GIF of regular-cadence frames, in time order; returns the number of frames. */
+    public int writeRegularGif(Path file, List<RegularGrid> grids) throws IOException {
+        if (grids.isEmpty()) {
+            return 0;
+        }
+        RegularGrid first = grids.get(0);
+        List<DecodedForecast> asForecasts = grids.stream().map(g -> new DecodedForecast(g.streamId(), g.time(),
+                null, "", "", g.channels(), List.of(), g.c(), g.h(), g.w(),
+                List.of(new DecodedForecast.Lead(Duration.ZERO, g.time(), g.data(), g.valid())), List.of()))
+                .filter(f -> f.c() == first.c() && f.h() == first.h() && f.w() == first.w()).toList();
+        return writeGif(file, asForecasts);
+    }
+
+    private Palette palette(List<DecodedForecast> forecasts) {
+        if (forecasts.isEmpty()) {
+            return new Palette(List.of(), new double[0], new double[0], false);
+        }
+        DecodedForecast first = forecasts.get(0);
+        int c = first.c();
+        int plane = first.h() * first.w();
+        List<ColourMap> maps = new ArrayList<>();
+        double[] lo = new double[c];
+        double[] hi = new double[c];
+        for (int k = 0; k < c; k++) {
+            boolean unit = "1".equals(first.units().isEmpty() ? "" : first.units().get(k))
+                    || VIDEO_CHANNELS.contains(first.channels().get(k));
+            maps.add(unit ? ColourMap.GREY : ColourMap.DIVERGING);
+            lo[k] = Double.POSITIVE_INFINITY;
+            hi[k] = Double.NEGATIVE_INFINITY;
+            for (DecodedForecast f : forecasts) {
+                for (DecodedForecast.Lead l : f.leads()) {
+                    for (int i = k * plane; i < (k + 1) * plane && i < l.data().length; i++) {
+                        if (l.valid()[i]) {
+                            lo[k] = Math.min(lo[k], l.data()[i]);
+                            hi[k] = Math.max(hi[k], l.data()[i]);
+                        }
+                    }
+                }
+            }
+            if (unit || lo[k] > hi[k]) {
+                lo[k] = 0;
+                hi[k] = 1;
+            }
+        }
+        return new Palette(maps, lo, hi, first.channels().equals(List.of("r", "g", "b")));
+    }
+
+    private BufferedImage image(DecodedForecast f, float[] data, boolean[] valid, Palette palette) {
+        int h = f.h();
+        int w = f.w();
+        int s = scale > 0 ? scale : Math.max(1, 256 / Math.max(h, w));
+        int tiles = palette.rgb() ? 1 : f.c();
+        int tileW = w * s;
+        BufferedImage image = new BufferedImage(tiles * tileW + (tiles - 1) * GAP, h * s, BufferedImage.TYPE_INT_RGB);
+        for (int px = 0; px < image.getWidth(); px++) {
+            for (int py = 0; py < image.getHeight(); py++) {
+                image.setRGB(px, py, BACKGROUND);
+            }
+        }
+        int plane = h * w;
+        for (int t = 0; t < tiles; t++) {
+            for (int y = 0; y < h; y++) {
+                int row = northUp ? h - 1 - y : y;
+                for (int x = 0; x < w; x++) {
+                    int cell = row * w + x;
+                    int colour;
+                    if (palette.rgb()) {
+                        boolean ok = valid[cell] && valid[plane + cell] && valid[2 * plane + cell];
+                        colour = ok ? rgb(unit(data[cell]), unit(data[plane + cell]), unit(data[2 * plane + cell]))
+                                : INVALID;
+                    } else {
+                        int i = t * plane + cell;
+                        colour = valid[i] ? colour(data[i], palette.maps().get(t), palette.lo()[t], palette.hi()[t])
+                                : INVALID;
+                    }
+                    for (int dy = 0; dy < s; dy++) {
+                        for (int dx = 0; dx < s; dx++) {
+                            image.setRGB(t * (tileW + GAP) + x * s + dx, y * s + dy, colour);
+                        }
+                    }
+                }
+            }
+        }
+        return image;
+    }
+
+    private static int unit(float v) {
+        return (int) Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+
+    private static int colour(float v, ColourMap map, double lo, double hi) {
+        double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+        t = Math.min(1, Math.max(0, t));
+        if (map == ColourMap.GREY) {
+            int g = (int) Math.round(t * 255);
+            return rgb(g, g, g);
+        }
+        return t < 0.5 ? blend(BLUE, WHITE, t * 2) : blend(WHITE, RED, (t - 0.5) * 2);
+    }
+
+    private static int blend(int[] from, int[] to, double t) {
+        return rgb((int) Math.round(from[0] + t * (to[0] - from[0])),
+                (int) Math.round(from[1] + t * (to[1] - from[1])),
+                (int) Math.round(from[2] + t * (to[2] - from[2])));
+    }
+
+    private static int rgb(int r, int g, int b) {
+        return (r << 16) | (g << 8) | b;
+    }
+
+    private void writeAnimation(Path file, List<BufferedImage> frames) throws IOException {
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("no frame to animate in " + file);
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.deleteIfExists(file);
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.prepareWriteSequence(null);
+            boolean first = true;
+            for (BufferedImage frame : frames) {
+                writer.writeToSequence(new IIOImage(frame, null, gifMetadata(writer, frame, first)), null);
+                first = false;
+            }
+            writer.endWriteSequence();
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    /** Frame delay on every frame; the NETSCAPE2.0 loop-forever extension on the first. */
+    private IIOMetadata gifMetadata(ImageWriter writer, BufferedImage frame, boolean first) throws IOException {
+        IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(frame), null);
+        String format = meta.getNativeMetadataFormatName();
+        IIOMetadataNode root = (IIOMetadataNode) meta.getAsTree(format);
+        IIOMetadataNode control = child(root, "GraphicControlExtension");
+        control.setAttribute("disposalMethod", "none");
+        control.setAttribute("userInputFlag", "FALSE");
+        control.setAttribute("transparentColorFlag", "FALSE");
+        control.setAttribute("delayTime", Long.toString(Math.max(1, frameDelay.toMillis() / 10)));
+        control.setAttribute("transparentColorIndex", "0");
+        if (first) {
+            IIOMetadataNode app = new IIOMetadataNode("ApplicationExtension");
+            app.setAttribute("applicationID", "NETSCAPE");
+            app.setAttribute("authenticationCode", "2.0");
+            app.setUserObject(new byte[] {1, 0, 0});
+            child(root, "ApplicationExtensions").appendChild(app);
+        }
+        meta.setFromTree(format, root);
+        return meta;
+    }
+
+    private static IIOMetadataNode child(IIOMetadataNode root, String name) {
+        for (int i = 0; i < root.getLength(); i++) {
+            if (root.item(i).getNodeName().equalsIgnoreCase(name)) {
+                return (IIOMetadataNode) root.item(i);
+            }
+        }
+        IIOMetadataNode node = new IIOMetadataNode(name);
+        root.appendChild(node);
+        return node;
+    }
+}
