@@ -1,0 +1,58 @@
+package io.odecast.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code odecast evaluate} on the shipped storm forecaster and the real held-out storm frames. */
+class EvaluateCommandTest {
+
+    @TempDir
+    Path out;
+
+    @Test
+    void evaluatingTheShippedForecasterWritesModelAndBaselineRows() throws Exception {
+        Path model = Path.of("models/storm-forecast");
+        assertTrue(Files.isRegularFile(model.resolve("model.json")), "the storm forecaster is shipped in models/");
+        StringWriter err = new StringWriter();
+        int code = Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("evaluate", "--model", model.toString(), "--dataset", "storm", "--data",
+                        "tests/resources/fixtures/storm", "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode rows = new ObjectMapper().readTree(out.resolve("report.json").toFile()).path("rows");
+        Set<String> systems = new HashSet<>();
+        Set<String> leads = new HashSet<>();
+        for (JsonNode r : rows) {
+            systems.add(r.path("system").asText());
+            leads.add(r.path("lead").asText());
+            assertTrue(r.path("metrics").has("rmse"), r.toString());
+        }
+        assertEquals(Set.of("model", "persistence", "linear"), systems);
+        assertTrue(leads.containsAll(Set.of("+6h", "+12h", "+18h", "+24h")), leads.toString());
+        assertTrue(Files.readString(out.resolve("report.md")).contains("| persistence |"));
+        try (var pngs = Files.list(out)) {
+            assertTrue(pngs.anyMatch(p -> p.toString().endsWith(".png")), "a PNG strip is written");
+        }
+    }
+
+    @Test
+    void anUnknownDatasetIsAOneLineErrorWithNonZeroExit() {
+        StringWriter err = new StringWriter();
+        int code = Odecast.commandLine().setErr(new PrintWriter(err)).execute("evaluate", "--model",
+                "models/storm-forecast", "--dataset", "nope", "--out", out.toString());
+        assertTrue(code != 0);
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("unknown dataset 'nope'"), err.toString());
+    }
+}
