@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -7,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class ErrorMetricsTest {
 
-    private static final FrameShape SHAPE = new FrameShape(2, 2, 2);
+    private static final GridShape SHAPE = new GridShape(2, 2, 2);
 
     @Test
     void maskedCellsAreExcludedFromMseAndMae() {

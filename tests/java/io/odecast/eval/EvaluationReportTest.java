@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EvaluationReportTest {
 
-    private static final FrameShape SHAPE = new FrameShape(1, 1, 2);
+    private static final GridShape SHAPE = new GridShape(1, 1, 2);
 
     private static MetricAccumulator errors(float error) {
         MetricAccumulator acc = new MetricAccumulator(SHAPE, List.of("pressure"));

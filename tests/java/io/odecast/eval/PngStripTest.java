@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.awt.image.BufferedImage;
@@ -14,7 +16,7 @@ class PngStripTest {
 
     @Test
     void stripHasFourRowsPerChannelAndOneColumnPerFrame(@TempDir Path dir) throws Exception {
-        FrameShape shape = new FrameShape(2, 3, 4);
+        GridShape shape = new GridShape(2, 3, 4);
         float[] frame = new float[shape.size()];
         for (int i = 0; i < frame.length; i++) {
             frame[i] = i / (float) frame.length;

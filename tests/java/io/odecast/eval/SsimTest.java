@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,7 +91,7 @@ class SsimTest {
 
     @Test
     void identicalFramesScoreExactlyOne() {
-        FrameShape shape = new FrameShape(1, H, W);
+        GridShape shape = new GridShape(1, H, W);
         float[] frame = new float[shape.size()];
         int[] p = pattern();
         for (int i = 0; i < frame.length; i++) {
@@ -141,7 +143,7 @@ class SsimTest {
 
     @Test
     void rgbConvertsWithPillowLumaRounding() {
-        FrameShape shape = new FrameShape(3, 1, 2);
+        GridShape shape = new GridShape(3, 1, 2);
         // Pixel 0: (10, 200, 30) -> 123.81 rounds to 124. Pixel 1: (255, 0, 0) -> 76.245 -> 76.
         float[] rgb = {10 / 255f, 1f, 200 / 255f, 0f, 30 / 255f, 0f};
         assertEquals(124, Ssim.toGray8(shape, rgb)[0]);
@@ -150,7 +152,7 @@ class SsimTest {
 
     @Test
     void greyQuantisationClampsAndRoundsHalfUp() {
-        FrameShape shape = new FrameShape(1, 1, 4);
+        GridShape shape = new GridShape(1, 1, 4);
         int[] grey = Ssim.toGray8(shape, new float[] {-0.2f, 1.7f, 0.5f, 0.2f});
         assertEquals(0, grey[0]);
         assertEquals(255, grey[1]);

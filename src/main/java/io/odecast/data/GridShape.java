@@ -32,6 +32,21 @@ public record GridShape(int channels, int height, int width) {
         return (c * height + y) * width + x;
     }
 
+    /** Fails with a message naming {@code what} unless the array has {@link #size()} elements. */
+    public void requireSize(String what, int length) {
+        if (length != size()) {
+            throw new IllegalArgumentException(
+                    what + " has " + length + " values, expected " + size() + " for shape " + this);
+        }
+    }
+
+    /** Fails unless the mask is null (all valid) or has {@link #size()} elements. */
+    public void requireMask(boolean[] valid) {
+        if (valid != null) {
+            requireSize("validity mask", valid.length);
+        }
+    }
+
     @Override
     public String toString() {
         return channels + "x" + height + "x" + width;

@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 /**
  * Masked per-channel errors between a predicted and a true frame, in the frames' own (physical) units.
  * Cells whose mask entry is false are left out of every sum; a null mask means all cells count.
@@ -14,7 +16,7 @@ public final class ErrorMetrics {
      *
      * @return one {@link ErrorSums} per channel, in channel order
      */
-    public static ErrorSums[] perChannel(FrameShape shape, float[] truth, float[] prediction,
+    public static ErrorSums[] perChannel(GridShape shape, float[] truth, float[] prediction,
             boolean[] valid) {
         shape.requireSize("truth frame", truth.length);
         shape.requireSize("predicted frame", prediction.length);
@@ -40,19 +42,19 @@ public final class ErrorMetrics {
     }
 
     /** Masked mean squared error of one channel. */
-    public static double mse(FrameShape shape, float[] truth, float[] prediction, boolean[] valid,
+    public static double mse(GridShape shape, float[] truth, float[] prediction, boolean[] valid,
             int channel) {
         return perChannel(shape, truth, prediction, valid)[channel].mse();
     }
 
     /** Masked root mean squared error of one channel. */
-    public static double rmse(FrameShape shape, float[] truth, float[] prediction, boolean[] valid,
+    public static double rmse(GridShape shape, float[] truth, float[] prediction, boolean[] valid,
             int channel) {
         return perChannel(shape, truth, prediction, valid)[channel].rmse();
     }
 
     /** Masked mean absolute error of one channel. */
-    public static double mae(FrameShape shape, float[] truth, float[] prediction, boolean[] valid,
+    public static double mae(GridShape shape, float[] truth, float[] prediction, boolean[] valid,
             int channel) {
         return perChannel(shape, truth, prediction, valid)[channel].mae();
     }

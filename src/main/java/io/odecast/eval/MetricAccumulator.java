@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,14 +24,14 @@ public final class MetricAccumulator {
     }
 
     private final List<String> channelNames;
-    private final FrameShape shape;
+    private final GridShape shape;
     private final Map<Key, ErrorSums> sums = new LinkedHashMap<>();
 
     /**
      * @param shape shape of every frame that will be added
      * @param channelNames one name per channel, in channel order
      */
-    public MetricAccumulator(FrameShape shape, List<String> channelNames) {
+    public MetricAccumulator(GridShape shape, List<String> channelNames) {
         if (channelNames.size() != shape.channels()) {
             throw new IllegalArgumentException("got " + channelNames.size() + " channel names "
                     + channelNames + " for " + shape.channels() + " channels");

@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import io.odecast.data.FrameSequence;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
@@ -27,7 +29,7 @@ public final class ModelEvaluator {
     private final FrameSequence sequence;
     private final int testStart;
     private final boolean video;
-    private final FrameShape shape;
+    private final GridShape shape;
 
     /**
      * @param testStart first held-out frame index; targets are only scored at or after it
@@ -42,7 +44,7 @@ public final class ModelEvaluator {
         this.sequence = sequence;
         this.testStart = testStart;
         this.video = video;
-        this.shape = new FrameShape(sequence.shape().channels(), sequence.shape().height(), sequence.shape().width());
+        this.shape = new GridShape(sequence.shape().channels(), sequence.shape().height(), sequence.shape().width());
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +48,7 @@ public final class PngStrip {
      * @param truthValid masks paired with {@code truths}; null, or null entries, mean all valid
      * @param scale pixels per cell side, at least 1
      */
-    public static void write(Path file, FrameShape shape, List<ColourMap> colourMaps, List<float[]> inputs,
+    public static void write(Path file, GridShape shape, List<ColourMap> colourMaps, List<float[]> inputs,
             List<float[]> truths, List<float[]> predictions, List<boolean[]> truthValid, int scale)
             throws IOException {
         if (colourMaps.size() != shape.channels()) {
@@ -105,7 +107,7 @@ public final class PngStrip {
         }
     }
 
-    private static double[] valueRange(FrameShape shape, int c, ColourMap map, List<float[]> truths,
+    private static double[] valueRange(GridShape shape, int c, ColourMap map, List<float[]> truths,
             List<boolean[]> truthValid) {
         if (map == ColourMap.GREY) {
             return new double[] {0, 1};
@@ -126,7 +128,7 @@ public final class PngStrip {
         return lo <= hi ? new double[] {lo, hi} : new double[] {0, 1};
     }
 
-    private static double maxAbsError(FrameShape shape, int c, List<float[]> truths, List<float[]> predictions,
+    private static double maxAbsError(GridShape shape, int c, List<float[]> truths, List<float[]> predictions,
             List<boolean[]> truthValid) {
         double max = 0;
         int plane = shape.planeSize();

@@ -1,5 +1,7 @@
 package io.odecast.eval;
 
+import io.odecast.data.GridShape;
+
 import java.util.List;
 
 /**
@@ -34,12 +36,12 @@ public final class Ssim {
     /**
      * SSIM of two frames with values nominally in [0, 1] (clamped), with 1 channel (grey) or 3 (RGB).
      */
-    public static double ofFrames(FrameShape shape, float[] truth, float[] prediction) {
+    public static double ofFrames(GridShape shape, float[] truth, float[] prediction) {
         return ofGray8(toGray8(shape, truth), toGray8(shape, prediction), shape.height(), shape.width());
     }
 
     /** Mean of {@link #ofFrames} over paired frame lists, as the reference averages over all frames. */
-    public static double meanOfFrames(FrameShape shape, List<float[]> truths, List<float[]> predictions) {
+    public static double meanOfFrames(GridShape shape, List<float[]> truths, List<float[]> predictions) {
         if (truths.size() != predictions.size() || truths.isEmpty()) {
             throw new IllegalArgumentException("need equally many truth and predicted frames (and at "
                     + "least one), got " + truths.size() + " and " + predictions.size());
@@ -59,7 +61,7 @@ public final class Ssim {
      *
      * @return height x width grey levels in 0..255, row-major
      */
-    public static int[] toGray8(FrameShape shape, float[] frame) {
+    public static int[] toGray8(GridShape shape, float[] frame) {
         shape.requireSize("frame", frame.length);
         int plane = shape.planeSize();
         int[] grey = new int[plane];
