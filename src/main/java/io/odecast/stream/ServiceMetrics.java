@@ -81,7 +81,7 @@ public final class ServiceMetrics {
         framesFilled.add(n);
     }
 
-    void deadLettered(DeadLetterReason reason) {
+    void deadLetter(DeadLetterReason reason) {
         deadLettered.get(reason).increment();
     }
 
