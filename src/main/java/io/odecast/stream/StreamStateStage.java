@@ -101,6 +101,15 @@ final class StreamStateStage {
 
     /** The records to produce for one input record: its outputs, or one dead letter. Never fails. */
     CompletionStage<List<ProducerRecord<String, byte[]>>> process(ConsumerRecord<String, byte[]> record) {
+        try {
+            return validateAndRun(record);
+        } catch (RuntimeException e) {
+            LOG.error("Unexpected failure on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
+            return reject(record, DeadLetterReason.INTERNAL, "unexpected failure: " + e, Optional.empty());
+        }
+    }
+
+    private CompletionStage<List<ProducerRecord<String, byte[]>>> validateAndRun(ConsumerRecord<String, byte[]> record) {
         evictIdleStreams();
         FrameMessage frame;
         try {
