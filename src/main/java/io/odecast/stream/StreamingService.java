@@ -3,6 +3,7 @@ package io.odecast.stream;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.odecast.kafka.TopicSetup;
+import io.odecast.kafka.TopicSetupException;
 import io.odecast.model.VidOdeModel;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,11 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -166,7 +170,9 @@ public final class StreamingService {
             if (kafka.createTopics()) {
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                         kafka.bootstrapServers()))) {
-                    new TopicSetup(admin, kafka.topics(), kafka.topicSetup()).ensureTopics(kafka.setupTimeout());
+                    List<String> created = new TopicSetup(admin, kafka.topics(), kafka.topicSetup())
+                            .ensureTopics(kafka.setupTimeout());
+                    awaitPartitionLeaders(admin, created, kafka.setupTimeout());
                 }
             }
             ServiceMetrics metrics = new ServiceMetrics();
@@ -186,6 +192,42 @@ public final class StreamingService {
                 system.terminate();
                 registry.close();
                 throw e;
+            }
+        }
+
+        /**
+         * Waits until every partition of the just-created topics answers a request for its end offset: the
+         * broker may report a leader before it hosts the partition, and a producer writing in that window can
+         * get its first batch both appended and refused, then retry it forever as out of sequence.
+         */
+        private static void awaitPartitionLeaders(Admin admin, List<String> topics, Duration timeout) {
+            if (topics.isEmpty()) {
+                return;
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
+                            description.partitions().forEach(p ->
+                                    latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(latest).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new TopicSetupException("partitions of " + topics + " have no leader after " + timeout
+                                + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TopicSetupException("interrupted while waiting for partition leaders of " + topics, e);
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TopicSetupException("interrupted while waiting for partition leaders of " + topics, e);
+                }
             }
         }
 
