@@ -95,7 +95,7 @@ class StreamingServiceTest {
                 assertEquals(model.version(), f.getModelVersion());
                 float[][] expected = forecastAlone(model, states.get(i), grid);
                 for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxAbsDiff(expected[k], data(f.getLeads(k).getData()));
+                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
                     assertTrue(diff <= TOLERANCE, "frame " + i + " lead " + k + " differs by " + diff);
                 }
             }
@@ -125,8 +125,8 @@ class StreamingServiceTest {
             // A forecaster fills a gap with its forecast from the state before the gap.
             List<StreamState> states = statesAlone(model, frames);
             float[][] gap = forecastAlone(model, states.get(3), List.of(hours(30), hours(36)));
-            assertTrue(maxAbsDiff(gap[0], data(regular.get(5).getData())) <= TOLERANCE);
-            assertTrue(maxAbsDiff(gap[1], data(regular.get(6).getData())) <= TOLERANCE);
+            assertTrue(maxRelDiff(gap[0], data(regular.get(5).getData())) <= TOLERANCE);
+            assertTrue(maxRelDiff(gap[1], data(regular.get(6).getData())) <= TOLERANCE);
             assertEquals(3, service.metrics().framesFilled());
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -225,7 +225,7 @@ class StreamingServiceTest {
                     List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
                     float[][] expected = forecastAlone(model, states.get(i), grid);
                     for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxAbsDiff(expected[k], data(f.getLeads(k).getData()));
+                        float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
                         assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
                     }
                 }
