@@ -1,0 +1,64 @@
+package io.odecast.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.stream.StreamingService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code odecast serve}: the streaming service against a Kafka cluster, until Ctrl-C. */
+@Command(name = "serve", description = "Consume frames from Kafka and emit forecasts and gap-filled frames until"
+        + " interrupted (Ctrl-C drains the frames in flight, then stops).")
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "HOCON configuration overriding reference.conf (e.g. conf/application.conf).")
+    Path config;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka brokers; overrides odecast.kafka.bootstrap-servers.")
+    String bootstrapServers;
+
+    @Override
+    public Integer call() throws Exception {
+        Config loaded;
+        if (config != null) {
+            if (!Files.isRegularFile(config)) {
+                throw new IllegalArgumentException("configuration file " + config + " does not exist");
+            }
+            loaded = ConfigFactory.parseFile(config.toFile());
+        } else {
+            loaded = ConfigFactory.empty();
+        }
+        StreamingService.Builder builder = StreamingService.builder(loaded);
+        if (bootstrapServers != null) {
+            builder.bootstrapServers(bootstrapServers);
+        }
+        StreamingService service = builder.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("odecast serve: shutdown did not finish cleanly: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "odecast-serve-shutdown"));
+        System.err.println("odecast serve: consuming " + service.settings().kafka().topics().frames() + " from "
+                + service.settings().kafka().bootstrapServers() + "; Ctrl-C to stop");
+        try {
+            service.completion().toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            System.err.println("odecast serve: stream failed: " + e.getMessage());
+            return 1;
+        }
+        stopped.await();
+        return 0;
+    }
+}

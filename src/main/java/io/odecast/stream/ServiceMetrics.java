@@ -1,0 +1,104 @@
+package io.odecast.stream;
+
+import io.odecast.kafka.DeadLetterReason;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of a running service; thread-safe, read at any time. */
+public final class ServiceMetrics {
+    private final LongAdder framesAccepted = new LongAdder();
+    private final LongAdder forecastsEmitted = new LongAdder();
+    private final LongAdder framesFilled = new LongAdder();
+    private final Map<DeadLetterReason, LongAdder> deadLettered = new EnumMap<>(DeadLetterReason.class);
+    private final LongAdder decoderBatches = new LongAdder();
+    private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
+    private final LongAdder batchedRequests = new LongAdder();
+    private final AtomicLong streamsEvicted = new AtomicLong();
+
+    public ServiceMetrics() {
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLettered.put(reason, new LongAdder());
+        }
+    }
+
+    /** Frames that passed validation and were handed to the model. */
+    public long framesAccepted() {
+        return framesAccepted.sum();
+    }
+
+    /** Forecast messages produced (one per accepted frame, again for replayed frames). */
+    public long forecastsEmitted() {
+        return forecastsEmitted.sum();
+    }
+
+    /** Regular frames flagged FILLED that were produced. */
+    public long framesFilled() {
+        return framesFilled.sum();
+    }
+
+    /** Records sent to the dead-letter topic for {@code reason}. */
+    public long deadLettered(DeadLetterReason reason) {
+        return deadLettered.get(reason).sum();
+    }
+
+    /** Records sent to the dead-letter topic, for every reason. */
+    public long deadLettered() {
+        return deadLettered.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** Batched model calls the decoder ran (advance, forecast and interpolate calls each count one). */
+    public long decoderBatches() {
+        return decoderBatches.sum();
+    }
+
+    /** The most requests in one model call. */
+    public long largestBatch() {
+        return largestBatch.get();
+    }
+
+    /** Requests served by all model calls; divided by {@link #decoderBatches()} it is the mean batch size. */
+    public long batchedRequests() {
+        return batchedRequests.sum();
+    }
+
+    /** Streams whose state was dropped after the idle timeout. */
+    public long streamsEvicted() {
+        return streamsEvicted.get();
+    }
+
+    void frameAccepted() {
+        framesAccepted.increment();
+    }
+
+    void forecastEmitted() {
+        forecastsEmitted.increment();
+    }
+
+    void framesFilled(int n) {
+        framesFilled.add(n);
+    }
+
+    void deadLetter(DeadLetterReason reason) {
+        deadLettered.get(reason).increment();
+    }
+
+    void batchRun(int size) {
+        decoderBatches.increment();
+        batchedRequests.add(size);
+        largestBatch.accumulate(size);
+    }
+
+    void streamEvicted() {
+        streamsEvicted.incrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return "ServiceMetrics[accepted=" + framesAccepted() + ", forecasts=" + forecastsEmitted() + ", filled="
+                + framesFilled() + ", deadLettered=" + deadLettered() + ", batches=" + decoderBatches()
+                + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + "]";
+    }
+}

@@ -1,0 +1,60 @@
+package io.odecast.stream;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What the service does with one stream: which model, which forecast grid, and whether missing cadence ticks
+ * are filled.
+ *
+ * @param model           model name, a folder under the models directory
+ * @param forecastStep    spacing of the forecast grid (multiples of it, aligned to the epoch)
+ * @param forecastHorizon how far the grid reaches; {@link #leads()} = horizon / step grid times per forecast
+ * @param cadence         the stream's expected spacing; when present, missing ticks are filled on the regular topic
+ * @param maxWait         reserved for provisional frames, which are not emitted yet (see docs/architecture.md)
+ * @param allowedLateness how far behind the last frame a frame may be and still be reordered; only zero is supported
+ * @param fillWindow      frames (including the new one) in the window an interpolator fills gaps from
+ * @param maxFillTicks    the most ticks filled for one gap; a longer gap is reported and left unfilled
+ */
+public record StreamSettings(String model, Duration forecastStep, Duration forecastHorizon, Optional<Duration> cadence,
+                             Duration maxWait, Duration allowedLateness, int fillWindow, int maxFillTicks) {
+
+    public StreamSettings {
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("stream settings need a model name");
+        }
+        if (forecastStep.isNegative() || forecastStep.isZero()) {
+            throw new IllegalArgumentException("forecast.step must be positive, got " + forecastStep);
+        }
+        if (forecastHorizon.compareTo(forecastStep) < 0) {
+            throw new IllegalArgumentException("forecast.horizon (" + forecastHorizon + ") must be at least"
+                    + " forecast.step (" + forecastStep + ")");
+        }
+        if (cadence.isPresent() && (cadence.get().isNegative() || cadence.get().isZero())) {
+            throw new IllegalArgumentException("cadence must be positive, got " + cadence.get());
+        }
+        if (!allowedLateness.isZero()) {
+            throw new IllegalArgumentException("allowed-lateness " + allowedLateness + " is not supported yet: frames"
+                    + " not after a stream's last one are dead-lettered as OUT_OF_ORDER; set allowed-lateness = 0s");
+        }
+        if (fillWindow < 2 || maxFillTicks < 1) {
+            throw new IllegalArgumentException("fill-window must be >= 2 and max-fill-ticks >= 1, got " + fillWindow
+                    + " and " + maxFillTicks);
+        }
+    }
+
+    /** Number of grid times per forecast: horizon / step, rounded down. */
+    public int leads() {
+        return (int) forecastHorizon.dividedBy(forecastStep);
+    }
+
+    /** Reads one rule's settings; missing keys come from {@code defaults} ({@code odecast.stream-defaults}). */
+    static StreamSettings fromConfig(Config rule, Config defaults) {
+        Config c = rule.withFallback(defaults);
+        Optional<Duration> cadence = c.hasPath("cadence") ? Optional.of(c.getDuration("cadence")) : Optional.empty();
+        return new StreamSettings(c.getString("model"), c.getDuration("forecast.step"),
+                c.getDuration("forecast.horizon"), cadence, c.getDuration("max-wait"),
+                c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"));
+    }
+}

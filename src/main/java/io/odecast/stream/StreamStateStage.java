@@ -1,0 +1,302 @@
+package io.odecast.stream;
+
+import io.odecast.kafka.DeadLetterPublisher;
+import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameDecodeException;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.TopicNames;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.Forecast;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-stream state stage: validates each input record against its stream (known pattern, the model's
+ * shape, event time after the stream's last one), keeps each stream's {@link StreamState}, and turns an accepted
+ * frame into its outputs by asking the {@link DecoderActor}: gap fills for missing cadence ticks, the advanced
+ * state, and a forecast at the stream's grid times.
+ *
+ * <p>{@link #process} is called by one stream stage at a time, in input order. Validation is synchronous; the
+ * model work of one stream is chained on that stream's previous frame, so each stream's state is updated in
+ * order while different streams' frames wait on the decoder together (and are batched).
+ *
+ * <p>Gap filling: an interpolator model (task {@code interpolate}) fills the ticks from a window of the stream's
+ * last {@code fill-window} frames ending with the new one; a forecaster fills them with its forecast from the
+ * state before the gap, which needs no extra frames and is what the stream's own forecast said about the gap.
+ */
+final class StreamStateStage {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamStateStage.class);
+
+    private final ServiceSettings settings;
+    private final TopicNames topics;
+    private final ModelRegistry models;
+    private final ActorRef<DecoderActor.Command> decoder;
+    private final Scheduler scheduler;
+    private final ServiceMetrics metrics;
+    private final DeadLetterPublisher deadLetters;
+    private final Clock clock;
+    private final Map<String, StreamEntry> streams = new HashMap<>();
+    private Instant lastSweep;
+
+    /** Frames for missing ticks and the validity of their cells (null when all are valid). */
+    private record Filled(float[][] frames, boolean[] valid) {
+        static final Filled NONE = new Filled(new float[0][], null);
+    }
+
+    /** One stream. The first group of fields is touched only by {@link #process}, the rest only by its chain. */
+    private static final class StreamEntry {
+        final StreamSettings settings;
+        final VidOdeModel model;
+        Instant lastAccepted;
+        Instant lastSeen;
+        CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+
+        StreamState state;
+        Instant stateTime;
+        final ArrayDeque<Observation> recent = new ArrayDeque<>();
+
+        StreamEntry(StreamSettings settings, VidOdeModel model) {
+            this.settings = settings;
+            this.model = model;
+            this.state = model.emptyState();
+        }
+    }
+
+    StreamStateStage(ServiceSettings settings, ModelRegistry models, ActorRef<DecoderActor.Command> decoder,
+                     Scheduler scheduler, ServiceMetrics metrics, Clock clock) {
+        this.settings = settings;
+        this.topics = settings.kafka().topics();
+        this.models = models;
+        this.decoder = decoder;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.deadLetters = new DeadLetterPublisher(topics.deadLetters(), clock);
+        this.lastSweep = clock.instant();
+    }
+
+    /** The records to produce for one input record: its outputs, or one dead letter. Never fails. */
+    CompletionStage<List<ProducerRecord<String, byte[]>>> process(ConsumerRecord<String, byte[]> record) {
+        try {
+            return validateAndRun(record);
+        } catch (RuntimeException e) {
+            LOG.error("Unexpected failure on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
+            return reject(record, DeadLetterReason.INTERNAL, "unexpected failure: " + e, Optional.empty());
+        }
+    }
+
+    private CompletionStage<List<ProducerRecord<String, byte[]>>> validateAndRun(ConsumerRecord<String, byte[]> record) {
+        evictIdleStreams();
+        FrameMessage frame;
+        try {
+            frame = FrameCodec.decode(record.value());
+        } catch (FrameDecodeException e) {
+            return reject(record, e.reason(), e.getMessage(), e.streamId());
+        }
+        String id = frame.streamId();
+        StreamEntry entry = streams.get(id);
+        if (entry == null) {
+            Optional<StreamSettings> stream = settings.streams().settingsFor(id);
+            if (stream.isEmpty()) {
+                return reject(record, DeadLetterReason.UNKNOWN_STREAM, "stream " + id + " matches no pattern in"
+                        + " odecast.streams; add a rule for it", Optional.of(id));
+            }
+            VidOdeModel model;
+            try {
+                model = models.get(stream.get().model());
+            } catch (RuntimeException e) {
+                return reject(record, DeadLetterReason.INTERNAL, "stream " + id + ": " + e.getMessage(), Optional.of(id));
+            }
+            entry = new StreamEntry(stream.get(), model);
+            streams.put(id, entry);
+        }
+        entry.lastSeen = clock.instant();
+        ModelConfig mc = entry.model.config();
+        if (frame.c() != mc.channels() || frame.h() != mc.height() || frame.w() != mc.width()) {
+            return reject(record, DeadLetterReason.WRONG_SHAPE, "frame of stream " + id + " at " + frame.eventTime()
+                    + " is " + frame.c() + "x" + frame.h() + "x" + frame.w() + " but model " + entry.settings.model()
+                    + " expects " + mc.channels() + "x" + mc.height() + "x" + mc.width(), Optional.of(id));
+        }
+        if (entry.lastAccepted != null && !frame.eventTime().isAfter(entry.lastAccepted)) {
+            return reject(record, DeadLetterReason.OUT_OF_ORDER, "frame of stream " + id + " at " + frame.eventTime()
+                    + " is not after the stream's last frame at " + entry.lastAccepted, Optional.of(id));
+        }
+        entry.lastAccepted = frame.eventTime();
+        metrics.frameAccepted();
+        StreamEntry stream = entry;
+        CompletableFuture<List<ProducerRecord<String, byte[]>>> result = entry.tail
+                .thenCompose(ignored -> step(stream, frame))
+                .exceptionallyCompose(e -> reject(record, DeadLetterReason.INTERNAL, "stream " + id + " at "
+                        + frame.eventTime() + ": model call failed: " + rootMessage(e), Optional.of(id)))
+                .toCompletableFuture();
+        entry.tail = result;
+        return result;
+    }
+
+    /** Gap fill, advance and forecast for one accepted frame; runs after the stream's previous frame. */
+    private CompletionStage<List<ProducerRecord<String, byte[]>>> step(StreamEntry entry, FrameMessage frame) {
+        VidOdeModel model = entry.model;
+        ModelCard card = model.card();
+        StreamSettings stream = entry.settings;
+        Observation observation = new Observation(card.modelTime(frame.eventTime()), frame.data(),
+                frame.validCount() == frame.cells() ? null : frame.valid());
+        StreamState before = entry.state;
+        Instant beforeTime = entry.stateTime;
+        List<Instant> ticks = missingTicks(entry, frame);
+        CompletionStage<Filled> fills = ticks.isEmpty() ? CompletableFuture.completedFuture(Filled.NONE)
+                : fill(entry, before, observation, ticks, frame.streamId());
+        CompletionStage<StreamState> advanced = ask(
+                replyTo -> new DecoderActor.Advance(model, before, observation, replyTo));
+        return advanced.thenCompose(next -> {
+            entry.state = next;
+            entry.stateTime = frame.eventTime();
+            entry.recent.addLast(observation);
+            while (entry.recent.size() > stream.fillWindow()) {
+                entry.recent.removeFirst();
+            }
+            List<Instant> grid = ForecastGrid.after(frame.eventTime(), stream.forecastStep(), stream.leads());
+            double[] times = grid.stream().mapToDouble(card::modelTime).toArray();
+            CompletionStage<float[][]> leads = ask(replyTo -> new DecoderActor.Forecast(model, next, times, replyTo));
+            return leads.thenCombine(fills, (forecast, filled) ->
+                    outputs(entry, frame, before, beforeTime, next, grid, forecast, ticks, filled));
+        });
+    }
+
+    /** The cadence ticks strictly between the stream's last frame and this one, unless too many. */
+    private List<Instant> missingTicks(StreamEntry entry, FrameMessage frame) {
+        Optional<Duration> cadence = entry.settings.cadence();
+        if (cadence.isEmpty() || entry.stateTime == null) {
+            return List.of();
+        }
+        long count = ForecastGrid.countBetween(entry.stateTime, frame.eventTime(), cadence.get());
+        if (count > entry.settings.maxFillTicks()) {
+            LOG.warn("Stream {}: {} cadence ticks missing between {} and {}, more than max-fill-ticks = {};"
+                    + " not filled", frame.streamId(), count, entry.stateTime, frame.eventTime(),
+                    entry.settings.maxFillTicks());
+            return List.of();
+        }
+        return ForecastGrid.between(entry.stateTime, frame.eventTime(), cadence.get());
+    }
+
+    /** Frames for the missing ticks; a failed fill is logged and yields none, so the forecast still goes out. */
+    private CompletionStage<Filled> fill(StreamEntry entry, StreamState before, Observation observation,
+                                            List<Instant> ticks, String streamId) {
+        VidOdeModel model = entry.model;
+        double[] times = ticks.stream().mapToDouble(model.card()::modelTime).toArray();
+        CompletionStage<Filled> frames;
+        if (ModelCard.INTERPOLATE.equals(model.card().task())) {
+            List<Observation> window = new ArrayList<>(entry.recent);
+            while (window.size() > entry.settings.fillWindow() - 1) {
+                window.remove(0);
+            }
+            window.add(observation);
+            CompletionStage<float[][]> interpolated = ask(
+                    replyTo -> new DecoderActor.Interpolate(model, List.copyOf(window), times, replyTo));
+            frames = interpolated.thenApply(f -> new Filled(f, window.get(0).valid()));
+        } else {
+            CompletionStage<float[][]> forecast = ask(
+                    replyTo -> new DecoderActor.Forecast(model, before, times, replyTo));
+            frames = forecast.thenApply(f -> new Filled(f, before.lastValid()));
+        }
+        return frames.exceptionally(e -> {
+            LOG.warn("Stream {}: filling {} missing ticks from {} failed, left unfilled: {}", streamId, ticks.size(),
+                    ticks.get(0), rootMessage(e));
+            return Filled.NONE;
+        });
+    }
+
+    private List<ProducerRecord<String, byte[]>> outputs(StreamEntry entry, FrameMessage frame, StreamState before,
+                                                         Instant beforeTime, StreamState next, List<Instant> grid,
+                                                         float[][] forecast, List<Instant> ticks, Filled filled) {
+        String id = frame.streamId();
+        VidOdeModel model = entry.model;
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        if (entry.settings.cadence().isPresent()) {
+            for (int k = 0; k < filled.frames().length; k++) {
+                records.add(new ProducerRecord<>(topics.regularFrames(), id, OutputMessages.filled(id, model,
+                        ticks.get(k), filled.frames()[k], filled.valid()).toByteArray()));
+            }
+            metrics.framesFilled(filled.frames().length);
+            records.add(new ProducerRecord<>(topics.regularFrames(), id,
+                    OutputMessages.observed(frame, model.card()).toByteArray()));
+        }
+        List<Forecast.Flag> flags = new ArrayList<>();
+        if (beforeTime != null && entry.settings.cadence().isPresent()
+                && Duration.between(beforeTime, frame.eventTime()).compareTo(entry.settings.cadence().get()) > 0) {
+            flags.add(Forecast.Flag.AFTER_GAP);
+        }
+        if (frame.validCount() < frame.cells()) {
+            flags.add(Forecast.Flag.PARTIAL_INPUT);
+        }
+        Forecast message = OutputMessages.forecast(id, entry.settings.model(), model, frame.eventTime(),
+                clock.instant(), grid, forecast, next.lastValid(), flags);
+        records.add(new ProducerRecord<>(topics.forecasts(), id, message.toByteArray()));
+        metrics.forecastEmitted();
+        return records;
+    }
+
+    private CompletableFuture<List<ProducerRecord<String, byte[]>>> reject(ConsumerRecord<String, byte[]> record,
+                                                                           DeadLetterReason reason, String text,
+                                                                           Optional<String> streamId) {
+        LOG.warn("Dead-lettered {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(), reason, text);
+        metrics.deadLetter(reason);
+        return CompletableFuture.completedFuture(List.of(deadLetters.producerRecord(
+                deadLetters.deadLetter(record, reason, text, streamId))));
+    }
+
+    /** Drops streams idle for longer than the idle timeout whose work is done; checked at most once a minute. */
+    private void evictIdleStreams() {
+        Instant now = clock.instant();
+        Duration timeout = settings.idleTimeout();
+        Duration every = timeout.compareTo(Duration.ofMinutes(1)) < 0 ? timeout : Duration.ofMinutes(1);
+        if (Duration.between(lastSweep, now).compareTo(every) < 0) {
+            return;
+        }
+        lastSweep = now;
+        for (Iterator<Map.Entry<String, StreamEntry>> it = streams.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, StreamEntry> e = it.next();
+            StreamEntry entry = e.getValue();
+            if (entry.tail.isDone() && Duration.between(entry.lastSeen, now).compareTo(timeout) > 0) {
+                it.remove();
+                metrics.streamEvicted();
+                LOG.info("Stream {} idle since {}; state evicted", e.getKey(), entry.lastSeen);
+            }
+        }
+    }
+
+    private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, DecoderActor.Command> request) {
+        return AskPattern.askWithStatus(decoder, request::apply, settings.decoder().askTimeout(), scheduler);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+}

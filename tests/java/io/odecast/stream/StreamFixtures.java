@@ -1,0 +1,199 @@
+package io.odecast.stream;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.GridBytes;
+import io.odecast.kafka.ProtoTime;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.model.VidOdeNetwork;
+import io.odecast.proto.Forecast;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** A small random storm-like model, frames, service configuration and topic readers for the stream tests. */
+final class StreamFixtures {
+    static final int C = 3;
+    static final int H = 12;
+    static final int W = 12;
+    static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
+    static final List<String> CHANNELS = List.of("u", "v", "p");
+
+    private StreamFixtures() {
+    }
+
+    /** 3 x 12 x 12, initDim 4, one down-sampling; storm time unit (6 h, scale 0.1). */
+    static VidOdeModel model() {
+        ModelCard card = new ModelCard("storm", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null);
+        return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card);
+    }
+
+    /**
+     * Service configuration on topics prefixed {@code prefix}: {@code plain/*} streams forecast every 6 h to
+     * +24 h without a cadence, {@code storm/*} the same with a 6 h cadence.
+     */
+    static Config config(String bootstrap, String prefix) {
+        return ConfigFactory.parseString("""
+                odecast {
+                  kafka {
+                    bootstrap-servers = "%1$s"
+                    group-id = "%2$s-group"
+                    partitions = 3
+                    topics {
+                      frames = "%2$s.frames", forecasts = "%2$s.forecasts", regular-frames = "%2$s.regular"
+                      state = "%2$s.state", models = "%2$s.models", dead-letters = "%2$s.dlq"
+                    }
+                  }
+                  stream-defaults { model = "storm", forecast { step = 6h, horizon = 24h } }
+                  streams = [
+                    { pattern = "plain/*" }
+                    { pattern = "storm/*", cadence = 6h }
+                  ]
+                }
+                """.formatted(bootstrap, prefix));
+    }
+
+    static StreamingService startService(Config config, VidOdeModel model) {
+        return StreamingService.builder(config).models(Map.of("storm", model)).start();
+    }
+
+    /** A frame of random physical values around the model's means. */
+    static FrameMessage frame(String streamId, Instant t, Random rng) {
+        float[] data = new float[C * H * W];
+        float[] mean = {0f, 0f, 1000f};
+        float[] std = {5f, 5f, 10f};
+        for (int i = 0; i < data.length; i++) {
+            int c = i / (H * W);
+            data[i] = mean[c] + std[c] * (float) rng.nextGaussian();
+        }
+        return FrameMessage.of(streamId, t, CHANNELS, C, H, W, data);
+    }
+
+    static Instant hours(double h) {
+        return T0.plus(Duration.ofMinutes(Math.round(h * 60)));
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    static void publish(KafkaProducer<String, byte[]> producer, String topic, List<FrameMessage> frames) {
+        for (FrameMessage f : frames) {
+            producer.send(new ProducerRecord<>(topic, f.streamId(), FrameCodec.encode(f)));
+        }
+        producer.flush();
+    }
+
+    /** Every record of {@code topic}, read from the start until {@code done} holds for them or the time is up. */
+    static List<ConsumerRecord<String, byte[]>> readUntil(String bootstrap, String topic, Duration timeout,
+                                                          java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(out) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static List<ConsumerRecord<String, byte[]>> readAtLeast(String bootstrap, String topic, int count) {
+        return readUntil(bootstrap, topic, Duration.ofSeconds(60), records -> records.size() >= count);
+    }
+
+    static Forecast forecast(ConsumerRecord<String, byte[]> record) {
+        try {
+            return Forecast.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The states after each frame, advancing one frame at a time, as the model alone computes them. */
+    static List<StreamState> statesAlone(VidOdeModel model, List<FrameMessage> frames) {
+        List<StreamState> states = new ArrayList<>();
+        StreamState s = model.emptyState();
+        for (FrameMessage f : frames) {
+            s = model.advance(List.of(s), List.of(observation(model, f))).get(0);
+            states.add(s);
+        }
+        return states;
+    }
+
+    static Observation observation(VidOdeModel model, FrameMessage f) {
+        return new Observation(model.card().modelTime(f.eventTime()), f.data(), null);
+    }
+
+    /** The model's own frames from {@code state} at {@code times}. */
+    static float[][] forecastAlone(VidOdeModel model, StreamState state, List<Instant> times) {
+        double[] t = times.stream().mapToDouble(model.card()::modelTime).toArray();
+        return model.forecast(List.of(state), new double[][] {t}).get(0);
+    }
+
+    /**
+     * The largest difference relative to 1 + |expected|: pressure near 1000 hPa has a float32 spacing of 6e-5,
+     * so a 1e-5 agreement is checked relative to the value's size.
+     */
+    static float maxRelDiff(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            return Float.POSITIVE_INFINITY;
+        }
+        float worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1 + Math.abs(expected[i])));
+        }
+        return worst;
+    }
+
+    static float[] data(com.google.protobuf.ByteString bytes) {
+        return GridBytes.bytesToFloats(bytes);
+    }
+
+    static Instant time(com.google.protobuf.Timestamp t) {
+        return ProtoTime.toInstant(t);
+    }
+}

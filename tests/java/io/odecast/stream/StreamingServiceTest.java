@@ -1,0 +1,268 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.DeadLetter;
+import io.odecast.proto.Forecast;
+import io.odecast.proto.RegularFrame;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The streaming service end to end against a real in-process broker, with a small random model. */
+class StreamingServiceTest {
+    private static final float TOLERANCE = 1e-5f;
+    private static final Duration STEP = Duration.ofHours(6);
+
+    private static EmbeddedKafkaBroker kafka;
+    private static VidOdeModel model;
+    private KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafkaBroker.start();
+        model = model();
+        // The first model call on a thread initialises the native engine; keep that out of the tests' timing.
+        statesAlone(model, List.of(frame("warm", T0, new Random(0))));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    @BeforeEach
+    void openProducer() {
+        producer = producer(kafka.bootstrapServers());
+    }
+
+    @AfterEach
+    void closeProducer() {
+        producer.close();
+    }
+
+    @Test
+    void irregularFramesGetOneForecastEachOnTheGridEqualToTheModelAlone() throws Exception {
+        String prefix = "forecasts";
+        Random rng = new Random(1);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (double h : new double[] {0, 7, 12, 25, 31, 48, 54.5, 66}) {
+            frames.add(frame("plain/a", hours(h), rng));
+        }
+        StreamingService service = startService(config(kafka.bootstrapServers(), prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames);
+            List<Forecast> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", frames.size())
+                    .stream().map(StreamFixtures::forecast).toList();
+            assertEquals(frames.size(), forecasts.size());
+            List<StreamState> states = statesAlone(model, frames);
+            for (int i = 0; i < frames.size(); i++) {
+                Forecast f = forecasts.get(i);
+                Instant basedOn = frames.get(i).eventTime();
+                List<Instant> grid = ForecastGrid.after(basedOn, STEP, 4);
+                assertEquals(basedOn, time(f.getBasedOnTime()));
+                assertEquals(grid, f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList());
+                assertEquals(model.version(), f.getModelVersion());
+                float[][] expected = forecastAlone(model, states.get(i), grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                    assertTrue(diff <= TOLERANCE, "frame " + i + " lead " + k + " differs by " + diff);
+                }
+            }
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void missingCadenceTicksAreFilledOnceEachInTimeOrder() throws Exception {
+        String prefix = "gaps";
+        Random rng = new Random(2);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (double h : new double[] {0, 6, 18, 24, 42}) {
+            frames.add(frame("storm/b", hours(h), rng));
+        }
+        StreamingService service = startService(config(kafka.bootstrapServers(), prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames);
+            List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 8).stream()
+                    .map(r -> parse(r.value())).toList();
+            List<String> seen = regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList();
+            List<String> expected = List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " FILLED",
+                    hours(18) + " OBSERVED", hours(24) + " OBSERVED", hours(30) + " FILLED", hours(36) + " FILLED",
+                    hours(42) + " OBSERVED");
+            assertEquals(expected, seen);
+            // A forecaster fills a gap with its forecast from the state before the gap.
+            List<StreamState> states = statesAlone(model, frames);
+            float[][] gap = forecastAlone(model, states.get(3), List.of(hours(30), hours(36)));
+            assertTrue(maxRelDiff(gap[0], data(regular.get(5).getData())) <= TOLERANCE);
+            assertTrue(maxRelDiff(gap[1], data(regular.get(6).getData())) <= TOLERANCE);
+            assertEquals(3, service.metrics().framesFilled());
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void rejectedRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() throws Exception {
+        String prefix = "rejects";
+        String topic = prefix + ".frames";
+        Random rng = new Random(3);
+        FrameMessage first = frame("plain/c", hours(0), rng);
+        float[] grey = new float[H * W];
+        float[] nan = new float[C * H * W];
+        Arrays.fill(nan, Float.NaN);
+        FrameMessage last = frame("plain/c", hours(12), rng);
+        StreamingService service = startService(config(kafka.bootstrapServers(), prefix), model);
+        try {
+            producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(first)));
+            producer.send(new ProducerRecord<>(topic, "plain/c", new byte[] {1, 2, 3, 4, 5}));
+            producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(
+                    FrameMessage.of("plain/c", hours(3), List.of("grey"), 1, H, W, grey))));
+            producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(
+                    FrameMessage.of("plain/c", hours(4), CHANNELS, C, H, W, nan))));
+            producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(frame("plain/c", hours(0), rng))));
+            producer.send(new ProducerRecord<>(topic, "nobody/x", FrameCodec.encode(frame("nobody/x", hours(0), rng))));
+            producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(last)));
+            producer.flush();
+            List<DeadLetterReason> reasons = readAtLeast(kafka.bootstrapServers(), prefix + ".dlq", 5).stream()
+                    .map(r -> DeadLetterReason.fromProto(parseDeadLetter(r.value()).getReason())).sorted().toList();
+            assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_SHAPE,
+                    DeadLetterReason.ALL_INVALID, DeadLetterReason.OUT_OF_ORDER, DeadLetterReason.UNKNOWN_STREAM),
+                    reasons);
+            List<Instant> basedOn = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", 2).stream()
+                    .map(r -> time(forecast(r).getBasedOnTime())).toList();
+            assertEquals(List.of(hours(0), hours(12)), basedOn);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void restartingMidStreamLosesNoForecast() throws Exception {
+        String prefix = "restart";
+        Random rng = new Random(4);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            frames.add(frame("plain/d" + (i % 2), hours(6 * (i / 2)), rng));
+        }
+        StreamingService first = startService(config(kafka.bootstrapServers(), prefix), model);
+        publish(producer, prefix + ".frames", frames);
+        await(() -> first.metrics().forecastsEmitted() >= 5, Duration.ofSeconds(60));
+        first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        long beforeRestart = first.metrics().forecastsEmitted();
+
+        StreamingService second = startService(config(kafka.bootstrapServers(), prefix), model);
+        try {
+            Set<String> expected = new HashSet<>();
+            frames.forEach(f -> expected.add(f.streamId() + "@" + f.eventTime()));
+            List<ConsumerRecord<String, byte[]>> out = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                    Duration.ofSeconds(60), records -> covered(records).containsAll(expected));
+            assertTrue(covered(out).containsAll(expected), "forecasts missing after restart (" + beforeRestart
+                    + " before it): " + difference(expected, covered(out)));
+        } finally {
+            second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void manyStreamsAreBatchedAndMatchTheirUnbatchedOutputs() throws Exception {
+        String prefix = "batching";
+        Random rng = new Random(5);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> interleaved = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            for (int s = 0; s < 16; s++) {
+                FrameMessage f = frame(String.format("plain/s%02d", s), hours(6 * i + s % 3), rng);
+                byStream.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f);
+                interleaved.add(f);
+            }
+        }
+        StreamingService service = StreamingService.builder(config(kafka.bootstrapServers(), prefix))
+                .models(Map.of("storm", model)).start();
+        try {
+            publish(producer, prefix + ".frames", interleaved);
+            List<Forecast> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
+                    interleaved.size()).stream().map(StreamFixtures::forecast).toList();
+            assertEquals(interleaved.size(), forecasts.size());
+            assertTrue(service.metrics().largestBatch() > 1, "no batch larger than 1: " + service.metrics());
+            for (var entry : byStream.entrySet()) {
+                List<StreamState> states = statesAlone(model, entry.getValue());
+                List<Forecast> mine = forecasts.stream().filter(f -> f.getStreamId().equals(entry.getKey()))
+                        .sorted(Comparator.comparing(f -> time(f.getBasedOnTime()))).toList();
+                for (int i = 0; i < states.size(); i++) {
+                    Forecast f = mine.get(i);
+                    List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                    float[][] expected = forecastAlone(model, states.get(i), grid);
+                    for (int k = 0; k < grid.size(); k++) {
+                        float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                        assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
+                    }
+                }
+            }
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Set<String> covered(List<ConsumerRecord<String, byte[]>> records) {
+        Set<String> keys = new HashSet<>();
+        for (var r : records) {
+            Forecast f = forecast(r);
+            keys.add(f.getStreamId() + "@" + time(f.getBasedOnTime()));
+        }
+        return keys;
+    }
+
+    private static Set<String> difference(Set<String> a, Set<String> b) {
+        Set<String> d = new HashSet<>(a);
+        d.removeAll(b);
+        return d;
+    }
+
+    private static RegularFrame parse(byte[] bytes) {
+        try {
+            return RegularFrame.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static DeadLetter parseDeadLetter(byte[] bytes) {
+        try {
+            return DeadLetter.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
