@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code odecast} command line: one subcommand per job; this package only wires. */
 @Command(name = "odecast", mixinStandardHelpOptions = true, version = "odecast 0.1.0",
         description = "Continuous-time forecasting and gap filling of gridded frame streams (Vid-ODE on Kafka).",
-        subcommands = {ServeCommand.class, KafkaCommand.class, PublishCommand.class, RenderCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, KafkaCommand.class, PublishCommand.class, RenderCommand.class,
             TrainCommand.class, EvaluateCommand.class, BenchCommand.class})
 public final class Odecast implements Runnable {
 

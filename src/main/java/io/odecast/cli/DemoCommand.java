@@ -1,0 +1,227 @@
+package io.odecast.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.data.ColorMode;
+import io.odecast.data.Datasets;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.VideoFrameReader;
+import io.odecast.eval.EvaluationReport;
+import io.odecast.eval.ForecastSkill;
+import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.TopicNames;
+import io.odecast.model.Checkpoint;
+import io.odecast.model.ModelConfig;
+import io.odecast.proto.RegularFrame;
+import io.odecast.publish.FramePublisher;
+import io.odecast.publish.PublishSettings;
+import io.odecast.publish.PublishSummary;
+import io.odecast.render.CfNetcdfWriter;
+import io.odecast.render.CollectedForecasts;
+import io.odecast.render.DecodedForecast;
+import io.odecast.render.ForecastCollector;
+import io.odecast.render.LatLonGrid;
+import io.odecast.render.PngRenderer;
+import io.odecast.render.RegularGrid;
+import io.odecast.render.StreamRenderer;
+import io.odecast.stream.ServiceMetrics;
+import io.odecast.stream.StreamingService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code odecast demo}: the whole system on one machine. Starts an embedded KRaft broker and the streaming
+ * service with the shipped models, publishes the 1996 blizzard (u, v, p) and a stretch of vtest.avi the models
+ * never trained on, both with random dropouts, then renders the forecasts and filled frames (PNG, GIF, CF
+ * NetCDF) and writes a summary with the skill against persistence.
+ */
+@Command(name = "demo", description = "Embedded Kafka + service + shipped data and models; writes forecasts and a summary.")
+final class DemoCommand implements Callable<Integer> {
+
+    static final String STORM_STREAM = "storm/blizzard-1996";
+    static final String VIDEO_STREAM = "video/vtest";
+
+    @Option(names = "--out", defaultValue = "out/demo", description = "Output folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--models-dir", defaultValue = "models", description = "Shipped models (default ${DEFAULT-VALUE}).")
+    Path modelsDir;
+
+    @Option(names = "--storm-model", defaultValue = "storm-forecast", description = "Model for the storm stream (default ${DEFAULT-VALUE}).")
+    String stormModel;
+
+    @Option(names = "--video-model", defaultValue = "vtest-forecast", description = "Model for the video stream (default ${DEFAULT-VALUE}).")
+    String videoModel;
+
+    @Option(names = "--video-start", defaultValue = "600", description = "First vtest.avi frame published (default ${DEFAULT-VALUE}: the held-out part).")
+    int videoStart;
+
+    @Option(names = "--video-frames", defaultValue = "150", description = "vtest.avi frames published; 0 for no video stream (default ${DEFAULT-VALUE}).")
+    int videoFrames;
+
+    @Option(names = "--dropout", defaultValue = "0.2", description = "Probability of dropping a frame (default ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Dropout seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the service (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        FrameSequence storm = Datasets.storm(Datasets.stormDir());
+        FrameSequence video = null;
+        if (videoFrames > 0) {
+            ModelConfig vc = Checkpoint.readMetadata(modelsDir.resolve(videoModel)).config();
+            video = new VideoFrameReader(VideoFrameReader.Options.of(vc.width(), vc.height(), ColorMode.GREY)
+                    .range(videoStart, videoFrames)).read(Datasets.video("vtest"));
+        }
+        TopicNames topics = TopicNames.defaults();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
+            log("embedded Kafka broker at " + bootstrap);
+            StreamingService service = StreamingService.start(config(bootstrap));
+            List<PublishSummary> published = new ArrayList<>();
+            try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
+                published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
+                        .withDropout(dropout, seed)));
+                log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
+                        + published.get(0).skippedMissing() + " missing in the data)");
+                if (video != null) {
+                    published.add(publisher.publish(video, PublishSettings.of(topics.frames(), VIDEO_STREAM)
+                            .withDropout(dropout, seed + 1)));
+                    log("published " + published.get(1).sent() + " video frames (" + published.get(1).dropped() + " dropped)");
+                }
+            }
+            long sent = published.stream().mapToLong(PublishSummary::sent).sum();
+            ServiceMetrics metrics = service.metrics();
+            long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+            while (metrics.framesAccepted() + metrics.deadLettered() < sent) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the service handled " + (metrics.framesAccepted() + metrics.deadLettered())
+                            + " of " + sent + " frames in " + timeoutSeconds + " s");
+                }
+                Thread.sleep(200);
+            }
+            service.drainAndShutdown().toCompletableFuture().join();
+            log("service drained: " + metrics);
+            CollectedForecasts collected;
+            try (ForecastCollector collector = ForecastCollector.connect(bootstrap)) {
+                collected = collector.collectToEnd(topics.forecasts(), topics.regularFrames(), Duration.ofSeconds(60));
+            }
+            render(collected);
+            writeSummary(collected, metrics, published, storm, video);
+        }
+        return 0;
+    }
+
+    private Config config(String bootstrap) {
+        String text = String.format(Locale.ROOT, """
+                odecast {
+                  kafka { bootstrap-servers = "%s", group-id = "odecast-demo" }
+                  models-dir = "%s"
+                  streams = [
+                    { pattern = "storm/*", model = "%s", forecast { step = 6h, horizon = 24h }, cadence = 6h }
+                    { pattern = "video/*", model = "%s", forecast { step = 100ms, horizon = 500ms }, cadence = 100ms }
+                  ]
+                }
+                """, bootstrap, modelsDir.toString().replace("\\", "/"), stormModel, videoModel);
+        return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();
+    }
+
+    private void render(CollectedForecasts collected) throws java.io.IOException {
+        LatLonGrid stormGrid = new LatLonGrid(Datasets.STORM_LAT0, Datasets.STORM_DLAT, Datasets.STORM_LON0, Datasets.STORM_DLON);
+        for (String stream : collected.forecasts().keySet()) {
+            boolean isStorm = stream.startsWith("storm/");
+            CollectedForecasts one = new CollectedForecasts(new TreeMap<>(Map.of(stream, collected.forecasts().get(stream))),
+                    new TreeMap<>(Map.of(stream, collected.regularFrames().getOrDefault(stream, List.of()))), 0);
+            PngRenderer png = new PngRenderer(isStorm ? 8 : 3, Duration.ofMillis(isStorm ? 300 : 100), isStorm);
+            new StreamRenderer(new CfNetcdfWriter(isStorm ? stormGrid : null), png).render(out.resolve("forecasts"), one);
+        }
+    }
+
+    private void writeSummary(CollectedForecasts collected, ServiceMetrics metrics, List<PublishSummary> published,
+                              FrameSequence storm, FrameSequence video) throws java.io.IOException {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder("# odecast demo summary\n\n");
+        md.append("| stream | frames sent | dropped | forecasts | regular frames | filled |\n|---|---|---|---|---|---|\n");
+        Map<String, FrameSequence> truth = new LinkedHashMap<>();
+        truth.put(STORM_STREAM, storm);
+        if (video != null) {
+            truth.put(VIDEO_STREAM, video);
+        }
+        int i = 0;
+        for (Map.Entry<String, FrameSequence> e : truth.entrySet()) {
+            String stream = e.getKey();
+            List<DecodedForecast> forecasts = collected.forecasts().getOrDefault(stream, List.of());
+            List<RegularGrid> regular = collected.regularFrames().getOrDefault(stream, List.of());
+            long filled = regular.stream().filter(r -> r.flag() == RegularFrame.Flag.FILLED).count();
+            PublishSummary p = published.get(i++);
+            ForecastSkill skill = new ForecastSkill(e.getValue(), stream.startsWith("video/"));
+            for (DecodedForecast f : forecasts) {
+                List<Duration> leads = new ArrayList<>();
+                List<float[]> frames = new ArrayList<>();
+                for (DecodedForecast.Lead l : f.leads()) {
+                    leads.add(l.lead());
+                    frames.add(l.data());
+                }
+                skill.add(new ForecastSkill.Issued(f.basedOnTime(), leads, frames));
+            }
+            EvaluationReport report = skill.report();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("frames_sent", p.sent());
+            s.put("frames_dropped", p.dropped());
+            s.put("forecasts", forecasts.size());
+            s.put("regular_frames", regular.size());
+            s.put("filled_frames", filled);
+            s.put("scored_leads", skill.scored());
+            s.put("rmse_model_over_persistence", skill.rmseRatio());
+            s.put("skill", report.rows());
+            summary.put(stream, s);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d |%n", stream, p.sent(), p.dropped(),
+                    forecasts.size(), regular.size(), filled));
+            report.write(out.resolve("skill").resolve(stream.replace('/', '_')));
+        }
+        Map<String, Object> service = new LinkedHashMap<>();
+        service.put("frames_accepted", metrics.framesAccepted());
+        service.put("forecasts_emitted", metrics.forecastsEmitted());
+        service.put("frames_filled", metrics.framesFilled());
+        service.put("dead_lettered", metrics.deadLettered());
+        service.put("decoder_batches", metrics.decoderBatches());
+        service.put("largest_batch", metrics.largestBatch());
+        summary.put("service", service);
+        md.append("\nService: ").append(metrics).append("\n\n## Skill against persistence (RMSE, physical units)\n\n");
+        md.append("Model RMSE / persistence RMSE over all leads (below 1: better than repeating the last frame):\n\n");
+        for (String stream : truth.keySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> s = (Map<String, Object>) summary.get(stream);
+            md.append("- ").append(stream).append(": ").append(s.get("rmse_model_over_persistence")).append("\n");
+        }
+        md.append("\nPer lead and channel: `skill/<stream>/report.md`. Forecast files: `forecasts/`.\n");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
+        Files.writeString(out.resolve("summary.md"), md.toString());
+        PrintWriter console = new PrintWriter(System.out, true);
+        console.println(md);
+        console.println("outputs in " + out.toAbsolutePath());
+    }
+
+    private static void log(String message) {
+        System.err.println("demo: " + message);
+    }
+}
