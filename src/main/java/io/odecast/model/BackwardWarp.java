@@ -1,6 +1,7 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -27,34 +28,43 @@ public final class BackwardWarp {
         long c = s.get(1);
         int h = (int) s.get(2);
         int w = (int) s.get(3);
+        long cells = (long) h * w;
         NDManager m = image.getManager();
-        NDArray gridX = m.arange(0f, (float) w, 1f).reshape(1, 1, w).broadcast(1, h, w);
-        NDArray gridY = m.arange(0f, (float) h, 1f).reshape(1, h, 1).broadcast(1, h, w);
+        NDArray[] grid = grid(m, h, w);
         NDList xy = flow.split(2, 1);
-        NDArray sx = xy.get(0).reshape(b, h, w).add(gridX).clip(0, w - 1);
-        NDArray sy = xy.get(1).reshape(b, h, w).add(gridY).clip(0, h - 1);
-        NDArray x0 = sx.floor().stopGradient();
-        NDArray y0 = sy.floor().stopGradient();
+        NDArray sx = xy.get(0).reshape(b, h, w).add(grid[0]).clip(0, w - 1);
+        NDArray sy = xy.get(1).reshape(b, h, w).add(grid[1]).clip(0, h - 1);
+        // floor has a zero gradient, so the gradient reaches the flow through the bilinear weights only.
+        NDArray x0 = sx.floor();
+        NDArray y0 = sy.floor();
         NDArray wx = sx.sub(x0);
         NDArray wy = sy.sub(y0);
-        NDArray x1 = x0.add(m.create(1f)).clip(0, w - 1);
-        NDArray y1 = y0.add(m.create(1f)).clip(0, h - 1);
-        NDArray wWidth = m.create((float) w);
-        NDArray flat = image.reshape(b, c, (long) h * w);
-        NDArray v00 = sample(flat, y0, x0, wWidth, b, c);
-        NDArray v01 = sample(flat, y0, x1, wWidth, b, c);
-        NDArray v10 = sample(flat, y1, x0, wWidth, b, c);
-        NDArray v11 = sample(flat, y1, x1, wWidth, b, c);
-        NDArray ax = wx.reshape(b, 1, (long) h * w);
-        NDArray ay = wy.reshape(b, 1, (long) h * w);
-        NDArray top = v00.add(v01.sub(v00).mul(ax));
-        NDArray bottom = v10.add(v11.sub(v10).mul(ax));
-        return top.add(bottom.sub(top).mul(ay)).reshape(b, c, h, w);
+        NDArray one = m.create(1f);
+        NDArray width = m.create((float) w);
+        NDArray dx = x0.add(one).clip(0, w - 1).sub(x0);
+        NDArray dy = y0.add(one).clip(0, h - 1).sub(y0).mul(width);
+        NDArray i00 = y0.mul(width).add(x0);
+        NDArray i10 = i00.add(dy);
+        // The four neighbours of every output cell, gathered in one pass: (B, C, 4 x HW).
+        NDArray index = NDArrays.stack(new NDList(i00, i00.add(dx), i10, i10.add(dx)), 1)
+                .toType(DataType.INT64, false).reshape(b, 1, 4 * cells);
+        NDArray values = image.reshape(b, c, cells).gather(index.broadcast(b, c, 4 * cells), 2)
+                .reshape(b, c, 4, cells);
+        NDArray ax = one.sub(wx);
+        NDArray ay = one.sub(wy);
+        NDArray weights = NDArrays.stack(new NDList(ax.mul(ay), wx.mul(ay), ax.mul(wy), wx.mul(wy)), 1)
+                .reshape(b, 1, 4, cells);
+        return values.mul(weights).sum(new int[] {2}).reshape(b, c, h, w);
     }
 
-    private static NDArray sample(NDArray flat, NDArray y, NDArray x, NDArray width, long b, long c) {
-        NDArray index = y.mul(width).add(x).toType(DataType.INT64, false).reshape(b, 1, -1);
-        return flat.gather(index.broadcast(b, c, index.getShape().get(2)), 2);
+    /**
+     * Pixel coordinates x and y of an H x W grid, (1, H, W) each. Made in the caller's manager: a cached
+     * copy in a long-lived manager would be safe only as a right operand, which is too easy to break.
+     */
+    private static NDArray[] grid(NDManager m, int h, int w) {
+        NDArray x = m.arange(0f, (float) w, 1f).reshape(1, 1, w).broadcast(1, h, w);
+        NDArray y = m.arange(0f, (float) h, 1f).reshape(1, h, 1).broadcast(1, h, w);
+        return new NDArray[] {x, y};
     }
 
     /** Composition Psi = M * W + (1 - M) * D, written as D + M * (W - D). */
