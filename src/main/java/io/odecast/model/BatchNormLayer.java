@@ -13,7 +13,7 @@ final class BatchNormLayer {
 
     /** DJL's momentum is the share kept, PyTorch's the share replaced: 0.9 here is PyTorch's 0.1. */
     private static final float DJL_MOMENTUM = 0.9f;
-    private static final float EPS = 1e-5f;
+    static final float EPS = 1e-5f;
 
     private final NDArray gamma;
     private final NDArray beta;
@@ -26,6 +26,22 @@ final class BatchNormLayer {
         this.beta = store.constant(name + ".beta", shape, 0f, true);
         this.runningMean = store.constant(name + ".running_mean", shape, 0f, false);
         this.runningVar = store.constant(name + ".running_var", shape, 1f, false);
+    }
+
+    NDArray gamma() {
+        return gamma;
+    }
+
+    NDArray beta() {
+        return beta;
+    }
+
+    NDArray runningMean() {
+        return runningMean;
+    }
+
+    NDArray runningVar() {
+        return runningVar;
     }
 
     NDArray forward(NDArray x, boolean training) {

@@ -1,6 +1,7 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 
@@ -20,6 +21,37 @@ final class Conv2dLayer {
         this.bias = bias ? store.uniform(name + ".bias", new Shape(out), bound) : null;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
+    }
+
+    private Conv2dLayer(NDArray weight, NDArray bias, Shape stride, Shape padding) {
+        this.weight = weight;
+        this.bias = bias;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    /**
+     * This convolution followed by inference-mode BatchNorm, as one convolution: per output channel
+     * {@code W' = W s}, {@code b' = (b - mean) s + beta} with {@code s = gamma / sqrt(var + eps)}. The copies
+     * live in {@code manager}; they do not follow later changes of the weights.
+     */
+    Conv2dLayer foldedWith(BatchNormLayer norm, NDManager manager) {
+        float[] gamma = norm.gamma().toFloatArray();
+        float[] beta = norm.beta().toFloatArray();
+        float[] mean = norm.runningMean().toFloatArray();
+        float[] var = norm.runningVar().toFloatArray();
+        float[] w = weight.toFloatArray();
+        float[] b = bias == null ? new float[gamma.length] : bias.toFloatArray();
+        int perOutput = w.length / gamma.length;
+        for (int o = 0; o < gamma.length; o++) {
+            float scale = (float) (gamma[o] / Math.sqrt(var[o] + BatchNormLayer.EPS));
+            for (int i = o * perOutput; i < (o + 1) * perOutput; i++) {
+                w[i] *= scale;
+            }
+            b[o] = (b[o] - mean[o]) * scale + beta[o];
+        }
+        return new Conv2dLayer(manager.create(w, weight.getShape()), manager.create(b, new Shape(gamma.length)),
+                stride, padding);
     }
 
     NDArray forward(NDArray x) {

@@ -1,6 +1,7 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /**
  * The conv decoder G (spec 1.7): nDowns times [bilinear x2 up-sampling (align_corners=False), 3x3 conv halving
@@ -14,6 +15,8 @@ final class ConvDecoder {
 
     private final Conv2dLayer[] convs;
     private final BatchNormLayer[] norms;
+    /** Convolutions with BatchNorm folded in, for inference; null until {@link #foldBatchNorm}. */
+    private Conv2dLayer[] folded;
     private final Conv2dLayer out;
 
     ConvDecoder(ParameterStore store, String name, ModelConfig config) {
@@ -29,11 +32,21 @@ final class ConvDecoder {
         out = new Conv2dLayer(store, name + ".out", ch, config.channels() + 3, 3, 1, 1, true);
     }
 
+    /** Folds each BatchNorm into its convolution for inference (the weights must not change afterwards). */
+    void foldBatchNorm(NDManager manager) {
+        Conv2dLayer[] f = new Conv2dLayer[convs.length];
+        for (int i = 0; i < convs.length; i++) {
+            f[i] = convs[i].foldedWith(norms[i], manager);
+        }
+        folded = f;
+    }
+
     NDArray forward(NDArray x, boolean training) {
         NDArray h = x;
         for (int i = 0; i < convs.length; i++) {
             h = upsample2(h);
-            h = norms[i].forward(convs[i].forward(h), training).getNDArrayInternal().relu();
+            h = (!training && folded != null ? folded[i].forward(h) : norms[i].forward(convs[i].forward(h), training))
+                    .getNDArrayInternal().relu();
         }
         return out.forward(h);
     }

@@ -1,6 +1,7 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /**
  * The conv encoder E (spec 1.2): 3x3 conv C to initDim, BatchNorm, ReLU, then nDowns times a 4x4 stride-2
@@ -10,6 +11,8 @@ final class ConvEncoder {
 
     private final Conv2dLayer[] convs;
     private final BatchNormLayer[] norms;
+    /** Convolutions with BatchNorm folded in, for inference; null until {@link #foldBatchNorm}. */
+    private Conv2dLayer[] folded;
 
     ConvEncoder(ParameterStore store, String name, ModelConfig config) {
         int n = config.nDowns() + 1;
@@ -25,10 +28,20 @@ final class ConvEncoder {
         }
     }
 
+    /** Folds each BatchNorm into its convolution for inference (the weights must not change afterwards). */
+    void foldBatchNorm(NDManager manager) {
+        Conv2dLayer[] f = new Conv2dLayer[convs.length];
+        for (int i = 0; i < convs.length; i++) {
+            f[i] = convs[i].foldedWith(norms[i], manager);
+        }
+        folded = f;
+    }
+
     NDArray forward(NDArray x, boolean training) {
         NDArray h = x;
         for (int i = 0; i < convs.length; i++) {
-            h = norms[i].forward(convs[i].forward(h), training).getNDArrayInternal().relu();
+            h = (!training && folded != null ? folded[i].forward(h) : norms[i].forward(convs[i].forward(h), training))
+                    .getNDArrayInternal().relu();
         }
         return h;
     }

@@ -40,6 +40,7 @@ public final class VidOdeModel implements AutoCloseable {
         this.card = card;
         this.config = network.config();
         this.version = network.parameters().version();
+        network.prepareInference();
     }
 
     /** Loads {@code models/<name>/}. */

@@ -75,6 +75,16 @@ public final class VidOdeNetwork implements AutoCloseable {
         manager.close();
     }
 
+    /**
+     * Prepares inference: folds every BatchNorm into its convolution (fewer passes per frame). Inference
+     * results are unchanged up to rounding; training mode keeps the unfolded layers. Call it only on a network
+     * whose weights will not change any more (the inference API does, once).
+     */
+    public void prepareInference() {
+        encoder.foldBatchNorm(manager);
+        decoder.foldBatchNorm(manager);
+    }
+
     /** Zero-pads (B, C, H, W) frames on the bottom and right to a multiple of 2^nDowns. */
     public NDArray pad(NDArray frames) {
         int ph = config.paddedHeight() - config.height();
