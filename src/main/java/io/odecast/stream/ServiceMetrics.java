@@ -17,6 +17,9 @@ public final class ServiceMetrics {
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
     private final AtomicLong streamsEvicted = new AtomicLong();
+    private final LongAdder snapshotsWritten = new LongAdder();
+    private final LongAdder streamsRestored = new LongAdder();
+    private final LongAdder framesSkipped = new LongAdder();
 
     public ServiceMetrics() {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
@@ -69,6 +72,33 @@ public final class ServiceMetrics {
         return streamsEvicted.get();
     }
 
+    /** State snapshots produced (periodic and on eviction). */
+    public long snapshotsWritten() {
+        return snapshotsWritten.sum();
+    }
+
+    /** Streams seeded from a snapshot read at start. */
+    public long streamsRestored() {
+        return streamsRestored.sum();
+    }
+
+    /** Replayed frames skipped because their stream's restored snapshot already includes them. */
+    public long framesSkipped() {
+        return framesSkipped.sum();
+    }
+
+    void snapshotWritten() {
+        snapshotsWritten.increment();
+    }
+
+    void streamRestored() {
+        streamsRestored.increment();
+    }
+
+    void frameSkipped() {
+        framesSkipped.increment();
+    }
+
     void frameAccepted() {
         framesAccepted.increment();
     }
@@ -99,6 +129,7 @@ public final class ServiceMetrics {
     public String toString() {
         return "ServiceMetrics[accepted=" + framesAccepted() + ", forecasts=" + forecastsEmitted() + ", filled="
                 + framesFilled() + ", deadLettered=" + deadLettered() + ", batches=" + decoderBatches()
-                + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + "]";
+                + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + ", snapshots="
+                + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped() + "]";
     }
 }
