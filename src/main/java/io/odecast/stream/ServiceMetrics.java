@@ -12,6 +12,7 @@ public final class ServiceMetrics {
     private final LongAdder framesAccepted = new LongAdder();
     private final LongAdder forecastsEmitted = new LongAdder();
     private final LongAdder framesFilled = new LongAdder();
+    private final LongAdder framesProvisional = new LongAdder();
     private final Map<DeadLetterReason, LongAdder> deadLettered = new EnumMap<>(DeadLetterReason.class);
     private final LongAdder decoderBatches = new LongAdder();
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
@@ -40,6 +41,15 @@ public final class ServiceMetrics {
     /** Regular frames flagged FILLED that were produced. */
     public long framesFilled() {
         return framesFilled.sum();
+    }
+
+    /** Regular frames flagged PROVISIONAL that were produced. */
+    public long framesProvisional() {
+        return framesProvisional.sum();
+    }
+
+    void framesProvisional(int n) {
+        framesProvisional.add(n);
     }
 
     /** Records sent to the dead-letter topic for {@code reason}. */
@@ -128,7 +138,8 @@ public final class ServiceMetrics {
     @Override
     public String toString() {
         return "ServiceMetrics[accepted=" + framesAccepted() + ", forecasts=" + forecastsEmitted() + ", filled="
-                + framesFilled() + ", deadLettered=" + deadLettered() + ", batches=" + decoderBatches()
+                + framesFilled() + ", provisional=" + framesProvisional() + ", deadLettered=" + deadLettered()
+                + ", batches=" + decoderBatches()
                 + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + ", snapshots="
                 + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped() + "]";
     }

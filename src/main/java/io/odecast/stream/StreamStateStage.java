@@ -95,6 +95,7 @@ final class StreamStateStage {
         final VidOdeModel model;
         Instant lastAccepted;
         Instant lastSeen;
+        Instant lastArrival;
         long accepted;
         InputPosition restoredUpTo;
         CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
@@ -196,6 +197,7 @@ final class StreamStateStage {
                     + " is not after the stream's last frame at " + entry.lastAccepted, Optional.of(id));
         }
         entry.lastAccepted = frame.eventTime();
+        entry.lastArrival = clock.instant();
         entry.accepted++;
         metrics.frameAccepted();
         int every = settings.snapshot().everyFrames();
@@ -219,6 +221,77 @@ final class StreamStateStage {
         CommitGate.Coverage coverage = every == 0 ? CommitGate.Coverage.NONE
                 : snapshot ? CommitGate.Coverage.COVERS : CommitGate.Coverage.UNCOVERS;
         return new Processed(result, id, coverage, List.of());
+    }
+
+    /**
+     * Provisional frames for the cadence ticks that are overdue: a tick {@code t} of a stream is expected to arrive
+     * {@code t - lastEventTime} after its last frame did (wall clock, so replays at another pace keep their own
+     * rhythm), and is overdue {@code max-wait} later. Each overdue tick after the stream's last regular frame gets
+     * the model's forecast from the current state, flagged PROVISIONAL, at most {@code max-fill-ticks} per call.
+     * Streams with a frame in flight are left for the next call. Called like {@link #process}, in its order.
+     */
+    CompletionStage<List<ProducerRecord<String, byte[]>>> provisionalFrames() {
+        Instant now = clock.instant();
+        List<CompletableFuture<List<ProducerRecord<String, byte[]>>>> parts = new ArrayList<>();
+        for (Map.Entry<String, StreamEntry> e : streams.entrySet()) {
+            StreamEntry entry = e.getValue();
+            if (entry.settings.cadence().isEmpty() || !entry.tail.isDone() || entry.stateTime == null
+                    || entry.lastArrival == null) {
+                continue;
+            }
+            List<Instant> ticks = overdueTicks(entry, now);
+            if (!ticks.isEmpty()) {
+                CompletableFuture<List<ProducerRecord<String, byte[]>>> part = provisional(e.getKey(), entry, ticks);
+                entry.tail = part;
+                parts.add(part);
+            }
+        }
+        if (parts.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ProducerRecord<String, byte[]>> all = new ArrayList<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            return all;
+        });
+    }
+
+    private static List<Instant> overdueTicks(StreamEntry entry, Instant now) {
+        Duration cadence = entry.settings.cadence().orElseThrow();
+        Instant from = entry.lastRegularTime.filter(t -> t.isAfter(entry.stateTime)).orElse(entry.stateTime);
+        List<Instant> ticks = new ArrayList<>();
+        for (Instant t = ForecastGrid.after(from, cadence, 1).get(0); ticks.size() < entry.settings.maxFillTicks();
+             t = t.plus(cadence)) {
+            Instant overdue = entry.lastArrival.plus(Duration.between(entry.stateTime, t)).plus(entry.settings.maxWait());
+            if (now.isBefore(overdue)) {
+                break;
+            }
+            ticks.add(t);
+        }
+        return ticks;
+    }
+
+    /** The provisional frames of one stream at {@code ticks}; a failed model call is logged and yields none. */
+    private CompletableFuture<List<ProducerRecord<String, byte[]>>> provisional(String id, StreamEntry entry,
+                                                                                List<Instant> ticks) {
+        VidOdeModel model = entry.model;
+        StreamState state = entry.state;
+        double[] times = ticks.stream().mapToDouble(model.card()::modelTime).toArray();
+        CompletionStage<float[][]> forecast = ask(replyTo -> new DecoderActor.Forecast(model, state, times, replyTo));
+        return forecast.thenApply(frames -> {
+            List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+            for (int k = 0; k < frames.length; k++) {
+                records.add(new ProducerRecord<>(topics.regularFrames(), id, OutputMessages.provisional(id, model,
+                        ticks.get(k), frames[k], state.lastValid()).toByteArray()));
+            }
+            entry.lastRegularTime = Optional.of(ticks.get(ticks.size() - 1));
+            metrics.framesProvisional(frames.length);
+            return records;
+        }).exceptionally(e -> {
+            LOG.warn("Stream {}: provisional frames for {} overdue ticks from {} failed: {}", id, ticks.size(),
+                    ticks.get(0), rootMessage(e));
+            return List.of();
+        }).toCompletableFuture();
     }
 
     /** Seeds a new stream from its restored snapshot when the snapshot is for the stream's model as it is now. */
@@ -294,7 +367,8 @@ final class StreamStateStage {
             entry.stateTime = frame.eventTime();
             entry.position = position;
             entry.unsnapshotted = true;
-            if (stream.cadence().isPresent()) {
+            if (stream.cadence().isPresent() && entry.lastRegularTime.map(t -> t.isBefore(frame.eventTime()))
+                    .orElse(true)) {
                 entry.lastRegularTime = Optional.of(frame.eventTime());
             }
             entry.recent.addLast(new TimedObservation(frame.eventTime(), observation));

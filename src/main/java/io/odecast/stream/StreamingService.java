@@ -40,6 +40,7 @@ import org.apache.pekko.kafka.javadsl.Committer;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.apache.pekko.kafka.javadsl.Producer;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +50,11 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * committableSource ─► mapAsync(parallelism): decode, validate, per-stream model work ─► CommitGate
- *                     ─► flexiFlow (outputs and snapshots) ─► Committer.sink (offsets, once acknowledged)
+ *   + ticks         ─► flexiFlow (outputs and snapshots) ─► Committer.sink (offsets, once acknowledged)
  * </pre>
+ *
+ * <p>The ticks ({@code provisional-check-every}) go through the same stage, in order with the frames: each asks
+ * for provisional frames of overdue cadence ticks; they carry no offset, so they never hold back a commit.
  *
  * <p>Delivery is at-least-once and the states are exact. A frame's offset is committed only after all its outputs
  * are acknowledged, in input order, and, with snapshots on, only once every frame up to it is in an acknowledged
@@ -259,8 +263,22 @@ public final class StreamingService {
                     .withProperty(ProducerConfig.ACKS_CONFIG, "all")
                     .withProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBytes);
             CommitGate<ConsumerMessage.CommittableOffset> gate = new CommitGate<>();
-            return Consumer.committableSource(consumerSettings, Subscriptions.topics(kafka.topics().frames()))
-                    .mapAsync(settings.parallelism(), message -> {
+            // An empty element is a tick of the provisional-frame check; it carries no offset to commit.
+            Source<Optional<ConsumerMessage.CommittableMessage<String, byte[]>>, Consumer.Control> input = Consumer
+                    .committableSource(consumerSettings, Subscriptions.topics(kafka.topics().frames()))
+                    .map(Optional::of);
+            Duration check = settings.provisionalCheck();
+            if (!check.isZero()) {
+                // Eager completion: draining stops the consumer, and the stream must end without the ticks.
+                input = input.merge(Source.tick(check, check, Optional.empty()), true);
+            }
+            return input
+                    .mapAsync(settings.parallelism(), element -> {
+                        if (element.isEmpty()) {
+                            return stage.provisionalFrames().thenApply(
+                                    records -> envelope(records, Optional.<ConsumerMessage.CommittableOffset>empty()));
+                        }
+                        var message = element.get();
                         // Both calls run here, in input order: the gate relies on it.
                         StreamStateStage.Processed processed = stage.process(message.record());
                         processed.evicted().forEach(gate::covered);
