@@ -152,6 +152,26 @@ class StateSnapshotTest {
         }
     }
 
+    @Test
+    void anIdleStreamIsSnapshottedWhenItIsEvicted() throws Exception {
+        String prefix = "evict";
+        List<FrameMessage> frames = frames("plain/e", 3, new Random(14));
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        StreamingService service = StreamingService.builder(ConfigFactory.parseString(
+                        "odecast { idle-timeout = 1h, provisional-check-every = 100ms }")
+                        .withFallback(snapshotting(prefix)))
+                .models(Map.of("storm", model)).clock(clock).start();
+        try {
+            send(prefix, frames);
+            await(() -> service.metrics().forecastsEmitted() >= 3, Duration.ofSeconds(30));
+            clock.set(clock.instant().plus(Duration.ofHours(2)));
+            StreamState state = StateSnapshotCodec.decode(awaitSnapshot(prefix, "plain/e", 3), model).state();
+            assertTrue(maxAbsDiff(statesAlone(model, frames).get(2).hidden(), state.hidden()) <= STATE_TOLERANCE);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
     private static Config snapshotting(String prefix) {
         return ConfigFactory.parseString("odecast.snapshot.every-frames = 2")
                 .withFallback(config(kafka.bootstrapServers(), prefix));

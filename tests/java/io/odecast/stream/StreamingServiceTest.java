@@ -265,34 +265,6 @@ class StreamingServiceTest {
         }
     }
 
-    /** A wall clock the test moves. */
-    private static final class ManualClock extends java.time.Clock {
-        private volatile Instant now;
-
-        ManualClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
     private static Set<String> covered(List<ConsumerRecord<String, byte[]>> records) {
         Set<String> keys = new HashSet<>();
         for (var r : records) {

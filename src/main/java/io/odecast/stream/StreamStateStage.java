@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * frame into its outputs by asking the {@link DecoderActor}: gap fills for missing cadence ticks, the advanced
  * state, and a forecast at the stream's grid times.
  *
- * <p>{@link #process} is called by one stream stage at a time, in input order. Validation is synchronous; the
+ * <p>{@link #process} and {@link #tick} are called by one stream stage at a time, in input order. Validation is synchronous; the
  * model work of one stream is chained on that stream's previous frame, so each stream's state is updated in
  * order while different streams' frames wait on the decoder together (and are batched).
  *
@@ -142,6 +142,19 @@ final class StreamStateStage {
             LOG.error("Unexpected failure on {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
             processed = rejected(record, DeadLetterReason.INTERNAL, "unexpected failure: " + e, Optional.empty());
         }
+        return withEvicted(processed, evicted);
+    }
+
+    /**
+     * A tick of the provisional-frame check: evicts idle streams (so they go even without traffic) and emits
+     * provisional frames for overdue cadence ticks. The result has no stream and no coverage of its own.
+     */
+    Processed tick() {
+        Map<String, ProducerRecord<String, byte[]>> evicted = evictIdleStreams();
+        return withEvicted(new Processed(provisionalFrames(), null, CommitGate.Coverage.NONE, List.of()), evicted);
+    }
+
+    private static Processed withEvicted(Processed processed, Map<String, ProducerRecord<String, byte[]>> evicted) {
         if (evicted.isEmpty()) {
             return processed;
         }
@@ -208,6 +221,7 @@ final class StreamStateStage {
                 .exceptionallyCompose(e -> {
                     // The frame is dead-lettered, not absorbed; the promised snapshot still goes out.
                     stream.position = position;
+                    stream.unsnapshotted = true;
                     List<ProducerRecord<String, byte[]>> out = new ArrayList<>(reject(record,
                             DeadLetterReason.INTERNAL, "stream " + id + " at " + frame.eventTime()
                                     + ": model call failed: " + rootMessage(e), Optional.of(id)).join());
@@ -228,9 +242,9 @@ final class StreamStateStage {
      * {@code t - lastEventTime} after its last frame did (wall clock, so replays at another pace keep their own
      * rhythm), and is overdue {@code max-wait} later. Each overdue tick after the stream's last regular frame gets
      * the model's forecast from the current state, flagged PROVISIONAL, at most {@code max-fill-ticks} per call.
-     * Streams with a frame in flight are left for the next call. Called like {@link #process}, in its order.
+     * Streams with a frame in flight are left for the next call.
      */
-    CompletionStage<List<ProducerRecord<String, byte[]>>> provisionalFrames() {
+    private CompletionStage<List<ProducerRecord<String, byte[]>>> provisionalFrames() {
         Instant now = clock.instant();
         List<CompletableFuture<List<ProducerRecord<String, byte[]>>>> parts = new ArrayList<>();
         for (Map.Entry<String, StreamEntry> e : streams.entrySet()) {

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The ticks ({@code provisional-check-every}) go through the same stage, in order with the frames: each asks
- * for provisional frames of overdue cadence ticks; they carry no offset, so they never hold back a commit.
+ * for provisional frames of overdue cadence ticks and evicts idle streams; they carry no offset to commit.
  *
  * <p>Delivery is at-least-once and the states are exact. A frame's offset is committed only after all its outputs
  * are acknowledged, in input order, and, with snapshots on, only once every frame up to it is in an acknowledged
@@ -275,7 +275,9 @@ public final class StreamingService {
             return input
                     .mapAsync(settings.parallelism(), element -> {
                         if (element.isEmpty()) {
-                            return stage.provisionalFrames().thenApply(
+                            StreamStateStage.Processed tick = stage.tick();
+                            tick.evicted().forEach(gate::covered);
+                            return tick.records().thenApply(
                                     records -> envelope(records, Optional.<ConsumerMessage.CommittableOffset>empty()));
                         }
                         var message = element.get();
