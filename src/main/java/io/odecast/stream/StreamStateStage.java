@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * frame into its outputs by asking the {@link DecoderActor}: gap fills for missing cadence ticks, the advanced
  * state, and a forecast at the stream's grid times.
  *
- * <p>{@link #process} and {@link #tick} are called by one stream stage at a time, in input order. Validation is synchronous; the
- * model work of one stream is chained on that stream's previous frame, so each stream's state is updated in
- * order while different streams' frames wait on the decoder together (and are batched).
+ * <p>{@link #process} and {@link #tick} are called by one stream stage at a time, in input order. Validation is
+ * synchronous; the model work of one stream is chained on that stream's previous frame, so each stream's state is
+ * updated in order while different streams' frames wait on the decoder together (and are batched).
  *
  * <p>Gap filling: an interpolator model (task {@code interpolate}) fills the ticks from a window of the stream's
  * last {@code fill-window} frames ending with the new one; a forecaster fills them with its forecast from the
@@ -276,7 +276,8 @@ final class StreamStateStage {
         List<Instant> ticks = new ArrayList<>();
         for (Instant t = ForecastGrid.after(from, cadence, 1).get(0); ticks.size() < entry.settings.maxFillTicks();
              t = t.plus(cadence)) {
-            Instant overdue = entry.lastArrival.plus(Duration.between(entry.stateTime, t)).plus(entry.settings.maxWait());
+            Instant overdue = entry.lastArrival.plus(Duration.between(entry.stateTime, t))
+                    .plus(entry.settings.maxWait());
             if (now.isBefore(overdue)) {
                 break;
             }
