@@ -196,4 +196,32 @@ final class StreamFixtures {
     static Instant time(com.google.protobuf.Timestamp t) {
         return ProtoTime.toInstant(t);
     }
+
+    /** A wall clock the test moves. */
+    static final class ManualClock extends java.time.Clock {
+        private volatile Instant now;
+
+        ManualClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
 }

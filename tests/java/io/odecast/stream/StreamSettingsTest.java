@@ -38,6 +38,15 @@ class StreamSettingsTest {
     }
 
     @Test
+    void snapshotsEveryTenFramesWithRestoreByDefaultAndZeroDisablesThem() {
+        assertEquals(new SnapshotSettings(10, true), example().snapshot());
+        var off = ConfigFactory.parseString("odecast.snapshot.every-frames = 0");
+        assertTrue(!ServiceSettings.fromConfig(ConfigFactory.load(off)).snapshot().enabled());
+        var negative = ConfigFactory.parseString("odecast.snapshot.every-frames = -1");
+        assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(negative)));
+    }
+
+    @Test
     void globStarsStayWithinOnePathPartAndRegexRulesMatchTheWholeId() {
         assertTrue(StreamRules.compile("storm/*").matcher("storm/a").matches());
         assertTrue(!StreamRules.compile("storm/*").matcher("storm/a/b").matches());

@@ -235,6 +235,36 @@ class StreamingServiceTest {
         }
     }
 
+    @Test
+    void anOverdueCadenceTickGetsAProvisionalFrameThenItsFilledOneWhenTheNextFrameArrives() throws Exception {
+        String prefix = "provisional";
+        Random rng = new Random(6);
+        List<FrameMessage> frames = List.of(frame("storm/p", hours(0), rng), frame("storm/p", hours(6), rng),
+                frame("storm/p", hours(18), rng));
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        StreamingService service = StreamingService.builder(com.typesafe.config.ConfigFactory
+                        .parseString("odecast.provisional-check-every = 100ms")
+                        .withFallback(config(kafka.bootstrapServers(), prefix)))
+                .models(Map.of("storm", model)).clock(clock).start();
+        try {
+            publish(producer, prefix + ".frames", frames.subList(0, 2));
+            readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 2);
+            // Tick 12 h was due 6 h after the 6 h frame arrived; max-wait is 1 h.
+            clock.set(clock.instant().plus(Duration.ofHours(7)).plusSeconds(60));
+            readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 3);
+            publish(producer, prefix + ".frames", frames.subList(2, 3));
+            List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 5).stream()
+                    .map(r -> parse(r.value())).toList();
+            assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " PROVISIONAL",
+                    hours(12) + " FILLED", hours(18) + " OBSERVED"),
+                    regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+            float[] expected = forecastAlone(model, statesAlone(model, frames).get(1), List.of(hours(12)))[0];
+            assertTrue(maxRelDiff(expected, data(regular.get(2).getData())) <= TOLERANCE);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
     private static Set<String> covered(List<ConsumerRecord<String, byte[]>> records) {
         Set<String> keys = new HashSet<>();
         for (var r : records) {

@@ -59,14 +59,24 @@ final class OutputMessages {
                 .build();
     }
 
-    /** A frame the model made for a missing cadence tick. */
+    /** A frame the model made for a missing cadence tick once the next frame arrived. */
     static RegularFrame filled(String streamId, VidOdeModel model, Instant tick, float[] data, boolean[] valid) {
+        return synthesised(streamId, model, tick, data, valid, RegularFrame.Flag.FILLED);
+    }
+
+    /** A frame the model extrapolated for an overdue cadence tick, before any later frame arrived. */
+    static RegularFrame provisional(String streamId, VidOdeModel model, Instant tick, float[] data, boolean[] valid) {
+        return synthesised(streamId, model, tick, data, valid, RegularFrame.Flag.PROVISIONAL);
+    }
+
+    private static RegularFrame synthesised(String streamId, VidOdeModel model, Instant tick, float[] data,
+                                            boolean[] valid, RegularFrame.Flag flag) {
         return RegularFrame.newBuilder()
                 .setStreamId(streamId)
                 .setTime(ProtoTime.toTimestamp(tick))
                 .setData(GridBytes.floatsToBytes(data))
                 .setValidMask(valid == null ? com.google.protobuf.ByteString.EMPTY : GridBytes.maskToBytes(valid))
-                .setFlag(RegularFrame.Flag.FILLED)
+                .setFlag(flag)
                 .setModelVersion(model.version())
                 .addAllChannels(model.card().channels())
                 .setShape(shape(model.config()))

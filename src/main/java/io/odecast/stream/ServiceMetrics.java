@@ -12,11 +12,15 @@ public final class ServiceMetrics {
     private final LongAdder framesAccepted = new LongAdder();
     private final LongAdder forecastsEmitted = new LongAdder();
     private final LongAdder framesFilled = new LongAdder();
+    private final LongAdder framesProvisional = new LongAdder();
     private final Map<DeadLetterReason, LongAdder> deadLettered = new EnumMap<>(DeadLetterReason.class);
     private final LongAdder decoderBatches = new LongAdder();
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
     private final AtomicLong streamsEvicted = new AtomicLong();
+    private final LongAdder snapshotsWritten = new LongAdder();
+    private final LongAdder streamsRestored = new LongAdder();
+    private final LongAdder framesSkipped = new LongAdder();
 
     public ServiceMetrics() {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
@@ -37,6 +41,15 @@ public final class ServiceMetrics {
     /** Regular frames flagged FILLED that were produced. */
     public long framesFilled() {
         return framesFilled.sum();
+    }
+
+    /** Regular frames flagged PROVISIONAL that were produced. */
+    public long framesProvisional() {
+        return framesProvisional.sum();
+    }
+
+    void framesProvisional(int n) {
+        framesProvisional.add(n);
     }
 
     /** Records sent to the dead-letter topic for {@code reason}. */
@@ -69,6 +82,33 @@ public final class ServiceMetrics {
         return streamsEvicted.get();
     }
 
+    /** State snapshots produced (periodic and on eviction). */
+    public long snapshotsWritten() {
+        return snapshotsWritten.sum();
+    }
+
+    /** Streams seeded from a snapshot read at start. */
+    public long streamsRestored() {
+        return streamsRestored.sum();
+    }
+
+    /** Replayed frames skipped because their stream's restored snapshot already includes them. */
+    public long framesSkipped() {
+        return framesSkipped.sum();
+    }
+
+    void snapshotWritten() {
+        snapshotsWritten.increment();
+    }
+
+    void streamRestored() {
+        streamsRestored.increment();
+    }
+
+    void frameSkipped() {
+        framesSkipped.increment();
+    }
+
     void frameAccepted() {
         framesAccepted.increment();
     }
@@ -98,7 +138,9 @@ public final class ServiceMetrics {
     @Override
     public String toString() {
         return "ServiceMetrics[accepted=" + framesAccepted() + ", forecasts=" + forecastsEmitted() + ", filled="
-                + framesFilled() + ", deadLettered=" + deadLettered() + ", batches=" + decoderBatches()
-                + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + "]";
+                + framesFilled() + ", provisional=" + framesProvisional() + ", deadLettered=" + deadLettered()
+                + ", batches=" + decoderBatches()
+                + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + ", snapshots="
+                + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped() + "]";
     }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param forecastStep    spacing of the forecast grid (multiples of it, aligned to the epoch)
  * @param forecastHorizon how far the grid reaches; {@link #leads()} = horizon / step grid times per forecast
  * @param cadence         the stream's expected spacing; when present, missing ticks are filled on the regular topic
- * @param maxWait         reserved for provisional frames, which are not emitted yet (see docs/architecture.md)
+ * @param maxWait         how long past its expected arrival a cadence tick waits before a provisional frame
  * @param allowedLateness how far behind the last frame a frame may be and still be reordered; only zero is supported
  * @param fillWindow      frames (including the new one) in the window an interpolator fills gaps from
  * @param maxFillTicks    the most ticks filled for one gap; a longer gap is reported and left unfilled

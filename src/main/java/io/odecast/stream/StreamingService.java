@@ -5,11 +5,13 @@ import com.typesafe.config.ConfigFactory;
 import io.odecast.kafka.TopicSetup;
 import io.odecast.kafka.TopicSetupException;
 import io.odecast.model.VidOdeModel;
+import io.odecast.proto.StateSnapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -38,6 +40,7 @@ import org.apache.pekko.kafka.javadsl.Committer;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.apache.pekko.kafka.javadsl.Producer;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,14 +49,20 @@ import org.slf4j.LoggerFactory;
  * decoder actor, and one producer of forecasts, regular frames and dead letters, in one Pekko stream:
  *
  * <pre>
- * committableSource ─► mapAsync(parallelism): decode, validate, per-stream model work ─► flexiFlow (outputs)
- *                     ─► Committer.sink (offsets, after the outputs are acknowledged)
+ * committableSource ─► mapAsync(parallelism): decode, validate, per-stream model work ─► CommitGate
+ *   + ticks         ─► flexiFlow (outputs and snapshots) ─► Committer.sink (offsets, once acknowledged)
  * </pre>
  *
- * <p>Delivery is at-least-once: a frame's offset is committed only after all its outputs are acknowledged, in
- * input order. Stream states live in memory; after a restart the service resumes at the last committed offset
- * and a stream whose state is not known starts from an empty state, so its first forecasts come from a fresh
- * state and the ticks missing across the restart are not filled.
+ * <p>The ticks ({@code provisional-check-every}) go through the same stage, in order with the frames: each asks
+ * for provisional frames of overdue cadence ticks and evicts idle streams; they carry no offset to commit.
+ *
+ * <p>Delivery is at-least-once and the states are exact. A frame's offset is committed only after all its outputs
+ * are acknowledged, in input order, and, with snapshots on, only once every frame up to it is in an acknowledged
+ * snapshot of its stream ({@link CommitGate}). At start the state topic is read to its end and each stream is
+ * seeded from its latest snapshot (same model name and version only); replayed frames a snapshot already
+ * includes are skipped, the others are absorbed again. So after a crash no forecast is lost, the forecasts of
+ * up to {@code every-frames - 1} frames per stream may be repeated, and each state equals the one of an
+ * uninterrupted run. With snapshots off, a restarted stream starts from an empty state.
  *
  * <pre>{@code
  * StreamingService service = StreamingService.start(ConfigFactory.load());
@@ -182,8 +191,12 @@ public final class StreamingService {
                 ActorRef<DecoderActor.Command> decoder = system.systemActorOf(
                         DecoderActor.create(settings.decoder(), metrics), "decoder",
                         DispatcherSelector.fromConfig("odecast.decoder-dispatcher"));
+                Map<String, StateSnapshot> restored = settings.snapshot().enabled() && settings.snapshot().restore()
+                        ? StateTopicReader.readLatest(kafka.bootstrapServers(), kafka.topics().state(),
+                                kafka.topicSetup().maxMessageBytes(), kafka.setupTimeout())
+                        : Map.of();
                 StreamStateStage stage = new StreamStateStage(settings, registry, decoder, system.scheduler(),
-                        metrics, clock);
+                        metrics, clock, restored);
                 Consumer.DrainingControl<Done> control = run(settings, system, stage);
                 LOG.info("Streaming service consuming {} from {} as group {}", kafka.topics().frames(),
                         kafka.bootstrapServers(), kafka.groupId());
@@ -249,18 +262,45 @@ public final class StreamingService {
                     .withBootstrapServers(kafka.bootstrapServers())
                     .withProperty(ProducerConfig.ACKS_CONFIG, "all")
                     .withProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBytes);
-            return Consumer.committableSource(consumerSettings, Subscriptions.topics(kafka.topics().frames()))
-                    .mapAsync(settings.parallelism(), message -> stage.process(message.record())
-                            .thenApply(records -> envelope(records, message.committableOffset())))
+            CommitGate<ConsumerMessage.CommittableOffset> gate = new CommitGate<>();
+            // An empty element is a tick of the provisional-frame check; it carries no offset to commit.
+            Source<Optional<ConsumerMessage.CommittableMessage<String, byte[]>>, Consumer.Control> input = Consumer
+                    .committableSource(consumerSettings, Subscriptions.topics(kafka.topics().frames()))
+                    .map(Optional::of);
+            Duration check = settings.provisionalCheck();
+            if (!check.isZero()) {
+                // Eager completion: draining stops the consumer, and the stream must end without the ticks.
+                input = input.merge(Source.tick(check, check, Optional.empty()), true);
+            }
+            return input
+                    .mapAsync(settings.parallelism(), element -> {
+                        if (element.isEmpty()) {
+                            StreamStateStage.Processed tick = stage.tick();
+                            tick.evicted().forEach(gate::covered);
+                            return tick.records().thenApply(
+                                    records -> envelope(records, Optional.<ConsumerMessage.CommittableOffset>empty()));
+                        }
+                        var message = element.get();
+                        // Both calls run here, in input order: the gate relies on it.
+                        StreamStateStage.Processed processed = stage.process(message.record());
+                        processed.evicted().forEach(gate::covered);
+                        var record = message.record();
+                        Optional<ConsumerMessage.CommittableOffset> commit = gate.passed(
+                                new TopicPartition(record.topic(), record.partition()), record.offset(),
+                                message.committableOffset(), processed.streamId(), processed.coverage());
+                        return processed.records().thenApply(records -> envelope(records, commit));
+                    })
                     .via(Producer.flexiFlow(producerSettings))
                     .map(ProducerMessage.Results::passThrough)
+                    .filter(Optional::isPresent)
+                    .map(Optional::get)
                     .toMat(Committer.sink(CommitterSettings.create(system)), Keep.both())
                     .mapMaterializedValue(Consumer::createDrainingControl)
                     .run(system);
         }
 
-        private static ProducerMessage.Envelope<String, byte[], ConsumerMessage.CommittableOffset> envelope(
-                List<ProducerRecord<String, byte[]>> records, ConsumerMessage.CommittableOffset offset) {
+        private static <P> ProducerMessage.Envelope<String, byte[], P> envelope(
+                List<ProducerRecord<String, byte[]>> records, P offset) {
             return records.isEmpty() ? ProducerMessage.passThrough(offset) : ProducerMessage.multi(records, offset);
         }
     }

@@ -1,0 +1,66 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.StateSnapshot;
+import io.odecast.stream.StateSnapshotCodec.InputPosition;
+import io.odecast.stream.StateSnapshotCodec.TimedObservation;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A stream's state survives the snapshot message bit for bit; a snapshot of another shape is refused. */
+class StateSnapshotCodecTest {
+    private static VidOdeModel model;
+
+    @BeforeAll
+    static void createModel() {
+        model = model();
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    @Test
+    void aStateWithAPartiallyValidLastFrameComesBackBitForBit() {
+        Random rng = new Random(21);
+        FrameMessage first = frame("s", hours(0), rng);
+        FrameMessage second = frame("s", hours(6), rng);
+        boolean[] valid = new boolean[C * H * W];
+        java.util.Arrays.fill(valid, true);
+        valid[5] = false;
+        Observation o1 = observation(model, first);
+        Observation o2 = new Observation(model.card().modelTime(second.eventTime()), second.data(), valid);
+        StreamState state = model.advance(List.of(model.advance(List.of(model.emptyState()), List.of(o1)).get(0)),
+                List.of(o2)).get(0);
+        List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o1),
+                new TimedObservation(second.eventTime(), o2));
+        StateSnapshot snapshot = StateSnapshotCodec.encode("s", "storm", model, state, second.eventTime(),
+                new InputPosition("frames", 2, 41), Optional.of(second.eventTime()), recent, Instant.EPOCH);
+        StateSnapshotCodec.Restored restored = StateSnapshotCodec.decode(snapshot, model);
+        assertEquals(state, restored.state());
+        assertEquals(List.of(new InputPosition("frames", 2, 41), second.eventTime()),
+                List.of(restored.position(), restored.lastRegularTime().orElseThrow()));
+    }
+
+    @Test
+    void aHiddenStateOfAnotherSizeIsRefusedNamingTheTensor() {
+        StateSnapshot snapshot = StateSnapshot.newBuilder().setStreamId("s").addHiddenState(
+                io.odecast.proto.Tensor.newBuilder().setName(StateSnapshotCodec.HIDDEN)
+                        .setData(io.odecast.kafka.GridBytes.floatsToBytes(new float[3]))).build();
+        var e = assertThrows(IllegalArgumentException.class, () -> StateSnapshotCodec.decode(snapshot, model));
+        assertEquals(true, e.getMessage().contains("tensor hidden"), e.getMessage());
+    }
+}

@@ -1,0 +1,241 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.Forecast;
+import io.odecast.proto.StateSnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** State snapshots on the state topic and restore at start, against a real in-process broker. */
+class StateSnapshotTest {
+    private static final float STATE_TOLERANCE = 1e-6f;
+    private static final float FORECAST_TOLERANCE = 1e-5f;
+    private static final Duration STEP = Duration.ofHours(6);
+
+    private static EmbeddedKafkaBroker kafka;
+    private static VidOdeModel model;
+    private KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafkaBroker.start();
+        model = model();
+        statesAlone(model, List.of(frame("warm", T0, new Random(0))));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    @BeforeEach
+    void openProducer() {
+        producer = producer(kafka.bootstrapServers());
+    }
+
+    @AfterEach
+    void closeProducer() {
+        producer.close();
+    }
+
+    @Test
+    void everySecondFrameTheStateTopicGetsTheModelsOwnStateWithTheOffsetOfTheLastFrameIncluded() throws Exception {
+        String prefix = "snap";
+        List<FrameMessage> frames = frames("plain/a", 5, new Random(11));
+        StreamingService service = startService(snapshotting(prefix), model);
+        try {
+            List<RecordMetadata> sent = send(prefix, frames);
+            StateSnapshot snapshot = awaitSnapshot(prefix, "plain/a", 4);
+            StreamState restored = StateSnapshotCodec.decode(snapshot, model).state();
+            StreamState expected = statesAlone(model, frames).get(3);
+            assertTrue(maxAbsDiff(expected.hidden(), restored.hidden()) <= STATE_TOLERANCE, "hidden state differs");
+            assertTrue(maxAbsDiff(expected.lastFrame(), restored.lastFrame()) <= STATE_TOLERANCE);
+            assertTrue(maxAbsDiff(expected.lastEncoded(), restored.lastEncoded()) <= STATE_TOLERANCE);
+            assertEquals(List.of(prefix + ".frames", sent.get(3).partition(), sent.get(3).offset(), "storm",
+                    model.version(), frames.get(3).eventTime()), List.of(snapshot.getInputTopic(),
+                    snapshot.getInputPartition(), snapshot.getInputOffset(), snapshot.getModelName(),
+                    snapshot.getModelVersion(), time(snapshot.getLastEventTime())));
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void afterARestartTheForecastsContinueThoseOfAnUninterruptedRun() throws Exception {
+        String prefix = "resume";
+        List<FrameMessage> frames = frames("plain/r", 9, new Random(12));
+        StreamingService first = startService(snapshotting(prefix), model);
+        send(prefix, frames.subList(0, 5));
+        await(() -> first.metrics().forecastsEmitted() >= 5, Duration.ofSeconds(30));
+        first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        StreamingService second = startService(snapshotting(prefix), model);
+        try {
+            send(prefix, frames.subList(5, 9));
+            Instant lastTime = frames.get(8).eventTime();
+            List<Forecast> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(30),
+                    records -> records.stream().anyMatch(r -> time(forecast(r).getBasedOnTime()).equals(lastTime)))
+                    .stream().map(StreamFixtures::forecast).toList();
+            Map<Instant, Forecast> latest = new HashMap<>();
+            forecasts.forEach(f -> latest.put(time(f.getBasedOnTime()), f));
+            List<StreamState> states = statesAlone(model, frames);
+            for (int i = 5; i < 9; i++) {
+                Forecast f = latest.get(frames.get(i).eventTime());
+                List<Instant> grid = ForecastGrid.after(frames.get(i).eventTime(), STEP, 4);
+                float[][] expected = forecastAlone(model, states.get(i), grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                    assertTrue(diff <= FORECAST_TOLERANCE, "frame " + i + " lead " + k + " differs by " + diff
+                            + " (restored streams: " + second.metrics().streamsRestored() + ")");
+                }
+            }
+        } finally {
+            second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aReplayedFrameAlreadyInTheRestoredSnapshotIsSkippedNotAbsorbedTwice() throws Exception {
+        String prefix = "replay";
+        List<FrameMessage> frames = frames("plain/z", 6, new Random(13));
+        StreamingService first = startService(snapshotting(prefix), model);
+        send(prefix, frames.subList(0, 4));
+        awaitSnapshot(prefix, "plain/z", 4);
+        first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        rewindGroup(prefix);
+
+        StreamingService second = startService(snapshotting(prefix), model);
+        try {
+            send(prefix, frames.subList(4, 6));
+            StreamState state = StateSnapshotCodec.decode(awaitSnapshot(prefix, "plain/z", 6), model).state();
+            StreamState expected = statesAlone(model, frames).get(5);
+            assertTrue(maxAbsDiff(expected.hidden(), state.hidden()) <= STATE_TOLERANCE, "hidden state differs");
+            assertEquals(List.of(4L, 0L), List.of(second.metrics().framesSkipped(), second.metrics().deadLettered()));
+        } finally {
+            second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anIdleStreamIsSnapshottedWhenItIsEvicted() throws Exception {
+        String prefix = "evict";
+        List<FrameMessage> frames = frames("plain/e", 3, new Random(14));
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        StreamingService service = StreamingService.builder(ConfigFactory.parseString(
+                        "odecast { idle-timeout = 1h, provisional-check-every = 100ms }")
+                        .withFallback(snapshotting(prefix)))
+                .models(Map.of("storm", model)).clock(clock).start();
+        try {
+            send(prefix, frames);
+            await(() -> service.metrics().forecastsEmitted() >= 3, Duration.ofSeconds(30));
+            clock.set(clock.instant().plus(Duration.ofHours(2)));
+            StreamState state = StateSnapshotCodec.decode(awaitSnapshot(prefix, "plain/e", 3), model).state();
+            assertTrue(maxAbsDiff(statesAlone(model, frames).get(2).hidden(), state.hidden()) <= STATE_TOLERANCE);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Config snapshotting(String prefix) {
+        return ConfigFactory.parseString("odecast.snapshot.every-frames = 2")
+                .withFallback(config(kafka.bootstrapServers(), prefix));
+    }
+
+    private static List<FrameMessage> frames(String stream, int n, Random rng) {
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            frames.add(frame(stream, hours(6 * i), rng));
+        }
+        return frames;
+    }
+
+    private List<RecordMetadata> send(String prefix, List<FrameMessage> frames) throws Exception {
+        List<RecordMetadata> sent = new ArrayList<>();
+        for (FrameMessage f : frames) {
+            sent.add(producer.send(new ProducerRecord<>(prefix + ".frames", f.streamId(), FrameCodec.encode(f)))
+                    .get(30, TimeUnit.SECONDS));
+        }
+        return sent;
+    }
+
+    /** The stream's snapshot including {@code frames} frames, waiting for it. */
+    private static StateSnapshot awaitSnapshot(String prefix, String stream, long frames) {
+        List<ConsumerRecord<String, byte[]>> records = readUntil(kafka.bootstrapServers(), prefix + ".state",
+                Duration.ofSeconds(30), rs -> find(rs, stream, frames).isPresent());
+        return find(records, stream, frames).orElseThrow(() -> new AssertionError("no snapshot of " + stream
+                + " with " + frames + " frames on " + prefix + ".state"));
+    }
+
+    private static Optional<StateSnapshot> find(List<ConsumerRecord<String, byte[]>> records, String stream,
+                                                long frames) {
+        return records.stream().filter(r -> stream.equals(r.key())).map(r -> parse(r.value()))
+                .filter(s -> s.getFramesSeen() == frames).findFirst();
+    }
+
+    /** Sets the group's committed offsets back to 0, as if the commits had not happened before a crash. */
+    private static void rewindGroup(String prefix) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+            admin.describeTopics(List.of(prefix + ".frames")).allTopicNames().get().values().forEach(d ->
+                    d.partitions().forEach(p -> zero.put(new TopicPartition(d.name(), p.partition()),
+                            new OffsetAndMetadata(0))));
+            admin.alterConsumerGroupOffsets(prefix + "-group", zero).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static StateSnapshot parse(byte[] bytes) {
+        try {
+            return StateSnapshot.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static float maxAbsDiff(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            return Float.POSITIVE_INFINITY;
+        }
+        float worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        return worst;
+    }
+}
