@@ -1,5 +1,11 @@
 package io.odecast.stream;
 
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.Config;
+import io.odecast.model.Observation;
+import io.odecast.model.VidOdeNetwork;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.ModelCard;
 import static io.odecast.stream.StreamFixtures.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -130,6 +136,45 @@ class StreamingServiceTest {
             assertEquals(3, service.metrics().framesFilled());
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aFillModelInterpolatesTheGapFromTheStreamsRecentFrames() throws Exception {
+        String prefix = "interp";
+        Random rng = new Random(5);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (double h : new double[] {0, 6, 12, 30}) {
+            frames.add(frame("storm/i", hours(h), rng));
+        }
+        ModelCard card = new ModelCard("storm-interp", ModelCard.INTERPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null);
+        try (VidOdeModel interpolator = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 9), card)) {
+            Config config = ConfigFactory.parseString("odecast.streams = [{ pattern = \"storm/*\", cadence = 6h,"
+                    + " fill-model = \"storm-interp\", fill-window = 3 }]")
+                    .withFallback(config(kafka.bootstrapServers(), prefix));
+            StreamingService service = StreamingService.builder(config)
+                    .models(Map.of("storm", model, "storm-interp", interpolator)).start();
+            try {
+                publish(producer, prefix + ".frames", frames);
+                List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 6).stream()
+                        .map(r -> parse(r.value())).toList();
+                assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " OBSERVED",
+                        hours(18) + " FILLED", hours(24) + " FILLED", hours(30) + " OBSERVED"),
+                        regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+                // The window is the last fill-window - 1 frames before the gap and the frame after it.
+                List<Observation> window = List.of(observation(interpolator, frames.get(1)),
+                        observation(interpolator, frames.get(2)), observation(interpolator, frames.get(3)));
+                float[][] expected = interpolator.interpolate(List.of(window), new double[][] {{
+                    card.modelTime(hours(18)), card.modelTime(hours(24))}}).get(0);
+                assertTrue(maxRelDiff(expected[0], data(regular.get(3).getData())) <= TOLERANCE);
+                assertTrue(maxRelDiff(expected[1], data(regular.get(4).getData())) <= TOLERANCE);
+                // The forecasts still come from the stream's forecaster.
+                assertEquals(model.version(), forecast(readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", 4)
+                        .get(3)).getModelVersion());
+            } finally {
+                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Optional;
  * are filled.
  *
  * @param model           model name, a folder under the models directory
+ * @param fillModel       interpolator that fills missing cadence ticks; empty to fill with {@code model}
  * @param forecastStep    spacing of the forecast grid (multiples of it, aligned to the epoch)
  * @param forecastHorizon how far the grid reaches; {@link #leads()} = horizon / step grid times per forecast
  * @param cadence         the stream's expected spacing; when present, missing ticks are filled on the regular topic
@@ -17,7 +18,7 @@ import java.util.Optional;
  * @param fillWindow      frames (including the new one) in the window an interpolator fills gaps from
  * @param maxFillTicks    the most ticks filled for one gap; a longer gap is reported and left unfilled
  */
-public record StreamSettings(String model, Duration forecastStep, Duration forecastHorizon, Optional<Duration> cadence,
+public record StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon, Optional<Duration> cadence,
                              Duration maxWait, Duration allowedLateness, int fillWindow, int maxFillTicks) {
 
     public StreamSettings {
@@ -53,7 +54,8 @@ public record StreamSettings(String model, Duration forecastStep, Duration forec
     static StreamSettings fromConfig(Config rule, Config defaults) {
         Config c = rule.withFallback(defaults);
         Optional<Duration> cadence = c.hasPath("cadence") ? Optional.of(c.getDuration("cadence")) : Optional.empty();
-        return new StreamSettings(c.getString("model"), c.getDuration("forecast.step"),
+        Optional<String> fillModel = c.hasPath("fill-model") ? Optional.of(c.getString("fill-model")) : Optional.empty();
+        return new StreamSettings(c.getString("model"), fillModel, c.getDuration("forecast.step"),
                 c.getDuration("forecast.horizon"), cadence, c.getDuration("max-wait"),
                 c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"));
     }

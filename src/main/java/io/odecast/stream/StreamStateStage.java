@@ -93,6 +93,8 @@ final class StreamStateStage {
     private static final class StreamEntry {
         final StreamSettings settings;
         final VidOdeModel model;
+        /** The model that fills missing ticks: the stream's fill-model, or its model. */
+        final VidOdeModel filler;
         Instant lastAccepted;
         Instant lastSeen;
         Instant lastArrival;
@@ -107,9 +109,10 @@ final class StreamStateStage {
         boolean unsnapshotted;
         final ArrayDeque<TimedObservation> recent = new ArrayDeque<>();
 
-        StreamEntry(StreamSettings settings, VidOdeModel model) {
+        StreamEntry(StreamSettings settings, VidOdeModel model, VidOdeModel filler) {
             this.settings = settings;
             this.model = model;
+            this.filler = filler;
             this.state = model.emptyState();
         }
     }
@@ -182,13 +185,27 @@ final class StreamStateStage {
                         + " odecast.streams; add a rule for it", Optional.of(id));
             }
             VidOdeModel model;
+            VidOdeModel filler;
             try {
                 model = models.get(stream.get().model());
+                filler = stream.get().fillModel().isPresent() ? models.get(stream.get().fillModel().get()) : model;
+                if (filler != model && !ModelCard.INTERPOLATE.equals(filler.card().task())) {
+                    throw new IllegalArgumentException("fill-model " + stream.get().fillModel().orElseThrow()
+                            + " is a " + filler.card().task() + " model; a fill-model must be an interpolator");
+                }
+                if (filler.config().frameSize() != model.config().frameSize()
+                        || !filler.card().channels().equals(model.card().channels())) {
+                    throw new IllegalArgumentException("fill-model " + stream.get().fillModel().orElseThrow()
+                            + " has channels " + filler.card().channels() + " " + filler.config().channels() + "x"
+                            + filler.config().height() + "x" + filler.config().width() + ", model "
+                            + stream.get().model() + " " + model.card().channels() + " " + model.config().channels()
+                            + "x" + model.config().height() + "x" + model.config().width() + "; they must match");
+                }
             } catch (RuntimeException e) {
                 return rejected(record, DeadLetterReason.INTERNAL, "stream " + id + ": " + e.getMessage(),
                         Optional.of(id));
             }
-            entry = new StreamEntry(stream.get(), model);
+            entry = new StreamEntry(stream.get(), model, filler);
             seed(id, entry);
             streams.put(id, entry);
         }
@@ -374,7 +391,7 @@ final class StreamStateStage {
         Instant beforeTime = entry.stateTime;
         List<Instant> ticks = missingTicks(entry, frame);
         CompletionStage<Filled> fills = ticks.isEmpty() ? CompletableFuture.completedFuture(Filled.NONE)
-                : fill(entry, before, observation, ticks, frame.streamId());
+                : fill(entry, before, observation, frame.eventTime(), ticks, frame.streamId());
         CompletionStage<StreamState> advanced = ask(
                 replyTo -> new DecoderActor.Advance(model, before, observation, replyTo));
         return advanced.thenCompose(next -> {
@@ -422,23 +439,26 @@ final class StreamStateStage {
 
     /** Frames for the missing ticks; a failed fill is logged and yields none, so the forecast still goes out. */
     private CompletionStage<Filled> fill(StreamEntry entry, StreamState before, Observation observation,
-                                            List<Instant> ticks, String streamId) {
-        VidOdeModel model = entry.model;
+                                            Instant frameTime, List<Instant> ticks, String streamId) {
+        VidOdeModel model = entry.filler;
         double[] times = ticks.stream().mapToDouble(model.card()::modelTime).toArray();
         CompletionStage<Filled> frames;
         if (ModelCard.INTERPOLATE.equals(model.card().task())) {
-            List<Observation> window = new ArrayList<>(entry.recent.stream().map(TimedObservation::observation)
+            // Model times are recomputed from the frames' instants: the filler's time unit may differ.
+            List<Observation> window = new ArrayList<>(entry.recent.stream()
+                    .map(r -> new Observation(model.card().modelTime(r.time()), r.observation().data(),
+                            r.observation().valid()))
                     .toList());
             while (window.size() > entry.settings.fillWindow() - 1) {
                 window.remove(0);
             }
-            window.add(observation);
+            window.add(new Observation(model.card().modelTime(frameTime), observation.data(), observation.valid()));
             CompletionStage<float[][]> interpolated = ask(
                     replyTo -> new DecoderActor.Interpolate(model, List.copyOf(window), times, replyTo));
             frames = interpolated.thenApply(f -> new Filled(f, window.get(0).valid()));
         } else {
             CompletionStage<float[][]> forecast = ask(
-                    replyTo -> new DecoderActor.Forecast(model, before, times, replyTo));
+                    replyTo -> new DecoderActor.Forecast(entry.model, before, times, replyTo));
             frames = forecast.thenApply(f -> new Filled(f, before.lastValid()));
         }
         return frames.exceptionally(e -> {
