@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 export ODECAST_JAVA_OPTS="${ODECAST_JAVA_OPTS:--Xmx3g -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1}"
 bin/odecast train --dataset storm --task extrapolate --name storm-forecast --train-frames 48 --inputs 4 --length 8 \
   --steps 4000 --max-minutes 40 --checkpoint-every 100 --seed 1
-bin/odecast train --dataset storm --task interpolate --name storm-interp --train-frames 48 --length 9 --max-gap 3 \
+bin/odecast train --dataset storm --task interpolate --name storm-interp --train-frames 48 --length 7 --max-gap 3 \
   --dropout 0.2 --steps 4000 --max-minutes 40 --checkpoint-every 100 --seed 2
 bin/odecast train --dataset vtest --size 64x48 --task extrapolate --name vtest-forecast --train-frames 600 --inputs 5 \
   --length 10 --steps 6000 --max-minutes 80 --checkpoint-every 100 --seed 3
 bin/odecast train --dataset vtest --size 64x48 --task interpolate --name vtest-interp --train-frames 600 --length 7 \
-  --max-gap 2 --dropout 0.2 --steps 6000 --max-minutes 80 --checkpoint-every 100 --seed 4
+  --max-gap 2 --dropout 0.2 --steps 6000 --max-minutes 45 --checkpoint-every 100 --seed 4
 rm -rf models/*/trainer

@@ -9,6 +9,7 @@ import io.odecast.data.Datasets;
 import io.odecast.data.FrameSequence;
 import io.odecast.data.VideoFrameReader;
 import io.odecast.eval.EvaluationReport;
+import io.odecast.eval.FillSkill;
 import io.odecast.eval.ForecastSkill;
 import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.TopicNames;
@@ -66,6 +67,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--video-model", defaultValue = "vtest-forecast", description = "Model for the video stream (default ${DEFAULT-VALUE}).")
     String videoModel;
+
+    @Option(names = "--storm-fill-model", defaultValue = "storm-interp", description = "Interpolator filling storm gaps (default ${DEFAULT-VALUE}).")
+    String stormFillModel;
+
+    @Option(names = "--video-fill-model", defaultValue = "vtest-interp", description = "Interpolator filling video gaps (default ${DEFAULT-VALUE}).")
+    String videoFillModel;
 
     @Option(names = "--video-start", defaultValue = "600", description = "First vtest.avi frame published (default ${DEFAULT-VALUE}: the held-out part).")
     int videoStart;
@@ -137,11 +144,14 @@ final class DemoCommand implements Callable<Integer> {
                   kafka { bootstrap-servers = "%s", group-id = "odecast-demo" }
                   models-dir = "%s"
                   streams = [
-                    { pattern = "storm/*", model = "%s", forecast { step = 6h, horizon = 24h }, cadence = 6h }
-                    { pattern = "video/*", model = "%s", forecast { step = 100ms, horizon = 500ms }, cadence = 100ms }
+                    { pattern = "storm/*", model = "%s", fill-model = "%s", fill-window = 7,
+                      forecast { step = 6h, horizon = 24h }, cadence = 6h }
+                    { pattern = "video/*", model = "%s", fill-model = "%s", fill-window = 5,
+                      forecast { step = 100ms, horizon = 500ms }, cadence = 100ms }
                   ]
                 }
-                """, bootstrap, modelsDir.toString().replace("\\", "/"), stormModel, videoModel);
+                """, bootstrap, modelsDir.toString().replace("\\", "/"), stormModel, stormFillModel, videoModel,
+                videoFillModel);
         return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();
     }
 
@@ -184,6 +194,9 @@ final class DemoCommand implements Callable<Integer> {
                 skill.add(new ForecastSkill.Issued(f.basedOnTime(), leads, frames));
             }
             EvaluationReport report = skill.report();
+            FillSkill fills = new FillSkill(e.getValue());
+            fills.addAll(regular.stream().map(r -> new FillSkill.RegularFrame(r.time(), r.data(),
+                    r.flag() == RegularFrame.Flag.FILLED)).toList());
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("frames_sent", p.sent());
             s.put("frames_dropped", p.dropped());
@@ -193,10 +206,13 @@ final class DemoCommand implements Callable<Integer> {
             s.put("scored_leads", skill.scored());
             s.put("rmse_model_over_persistence", skill.rmseRatio());
             s.put("skill", report.rows());
+            s.put("scored_fills", fills.scored());
+            s.put("rmse_fill_over_linear_interpolation", fills.rmseRatio());
             summary.put(stream, s);
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d |%n", stream, p.sent(), p.dropped(),
                     forecasts.size(), regular.size(), filled));
             report.write(out.resolve("skill").resolve(stream.replace('/', '_')));
+            fills.report().write(out.resolve("skill").resolve(stream.replace('/', '_') + "-fills"));
         }
         Map<String, Object> service = new LinkedHashMap<>();
         service.put("frames_accepted", metrics.framesAccepted());
@@ -212,6 +228,14 @@ final class DemoCommand implements Callable<Integer> {
             @SuppressWarnings("unchecked")
             Map<String, Object> s = (Map<String, Object>) summary.get(stream);
             md.append("- ").append(stream).append(": ").append(s.get("rmse_model_over_persistence")).append("\n");
+        }
+        md.append("\nFilled frames: model RMSE / linear interpolation RMSE (below 1: better than a straight line"
+                + " between the neighbours):\n\n");
+        for (String stream : truth.keySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> s = (Map<String, Object>) summary.get(stream);
+            md.append("- ").append(stream).append(": ").append(s.get("rmse_fill_over_linear_interpolation"))
+                    .append(" over ").append(s.get("scored_fills")).append(" filled frames\n");
         }
         md.append("\nPer lead and channel: `skill/<stream>/report.md`. Forecast files: `forecasts/`.\n");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);

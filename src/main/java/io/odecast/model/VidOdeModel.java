@@ -1,7 +1,10 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.odecast.ode.OdeSolution;
@@ -213,6 +216,7 @@ public final class VidOdeModel implements AutoCloseable {
         double[][] frameTimes = new double[batch][length];
         double[][] spans = new double[batch][length + count];
         int[][] queryAt = new int[batch][count];
+        int[][] frameAt = new int[batch][length + count];
         float[][] frames = new float[batch * length][];
         for (int b = 0; b < batch; b++) {
             List<Observation> w = windows.get(b);
@@ -240,8 +244,10 @@ public final class VidOdeModel implements AutoCloseable {
                         throw new IllegalArgumentException("window " + b + ": query times must increase, start at the"
                                 + " first frame's time and differ from the frame times");
                     }
+                    frameAt[b][j] = -1;
                     queryAt[b][k++] = j;
                 } else {
+                    frameAt[b][j] = i;
                     t = frameTimes[b][i++];
                 }
                 spans[b][j] = t - frameTimes[b][0];
@@ -258,7 +264,31 @@ public final class VidOdeModel implements AutoCloseable {
             OdeSolution latents = network.decodeLatents(network.decoderInitial(h), spans);
             decoderEvaluations.addAndGet(latents.functionEvaluations());
             NDArray padded = x.reshape(new Shape(batch, length).addAll(x.getShape().slice(1)));
-            VidOdeNetwork.Rendered r = network.render(latents.states(), padded.get(":, 0"), sequence.get(":, 0"), false);
+            int steps = length + count;
+            List<NDArray> anchors = new ArrayList<>(steps);
+            List<NDArray> anchorLatents = new ArrayList<>(steps);
+            List<NDArray> anchorMasks = new ArrayList<>(steps);
+            anchors.add(padded.get(":, 0"));
+            anchorLatents.add(sequence.get(":, 0"));
+            anchorMasks.add(null);
+            for (int j = 1; j < steps; j++) {
+                // The previous decoded time of each window: an observed frame (restart the chain) or a query.
+                NDList frameList = new NDList();
+                NDList latentList = new NDList();
+                float[] observed = new float[batch];
+                boolean any = false;
+                for (int b = 0; b < batch; b++) {
+                    int i = frameAt[b][j - 1];
+                    observed[b] = i >= 0 ? 1f : 0f;
+                    any |= i >= 0;
+                    frameList.add(padded.get(new NDIndex(b, Math.max(i, 0))));
+                    latentList.add(sequence.get(new NDIndex(b, Math.max(i, 0))));
+                }
+                anchors.add(any ? NDArrays.stack(frameList) : null);
+                anchorLatents.add(any ? NDArrays.stack(latentList) : null);
+                anchorMasks.add(any ? m.create(observed, new Shape(batch, 1, 1, 1)) : null);
+            }
+            VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, false);
             List<boolean[]> valid = new ArrayList<>(batch);
             for (List<Observation> w : windows) {
                 valid.add(w.get(0).valid());

@@ -189,21 +189,56 @@ public final class VidOdeNetwork implements AutoCloseable {
     /**
      * Runs G over decoded latents with the reference's chaining (spec 1.7 to 1.10): G sees [h_k, previous latent]
      * (the first previous latent is E of the start frame), the warp chain runs on warped images only, and each
-     * frame is M * W + (1 - M) * D.
+     * frame is M * W + (1 - M) * D. Used for forecasts: nothing is observed after the start frame.
      *
      * @param latents     decoded latents, one per output time (excluding the initial state)
      * @param startFrame  padded frame the warp chain starts from (last observed for forecasts)
      * @param startLatent E(startFrame)
      */
     public Rendered render(List<NDArray> latents, NDArray startFrame, NDArray startLatent, boolean training) {
+        List<NDArray> anchors = new ArrayList<>(java.util.Collections.nCopies(latents.size(), (NDArray) null));
+        List<NDArray> anchorLatents = new ArrayList<>(anchors);
+        anchors.set(0, startFrame);
+        anchorLatents.set(0, startLatent);
+        return render(latents, anchors, anchorLatents, anchors.stream().map(a -> (NDArray) null).toList(), training);
+    }
+
+    /**
+     * Runs G over decoded latents where frames are observed inside the decoded span (interpolation): the warp
+     * chain and G's previous latent restart from an observed frame wherever the previous decoded time was an
+     * observation (a deliberate deviation: the reference warps every in-between frame from the window's first
+     * frame, so a gap far into the window is rendered from a frame far from it).
+     *
+     * @param anchors       per step k, the observed frame at the previous decoded time (padded), or null when
+     *                      no sample observed one there; step 0 needs one
+     * @param anchorLatents E of those frames
+     * @param anchorMasks   per step, (B, 1, 1, 1) 1 for the samples that observed the anchor, or null for all
+     */
+    public Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
+                           List<NDArray> anchorMasks, boolean training) {
+        if (anchors.get(0) == null) {
+            throw new IllegalArgumentException("the first decoded step needs a frame to start the warp chain from");
+        }
         int c = config.channels();
         List<NDArray> frames = new ArrayList<>(latents.size());
         List<NDArray> differences = new ArrayList<>(latents.size());
         List<NDArray> masks = new ArrayList<>(latents.size());
         List<NDArray> flows = new ArrayList<>(latents.size());
-        NDArray previous = startLatent;
-        NDArray warped = startFrame;
-        for (NDArray latent : latents) {
+        NDArray previous = null;
+        NDArray warped = null;
+        for (int k = 0; k < latents.size(); k++) {
+            NDArray anchor = anchors.get(k);
+            if (anchor != null) {
+                NDArray m = anchorMasks.get(k);
+                if (m == null || warped == null) {
+                    warped = anchor;
+                    previous = anchorLatents.get(k);
+                } else {
+                    warped = warped.add(anchor.sub(warped).mul(m));
+                    previous = previous.add(anchorLatents.get(k).sub(previous).mul(m));
+                }
+            }
+            NDArray latent = latents.get(k);
             NDArray g = decoder.forward(NDArrays.concat(new NDList(latent, previous), 1), training);
             NDList parts = g.split(new long[] {2, 2 + c}, 1);
             NDArray flow = parts.get(0);

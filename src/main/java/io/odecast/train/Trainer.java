@@ -310,8 +310,17 @@ public final class Trainer implements AutoCloseable {
             }
         }
         List<NDArray> latents = network.decodeLatents(network.decoderInitial(h), spans).states();
-        NDArray start = padded.reshape(new Shape(b, length).addAll(padded.getShape().slice(1))).get(":, 0");
-        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, 0"), true);
+        NDArray paddedSequence = padded.reshape(new Shape(b, length).addAll(padded.getShape().slice(1)));
+        List<NDArray> anchors = new ArrayList<>();
+        List<NDArray> anchorLatents = new ArrayList<>();
+        List<NDArray> anchorMasks = new ArrayList<>();
+        for (int k = 0; k < length; k++) {
+            int from = Math.max(0, k - 1);
+            anchors.add(paddedSequence.get(":, " + from));
+            anchorLatents.add(sequence.get(":, " + from));
+            anchorMasks.add(k == 0 ? null : a.observed.get(":, " + from).reshape(b, 1, 1, 1));
+        }
+        VidOdeNetwork.Rendered r = network.render(latents, anchors, anchorLatents, anchorMasks, true);
         NDArray predictions = stackCropped(r.frames());
         NDArray differences = stackCropped(r.differences());
         NDArray previous = NDArrays.concat(new NDList(a.frames.get(":, 0:1"), a.frames.get(":, :" + (length - 1))), 1);
