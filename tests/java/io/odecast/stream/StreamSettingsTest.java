@@ -23,7 +23,8 @@ class StreamSettingsTest {
     @Test
     void exampleConfigurationGivesStormStreamsASixHourlyCadenceAndFourLeads() {
         StreamSettings storm = example().streams().settingsFor("storm/jan1996").orElseThrow();
-        assertEquals("vid-ode-storm", storm.model());
+        assertEquals("storm-forecast", storm.model());
+        assertEquals(Optional.of("storm-interp"), storm.fillModel());
         assertEquals(Optional.of(Duration.ofHours(6)), storm.cadence());
         assertEquals(4, storm.leads());
         assertEquals(5, example().streams().settingsFor("video/cam1").orElseThrow().leads());
