@@ -37,7 +37,7 @@ class TrainerTest {
     }
 
     private TrainingOptions options(String task, int steps, Path out) {
-        return new TrainingOptions(task, 3, 6, 2, 0.2, 4, steps, 0, 3e-3, 0.003, 10, 5, 42, out);
+        return new TrainingOptions(task, 3, 6, 2, 0.2, 4, steps, 0, 3e-3, 0.003, 10, 5, 5, 42, out);
     }
 
     private static double meanReconstruction(List<Trainer.StepLosses> losses, int from, int to) {
@@ -65,11 +65,34 @@ class TrainerTest {
     @Test
     void interpolationTrainingRunsAndLowersTheLoss() throws IOException {
         ModelCard card = ModelCard.untrained("balls-interp", ModelCard.INTERPOLATE, 1);
-        TrainingOptions o = new TrainingOptions("interpolate", 0, 5, 2, 0.2, 4, 30, 0, 3e-3, 0.003, 10, 100, 7,
+        TrainingOptions o = new TrainingOptions("interpolate", 0, 5, 2, 0.2, 4, 30, 0, 3e-3, 0.003, 10, 100, 10, 7,
                 dir.resolve("interp"));
         try (Trainer trainer = new Trainer(CONFIG, card, balls("interpolate", 5, 2), o, QUIET)) {
             Trainer.Result r = trainer.run(Map.of());
             assertTrue(meanReconstruction(r.losses(), 25, 30) < meanReconstruction(r.losses(), 0, 5));
+        }
+    }
+
+    @Test
+    void withValidationTheCheckpointHoldsTheBestValidatedWeights() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        Path out = dir.resolve("validated");
+        List<TrainingWindows.Sample> validation = balls("extrapolate", 6, 9).fixedFrom(50);
+        assertEquals(8, validation.size(), "starts 47..54: windows whose outputs lie in frames 50..59");
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), validation,
+                options("extrapolate", 15, out), QUIET)) {
+            Trainer.Result r = trainer.run(Map.of());
+            try (VidOdeModel saved = VidOdeModel.load(out)) {
+                Map<String, Object> record = saved.card().training();
+                List<?> history = (List<?>) record.get("validation_history");
+                int best = ((Number) record.get("best_step")).intValue();
+                double bestL1 = ((Number) record.get("validation_l1")).doubleValue();
+                assertTrue(List.of(5, 10, 15).contains(best), "best step " + best);
+                for (Object h : history) {
+                    assertTrue(((Number) ((List<?>) h).get(1)).doubleValue() >= bestL1, "kept the minimum");
+                }
+                assertEquals(r.version(), saved.version(), "the run reports the kept version");
+            }
         }
     }
 

@@ -89,6 +89,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
+    @Option(names = "--validation-frames", defaultValue = "0",
+            description = "Hold out the last N training frames as validation targets and keep the best weights (0: off).")
+    int validationFrames;
+
+    @Option(names = "--validate-every", defaultValue = "50", description = "Steps between validations (default ${DEFAULT-VALUE}).")
+    int validateEvery;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation and sampling (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -115,16 +122,29 @@ final class TrainCommand implements Callable<Integer> {
                 data.timeScale(), null, null);
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
-                lambdaAdv, clip, checkpointEvery, seed, out);
-        TrainingWindows windows = new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, seed);
+                lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
+        int fitEnd = n - validationFrames;
+        if (validationFrames < 0 || fitEnd < length) {
+            throw new IllegalArgumentException("--validation-frames " + validationFrames + " leaves " + fitEnd
+                    + " frames to train on, fewer than one window of " + length);
+        }
+        TrainingWindows windows = new TrainingWindows(train.slice(0, fitEnd), norm, scale, task, inputs, length, maxGap,
+                dropout, seed);
+        List<TrainingWindows.Sample> validation = validationFrames == 0 ? List.of()
+                : new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, seed + 1000)
+                        .fixedFrom(fitEnd);
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("command", "odecast train " + String.join(" ", Odecast.lastArgs()));
         record.put("dataset", data.dataset);
         record.put("frames", all.size());
         record.put("train_frames", List.of(0, n));
         record.put("test_frames", List.of(n, all.size()));
+        if (validationFrames > 0) {
+            record.put("fit_frames", List.of(0, fitEnd));
+            record.put("validation_frames", List.of(fitEnd, n));
+        }
         long started = System.nanoTime();
-        try (Trainer trainer = new Trainer(config, card, windows, options, System.err)) {
+        try (Trainer trainer = new Trainer(config, card, windows, validation, options, System.err)) {
             if (resume && trainer.resumeIfPossible()) {
                 System.err.println("resuming " + out + " at step " + trainer.step());
             }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.odecast.model.Checkpoint;
@@ -56,6 +57,7 @@ public final class Trainer implements AutoCloseable {
     private final ModelConfig config;
     private final ModelCard card;
     private final TrainingWindows windows;
+    private final List<TrainingWindows.Sample> validation;
     private final TrainingOptions options;
     private final PrintStream progress;
     private final VidOdeNetwork network;
@@ -66,9 +68,19 @@ public final class Trainer implements AutoCloseable {
 
     public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, TrainingOptions options,
                    PrintStream progress) {
+        this(config, card, windows, List.of(), options, progress);
+    }
+
+    /**
+     * A trainer that also scores {@code validation} windows every {@code options.validateEvery()} steps and
+     * keeps the best-scoring weights as the model checkpoint (early stopping on data it does not train on).
+     */
+    public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, List<TrainingWindows.Sample> validation,
+                   TrainingOptions options, PrintStream progress) {
         this.config = config;
         this.card = card;
         this.windows = windows;
+        this.validation = List.copyOf(validation);
         this.options = options;
         this.progress = progress;
         this.network = new VidOdeNetwork(config, options.seed());
@@ -95,7 +107,7 @@ public final class Trainer implements AutoCloseable {
         if (!Files.isRegularFile(state)) {
             return false;
         }
-        network.parameters().load(options.output().resolve(Checkpoint.PARAMETERS));
+        network.parameters().load(options.output().resolve(STATE_DIR).resolve("generator.bin"));
         critics.parameters().load(options.output().resolve(STATE_DIR).resolve("critics.bin"));
         generatorOptimizer.load(options.output().resolve(STATE_DIR).resolve("generator-adamax.bin"));
         criticOptimizer.load(options.output().resolve(STATE_DIR).resolve("critics-adamax.bin"));
@@ -113,6 +125,7 @@ public final class Trainer implements AutoCloseable {
         int skipped = 0;
         String version = null;
         double[] smoothed = null;
+        List<List<Double>> validationHistory = new ArrayList<>();
         while (step < options.steps() && System.nanoTime() < deadline) {
             int epoch = step / perEpoch;
             float lr = (float) Math.max(options.learningRate() * Math.pow(0.99, epoch + 1), options.learningRate() / 10);
@@ -136,18 +149,49 @@ public final class Trainer implements AutoCloseable {
             }
             bar.update(step, String.format(Locale.ROOT, "loss %.4f (rec %.4f diff %.4f adv %.5f critic %.5f) lr %.2e",
                     smoothed[0], smoothed[1], smoothed[2], smoothed[3], smoothed[4], lr), false);
+            if (!validation.isEmpty() && step % options.validateEvery() == 0) {
+                version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
+            }
             if (step % options.checkpointEvery() == 0) {
-                version = save(trainingRecord, history, skipped);
+                version = save(trainingRecord, history, skipped, validation.isEmpty());
             }
         }
         if (smoothed != null) {
             bar.update(step, String.format(Locale.ROOT, "loss %.4f", smoothed[0]), true);
         }
-        version = save(trainingRecord, history, skipped);
-        return new Result(first, step, history, skipped, version);
+        if (!validation.isEmpty() && step % options.validateEvery() != 0) {
+            version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
+        }
+        String latest = save(trainingRecord, history, skipped, validation.isEmpty());
+        return new Result(first, step, history, skipped, validation.isEmpty() ? latest : version);
     }
 
-    private String save(Map<String, Object> trainingRecord, List<StepLosses> history, int skipped) throws IOException {
+    private double bestValidation = Double.POSITIVE_INFINITY;
+
+    /** Scores the validation windows; when they improve, the current weights become the model checkpoint. */
+    private String validateAndKeepBest(Map<String, Object> trainingRecord, List<StepLosses> history, int skipped,
+                                       List<List<Double>> validationHistory, String version) throws IOException {
+        double v = validate();
+        validationHistory.add(List.of((double) step, v));
+        progress.printf(Locale.ROOT, "%nvalidation L1 at step %d: %.4f%s%n", step, v,
+                v < bestValidation ? " (best so far: kept)" : " (best " + String.format(Locale.ROOT, "%.4f", bestValidation) + ")");
+        if (v < bestValidation) {
+            bestValidation = v;
+            Map<String, Object> record = new LinkedHashMap<>(trainingRecord);
+            record.put("best_step", step);
+            record.put("validation_l1", v);
+            record.put("validation_history", List.copyOf(validationHistory));
+            return save(record, history, skipped, true);
+        }
+        return version;
+    }
+
+    /**
+     * Saves the trainer state (latest generator, critics, optimisers, step) and, when {@code asModel}, the
+     * generator as the model checkpoint.
+     */
+    private String save(Map<String, Object> trainingRecord, List<StepLosses> history, int skipped, boolean asModel)
+            throws IOException {
         Map<String, Object> record = new LinkedHashMap<>(trainingRecord);
         record.put("steps", step);
         record.put("batch_size", options.batchSize());
@@ -163,8 +207,10 @@ public final class Trainer implements AutoCloseable {
             record.put("final_reconstruction_l1", history.subList(from, history.size()).stream()
                     .mapToDouble(StepLosses::reconstruction).average().orElse(Double.NaN));
         }
-        String version = Checkpoint.save(options.output(), network, card.withTraining(record));
+        String version = asModel ? Checkpoint.save(options.output(), network, card.withTraining(record))
+                : network.parameters().version();
         Path dir = Files.createDirectories(options.output().resolve(STATE_DIR));
+        network.parameters().save(dir.resolve("generator.bin"));
         critics.parameters().save(dir.resolve("critics.bin"));
         generatorOptimizer.save(dir.resolve("generator-adamax.bin"));
         criticOptimizer.save(dir.resolve("critics-adamax.bin"));
@@ -176,7 +222,7 @@ public final class Trainer implements AutoCloseable {
     StepLosses trainStep(List<TrainingWindows.Sample> batch, float lr) {
         try (NDManager m = network.manager().newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            Forward f = "extrapolate".equals(options.task()) ? extrapolate(m, batch) : interpolate(m, batch);
+            Forward f = forward(m, batch, true);
             NDArray one = m.create(1f);
             NDArray rec = maskedL1(f.predictions, f.targets, f.targetValid, one);
             NDArray diff = maskedL1(f.differences, f.differenceTargets, f.differenceValid, one);
@@ -206,6 +252,36 @@ public final class Trainer implements AutoCloseable {
             criticOptimizer.zeroGradients();
             return new StepLosses(rec.getFloat(), diff.getFloat(), adversarial, criticLoss, !ok);
         }
+    }
+
+    private Forward forward(NDManager m, List<TrainingWindows.Sample> batch, boolean training) {
+        return "extrapolate".equals(options.task()) ? extrapolate(m, batch, training) : interpolate(m, batch, training);
+    }
+
+    /**
+     * Mean masked L1 reconstruction over the validation windows, in inference mode (running BatchNorm
+     * statistics, no gradients); NaN without validation windows.
+     */
+    public double validate() {
+        if (validation.isEmpty()) {
+            return Double.NaN;
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        double sum = 0;
+        int count = 0;
+        try (NDManager m = network.manager().newSubManager()) {
+            for (int from = 0; from < validation.size(); from += options.batchSize()) {
+                List<TrainingWindows.Sample> batch = validation.subList(from, Math.min(validation.size(),
+                        from + options.batchSize()));
+                Forward f = forward(m, batch, false);
+                sum += maskedL1(f.predictions, f.targets, f.targetValid, m.create(1f)).getFloat() * batch.size();
+                count += batch.size();
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+        return sum / count;
     }
 
     private boolean clippedStep(Adamax optimizer, float lr) {
@@ -257,7 +333,7 @@ public final class Trainer implements AutoCloseable {
                 times);
     }
 
-    private Forward extrapolate(NDManager m, List<TrainingWindows.Sample> batch) {
+    private Forward extrapolate(NDManager m, List<TrainingWindows.Sample> batch, boolean training) {
         BatchArrays a = arrays(m, batch);
         int b = batch.size();
         int in = options.inputs();
@@ -266,7 +342,7 @@ public final class Trainer implements AutoCloseable {
         NDArray observed = a.observed.get(":, :" + in);
         NDArray inputs = a.frames.get(":, :" + in).mul(observed.reshape(b, in, 1, 1, 1));
         NDArray padded = network.pad(inputs.reshape(b * in, config.channels(), config.height(), config.width()));
-        NDArray encoded = network.encode(padded, true);
+        NDArray encoded = network.encode(padded, training);
         NDArray sequence = encoded.reshape(new Shape(b, in).addAll(encoded.getShape().slice(1)));
         double[][] inputTimes = new double[b][];
         double[][] spans = new double[b][k + 1];
@@ -279,7 +355,7 @@ public final class Trainer implements AutoCloseable {
         NDArray h = network.encodeForward(sequence, observed, inputTimes);
         List<NDArray> latents = network.decodeLatents(network.decoderInitial(h), spans).states().subList(1, k + 1);
         NDArray start = padded.reshape(new Shape(b, in).addAll(padded.getShape().slice(1))).get(":, " + (in - 1));
-        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, " + (in - 1)), true);
+        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, " + (in - 1)), training);
         NDArray predictions = stackCropped(r.frames());
         NDArray differences = stackCropped(r.differences());
         NDArray targets = a.frames.get(":, " + in + ":");
@@ -294,13 +370,13 @@ public final class Trainer implements AutoCloseable {
                 slidingSequences(inputsValid, real, in, k));
     }
 
-    private Forward interpolate(NDManager m, List<TrainingWindows.Sample> batch) {
+    private Forward interpolate(NDManager m, List<TrainingWindows.Sample> batch, boolean training) {
         BatchArrays a = arrays(m, batch);
         int b = batch.size();
         int length = windows.length();
         NDArray masked = a.frames.mul(a.observed.reshape(b, length, 1, 1, 1));
         NDArray padded = network.pad(masked.reshape(b * length, config.channels(), config.height(), config.width()));
-        NDArray encoded = network.encode(padded, true);
+        NDArray encoded = network.encode(padded, training);
         NDArray sequence = encoded.reshape(new Shape(b, length).addAll(encoded.getShape().slice(1)));
         NDArray h = network.encodeReversed(sequence, a.observed, a.times);
         double[][] spans = new double[b][length];
@@ -320,7 +396,7 @@ public final class Trainer implements AutoCloseable {
             anchorLatents.add(sequence.get(":, " + from));
             anchorMasks.add(k == 0 ? null : a.observed.get(":, " + from).reshape(b, 1, 1, 1));
         }
-        VidOdeNetwork.Rendered r = network.render(latents, anchors, anchorLatents, anchorMasks, true);
+        VidOdeNetwork.Rendered r = network.render(latents, anchors, anchorLatents, anchorMasks, training);
         NDArray predictions = stackCropped(r.frames());
         NDArray differences = stackCropped(r.differences());
         NDArray previous = NDArrays.concat(new NDList(a.frames.get(":, 0:1"), a.frames.get(":, :" + (length - 1))), 1);

@@ -17,17 +17,18 @@ import java.nio.file.Path;
  * @param lambdaAdv       adversarial weight for critics and generator (reference 0.003; 0 disables the critics)
  * @param clipNorm        global gradient-norm clip (steps with non-finite gradients are always skipped)
  * @param checkpointEvery steps between checkpoints
+ * @param validateEvery   steps between validation scores (with validation windows; the best weights are kept)
  * @param seed            seed of initialisation and sampling
  * @param output          checkpoint folder ({@code models/<name>})
  */
 public record TrainingOptions(String task, int inputs, int length, int maxGap, double dropout, int batchSize,
                               int steps, double maxMinutes, double learningRate, double lambdaAdv, double clipNorm,
-                              int checkpointEvery, long seed, Path output) {
+                              int checkpointEvery, int validateEvery, long seed, Path output) {
 
     public TrainingOptions {
-        if (batchSize < 1 || steps < 0 || length < 2 || checkpointEvery < 1) {
+        if (batchSize < 1 || steps < 0 || length < 2 || checkpointEvery < 1 || validateEvery < 1) {
             throw new IllegalArgumentException("training needs batch >= 1, steps >= 0, window length >= 2 and"
-                    + " checkpoint-every >= 1");
+                    + " checkpoint-every and validate-every >= 1");
         }
         if ("extrapolate".equals(task) && (inputs < 1 || inputs >= length)) {
             throw new IllegalArgumentException("extrapolation needs 1 <= inputs < window length, got inputs=" + inputs

@@ -73,6 +73,22 @@ public final class TrainingWindows {
         throw new IllegalStateException(sequence.name() + ": no usable training window (too many missing frames)");
     }
 
+    /**
+     * Fixed validation windows: every start whose scored frames (outputs for extrapolation, the whole window
+     * for interpolation) lie at or after {@code firstTarget}, with observation patterns drawn once from the seed.
+     */
+    public java.util.List<Sample> fixedFrom(int firstTarget) {
+        java.util.List<Sample> out = new java.util.ArrayList<>();
+        int earliest = "extrapolate".equals(task) ? firstTarget - inputs : firstTarget;
+        for (int start = Math.max(0, earliest); start < starts(); start++) {
+            Sample s = at(start);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
     /** The window starting at {@code start} with a random observation pattern, or null if unusable. */
     Sample at(int start) {
         float[][] frames = new float[length][];
