@@ -107,7 +107,9 @@ public final class Trainer implements AutoCloseable {
         if (!Files.isRegularFile(state)) {
             return false;
         }
-        network.parameters().load(options.output().resolve(STATE_DIR).resolve("generator.bin"));
+        Path latest = options.output().resolve(STATE_DIR).resolve("generator.bin");
+        // Runs without validation keep their latest weights as the model checkpoint itself.
+        network.parameters().load(Files.isRegularFile(latest) ? latest : options.output().resolve(Checkpoint.PARAMETERS));
         critics.parameters().load(options.output().resolve(STATE_DIR).resolve("critics.bin"));
         generatorOptimizer.load(options.output().resolve(STATE_DIR).resolve("generator-adamax.bin"));
         criticOptimizer.load(options.output().resolve(STATE_DIR).resolve("critics-adamax.bin"));
