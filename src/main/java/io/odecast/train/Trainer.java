@@ -155,7 +155,10 @@ public final class Trainer implements AutoCloseable {
                 version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
             }
             if (step % options.checkpointEvery() == 0) {
-                version = save(trainingRecord, history, skipped, validation.isEmpty());
+                String saved = save(trainingRecord, history, skipped, validation.isEmpty());
+                if (validation.isEmpty()) {
+                    version = saved;
+                }
             }
         }
         if (smoothed != null) {
