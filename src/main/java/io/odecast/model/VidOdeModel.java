@@ -207,6 +207,67 @@ public final class VidOdeModel implements AutoCloseable {
      * @return per window, per query time, C x H x W values in physical units
      */
     public List<float[][]> interpolate(List<List<Observation>> windows, double[][] times) {
+        List<float[][]> forward = interpolateForward(windows, times);
+        if (!bidirectional) {
+            return forward;
+        }
+        // The same model on the window run backwards in time (frames reversed, times negated), so that a query
+        // is also rendered from its right neighbour; the two are blended by the query's position in its gap.
+        List<List<Observation>> reversed = new ArrayList<>(windows.size());
+        double[][] reversedTimes = new double[times.length][];
+        for (int b = 0; b < windows.size(); b++) {
+            List<Observation> w = new ArrayList<>(windows.get(b));
+            java.util.Collections.reverse(w);
+            reversed.add(w.stream().map(o -> new Observation(-o.time(), o.data(), o.valid())).toList());
+            reversedTimes[b] = new double[times[b].length];
+            for (int k = 0; k < times[b].length; k++) {
+                reversedTimes[b][k] = -times[b][times[b].length - 1 - k];
+            }
+        }
+        boolean inside = true;
+        for (int b = 0; b < windows.size() && inside; b++) {
+            List<Observation> w = windows.get(b);
+            inside = times[b][times[b].length - 1] < w.get(w.size() - 1).time();
+        }
+        if (!inside) {
+            return forward;
+        }
+        List<float[][]> backward = interpolateForward(reversed, reversedTimes);
+        List<float[][]> out = new ArrayList<>(windows.size());
+        for (int b = 0; b < windows.size(); b++) {
+            List<Observation> w = windows.get(b);
+            int count = times[b].length;
+            float[][] blended = new float[count][];
+            int right = 0;
+            for (int k = 0; k < count; k++) {
+                double t = times[b][k];
+                while (w.get(right).time() < t) {
+                    right++;
+                }
+                double t0 = w.get(right - 1).time();
+                double x = (t - t0) / (w.get(right).time() - t0);
+                float[] f = forward.get(b)[k];
+                float[] r = backward.get(b)[count - 1 - k];
+                float[] mix = new float[f.length];
+                for (int i = 0; i < mix.length; i++) {
+                    mix[i] = (float) ((1 - x) * f[i] + x * r[i]);
+                }
+                blended[k] = mix;
+            }
+            out.add(blended);
+        }
+        return out;
+    }
+
+    private volatile boolean bidirectional = true;
+
+    /** Whether {@link #interpolate} blends a forward and a time-reversed pass (default) or runs forward only. */
+    public VidOdeModel bidirectional(boolean on) {
+        this.bidirectional = on;
+        return this;
+    }
+
+    private List<float[][]> interpolateForward(List<List<Observation>> windows, double[][] times) {
         int batch = windows.size();
         if (times.length != batch || batch == 0) {
             throw new IllegalArgumentException(batch + " windows but " + times.length + " time lists");

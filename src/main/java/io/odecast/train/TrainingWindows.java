@@ -15,7 +15,8 @@ import java.util.Random;
  * decoder predicts the outputs from the last input. Interpolation: {@code length} consecutive frames; the
  * first and last are observed, a random block of 1 to {@code maxGap} interior frames is hidden, other interior
  * frames are hidden with probability {@code dropout}, and every frame is a target, so the model is trained on
- * exactly what gap filling asks of it (the reference only reconstructs observed frames).
+ * exactly what gap filling asks of it (the reference only reconstructs observed frames). Interpolation windows
+ * are run backwards in time half of the time (see {@link #reversed}).
  */
 public final class TrainingWindows {
 
@@ -125,6 +126,29 @@ public final class TrainingWindows {
                 boolean interior = i > 0 && i < length - 1;
                 observed[i] = present[i] && !hidden && !(interior && random.nextDouble() < dropout);
             }
+        }
+        if (!"extrapolate".equals(task) && random.nextBoolean()) {
+            return reversed(new Sample(frames, valid, observed, times));
+        }
+        return new Sample(frames, valid, observed, times);
+    }
+
+    /**
+     * The window run backwards in time. Interpolation windows are reversed half of the time so that the
+     * interpolator also learns to render a gap from its right neighbour: {@code VidOdeModel.interpolate} blends
+     * a forward and a time-reversed pass.
+     */
+    static Sample reversed(Sample s) {
+        int n = s.times().length;
+        float[][] frames = new float[n][];
+        float[][] valid = new float[n][];
+        boolean[] observed = new boolean[n];
+        double[] times = new double[n];
+        for (int i = 0; i < n; i++) {
+            frames[i] = s.frames()[n - 1 - i];
+            valid[i] = s.valid()[n - 1 - i];
+            observed[i] = s.observed()[n - 1 - i];
+            times[i] = s.times()[n - 1] - s.times()[n - 1 - i];
         }
         return new Sample(frames, valid, observed, times);
     }
