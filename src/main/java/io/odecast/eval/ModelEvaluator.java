@@ -74,8 +74,8 @@ public final class ModelEvaluator {
                 times[k - 1] = time(o + k);
             }
             float[][] predicted = model.forecast(List.of(state), new double[][] {times}).get(0);
-            TimedFrame last = baselineFrame(o);
-            TimedFrame previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
+            TimedValues last = baselineFrame(o);
+            TimedValues previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
             List<float[]> truths = new ArrayList<>();
             List<boolean[]> valids = new ArrayList<>();
             for (int k = 1; k <= leads; k++) {
@@ -86,10 +86,10 @@ public final class ModelEvaluator {
                 String lead = leadLabel(k);
                 boolean[] valid = target.valid();
                 ours.add(lead, target.data(), predicted[k - 1], valid);
-                TimedFrame p = Baselines.persistence(last, times[k - 1]);
+                TimedValues p = Baselines.persistence(last, times[k - 1]);
                 persistence.add(lead, target.data(), p.values(), ErrorMetrics.jointMask(valid, p.valid()));
                 if (previous != null) {
-                    TimedFrame l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
+                    TimedValues l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
                     linear.add(lead, target.data(), l.values(), ErrorMetrics.jointMask(valid, l.valid()));
                     image(images, "linear", lead).add(target.data(), l.values());
                 }
@@ -152,9 +152,9 @@ public final class ModelEvaluator {
                     times[j] = time(first + j);
                 }
                 float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
-                TimedFrame a = baselineFrame(first - 1);
-                TimedFrame b = baselineFrame(first + gap);
-                TimedFrame mean = Baselines.neighbourAverage(a, b);
+                TimedValues a = baselineFrame(first - 1);
+                TimedValues b = baselineFrame(first + gap);
+                TimedValues mean = Baselines.neighbourAverage(a, b);
                 List<float[]> truths = new ArrayList<>();
                 List<boolean[]> valids = new ArrayList<>();
                 for (int j = 0; j < gap; j++) {
@@ -164,7 +164,7 @@ public final class ModelEvaluator {
                     }
                     String label = gapLabel(gap, j);
                     ours.add(label, target.data(), filled[j], target.valid());
-                    TimedFrame l = Baselines.linearInterpolation(a, b, times[j]);
+                    TimedValues l = Baselines.linearInterpolation(a, b, times[j]);
                     linear.add(label, target.data(), l.values(), ErrorMetrics.jointMask(target.valid(), l.valid()));
                     average.add(label, target.data(), mean.values(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
                     image(images, "model", label).add(target.data(), filled[j]);
@@ -196,10 +196,10 @@ public final class ModelEvaluator {
         return new Observation(time(i), f.data(), f.valid());
     }
 
-    private TimedFrame baselineFrame(int i) {
+    private TimedValues baselineFrame(int i) {
         var f = sequence.frame(i);
         boolean[] valid = f.valid() == null ? null : f.valid().clone();
-        return new TimedFrame(time(i), f.data(), valid);
+        return new TimedValues(time(i), f.data(), valid);
     }
 
     private double time(int i) {

@@ -8,9 +8,9 @@ package io.odecast.eval;
  * @param values row-major C x H x W values
  * @param valid per-cell validity, same length as {@code values}, or null
  */
-public record TimedFrame(double time, float[] values, boolean[] valid) {
+public record TimedValues(double time, float[] values, boolean[] valid) {
 
-    public TimedFrame {
+    public TimedValues {
         if (valid != null && valid.length != values.length) {
             throw new IllegalArgumentException("frame at t=" + time + " has " + values.length
                     + " values but a mask of " + valid.length);
