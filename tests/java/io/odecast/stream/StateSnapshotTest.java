@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.StreamState;
@@ -31,48 +30,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** State snapshots on the state topic and restore at start, against a real in-process broker. */
-class StateSnapshotTest {
+class StateSnapshotTest extends BrokerTestBase {
     private static final float STATE_TOLERANCE = 1e-6f;
     private static final float FORECAST_TOLERANCE = 1e-5f;
     private static final Duration STEP = Duration.ofHours(6);
-
-    private static EmbeddedKafkaBroker kafka;
-    private static VidOdeModel model;
-    private KafkaProducer<String, byte[]> producer;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaBroker.start();
-        model = model();
-        statesAlone(model, List.of(frame("warm", T0, new Random(0))));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (model != null) {
-            model.close();
-        }
-    }
-
-    @BeforeEach
-    void openProducer() {
-        producer = producer(kafka.bootstrapServers());
-    }
-
-    @AfterEach
-    void closeProducer() {
-        producer.close();
-    }
 
     @Test
     void everySecondFrameTheStateTopicGetsTheModelsOwnStateWithTheOffsetOfTheLastFrameIncluded() throws Exception {

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.kafka.DeadLetterReason;
-import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.StreamState;
@@ -34,48 +33,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The streaming service end to end against a real in-process broker, with a small random model. */
-class StreamingServiceTest {
+class StreamingServiceTest extends BrokerTestBase {
     private static final float TOLERANCE = 1e-5f;
     private static final Duration STEP = Duration.ofHours(6);
-
-    private static EmbeddedKafkaBroker kafka;
-    private static VidOdeModel model;
-    private KafkaProducer<String, byte[]> producer;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaBroker.start();
-        model = model();
-        // The first model call on a thread initialises the native engine; keep that out of the tests' timing.
-        statesAlone(model, List.of(frame("warm", T0, new Random(0))));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (model != null) {
-            model.close();
-        }
-    }
-
-    @BeforeEach
-    void openProducer() {
-        producer = producer(kafka.bootstrapServers());
-    }
-
-    @AfterEach
-    void closeProducer() {
-        producer.close();
-    }
 
     @Test
     void irregularFramesGetOneForecastEachOnTheGridEqualToTheModelAlone() throws Exception {
