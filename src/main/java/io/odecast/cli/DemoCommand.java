@@ -43,6 +43,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code odecast demo}: the whole system on one machine. Starts an embedded KRaft broker and the streaming
@@ -105,16 +106,24 @@ final class DemoCommand implements Callable<Integer> {
             log("embedded Kafka broker at " + bootstrap);
             StreamingService service = StreamingService.start(config(bootstrap));
             List<PublishSummary> published = new ArrayList<>();
+            // Both streams are published at once, as two independent sources would, so that the decoder can
+            // batch their requests together.
+            FrameSequence videoFrames = video;
+            CompletableFuture<PublishSummary> videoSent = videoFrames == null ? null : CompletableFuture.supplyAsync(() -> {
+                try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
+                    return publisher.publish(videoFrames, PublishSettings.of(topics.frames(), VIDEO_STREAM)
+                            .withDropout(dropout, seed + 1));
+                }
+            });
             try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
                 published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
                         .withDropout(dropout, seed)));
-                log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
-                        + published.get(0).skippedMissing() + " missing in the data)");
-                if (video != null) {
-                    published.add(publisher.publish(video, PublishSettings.of(topics.frames(), VIDEO_STREAM)
-                            .withDropout(dropout, seed + 1)));
-                    log("published " + published.get(1).sent() + " video frames (" + published.get(1).dropped() + " dropped)");
-                }
+            }
+            log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
+                    + published.get(0).skippedMissing() + " missing in the data)");
+            if (videoSent != null) {
+                published.add(videoSent.join());
+                log("published " + published.get(1).sent() + " video frames (" + published.get(1).dropped() + " dropped)");
             }
             long sent = published.stream().mapToLong(PublishSummary::sent).sum();
             ServiceMetrics metrics = service.metrics();
