@@ -47,6 +47,21 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void updateCardRecordsTheResultsAndTheCommandThatProducedThem() throws Exception {
+        Path model = Files.createDirectories(out.resolve("model"));
+        for (String f : new String[] {"model.json", "parameters.bin"}) {
+            Files.copy(Path.of("models/storm-forecast").resolve(f), model.resolve(f));
+        }
+        String[] args = {"evaluate", "--model", model.toString(), "--dataset", "storm", "--data",
+            "tests/resources/fixtures/storm", "--out", out.resolve("report").toString(), "--update-card"};
+        assertEquals(0, Odecast.commandLine().setOut(new PrintWriter(new StringWriter())).execute(args));
+        JsonNode evaluation = new ObjectMapper().readTree(model.resolve("model.json").toFile()).path("card")
+                .path("evaluation");
+        assertEquals("odecast " + String.join(" ", args), evaluation.path("command").asText());
+        assertTrue(evaluation.path("rows").size() > 0);
+    }
+
+    @Test
     void anUnknownDatasetIsAOneLineErrorWithNonZeroExit() {
         StringWriter err = new StringWriter();
         int code = Odecast.commandLine().setErr(new PrintWriter(err)).execute("evaluate", "--model",

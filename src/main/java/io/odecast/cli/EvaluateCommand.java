@@ -21,6 +21,9 @@ import java.util.concurrent.Callable;
 @Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data.")
 final class EvaluateCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model folder, e.g. models/storm-forecast.")
     Path modelDir;
 
@@ -66,7 +69,7 @@ final class EvaluateCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));
             if (updateCard) {
                 Map<String, Object> summary = new LinkedHashMap<>();
-                summary.put("command", "odecast evaluate " + String.join(" ", Odecast.lastArgs()));
+                summary.put("command", Odecast.commandText(spec));
                 summary.put("held_out_frames", List.of(start, sequence.size()));
                 summary.put("rows", report.rows());
                 Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary));

@@ -18,16 +18,13 @@ public final class Odecast implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
     }
 
-    private static volatile String[] lastArgs = new String[0];
-
     public static void main(String[] args) {
-        lastArgs = args.clone();
         System.exit(commandLine().execute(args));
     }
 
-    /** The arguments of this process's command line, recorded in what it writes (e.g. a model's training command). */
-    static java.util.List<String> lastArgs() {
-        return java.util.List.of(lastArgs);
+    /** The command line that is running, e.g. "odecast train --dataset storm ...", to record in what it writes. */
+    static String commandText(CommandLine.Model.CommandSpec spec) {
+        return "odecast " + String.join(" ", spec.root().commandLine().getParseResult().originalArgs());
     }
 
     /** The configured command line (shared by main and the tests). */

@@ -22,6 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "train", description = "Train a Vid-ODE model (extrapolate or interpolate) and save it under models/.")
 final class TrainCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     DatasetOptions data;
 
@@ -134,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
                 : new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, seed + 1000)
                         .fixedFrom(fitEnd);
         Map<String, Object> record = new LinkedHashMap<>();
-        record.put("command", "odecast train " + String.join(" ", Odecast.lastArgs()));
+        record.put("command", Odecast.commandText(spec));
         record.put("dataset", data.dataset);
         record.put("frames", all.size());
         record.put("train_frames", List.of(0, n));
