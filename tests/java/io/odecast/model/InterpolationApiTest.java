@@ -44,14 +44,8 @@ class InterpolationApiTest {
     void theBidirectionalBlendLeansOnTheNearerNeighbour() {
         List<Observation> window = ModelFixtures.frames(CONFIG, 3, 0.0, 0.1, 0.5, 0.6);
         double[][] query = {{0.1001, 0.3, 0.4999}};
-        float[][] forward;
-        float[][] blended;
-        try {
-            forward = model.bidirectional(false).interpolate(List.of(window), query).get(0);
-        } finally {
-            model.bidirectional(true);
-        }
-        blended = model.interpolate(List.of(window), query).get(0);
+        float[][] forward = model.interpolateForward(List.of(window), query).get(0);
+        float[][] blended = model.interpolate(List.of(window), query).get(0);
         // Just after the left neighbour the blend is (almost) the forward pass; in the middle it is not.
         assertTrue(ModelFixtures.maxAbsDiff(forward[0], blended[0]) < 0.01 * ModelFixtures.maxAbsDiff(forward[1], blended[1]),
                 "near the left neighbour: " + ModelFixtures.maxAbsDiff(forward[0], blended[0]) + ", in the middle: "

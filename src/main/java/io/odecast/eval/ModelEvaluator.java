@@ -198,8 +198,7 @@ public final class ModelEvaluator {
 
     private TimedValues baselineFrame(int i) {
         var f = sequence.frame(i);
-        boolean[] valid = f.valid() == null ? null : f.valid().clone();
-        return new TimedValues(time(i), f.data(), valid);
+        return new TimedValues(time(i), f.data(), f.valid());
     }
 
     private double time(int i) {

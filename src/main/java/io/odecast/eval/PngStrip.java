@@ -26,7 +26,18 @@ public final class PngStrip {
          * Weather field: blue-white-red between the truth's minimum and maximum over the strip;
          * |error| white (0) to red (largest).
          */
-        DIVERGING
+        DIVERGING;
+
+        /** The 0xRRGGBB colour of {@code v} on a scale from {@code lo} to {@code hi} (clamped; mid-scale if empty). */
+        public int colour(double v, double lo, double hi) {
+            double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+            t = Math.min(1, Math.max(0, t));
+            if (this == GREY) {
+                int g = (int) Math.round(t * 255);
+                return rgb(g, g, g);
+            }
+            return t < 0.5 ? blend(BLUE, WHITE, t * 2) : blend(WHITE, RED, (t - 0.5) * 2);
+        }
     }
 
     private static final int BACKGROUND = 0x202020;
@@ -148,13 +159,7 @@ public final class PngStrip {
         if (!Float.isFinite(v)) {
             return INVALID;
         }
-        double t = range[1] > range[0] ? (v - range[0]) / (range[1] - range[0]) : 0.5;
-        t = Math.min(1, Math.max(0, t));
-        if (map == ColourMap.GREY) {
-            int g = (int) Math.round(t * 255);
-            return rgb(g, g, g);
-        }
-        return t < 0.5 ? blend(BLUE, WHITE, t * 2) : blend(WHITE, RED, (t - 0.5) * 2);
+        return map.colour(v, range[0], range[1]);
     }
 
     private static int errorColour(double e, ColourMap map, double max) {

@@ -199,7 +199,9 @@ public final class VidOdeModel implements AutoCloseable {
      * Fills in frames inside windows of irregular observations with the reference's window encoder (reverse
      * order) and decoder (forward from the window's first time), one batch of equally long windows at a time.
      * The decoder renders at every window time and query time in order, as in training, so the warp chain
-     * passes through the observed frames' times too; only the query times are returned.
+     * passes through the observed frames' times too; only the query times are returned. When every query lies
+     * inside its window, a second pass over the windows reversed in time is blended in by each query's position
+     * between its neighbours, so a gap is rendered from both sides ({@link #interpolateForward} is one pass).
      *
      * @param windows observations in increasing time, the same count per window
      * @param times   per window, increasing query times at or after the window's first time, none equal to a
@@ -208,7 +210,12 @@ public final class VidOdeModel implements AutoCloseable {
      */
     public List<float[][]> interpolate(List<List<Observation>> windows, double[][] times) {
         List<float[][]> forward = interpolateForward(windows, times);
-        if (!bidirectional) {
+        boolean inside = true;
+        for (int b = 0; b < windows.size() && inside; b++) {
+            List<Observation> w = windows.get(b);
+            inside = times[b][times[b].length - 1] < w.get(w.size() - 1).time();
+        }
+        if (!inside) {
             return forward;
         }
         // The same model on the window run backwards in time (frames reversed, times negated), so that a query
@@ -223,14 +230,6 @@ public final class VidOdeModel implements AutoCloseable {
             for (int k = 0; k < times[b].length; k++) {
                 reversedTimes[b][k] = -times[b][times[b].length - 1 - k];
             }
-        }
-        boolean inside = true;
-        for (int b = 0; b < windows.size() && inside; b++) {
-            List<Observation> w = windows.get(b);
-            inside = times[b][times[b].length - 1] < w.get(w.size() - 1).time();
-        }
-        if (!inside) {
-            return forward;
         }
         List<float[][]> backward = interpolateForward(reversed, reversedTimes);
         List<float[][]> out = new ArrayList<>(windows.size());
@@ -259,15 +258,11 @@ public final class VidOdeModel implements AutoCloseable {
         return out;
     }
 
-    private volatile boolean bidirectional = true;
-
-    /** Whether {@link #interpolate} blends a forward and a time-reversed pass (default) or runs forward only. */
-    public VidOdeModel bidirectional(boolean on) {
-        this.bidirectional = on;
-        return this;
-    }
-
-    private List<float[][]> interpolateForward(List<List<Observation>> windows, double[][] times) {
+    /**
+     * The forward pass of {@link #interpolate} alone: every query rendered from the observed frames before it
+     * (the reference's direction). Kept public to compare with the bidirectional blend.
+     */
+    public List<float[][]> interpolateForward(List<List<Observation>> windows, double[][] times) {
         int batch = windows.size();
         if (times.length != batch || batch == 0) {
             throw new IllegalArgumentException(batch + " windows but " + times.length + " time lists");

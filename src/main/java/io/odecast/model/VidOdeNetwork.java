@@ -196,11 +196,12 @@ public final class VidOdeNetwork implements AutoCloseable {
      * @param startLatent E(startFrame)
      */
     public Rendered render(List<NDArray> latents, NDArray startFrame, NDArray startLatent, boolean training) {
-        List<NDArray> anchors = new ArrayList<>(java.util.Collections.nCopies(latents.size(), (NDArray) null));
-        List<NDArray> anchorLatents = new ArrayList<>(anchors);
+        List<NDArray> none = java.util.Collections.nCopies(latents.size(), null);
+        List<NDArray> anchors = new ArrayList<>(none);
+        List<NDArray> anchorLatents = new ArrayList<>(none);
         anchors.set(0, startFrame);
         anchorLatents.set(0, startLatent);
-        return render(latents, anchors, anchorLatents, anchors.stream().map(a -> (NDArray) null).toList(), training);
+        return render(latents, anchors, anchorLatents, none, training);
     }
 
     /**

@@ -28,9 +28,6 @@ public final class PngRenderer {
     private static final int INVALID = 0xFF00FF;
     private static final int BACKGROUND = 0x202020;
     private static final int GAP = 2;
-    private static final int[] BLUE = {59, 76, 192};
-    private static final int[] WHITE = {255, 255, 255};
-    private static final int[] RED = {180, 4, 38};
     private static final Set<String> VIDEO_CHANNELS = Set.of("luma", "r", "g", "b");
 
     private final int scale;
@@ -169,7 +166,7 @@ public final class PngRenderer {
                                 : INVALID;
                     } else {
                         int i = t * plane + cell;
-                        colour = valid[i] ? colour(data[i], palette.maps().get(t), palette.lo()[t], palette.hi()[t])
+                        colour = valid[i] ? palette.maps().get(t).colour(data[i], palette.lo()[t], palette.hi()[t])
                                 : INVALID;
                     }
                     for (int dy = 0; dy < s; dy++) {
@@ -185,22 +182,6 @@ public final class PngRenderer {
 
     private static int unit(float v) {
         return (int) Math.round(Math.min(1, Math.max(0, v)) * 255);
-    }
-
-    private static int colour(float v, ColourMap map, double lo, double hi) {
-        double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-        t = Math.min(1, Math.max(0, t));
-        if (map == ColourMap.GREY) {
-            int g = (int) Math.round(t * 255);
-            return rgb(g, g, g);
-        }
-        return t < 0.5 ? blend(BLUE, WHITE, t * 2) : blend(WHITE, RED, (t - 0.5) * 2);
-    }
-
-    private static int blend(int[] from, int[] to, double t) {
-        return rgb((int) Math.round(from[0] + t * (to[0] - from[0])),
-                (int) Math.round(from[1] + t * (to[1] - from[1])),
-                (int) Math.round(from[2] + t * (to[2] - from[2])));
     }
 
     private static int rgb(int r, int g, int b) {
