@@ -65,6 +65,7 @@ public final class Trainer implements AutoCloseable {
     private final Adamax generatorOptimizer;
     private final Adamax criticOptimizer;
     private int step;
+    private double bestValidation = Double.POSITIVE_INFINITY;
 
     public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, TrainingOptions options,
                    PrintStream progress) {
@@ -170,8 +171,6 @@ public final class Trainer implements AutoCloseable {
         String latest = save(trainingRecord, history, skipped, validation.isEmpty());
         return new Result(first, step, history, skipped, validation.isEmpty() ? latest : version);
     }
-
-    private double bestValidation = Double.POSITIVE_INFINITY;
 
     /** Scores the validation windows; when they improve, the current weights become the model checkpoint. */
     private String validateAndKeepBest(Map<String, Object> trainingRecord, List<StepLosses> history, int skipped,
