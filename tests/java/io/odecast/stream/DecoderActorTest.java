@@ -1,6 +1,7 @@
 package io.odecast.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.kafka.FrameMessage;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The decoder actor on its own, with the typed test kit. */
+/** The decoder actor and its batch runner on their own, with the typed test kit. */
 class DecoderActorTest {
     private static final ActorTestKit TEST_KIT = ActorTestKit.create();
     private static VidOdeModel model;
@@ -34,46 +35,62 @@ class DecoderActorTest {
         model.close();
     }
 
+    private static ModelWork.Step step(StreamState before, FrameMessage f, int leads) {
+        double[] times = new double[leads];
+        for (int k = 0; k < leads; k++) {
+            times[k] = model.card().modelTime(f.eventTime().plus(Duration.ofHours(6L * (k + 1))));
+        }
+        return new ModelWork.Step(model, before, StreamFixtures.observation(model, f), times, null);
+    }
+
     @Test
-    void requestsArrivingTogetherRunAsOneBatchAndEachGetsItsOwnResult() {
+    void stepsOfManyStreamsRunAsOneBatchEachEqualToTheModelAlone() {
         ServiceMetrics metrics = new ServiceMetrics();
         ActorRef<DecoderActor.Command> decoder = TEST_KIT.spawn(DecoderActor.create(
-                new DecoderSettings(8, Duration.ofMillis(200), Duration.ofSeconds(30)), metrics));
+                new DecoderSettings(8, Duration.ofSeconds(30), 64), metrics));
         Random rng = new Random(9);
         List<FrameMessage> frames = new ArrayList<>();
-        List<TestProbe<StatusReply<StreamState>>> probes = new ArrayList<>();
+        List<ModelWork.Step> steps = new ArrayList<>();
         for (int s = 0; s < 5; s++) {
             FrameMessage f = StreamFixtures.frame("s" + s, StreamFixtures.hours(s), rng);
             frames.add(f);
-            TestProbe<StatusReply<StreamState>> probe = TEST_KIT.createTestProbe();
-            probes.add(probe);
-            decoder.tell(new DecoderActor.Advance(model, model.emptyState(), StreamFixtures.observation(model, f),
-                    probe.getRef()));
+            steps.add(step(model.emptyState(), f, 2));
         }
+        TestProbe<StatusReply<DecoderActor.Results>> probe = TEST_KIT.createTestProbe();
+        decoder.tell(new DecoderActor.Run(steps, List.of(), probe.getRef()));
+        DecoderActor.Results results = probe.receiveMessage(Duration.ofSeconds(30)).getValue();
         for (int s = 0; s < 5; s++) {
             StreamState alone = StreamFixtures.statesAlone(model, List.of(frames.get(s))).get(0);
-            StreamState batched = probes.get(s).receiveMessage(Duration.ofSeconds(30)).getValue();
-            assertTrue(StreamFixtures.maxRelDiff(alone.hidden(), batched.hidden()) <= 1e-5f);
+            var stepped = ((ModelWork.Stepped) results.steps().get(s)).result();
+            assertTrue(StreamFixtures.maxRelDiff(alone.hidden(), stepped.state().hidden()) <= 1e-5f);
+            float[][] expected = StreamFixtures.forecastAlone(model, alone, List.of(
+                    frames.get(s).eventTime().plus(Duration.ofHours(6)),
+                    frames.get(s).eventTime().plus(Duration.ofHours(12))));
+            assertTrue(StreamFixtures.maxRelDiff(expected[1], stepped.forecast()[1]) <= 1e-5f);
         }
         assertEquals(1, metrics.decoderBatches());
         assertEquals(5, metrics.largestBatch());
     }
 
     @Test
-    void aBadRequestFailsAloneAndTheOthersInItsBatchSucceed() {
+    void streamsWithDifferentGapsRunInSeparateCallsAndABadStepFailsAlone() {
         ServiceMetrics metrics = new ServiceMetrics();
-        ActorRef<DecoderActor.Command> decoder = TEST_KIT.spawn(DecoderActor.create(
-                new DecoderSettings(8, Duration.ofMillis(200), Duration.ofSeconds(30)), metrics));
+        BatchRunner runner = new BatchRunner(8, metrics);
         Random rng = new Random(10);
-        TestProbe<StatusReply<float[][]>> good = TEST_KIT.createTestProbe();
-        TestProbe<StatusReply<float[][]>> bad = TEST_KIT.createTestProbe();
-        FrameMessage f = StreamFixtures.frame("s", StreamFixtures.hours(0), rng);
-        StreamState state = StreamFixtures.statesAlone(model, List.of(f)).get(0);
-        double t = model.card().modelTime(StreamFixtures.hours(6));
-        decoder.tell(new DecoderActor.Forecast(model, state, new double[] {t}, good.getRef()));
-        // Not after the state's last time: the model refuses it.
-        decoder.tell(new DecoderActor.Forecast(model, state, new double[] {t - 1}, bad.getRef()));
-        assertTrue(good.receiveMessage(Duration.ofSeconds(30)).isSuccess());
-        assertTrue(bad.receiveMessage(Duration.ofSeconds(30)).isError());
+        FrameMessage first = StreamFixtures.frame("s", StreamFixtures.hours(0), rng);
+        StreamState state = StreamFixtures.statesAlone(model, List.of(first)).get(0);
+        List<ModelWork.Step> steps = List.of(
+                step(state, StreamFixtures.frame("s", StreamFixtures.hours(6), rng), 1),
+                step(state, StreamFixtures.frame("s", StreamFixtures.hours(6), rng), 1),
+                // 10 days later: 40 sub-steps of 0.1 model time, a call of its own.
+                step(state, StreamFixtures.frame("s", StreamFixtures.hours(240), rng), 1),
+                // Not after the state's last time: the model refuses it.
+                step(state, StreamFixtures.frame("s", StreamFixtures.hours(0), rng), 1));
+        List<ModelWork.StepResult> results = runner.steps(steps);
+        assertInstanceOf(ModelWork.Stepped.class, results.get(0));
+        assertInstanceOf(ModelWork.Stepped.class, results.get(1));
+        assertInstanceOf(ModelWork.Stepped.class, results.get(2));
+        assertInstanceOf(ModelWork.Failed.class, results.get(3));
+        assertEquals(2, metrics.largestBatch(), "only the two 6 h steps share a call");
     }
 }

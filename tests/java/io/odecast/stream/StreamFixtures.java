@@ -41,6 +41,9 @@ final class StreamFixtures {
     static final int W = 12;
     static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
     static final List<String> CHANNELS = List.of("u", "v", "p");
+    /** The local state stores of the tests' services (one folder per instance id inside). */
+    static final java.nio.file.Path STATE_DIR = java.nio.file.Path.of("target", "test-state",
+            Long.toString(System.nanoTime()));
 
     private StreamFixtures() {
     }
@@ -59,10 +62,14 @@ final class StreamFixtures {
     static Config config(String bootstrap, String prefix) {
         return ConfigFactory.parseString("""
                 odecast {
+                  instance-id = "%2$s-1"
+                  state-dir = "%3$s"
+                  engine.restart-backoff { min = 200ms, max = 2s }
                   kafka {
                     bootstrap-servers = "%1$s"
                     group-id = "%2$s-group"
                     partitions = 3
+                    consumer.kafka-clients { session.timeout.ms = 6000 }
                     topics {
                       frames = "%2$s.frames", forecasts = "%2$s.forecasts", regular-frames = "%2$s.regular"
                       state = "%2$s.state", models = "%2$s.models", dead-letters = "%2$s.dlq"
@@ -74,7 +81,7 @@ final class StreamFixtures {
                     { pattern = "storm/*", cadence = 6h }
                   ]
                 }
-                """.formatted(bootstrap, prefix));
+                """.formatted(bootstrap, prefix, STATE_DIR.toAbsolutePath()));
     }
 
     static StreamingService startService(Config config, VidOdeModel model) {

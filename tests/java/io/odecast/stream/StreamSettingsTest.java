@@ -31,17 +31,40 @@ class StreamSettingsTest {
     }
 
     @Test
-    void referenceDefaultsBatchSixtyFourRequestsWithinFiveMilliseconds() {
+    void referenceDefaultsBatchSixtyFourFramesAndBoundTheSubstepsOfOneArrival() {
         ServiceSettings settings = example();
         assertEquals(64, settings.decoder().maxBatch());
-        assertEquals(Duration.ofMillis(5), settings.decoder().maxWait());
+        assertEquals(64, settings.decoder().maxSubsteps());
+        assertEquals(ServiceSettings.DeliveryMode.AT_LEAST_ONCE, settings.delivery());
         assertEquals("odecast.frames", settings.kafka().topics().frames());
+        assertEquals(Optional.of(Duration.ofDays(7)),
+                settings.streams().settingsFor("storm/jan1996").orElseThrow().maxGap());
+    }
+
+    @Test
+    void kafkaClientSectionsPassThroughAsPropertiesWithTheSpecificSectionWinning() {
+        var config = ConfigFactory.parseString("""
+                odecast.delivery = "exactly-once"
+                odecast.instance-id = "node-7"
+                odecast.kafka.kafka-clients { security.protocol = SASL_PLAINTEXT, sasl.mechanism = PLAIN }
+                odecast.kafka.consumer.kafka-clients { sasl.mechanism = SCRAM-SHA-512 }
+                """);
+        ServiceSettings settings = ServiceSettings.fromConfig(ConfigFactory.load(config));
+        assertEquals(ServiceSettings.DeliveryMode.EXACTLY_ONCE, settings.delivery());
+        assertEquals("node-7", settings.instanceId());
+        assertEquals("SASL_PLAINTEXT", settings.kafka().consumerProperties().get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", settings.kafka().consumerProperties().get("sasl.mechanism"));
+        assertEquals("PLAIN", settings.kafka().producerProperties().get("sasl.mechanism"));
+        assertEquals("PLAIN", settings.kafka().adminProperties().get("sasl.mechanism"));
+        assertEquals("15000", settings.kafka().consumerProperties().get("session.timeout.ms"));
+        var bad = ConfigFactory.parseString("odecast.delivery = \"exactly-twice\"");
+        assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(bad)));
     }
 
     @Test
     void snapshotsEveryTenFramesWithRestoreByDefaultAndZeroDisablesThem() {
-        assertEquals(new SnapshotSettings(10, true), example().snapshot());
-        var off = ConfigFactory.parseString("odecast.snapshot.every-frames = 0");
+        assertEquals(new SnapshotSettings(10, Duration.ofSeconds(30), true), example().snapshot());
+        var off = ConfigFactory.parseString("odecast.snapshot { every-frames = 0, every = 0s }");
         assertTrue(!ServiceSettings.fromConfig(ConfigFactory.load(off)).snapshot().enabled());
         var negative = ConfigFactory.parseString("odecast.snapshot.every-frames = -1");
         assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(negative)));
@@ -62,8 +85,9 @@ class StreamSettingsTest {
                 + " allowed-lateness = 1h }]");
         var e = assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(bad)));
         assertTrue(e.getMessage().contains("allowed-lateness"), e.getMessage());
-        var exactlyOnce = ConfigFactory.parseString("odecast.delivery = exactly-once");
-        assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(exactlyOnce)));
+        var instance = ConfigFactory.parseString("odecast.instance-id = \"a b\"");
+        e = assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(instance)));
+        assertTrue(e.getMessage().contains("instance-id"), e.getMessage());
     }
 
     @Test

@@ -16,20 +16,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a rejected input record into a {@link DeadLetter} on the dead-letter topic, keeping the original bytes
- * and position so that the record can be inspected and replayed. The dead letter's key is the stream id when
- * known, otherwise the original key, so one stream's rejects stay together and in order.
+ * Turns a rejected input record into a {@link DeadLetter} on the dead-letter topic, keeping its position, size and
+ * SHA-256 and at most {@code maxValueBytes} of its value (a 60 MiB bad frame must not become a 60 MiB dead letter
+ * that the producer cannot send), so that the record can be inspected and fetched again from its topic. The dead
+ * letter's key is the stream id when known, otherwise the original key, so one stream's rejects stay together.
  */
 public final class DeadLetterPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPublisher.class);
 
+    /** The default bound on the value bytes a dead letter copies. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+    /** The longest reason text kept (a reason is one explanation, never a dump). */
+    static final int MAX_REASON_CHARS = 2000;
+
     private final String topic;
     private final Clock clock;
+    private final int maxValueBytes;
+
+    /** Writes to {@code topic}, stamps dead letters with {@code clock}, copies at most {@code maxValueBytes}. */
+    public DeadLetterPublisher(String topic, Clock clock, int maxValueBytes) {
+        if (maxValueBytes < 0) {
+            throw new IllegalArgumentException("maxValueBytes must not be negative, got " + maxValueBytes);
+        }
+        this.topic = topic;
+        this.clock = clock;
+        this.maxValueBytes = maxValueBytes;
+    }
 
     /** Writes to {@code topic} and stamps dead letters with {@code clock}. */
     public DeadLetterPublisher(String topic, Clock clock) {
-        this.topic = topic;
-        this.clock = clock;
+        this(topic, clock, DEFAULT_MAX_VALUE_BYTES);
     }
 
     /** Writes to {@link TopicNames#deadLetters()} and stamps dead letters with the system clock. */
@@ -52,14 +68,23 @@ public final class DeadLetterPublisher {
      */
     public DeadLetter deadLetter(ConsumerRecord<?, ?> record, DeadLetterReason reason, String reasonText,
                                  Optional<String> streamId) {
+        ByteString value = bytesOf(record.value());
+        String text = reasonText == null ? "" : reasonText;
+        if (text.length() > MAX_REASON_CHARS) {
+            text = text.substring(0, MAX_REASON_CHARS) + "...";
+        }
+        ByteString key = bytesOf(record.key());
         DeadLetter.Builder builder = DeadLetter.newBuilder()
                 .setOriginalTopic(record.topic())
                 .setOriginalPartition(record.partition())
                 .setOriginalOffset(record.offset())
-                .setOriginalKey(bytesOf(record.key()))
-                .setOriginalValue(bytesOf(record.value()))
+                .setOriginalKey(key.size() > maxValueBytes ? key.substring(0, maxValueBytes) : key)
+                .setOriginalValue(value.size() > maxValueBytes ? value.substring(0, maxValueBytes) : value)
+                .setOriginalSize(value.size())
+                .setOriginalSha256(sha256(value))
+                .setValueTruncated(value.size() > maxValueBytes)
                 .setReason(reason.toProto())
-                .setReasonText(reasonText == null ? "" : reasonText)
+                .setReasonText(text)
                 .setStreamId(streamId.orElse(""))
                 .setTime(ProtoTime.toTimestamp(clock.instant()));
         if (record.timestampType() != TimestampType.NO_TIMESTAMP_TYPE && record.timestamp() >= 0) {
@@ -84,12 +109,24 @@ public final class DeadLetterPublisher {
         return producer.send(producerRecord(deadLetter));
     }
 
+    private static String sha256(ByteString value) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (java.nio.ByteBuffer b : value.asReadOnlyByteBufferList()) {
+                digest.update(b);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     private static ByteString bytesOf(Object value) {
         if (value == null) {
             return ByteString.EMPTY;
         }
         if (value instanceof byte[] bytes) {
-            return ByteString.copyFrom(bytes);
+            return com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes);
         }
         if (value instanceof com.google.protobuf.MessageLite message) {
             return message.toByteString();

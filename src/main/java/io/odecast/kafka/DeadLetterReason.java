@@ -15,7 +15,15 @@ public enum DeadLetterReason {
     /** The stream is not configured and unknown streams are not accepted. */
     UNKNOWN_STREAM(DeadLetter.Reason.UNKNOWN_STREAM),
     /** The service failed on this record. */
-    INTERNAL(DeadLetter.Reason.INTERNAL);
+    INTERNAL(DeadLetter.Reason.INTERNAL),
+    /** Event time further ahead of the record's timestamp than the allowed clock skew. */
+    FUTURE_TIME(DeadLetter.Reason.FUTURE_TIME),
+    /** Values far outside the model's normalisation. */
+    OUT_OF_RANGE(DeadLetter.Reason.OUT_OF_RANGE),
+    /** The record key is not the frame's stream id. */
+    KEY_MISMATCH(DeadLetter.Reason.KEY_MISMATCH),
+    /** Channel names or units do not match the model's card. */
+    WRONG_CHANNELS(DeadLetter.Reason.WRONG_CHANNELS);
 
     private final DeadLetter.Reason proto;
 

@@ -109,8 +109,8 @@ public final class TopicSetup {
     }
 
     /**
-     * Checks that every topic exists, that state and models are compacted, and that state has as many
-     * partitions as frames.
+     * Checks that every topic exists, that state and models are compacted, and that state and forecasts have as
+     * many partitions as frames.
      *
      * @throws TopicSetupException naming the topic, what was found and what to change
      */
@@ -132,11 +132,13 @@ public final class TopicSetup {
             }
         }
         int framePartitions = descriptions.get(names.frames()).partitions().size();
-        int statePartitions = descriptions.get(names.state()).partitions().size();
-        if (framePartitions != statePartitions) {
-            throw new TopicSetupException("topic " + names.state() + " has " + statePartitions + " partitions but "
-                    + names.frames() + " has " + framePartitions + "; they must match so that a stream's snapshots"
-                    + " are co-partitioned with its frames");
+        for (String topic : List.of(names.state(), names.forecasts())) {
+            int partitions = descriptions.get(topic).partitions().size();
+            if (framePartitions != partitions) {
+                throw new TopicSetupException("topic " + topic + " has " + partitions + " partitions but "
+                        + names.frames() + " has " + framePartitions + "; they must match: a stream's snapshots"
+                        + " and forecasts go to the partition numbered like its frames' (co-partitioning)");
+            }
         }
     }
 

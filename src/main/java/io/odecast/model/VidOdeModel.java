@@ -143,6 +143,115 @@ public final class VidOdeModel implements AutoCloseable {
         }
     }
 
+    /** A state advanced by one arrival and its forecast from there. */
+    public record Stepped(StreamState state, float[][] forecast) {
+    }
+
+    /**
+     * {@link #advance} then {@link #forecast} from the new states in one native session, so a state crosses between
+     * the JVM and native memory once per arrival: the results equal the two calls made one after the other.
+     *
+     * @param times per state, increasing model times after its observation, the same count for every state; a
+     *              count of 0 only advances (the forecasts are then empty)
+     * @throws IllegalArgumentException as {@link #advance} and {@link #forecast}
+     */
+    public List<Stepped> advanceAndForecast(List<StreamState> states, List<Observation> observations,
+                                            double[][] times) {
+        int batch = states.size();
+        if (observations.size() != batch || times.length != batch) {
+            throw new IllegalArgumentException(batch + " states but " + observations.size() + " observations and "
+                    + times.length + " time lists");
+        }
+        int count = batch == 0 ? 0 : times[0].length;
+        double[] gaps = new double[batch];
+        double[][] spans = new double[batch][];
+        for (int b = 0; b < batch; b++) {
+            StreamState s = states.get(b);
+            Observation o = observations.get(b);
+            checkFrame(o, "observation " + b);
+            if (!s.isEmpty()) {
+                gaps[b] = o.time() - s.lastTime();
+                if (!(gaps[b] > 0)) {
+                    throw new IllegalArgumentException("observation " + b + " at model time " + o.time()
+                            + " is not after the stream's last time " + s.lastTime());
+                }
+            }
+            if (times[b].length != count) {
+                throw new IllegalArgumentException("every state needs the same number of forecast times");
+            }
+            spans[b] = new double[count + 1];
+            for (int k = 0; k < count; k++) {
+                double lead = times[b][k] - o.time();
+                if (!(lead > 0) || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
+                    throw new IllegalArgumentException("forecast times of state " + b
+                            + " must increase and follow its observation's time " + o.time());
+                }
+                spans[b][k + 1] = lead;
+            }
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = network.manager().newSubManager()) {
+            NDArray hidden = stack(m, states, StreamState::hidden, latentShape(batch));
+            OdeSolution evolved = network.evolve(hidden, gaps);
+            encoderEvaluations.addAndGet(evolved.functionEvaluations());
+            float[][] frames = new float[batch][];
+            for (int b = 0; b < batch; b++) {
+                frames[b] = normalise(observations.get(b));
+            }
+            NDArray x = network.pad(m.create(concat(frames), new Shape(batch, config.channels(), config.height(),
+                    config.width())));
+            NDArray encoded = network.encode(x, false);
+            NDArray next = network.update(encoded, evolved.last(), null);
+            List<boolean[]> valid = new ArrayList<>(batch);
+            for (Observation o : observations) {
+                valid.add(validity(o));
+            }
+            List<float[][]> forecasts;
+            if (count > 0) {
+                OdeSolution latents = network.decodeLatents(network.decoderInitial(next), spans);
+                decoderEvaluations.addAndGet(latents.functionEvaluations());
+                VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), x, encoded, false);
+                forecasts = toPhysical(r.frames(), valid, batch);
+            } else {
+                forecasts = new ArrayList<>(batch);
+                for (int b = 0; b < batch; b++) {
+                    forecasts.add(new float[0][]);
+                }
+            }
+            float[] h = next.toFloatArray();
+            float[] padded = x.toFloatArray();
+            float[] e = encoded.toFloatArray();
+            int latent = config.latentSize();
+            int frame = config.channels() * config.paddedHeight() * config.paddedWidth();
+            List<Stepped> out = new ArrayList<>(batch);
+            for (int b = 0; b < batch; b++) {
+                Observation o = observations.get(b);
+                out.add(new Stepped(new StreamState(slice(h, b, latent), slice(padded, b, frame), slice(e, b, latent),
+                        valid.get(b), o.time(), states.get(b).frames() + 1), forecasts.get(b)));
+            }
+            return out;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    /**
+     * Sub-steps the encoder's solver takes over a gap of {@code gap} model time: ceil(gap / max step) for the
+     * fixed-step solvers, and the same estimate for an adaptive one with a maximum step (1 without one).
+     */
+    public long encoderSubsteps(double gap) {
+        double max = config.encoderMaxStep();
+        if (!(gap > 0)) {
+            return 0;
+        }
+        if (!(max > 0) || Double.isInfinite(max)) {
+            return 1;
+        }
+        double steps = Math.ceil(gap / max - 1e-9);
+        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) steps);
+    }
+
     /**
      * Forecasts each state at its own model times, all after its last arrival (the same count for every
      * state): decode f_phi from z = head(h) at the last arrival, then G, warp and composition.

@@ -4,24 +4,29 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 
 /**
- * Micro-batching of model calls in the {@link DecoderActor}.
+ * Model calls in the {@link DecoderActor}.
  *
- * @param maxBatch   the most requests of one kind run as one model call
- * @param maxWait    how long the first pending request waits for others before the batch runs
- * @param askTimeout how long a stream waits for the decoder's reply before its frame is dead-lettered
+ * @param maxBatch    the most requests run as one model call
+ * @param askTimeout  how long the engine waits for one batch's results; a batch that takes longer fails the engine,
+ *                    which restarts from its last commit (a frame is never dead-lettered for slowness)
+ * @param maxSubsteps the most encoder solver sub-steps one arrival may cost; a longer gap restarts the stream's
+ *                    state from the new frame instead (bounded work per frame, whatever its time stamp)
  */
-public record DecoderSettings(int maxBatch, Duration maxWait, Duration askTimeout) {
+public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps) {
 
     public DecoderSettings {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("decoder.max-batch must be >= 1, got " + maxBatch);
         }
-        if (maxWait.isNegative()) {
-            throw new IllegalArgumentException("decoder.max-wait must not be negative, got " + maxWait);
+        if (askTimeout.isNegative() || askTimeout.isZero()) {
+            throw new IllegalArgumentException("decoder.ask-timeout must be positive, got " + askTimeout);
+        }
+        if (maxSubsteps < 1) {
+            throw new IllegalArgumentException("decoder.max-substeps must be >= 1, got " + maxSubsteps);
         }
     }
 
     static DecoderSettings fromConfig(Config c) {
-        return new DecoderSettings(c.getInt("max-batch"), c.getDuration("max-wait"), c.getDuration("ask-timeout"));
+        return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"));
     }
 }

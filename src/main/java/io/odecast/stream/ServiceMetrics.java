@@ -21,6 +21,15 @@ public final class ServiceMetrics {
     private final LongAdder snapshotsWritten = new LongAdder();
     private final LongAdder streamsRestored = new LongAdder();
     private final LongAdder framesSkipped = new LongAdder();
+    private final LongAdder framesReplayed = new LongAdder();
+    private final LongAdder forecastsMarkedReplayed = new LongAdder();
+    private final LongAdder streamRestarts = new LongAdder();
+    private final LongAdder engineRestarts = new LongAdder();
+    private final LongAdder modelNanos = new LongAdder();
+    private final LongAdder commits = new LongAdder();
+    private final AtomicLong activeStreams = new AtomicLong();
+    private final AtomicLong stateBytes = new AtomicLong();
+    private final AtomicLong assignedPartitions = new AtomicLong();
 
     public ServiceMetrics() {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
@@ -77,7 +86,7 @@ public final class ServiceMetrics {
         return batchedRequests.sum();
     }
 
-    /** Streams whose state was dropped after the idle timeout. */
+    /** Streams whose state was dropped from memory (idle, or beyond max-active-streams). */
     public long streamsEvicted() {
         return streamsEvicted.get();
     }
@@ -87,12 +96,12 @@ public final class ServiceMetrics {
         return snapshotsWritten.sum();
     }
 
-    /** Streams seeded from a snapshot read at start. */
+    /** Streams whose state came back from a snapshot (after assignment, or returning after eviction). */
     public long streamsRestored() {
         return streamsRestored.sum();
     }
 
-    /** Replayed frames skipped because their stream's restored snapshot already includes them. */
+    /** Frames skipped because their stream's restored snapshot already includes them. */
     public long framesSkipped() {
         return framesSkipped.sum();
     }
@@ -125,10 +134,82 @@ public final class ServiceMetrics {
         deadLettered.get(reason).increment();
     }
 
-    void batchRun(int size) {
+    void batchRun(int size, long nanos) {
         decoderBatches.increment();
         batchedRequests.add(size);
         largestBatch.accumulate(size);
+        modelNanos.add(nanos);
+    }
+
+    /** Frames absorbed again without output after a partition was assigned (state rebuild up to the commit). */
+    public long framesReplayed() {
+        return framesReplayed.sum();
+    }
+
+    /** Forecasts produced with the REPLAYED flag (at-least-once, frames whose outputs may exist already). */
+    public long forecastsMarkedReplayed() {
+        return forecastsMarkedReplayed.sum();
+    }
+
+    /** Streams whose state restarted from a frame after a gap beyond max-gap or max-substeps. */
+    public long streamRestarts() {
+        return streamRestarts.sum();
+    }
+
+    /** Times the engine failed (broker outage, commit timeout, hung decoder) and started again. */
+    public long engineRestarts() {
+        return engineRestarts.sum();
+    }
+
+    /** Offset (or transaction) commits. */
+    public long commits() {
+        return commits.sum();
+    }
+
+    /** Seconds spent inside model calls. */
+    public double modelSeconds() {
+        return modelNanos.sum() * 1e-9;
+    }
+
+    /** Streams whose state is in memory now. */
+    public long activeStreams() {
+        return activeStreams.get();
+    }
+
+    /** Bytes of stream state in memory now (measured from the state arrays). */
+    public long stateBytes() {
+        return stateBytes.get();
+    }
+
+    /** Partitions this instance owns now. */
+    public long assignedPartitions() {
+        return assignedPartitions.get();
+    }
+
+    void frameReplayed() {
+        framesReplayed.increment();
+    }
+
+    void forecastMarkedReplayed() {
+        forecastsMarkedReplayed.increment();
+    }
+
+    void streamRestarted() {
+        streamRestarts.increment();
+    }
+
+    void engineRestarted() {
+        engineRestarts.increment();
+    }
+
+    void committed() {
+        commits.increment();
+    }
+
+    void memory(long streams, long bytes, long partitions) {
+        activeStreams.set(streams);
+        stateBytes.set(bytes);
+        assignedPartitions.set(partitions);
     }
 
     void streamEvicted() {
@@ -141,6 +222,8 @@ public final class ServiceMetrics {
                 + framesFilled() + ", provisional=" + framesProvisional() + ", deadLettered=" + deadLettered()
                 + ", batches=" + decoderBatches()
                 + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + ", snapshots="
-                + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped() + "]";
+                + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped()
+                + ", replayed=" + framesReplayed() + ", markedReplayed=" + forecastsMarkedReplayed() + ", restarts="
+                + streamRestarts() + ", engineRestarts=" + engineRestarts() + ", commits=" + commits() + "]";
     }
 }

@@ -1,6 +1,8 @@
 package io.odecast.stream;
 
 import com.typesafe.config.Config;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -8,61 +10,135 @@ import java.time.Duration;
  * Every setting of the streaming service, read once from the {@code odecast} section of the configuration (see
  * {@code reference.conf} for what each key means).
  *
- * @param kafka       brokers, group and topics
- * @param decoder     micro-batching of model calls
- * @param delivery    delivery guarantee
- * @param snapshot    state snapshots and restore
- * @param parallelism frames in flight between the consumer and the producer (bounds memory and sets backpressure)
- * @param idleTimeout a stream not seen for this long (wall clock) has its state evicted
+ * @param instanceId       this instance's stable name: its static group membership and transactional id, so that a
+ *                         restarted instance takes its partitions back at once and fences its predecessor
+ * @param kafka            brokers, group, topics and client properties
+ * @param decoder          model calls
+ * @param delivery         delivery guarantee
+ * @param snapshot         state snapshots and restore
+ * @param engine           the consumer loop: poll, restart backoff
+ * @param input            input checks
+ * @param idleTimeout      a stream not seen for this long (wall clock) has its state evicted (its snapshot stays)
+ * @param maxActiveStreams the most streams whose states are held in memory; beyond it the least recently seen
+ *                         ones are evicted (snapshot kept in the local store, restored when they return)
+ * @param stateDir         folder of the local state store (one folder per instance id and partition)
  * @param provisionalCheck how often streams with a cadence are checked for overdue ticks; zero disables
- *                    provisional frames
- * @param modelsDir   folder holding {@code <model name>/} checkpoints
- * @param streams     per-stream settings by stream id pattern
+ * @param modelsDir        folder holding {@code <model name>/} checkpoints
+ * @param streams          per-stream settings by stream id pattern
  */
-public record ServiceSettings(KafkaSettings kafka, DecoderSettings decoder, DeliveryMode delivery,
-                              SnapshotSettings snapshot, int parallelism, Duration idleTimeout,
-                              Duration provisionalCheck, Path modelsDir, StreamRules streams) {
+public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSettings decoder, DeliveryMode delivery,
+                              SnapshotSettings snapshot, EngineSettings engine, InputSettings input,
+                              Duration idleTimeout, int maxActiveStreams, Path stateDir, Duration provisionalCheck,
+                              Path modelsDir, StreamRules streams) {
 
-    /** Delivery guarantees; only at-least-once is implemented. */
+    /** Delivery guarantees. */
     public enum DeliveryMode {
         /**
-         * Offsets are committed after a frame's outputs are acknowledged (and, with snapshots, once the frame is
-         * in an acknowledged snapshot of its stream); a restart may repeat outputs, never loses one.
+         * Offsets are committed after a frame's outputs are acknowledged; a crash may repeat the outputs of frames
+         * read since the last commit, and a repeated forecast is marked {@code REPLAYED}.
          */
-        AT_LEAST_ONCE;
+        AT_LEAST_ONCE,
+        /**
+         * Kafka transactions: a batch's outputs, snapshots, dead letters and input offsets commit atomically;
+         * readers use {@code read_committed}. A crash repeats nothing.
+         */
+        EXACTLY_ONCE;
 
         static DeliveryMode parse(String value) {
-            if ("at-least-once".equals(value)) {
-                return AT_LEAST_ONCE;
+            return switch (value) {
+                case "at-least-once" -> AT_LEAST_ONCE;
+                case "exactly-once" -> EXACTLY_ONCE;
+                default -> throw new IllegalArgumentException("odecast.delivery = \"" + value + "\" is not a delivery"
+                        + " mode; use \"at-least-once\" or \"exactly-once\"");
+            };
+        }
+    }
+
+    /**
+     * The consumer loop.
+     *
+     * @param pollTimeout   the longest one poll waits for records
+     * @param backoffMin    first wait before the engine restarts after a failure (broker outage, commit timeout)
+     * @param backoffMax    the wait doubles per consecutive failure up to this
+     * @param maintenance   how often idle eviction and timed snapshots are checked
+     */
+    public record EngineSettings(Duration pollTimeout, Duration backoffMin, Duration backoffMax,
+                                 Duration maintenance) {
+        public EngineSettings {
+            if (backoffMin.isNegative() || backoffMax.compareTo(backoffMin) < 0) {
+                throw new IllegalArgumentException("odecast.engine.restart-backoff: need 0 <= min <= max, got "
+                        + backoffMin + " and " + backoffMax);
             }
-            throw new IllegalArgumentException("odecast.delivery = \"" + value + "\" is not supported; use"
-                    + " \"at-least-once\" (exactly-once with Kafka transactions is not implemented yet)");
+        }
+
+        static EngineSettings fromConfig(Config c) {
+            return new EngineSettings(c.getDuration("poll-timeout"), c.getDuration("restart-backoff.min"),
+                    c.getDuration("restart-backoff.max"), c.getDuration("maintenance-every"));
+        }
+    }
+
+    /**
+     * Input checks.
+     *
+     * @param maxClockSkew         a frame whose event time is further ahead of its record's timestamp is rejected
+     *                             as FUTURE_TIME
+     * @param maxStdDevs           a valid cell further than this many of the model's standard deviations from its
+     *                             channel mean is rejected as OUT_OF_RANGE
+     * @param deadLetterValueBytes the most bytes of a rejected value a dead letter copies
+     */
+    public record InputSettings(Duration maxClockSkew, double maxStdDevs, int deadLetterValueBytes) {
+        public InputSettings {
+            if (maxClockSkew.isNegative() || !(maxStdDevs > 0) || deadLetterValueBytes < 0) {
+                throw new IllegalArgumentException("odecast.input: max-clock-skew >= 0, max-std-devs > 0 and"
+                        + " dead-letter-value-bytes >= 0 needed, got " + maxClockSkew + ", " + maxStdDevs + ", "
+                        + deadLetterValueBytes);
+            }
+        }
+
+        static InputSettings fromConfig(Config c) {
+            return new InputSettings(c.getDuration("max-clock-skew"), c.getDouble("max-std-devs"),
+                    (int) c.getMemorySize("dead-letter-value-bytes").toBytes());
         }
     }
 
     public ServiceSettings {
+        if (instanceId == null || instanceId.isBlank() || !instanceId.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("odecast.instance-id must be letters, digits, '.', '_' or '-', got \""
+                    + instanceId + "\"");
+        }
         if (provisionalCheck.isNegative()) {
             throw new IllegalArgumentException("odecast.provisional-check-every must not be negative (0s disables),"
                     + " got " + provisionalCheck);
         }
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("odecast.parallelism must be >= 1, got " + parallelism);
+        if (maxActiveStreams < 1) {
+            throw new IllegalArgumentException("odecast.max-active-streams must be >= 1, got " + maxActiveStreams);
         }
     }
 
     /** Reads {@code config.getConfig("odecast")}; the configuration should include the reference defaults. */
     public static ServiceSettings fromConfig(Config config) {
         Config c = config.getConfig("odecast");
-        return new ServiceSettings(KafkaSettings.fromConfig(c.getConfig("kafka")),
-                DecoderSettings.fromConfig(c.getConfig("decoder")), DeliveryMode.parse(c.getString("delivery")),
-                SnapshotSettings.fromConfig(c.getConfig("snapshot")), c.getInt("parallelism"), c.getDuration("idle-timeout"),
+        String instance = c.getString("instance-id");
+        return new ServiceSettings(instance.isEmpty() ? hostName() : instance,
+                KafkaSettings.fromConfig(c.getConfig("kafka")), DecoderSettings.fromConfig(c.getConfig("decoder")),
+                DeliveryMode.parse(c.getString("delivery")), SnapshotSettings.fromConfig(c.getConfig("snapshot")),
+                EngineSettings.fromConfig(c.getConfig("engine")), InputSettings.fromConfig(c.getConfig("input")),
+                c.getDuration("idle-timeout"), c.getInt("max-active-streams"), Path.of(c.getString("state-dir")),
                 c.getDuration("provisional-check-every"), Path.of(c.getString("models-dir")),
                 StreamRules.fromConfig(c.getConfigList("streams"), c.getConfig("stream-defaults")));
     }
 
     /** A copy with other bootstrap servers. */
     public ServiceSettings withBootstrapServers(String servers) {
-        return new ServiceSettings(kafka.withBootstrapServers(servers), decoder, delivery, snapshot, parallelism,
-                idleTimeout, provisionalCheck, modelsDir, streams);
+        return new ServiceSettings(instanceId, kafka.withBootstrapServers(servers), decoder, delivery, snapshot, engine,
+                input, idleTimeout, maxActiveStreams, stateDir, provisionalCheck, modelsDir, streams);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (UnknownHostException e) {
+            return "odecast";
+        }
     }
 }

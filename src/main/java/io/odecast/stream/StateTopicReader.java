@@ -1,87 +1,103 @@
 package io.odecast.stream;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.odecast.proto.StateSnapshot;
+import io.odecast.proto.Forecast;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the compacted state topic from its beginning to its end offsets as they are when reading starts, with a
- * plain consumer outside any group: the latest snapshot per stream, tombstones deleting.
+ * Reads single partitions of the output topics with a consumer outside any group (assign, not subscribe), for
+ * what an instance needs when it is assigned a partition: the partition's snapshots from the state topic into
+ * the local store (latest per stream, tombstones deleting), and, at-least-once, the newest input offset with a
+ * forecast on the forecasts topic (what a replay may repeat). Reads under the consumer's isolation level, so with
+ * exactly-once it sees only committed snapshots.
  */
-final class StateTopicReader {
+final class StateTopicReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateTopicReader.class);
+    /** How many of the newest forecast records are read to find the newest input offset. */
+    private static final int FORECAST_TAIL = 64;
 
-    private StateTopicReader() {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Duration timeout;
+
+    StateTopicReader(KafkaConsumer<String, byte[]> consumer, Duration timeout) {
+        this.consumer = consumer;
+        this.timeout = timeout;
     }
 
     /**
-     * The latest snapshot of every stream on {@code topic}; records that do not parse are logged and skipped.
+     * Replaces the store's snapshots of {@code partition} by those on the state topic's partition of that number.
      *
-     * @throws IllegalStateException when the end is not reached within {@code timeout}
+     * @return the number of streams with a snapshot
+     * @throws IllegalStateException when the end is not reached within the timeout
      */
-    static Map<String, StateSnapshot> readLatest(String bootstrapServers, String topic, int maxMessageBytes,
-                                                 Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(maxMessageBytes));
-        Map<String, StateSnapshot> latest = new HashMap<>();
-        long records = 0;
-        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-            if (infos == null || infos.isEmpty()) {
-                return Map.of();
+    int restore(String topic, int partition, SnapshotStore store) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        store.clear(partition);
+        java.util.Set<String> streams = new java.util.HashSet<>();
+        long records = readToEnd(tp, consumer.beginningOffsets(List.of(tp), timeout).get(tp), r -> {
+            store.put(partition, r.key(), r.value());
+            if (r.value() == null) {
+                streams.remove(r.key());
+            } else {
+                streams.add(r.key());
             }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!reached(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read state topic " + topic + " to its end offsets "
-                            + end + " within " + timeout + "; check the brokers, or set odecast.snapshot.restore"
-                            + " = false to start from empty states");
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    records++;
-                    if (r.value() == null) {
-                        latest.remove(r.key());
-                        continue;
-                    }
-                    try {
-                        latest.put(r.key(), StateSnapshot.parseFrom(r.value()));
-                    } catch (InvalidProtocolBufferException e) {
-                        LOG.warn("Skipping {}-{}@{} on the state topic: not a StateSnapshot ({})", r.topic(),
-                                r.partition(), r.offset(), e.getMessage());
-                    }
-                }
-            }
-        }
-        LOG.info("Read {} records of state topic {}: snapshots of {} streams", records, topic, latest.size());
-        return latest;
+        });
+        LOG.info("Restored partition {}: {} records of {}, snapshots of {} streams", partition, records, topic,
+                streams.size());
+        return streams.size();
     }
 
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
+    /** The newest input offset of {@code partition}'s frames with a forecast on the forecasts topic, or -1. */
+    long newestForecastInput(String topic, int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
+        long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+        long[] newest = {-1};
+        readToEnd(tp, Math.max(begin, end - FORECAST_TAIL), r -> {
+            if (r.value() == null) {
+                return;
+            }
+            try {
+                Forecast f = Forecast.parseFrom(r.value());
+                if (f.getInputPartition() == partition) {
+                    newest[0] = Math.max(newest[0], f.getInputOffset());
+                }
+            } catch (InvalidProtocolBufferException e) {
+                LOG.debug("Not a Forecast at {}-{}@{}", r.topic(), r.partition(), r.offset());
+            }
+        });
+        return newest[0];
+    }
+
+    private long readToEnd(TopicPartition tp, long from, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, from);
+        Map<TopicPartition, Long> end = consumer.endOffsets(List.of(tp), timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long records = 0;
+        while (consumer.position(tp, timeout) < end.get(tp)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + tp + " to its end offset " + end.get(tp)
+                        + " within " + timeout);
+            }
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                records++;
+                each.accept(r);
             }
         }
-        return true;
+        consumer.assign(List.of());
+        return records;
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
     }
 }

@@ -50,12 +50,18 @@ public final class StreamRules {
 
     /** The settings of the first rule matching {@code streamId}, or empty for an unknown stream. */
     public Optional<StreamSettings> settingsFor(String streamId) {
+        int i = indexFor(streamId);
+        return i < 0 ? Optional.empty() : Optional.of(rules.get(i).settings());
+    }
+
+    /** The index of the first rule matching {@code streamId}, or -1. */
+    int indexFor(String streamId) {
         for (int i = 0; i < rules.size(); i++) {
             if (compiled.get(i).matcher(streamId).matches()) {
-                return Optional.of(rules.get(i).settings());
+                return i;
             }
         }
-        return Optional.empty();
+        return -1;
     }
 
     static Pattern compile(String pattern) {

@@ -17,9 +17,14 @@ import java.util.Optional;
  * @param allowedLateness how far behind the last frame a frame may be and still be reordered; only zero is supported
  * @param fillWindow      frames (including the new one) in the window an interpolator fills gaps from
  * @param maxFillTicks    the most ticks filled for one gap; a longer gap is reported and left unfilled
+ * @param maxGap          a longer gap between two frames restarts the stream's state from the new frame (flagged
+ *                        AFTER_GAP and WARMING_UP) instead of integrating across it; empty: only the decoder's
+ *                        sub-step cap applies
+ * @param warmUpFrames    forecasts from fewer absorbed frames than this are flagged WARMING_UP
  */
-public record StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon, Optional<Duration> cadence,
-                             Duration maxWait, Duration allowedLateness, int fillWindow, int maxFillTicks) {
+public record StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon,
+                             Optional<Duration> cadence, Duration maxWait, Duration allowedLateness, int fillWindow,
+                             int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames) {
 
     public StreamSettings {
         if (model == null || model.isBlank()) {
@@ -39,6 +44,12 @@ public record StreamSettings(String model, Optional<String> fillModel, Duration 
             throw new IllegalArgumentException("allowed-lateness " + allowedLateness + " is not supported yet: frames"
                     + " not after a stream's last one are dead-lettered as OUT_OF_ORDER; set allowed-lateness = 0s");
         }
+        if (maxGap.isPresent() && (maxGap.get().isNegative() || maxGap.get().isZero())) {
+            throw new IllegalArgumentException("max-gap must be positive, got " + maxGap.get());
+        }
+        if (warmUpFrames < 0) {
+            throw new IllegalArgumentException("warm-up-frames must be >= 0, got " + warmUpFrames);
+        }
         if (fillWindow < 2 || maxFillTicks < 1) {
             throw new IllegalArgumentException("fill-window must be >= 2 and max-fill-ticks >= 1, got " + fillWindow
                     + " and " + maxFillTicks);
@@ -55,8 +66,10 @@ public record StreamSettings(String model, Optional<String> fillModel, Duration 
         Config c = rule.withFallback(defaults);
         Optional<Duration> cadence = c.hasPath("cadence") ? Optional.of(c.getDuration("cadence")) : Optional.empty();
         Optional<String> fillModel = c.hasPath("fill-model") ? Optional.of(c.getString("fill-model")) : Optional.empty();
+        Optional<Duration> maxGap = c.hasPath("max-gap") ? Optional.of(c.getDuration("max-gap")) : Optional.empty();
         return new StreamSettings(c.getString("model"), fillModel, c.getDuration("forecast.step"),
                 c.getDuration("forecast.horizon"), cadence, c.getDuration("max-wait"),
-                c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"));
+                c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"), maxGap,
+                c.getInt("warm-up-frames"));
     }
 }

@@ -1,0 +1,161 @@
+package io.odecast.stream;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameDecodeException;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.proto.Frame;
+import io.odecast.stream.StreamCatalog.ResolvedStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Input checks as pure functions: a record either becomes a frame its stream can absorb, in the model's channel
+ * order, or a rejection with a {@link DeadLetterReason} and a sentence saying what was expected and found.
+ *
+ * <p>Two steps, because the second needs the stream's last time: {@link #read} (parse, key, stream rule, shape
+ * against the model before any float is decoded, so a huge wrong frame costs no more than its bytes) and
+ * {@link #check} (channels, value range, clock skew, order).
+ */
+final class FrameValidator {
+
+    private FrameValidator() {
+    }
+
+    /** The outcome of a check. */
+    sealed interface Validation permits Read, Accepted, Rejected {
+    }
+
+    /** A frame of a known stream with the model's shape, to be checked against the stream's state. */
+    record Read(FrameMessage frame, ResolvedStream stream) implements Validation {
+    }
+
+    /** A frame the stream can absorb; channels in the model's order. */
+    record Accepted(FrameMessage frame) implements Validation {
+    }
+
+    /** A record for the dead-letter topic. */
+    record Rejected(DeadLetterReason reason, String text, Optional<String> streamId) implements Validation {
+    }
+
+    /** Parses a record and finds its stream: {@link Read} or {@link Rejected}. */
+    static Validation read(String key, byte[] value, StreamCatalog catalog) {
+        if (value == null) {
+            return new Rejected(DeadLetterReason.MALFORMED, "record has no value (null); expected a Frame",
+                    Optional.ofNullable(key));
+        }
+        Frame proto;
+        try {
+            proto = Frame.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            return new Rejected(DeadLetterReason.MALFORMED, "value of " + value.length
+                    + " bytes is not a protobuf odecast.v1.Frame: " + e.getMessage(), Optional.empty());
+        }
+        String id = proto.getStreamId();
+        if (!id.isEmpty() && !id.equals(key)) {
+            return new Rejected(DeadLetterReason.KEY_MISMATCH, "record key " + quote(key) + " is not the frame's"
+                    + " stream_id " + quote(id) + "; a stream's frames must be keyed by its id so that they share one"
+                    + " partition, in order", Optional.of(id));
+        }
+        Optional<ResolvedStream> stream = id.isEmpty() ? Optional.empty() : catalog.resolve(id);
+        if (!id.isEmpty() && stream.isEmpty()) {
+            return new Rejected(DeadLetterReason.UNKNOWN_STREAM, "stream " + id + " matches no pattern in"
+                    + " odecast.streams; add a rule for it", Optional.of(id));
+        }
+        if (stream.isPresent()) {
+            ModelConfig mc = stream.get().model().config();
+            var shape = proto.getShape();
+            if (shape.getChannels() != mc.channels() || shape.getHeight() != mc.height()
+                    || shape.getWidth() != mc.width()) {
+                return new Rejected(DeadLetterReason.WRONG_SHAPE, "frame of stream " + id + " is "
+                        + shape.getChannels() + "x" + shape.getHeight() + "x" + shape.getWidth() + " ("
+                        + proto.getData().size() + " data bytes) but model " + stream.get().settings().model()
+                        + " expects " + mc.channels() + "x" + mc.height() + "x" + mc.width(), Optional.of(id));
+            }
+        }
+        FrameMessage frame;
+        try {
+            frame = FrameCodec.fromProto(proto);
+        } catch (FrameDecodeException e) {
+            return new Rejected(e.reason(), e.getMessage(), e.streamId());
+        }
+        return new Read(frame, stream.orElseThrow());
+    }
+
+    /**
+     * Checks a read frame against its stream: channel names (reordered when they are a permutation of the model's),
+     * values within {@code maxStdDevs} of the model's normalisation, event time at most {@code maxClockSkew} after
+     * the record's timestamp (when it has one), and after the stream's last time.
+     *
+     * @param lastTime        the stream's last absorbed event time, or null
+     * @param recordTimestamp the Kafka record's timestamp in ms (the producer's clock), or a negative value
+     */
+    static Validation check(Read read, Instant lastTime, long recordTimestamp, Duration maxClockSkew,
+                            double maxStdDevs) {
+        FrameMessage frame = read.frame();
+        String id = frame.streamId();
+        ModelCard card = read.stream().model().card();
+        if (!frame.channels().isEmpty() && !frame.channels().equals(card.channels())) {
+            if (!new HashSet<>(frame.channels()).equals(new HashSet<>(card.channels()))
+                    || new HashSet<>(frame.channels()).size() != frame.channels().size()) {
+                return new Rejected(DeadLetterReason.WRONG_CHANNELS, "frame of stream " + id + " has channels "
+                        + frame.channels() + " but model " + read.stream().settings().model() + " reads "
+                        + card.channels(), Optional.of(id));
+            }
+            frame = reorder(frame, card.channels());
+        }
+        float[] mean = card.mean();
+        float[] std = card.std();
+        int plane = frame.h() * frame.w();
+        for (int c = 0; c < frame.c(); c++) {
+            double limit = maxStdDevs * std[c];
+            for (int i = c * plane, end = i + plane; i < end; i++) {
+                if (frame.valid()[i] && !(Math.abs(frame.data()[i] - mean[c]) <= limit)) {
+                    return new Rejected(DeadLetterReason.OUT_OF_RANGE, "frame of stream " + id + " at "
+                            + frame.eventTime() + ": channel " + card.channels().get(c) + " has " + frame.data()[i]
+                            + " at cell " + (i - c * plane) + ", more than " + maxStdDevs + " standard deviations ("
+                            + std[c] + ") from the model's mean " + mean[c], Optional.of(id));
+                }
+            }
+        }
+        if (recordTimestamp >= 0) {
+            Instant latest = Instant.ofEpochMilli(recordTimestamp).plus(maxClockSkew);
+            if (frame.eventTime().isAfter(latest)) {
+                return new Rejected(DeadLetterReason.FUTURE_TIME, "frame of stream " + id + " at "
+                        + frame.eventTime() + " is more than " + maxClockSkew + " ahead of its record's timestamp "
+                        + Instant.ofEpochMilli(recordTimestamp), Optional.of(id));
+            }
+        }
+        if (lastTime != null && !frame.eventTime().isAfter(lastTime)) {
+            return new Rejected(DeadLetterReason.OUT_OF_ORDER, "frame of stream " + id + " at " + frame.eventTime()
+                    + " is not after the stream's last frame at " + lastTime, Optional.of(id));
+        }
+        return new Accepted(frame);
+    }
+
+    /** The frame with its channels in {@code order} (a permutation of its own). */
+    static FrameMessage reorder(FrameMessage frame, List<String> order) {
+        int plane = frame.h() * frame.w();
+        float[] data = new float[frame.data().length];
+        boolean[] valid = new boolean[frame.valid().length];
+        for (int c = 0; c < order.size(); c++) {
+            int from = frame.channels().indexOf(order.get(c));
+            System.arraycopy(frame.data(), from * plane, data, c * plane, plane);
+            System.arraycopy(frame.valid(), from * plane, valid, c * plane, plane);
+        }
+        return new FrameMessage(frame.streamId(), frame.eventTime(), new ArrayList<>(order), frame.c(), frame.h(),
+                frame.w(), data, valid, Map.copyOf(frame.attributes()));
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+}

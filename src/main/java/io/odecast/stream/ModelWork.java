@@ -1,0 +1,64 @@
+package io.odecast.stream;
+
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import java.util.List;
+
+/**
+ * The model work of one engine step, as data: one {@link Step} per accepted frame (advance and forecast together,
+ * with the gap fill it needs) and {@link Fill}s on their own (provisional frames). The {@link BatchRunner} runs
+ * them as batched model calls; results come back in request order.
+ */
+final class ModelWork {
+    private ModelWork() {
+    }
+
+    /** Frames at model {@code times} from a state or inside a window. */
+    sealed interface Fill permits ForecastFill, InterpolateFill {
+        VidOdeModel model();
+
+        double[] times();
+    }
+
+    /** A forecaster's frames at {@code times} after {@code state}'s last arrival. */
+    record ForecastFill(VidOdeModel model, StreamState state, double[] times) implements Fill {
+    }
+
+    /** An interpolator's frames at {@code times} inside a window of observations. */
+    record InterpolateFill(VidOdeModel model, List<Observation> window, double[] times) implements Fill {
+    }
+
+    /**
+     * One accepted frame: advance {@code before} by {@code observation}, forecast at {@code times} (none when only
+     * the state is wanted, on replay), and fill the gap before it when {@code fill} is set.
+     */
+    record Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill) {
+        /** Encoder sub-steps this step costs (0 for a stream's first frame). */
+        long substeps() {
+            return before.isEmpty() ? 0 : model.encoderSubsteps(observation.time() - before.lastTime());
+        }
+    }
+
+    /** What became of a step. */
+    sealed interface StepResult permits Stepped, Failed {
+    }
+
+    /**
+     * A step done: the new state, the forecast, and the gap's frames (null when there was no fill or it failed,
+     * then {@code fillError} says why).
+     */
+    record Stepped(VidOdeModel.Stepped result, float[][] fill, String fillError) implements StepResult {
+    }
+
+    /** A step whose model call failed; the stream's state stays as it was. */
+    record Failed(String error) implements StepResult {
+    }
+
+    /** What became of a fill: frames, or the error. */
+    record FillResult(float[][] frames, String error) {
+        boolean ok() {
+            return frames != null;
+        }
+    }
+}

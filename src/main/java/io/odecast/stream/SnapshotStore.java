@@ -1,0 +1,103 @@
+package io.odecast.stream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The local state store: the latest snapshot of each stream of this instance's partitions, one file per stream
+ * under {@code <state-dir>/<instance-id>/<partition>/}. It is a cache of the state topic, rebuilt from it whenever
+ * a partition is assigned, so it holds the states of evicted streams on disk instead of in memory and brings them
+ * back exactly when their streams return. Files are written to a temporary name and moved into place, so a crash
+ * leaves either the old snapshot or the new one.
+ *
+ * <p>A file per stream instead of an embedded key-value store (RocksDB, as Kafka Streams uses): snapshots are
+ * written at most every few frames per stream and read once per return, well within what a file system does, and
+ * it needs no native library; the choice is recorded in docs/architecture.md.
+ */
+final class SnapshotStore {
+    private final Path root;
+
+    SnapshotStore(Path root) {
+        this.root = root;
+    }
+
+    /** Removes every snapshot of {@code partition}. */
+    void clear(int partition) {
+        Path dir = dir(partition);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the local state store " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores the latest snapshot of a stream; a null value (tombstone) removes it. */
+    void put(int partition, String streamId, byte[] snapshot) {
+        Path file = file(partition, streamId);
+        try {
+            if (snapshot == null) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, snapshot);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the snapshot of stream " + streamId + " to " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The latest snapshot of a stream, if any. */
+    Optional<byte[]> get(int partition, String streamId) {
+        Path file = file(partition, streamId);
+        try {
+            return Optional.of(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the snapshot of stream " + streamId + " from " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Path dir(int partition) {
+        return root.resolve(Integer.toString(partition));
+    }
+
+    /** Hex of the id's UTF-8 bytes (reversible, safe in any file system), or of its SHA-256 when long. */
+    private Path file(int partition, String streamId) {
+        byte[] bytes = streamId.getBytes(StandardCharsets.UTF_8);
+        String name = bytes.length <= 100 ? HexFormat.of().formatHex(bytes) : "sha256-" + sha256(bytes);
+        return dir(partition).resolve(name + ".snap");
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.odecast.stream;
+
+import io.odecast.model.ModelCard;
+import io.odecast.model.VidOdeModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The streams the service accepts: the rules of {@code odecast.streams} with their models loaded and
+ * cross-checked at start, so a rule naming a missing model, or a fill model that cannot fill for its forecaster,
+ * fails the start with the rule's pattern in the message instead of dead-lettering frames one by one.
+ */
+final class StreamCatalog {
+
+    /** What one stream uses: its settings, forecaster and gap filler (the forecaster when no fill model is set). */
+    record ResolvedStream(String pattern, StreamSettings settings, VidOdeModel model, VidOdeModel filler) {
+    }
+
+    private final StreamRules rules;
+    private final List<ResolvedStream> resolved = new ArrayList<>();
+
+    /**
+     * @throws IllegalArgumentException naming the rule when a model cannot be loaded or does not fit
+     */
+    StreamCatalog(StreamRules rules, ModelRegistry models) {
+        this.rules = rules;
+        for (StreamRules.Rule rule : rules.rules()) {
+            StreamSettings s = rule.settings();
+            String where = "odecast.streams rule \"" + rule.pattern() + "\"";
+            VidOdeModel model;
+            VidOdeModel filler;
+            try {
+                model = models.get(s.model());
+                filler = s.fillModel().isPresent() ? models.get(s.fillModel().get()) : model;
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            if (!ModelCard.EXTRAPOLATE.equals(model.card().task())) {
+                throw new IllegalArgumentException(where + ": model " + s.model() + " is a " + model.card().task()
+                        + " model; a stream's model must be a forecaster (task extrapolate)");
+            }
+            if (filler != model && !ModelCard.INTERPOLATE.equals(filler.card().task())) {
+                throw new IllegalArgumentException(where + ": fill-model " + s.fillModel().orElseThrow() + " is a "
+                        + filler.card().task() + " model; a fill-model must be an interpolator");
+            }
+            if (filler.config().channels() != model.config().channels()
+                    || filler.config().height() != model.config().height()
+                    || filler.config().width() != model.config().width()
+                    || !filler.card().channels().equals(model.card().channels())) {
+                throw new IllegalArgumentException(where + ": fill-model " + s.fillModel().orElseThrow() + " has "
+                        + filler.card().channels() + " " + shape(filler) + " but model " + s.model() + " has "
+                        + model.card().channels() + " " + shape(model) + "; they must match");
+            }
+            resolved.add(new ResolvedStream(rule.pattern(), s, model, filler));
+        }
+    }
+
+    /** The stream's resolved settings, or empty when no rule matches it. */
+    Optional<ResolvedStream> resolve(String streamId) {
+        int i = rules.indexFor(streamId);
+        return i < 0 ? Optional.empty() : Optional.of(resolved.get(i));
+    }
+
+    private static String shape(VidOdeModel m) {
+        return m.config().channels() + "x" + m.config().height() + "x" + m.config().width();
+    }
+}

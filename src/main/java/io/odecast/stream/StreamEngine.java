@@ -1,0 +1,398 @@
+package io.odecast.stream;
+
+import io.odecast.kafka.DeadLetterPublisher;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer loop that owns partitions and their streams, in the manner of a Kafka Streams stream thread: one
+ * thread holds the group consumer, the producer and one {@link PartitionTask} per assigned partition, and repeats
+ * one step: poll, process the batch ({@link StreamProcessor}: validation, per-stream order, batched model calls),
+ * produce its outputs and commit its offsets — in one Kafka transaction with {@code exactly-once}
+ * ({@code sendOffsetsToTransaction} with the consumer's group metadata, KIP-447), or after every output is
+ * acknowledged with {@code at-least-once}.
+ *
+ * <p>Partition ownership follows the consumer group, with Kafka as the only coordinator. Rebalance callbacks run on
+ * this thread inside {@code poll}, between steps, so nothing is in flight when they run: on assignment the
+ * partition's snapshots are read from the co-partitioned state topic into the local store and the consumer seeks
+ * back to the replay point kept in the commit's metadata (frames from there to the committed offset rebuild state
+ * without output); on revocation the partition's dirty streams are snapshotted and committed, then dropped.
+ *
+ * <p>Survival: any failure of a step (commit or transaction timeout during a broker outage, a fenced producer, a
+ * model call past ask-timeout) closes the clients and drops every partition's state, then the engine starts again
+ * after a backoff, from the last commit. A stop finishes the current step, snapshots and commits everything, and
+ * leaves the group so its partitions move at once.
+ */
+final class StreamEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamEngine.class);
+
+    private final ServiceSettings settings;
+    private final StreamProcessor processor;
+    private final SnapshotStore store;
+    private final ServiceMetrics metrics;
+    private final Clock clock;
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile Session session;
+
+    StreamEngine(ServiceSettings settings, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
+                 ServiceMetrics metrics, Clock clock) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.store = new SnapshotStore(settings.stateDir().resolve(settings.instanceId()));
+        this.processor = new StreamProcessor(settings, catalog, runner, metrics,
+                new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
+                        settings.input().deadLetterValueBytes()), store);
+        this.thread = new Thread(this::run, "odecast-engine-" + settings.instanceId());
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Completes when the engine has stopped after {@link #stop()}. */
+    CompletableFuture<Void> completion() {
+        return completion;
+    }
+
+    /** Asks the engine to finish its step, snapshot and commit everything and leave the group. */
+    void stop() {
+        stopping = true;
+        Session s = session;
+        if (s != null) {
+            s.consumer.wakeup();
+        }
+    }
+
+    private void run() {
+        int failures = 0;
+        try {
+            while (!stopping) {
+                Instant started = clock.instant();
+                try (Session s = new Session()) {
+                    session = s;
+                    s.loop();
+                } catch (Exception | LinkageError e) {
+                    if (stopping) {
+                        LOG.warn("Engine stopped with a failure: {}", e.toString());
+                        break;
+                    }
+                    metrics.engineRestarted();
+                    if (Duration.between(started, clock.instant()).compareTo(settings.engine().backoffMax()) > 0) {
+                        failures = 0;
+                    }
+                    failures++;
+                    Duration wait = backoff(failures);
+                    LOG.warn("Engine failed ({}); restarting from the last commit in {}", e.toString(), wait,
+                            LOG.isDebugEnabled() ? e : null);
+                    sleep(wait);
+                } finally {
+                    session = null;
+                }
+            }
+        } finally {
+            completion.complete(null);
+        }
+    }
+
+    private Duration backoff(int failures) {
+        Duration wait = settings.engine().backoffMin();
+        for (int i = 1; i < failures && wait.compareTo(settings.engine().backoffMax()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(settings.engine().backoffMax()) > 0 ? settings.engine().backoffMax() : wait;
+    }
+
+    private void sleep(Duration wait) {
+        long until = System.nanoTime() + wait.toNanos();
+        while (!stopping && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private boolean exactlyOnce() {
+        return settings.delivery() == ServiceSettings.DeliveryMode.EXACTLY_ONCE;
+    }
+
+    /** One life of the clients, from creation to a failure or the stop. */
+    private final class Session implements AutoCloseable, ConsumerRebalanceListener {
+        final KafkaConsumer<String, byte[]> consumer;
+        final KafkaProducer<String, byte[]> producer;
+        final StateTopicReader reader;
+        final Map<Integer, PartitionTask> tasks = new HashMap<>();
+        final String frames = settings.kafka().topics().frames();
+        Instant lastMaintenance = Instant.MIN;
+        boolean clean;
+
+        Session() {
+            KafkaSettings kafka = settings.kafka();
+            String maxBytes = Integer.toString(kafka.topicSetup().maxMessageBytes());
+            Map<String, Object> c = kafka.consumerProperties();
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.groupId());
+            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
+            c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId());
+            Map<String, Object> r = kafka.consumerProperties();
+            r.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            r.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
+            r.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
+            r.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId() + "-restore");
+            Map<String, Object> p = kafka.producerProperties();
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBytes);
+            p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                    Integer.toString((int) Math.max(kafka.commitTimeout().toMillis(), 10_000)));
+            p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(kafka.commitTimeout().toMillis()));
+            p.put(ProducerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId());
+            if (exactlyOnce()) {
+                p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "odecast-" + kafka.groupId() + "-"
+                        + settings.instanceId());
+                p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                        Integer.toString((int) kafka.transactionTimeout().toMillis()));
+            }
+            KafkaConsumer<String, byte[]> groupConsumer = null;
+            KafkaConsumer<String, byte[]> readerConsumer = null;
+            KafkaProducer<String, byte[]> outputs = null;
+            try {
+                groupConsumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+                readerConsumer = new KafkaConsumer<>(r, new StringDeserializer(), new ByteArrayDeserializer());
+                outputs = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+                if (exactlyOnce()) {
+                    // Fences an earlier producer with this transactional id and aborts its open transaction.
+                    outputs.initTransactions();
+                }
+            } catch (RuntimeException e) {
+                closeQuietly(groupConsumer, readerConsumer, outputs);
+                throw e;
+            }
+            consumer = groupConsumer;
+            producer = outputs;
+            reader = new StateTopicReader(readerConsumer, kafka.commitTimeout());
+        }
+
+        void loop() throws Exception {
+            consumer.subscribe(List.of(frames), this);
+            LOG.info("Engine {} consuming {} as group {} ({})", settings.instanceId(), frames,
+                    settings.kafka().groupId(), settings.delivery());
+            while (!stopping) {
+                ConsumerRecords<String, byte[]> polled;
+                try {
+                    polled = consumer.poll(settings.engine().pollTimeout());
+                } catch (WakeupException e) {
+                    if (stopping) {
+                        break;
+                    }
+                    throw e;
+                }
+                step(polled);
+            }
+            // Stop: snapshot and commit everything, then leave the group (close) so partitions move at once.
+            for (PartitionTask task : List.copyOf(tasks.values())) {
+                finish(task);
+            }
+            tasks.clear();
+            clean = true;
+        }
+
+        private void step(ConsumerRecords<String, byte[]> polled) throws Exception {
+            Instant now = clock.instant();
+            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
+            polled.forEach(records::add);
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(processor.process(records, tasks, now));
+            if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
+                lastMaintenance = now;
+                out.addAll(processor.maintain(tasks, now));
+            }
+            List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
+            if (!out.isEmpty() || !due.isEmpty()) {
+                commit(out, due);
+            }
+        }
+
+        /** Produces {@code out} and commits the offsets of {@code due} as one unit (transaction or acks first). */
+        private void commit(List<ProducerRecord<String, byte[]>> out, Collection<PartitionTask> due)
+                throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            Map<PartitionTask, long[]> points = new HashMap<>();
+            for (PartitionTask t : due) {
+                long offset = t.commitOffset();
+                long replayFrom = t.replayFrom();
+                offsets.put(new TopicPartition(frames, t.partition),
+                        new OffsetAndMetadata(offset, PartitionTask.metadata(replayFrom)));
+                points.put(t, new long[] {offset, replayFrom});
+            }
+            if (exactlyOnce()) {
+                producer.beginTransaction();
+                for (ProducerRecord<String, byte[]> record : out) {
+                    producer.send(record);
+                }
+                if (!offsets.isEmpty()) {
+                    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                }
+                producer.commitTransaction();
+            } else {
+                List<Future<RecordMetadata>> acks = new ArrayList<>(out.size());
+                for (ProducerRecord<String, byte[]> record : out) {
+                    acks.add(producer.send(record));
+                }
+                producer.flush();
+                for (Future<RecordMetadata> ack : acks) {
+                    ack.get(settings.kafka().commitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+                if (!offsets.isEmpty()) {
+                    consumer.commitSync(offsets, settings.kafka().commitTimeout());
+                }
+            }
+            points.forEach((t, p) -> t.committed(p[0], p[1]));
+            metrics.committed();
+        }
+
+        /** Snapshots a partition's dirty streams and commits, before the partition is given up. */
+        private void finish(PartitionTask task) throws Exception {
+            List<ProducerRecord<String, byte[]>> out = processor.snapshotAll(task, clock.instant());
+            if (!out.isEmpty() || task.commitDue()) {
+                commit(out, List.of(task));
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                int p = tp.partition();
+                OffsetAndMetadata committed = consumer.committed(Set.of(tp), settings.kafka().commitTimeout()).get(tp);
+                long processFrom = committed != null ? committed.offset()
+                        : consumer.beginningOffsets(List.of(tp), settings.kafka().commitTimeout()).get(tp);
+                long replayFrom = processFrom;
+                if (settings.snapshot().enabled() && settings.snapshot().restore()) {
+                    reader.restore(settings.kafka().topics().state(), p, store);
+                    replayFrom = PartitionTask.replayFrom(committed == null ? null : committed.metadata(),
+                            processFrom);
+                } else {
+                    store.clear(p);
+                }
+                long replayedUpTo = exactlyOnce() ? -1
+                        : reader.newestForecastInput(settings.kafka().topics().forecasts(), p);
+                consumer.seek(tp, replayFrom);
+                tasks.put(p, new PartitionTask(p, processFrom, replayFrom, replayedUpTo));
+                LOG.info("Assigned {}: replaying from offset {}, processing from {}{}", tp, replayFrom, processFrom,
+                        replayedUpTo >= 0 ? ", forecasts up to input offset " + replayedUpTo + " marked REPLAYED"
+                                : "");
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                PartitionTask task = tasks.remove(tp.partition());
+                if (task == null) {
+                    continue;
+                }
+                try {
+                    finish(task);
+                    LOG.info("Revoked {}: {} streams snapshotted and committed at offset {}", tp, task.active.size(),
+                            task.commitOffset());
+                } catch (Exception e) {
+                    // The next owner replays from the last commit; nothing is lost.
+                    LOG.warn("Revoked {}: final commit failed ({}); the next owner replays from the last commit",
+                            tp, e.toString());
+                    throw new IllegalStateException("commit on revocation of " + tp + " failed", e);
+                }
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                tasks.remove(tp.partition());
+                LOG.warn("Lost {} (the group moved on without this instance); its states are dropped", tp);
+            }
+        }
+
+        @Override
+        public void close() {
+            tasks.clear();
+            metrics.memory(0, 0, 0);
+            if (exactlyOnce() && !clean) {
+                try {
+                    producer.abortTransaction();
+                } catch (RuntimeException e) {
+                    LOG.debug("No transaction to abort: {}", e.toString());
+                }
+            }
+            try {
+                CloseOptions options = clean
+                        ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        : CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP);
+                consumer.close(options.withTimeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                LOG.debug("Consumer close: {}", e.toString());
+            }
+            closeQuietly(null, null, producer);
+            try {
+                reader.close();
+            } catch (RuntimeException e) {
+                LOG.debug("Reader close: {}", e.toString());
+            }
+        }
+    }
+
+    private static void closeQuietly(KafkaConsumer<?, ?> a, KafkaConsumer<?, ?> b, KafkaProducer<?, ?> p) {
+        for (KafkaConsumer<?, ?> c : new KafkaConsumer<?, ?>[] {a, b}) {
+            if (c != null) {
+                try {
+                    c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                } catch (RuntimeException e) {
+                    LOG.debug("Consumer close: {}", e.toString());
+                }
+            }
+        }
+        if (p != null) {
+            try {
+                p.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("Producer close: {}", e.toString());
+            }
+        }
+    }
+}

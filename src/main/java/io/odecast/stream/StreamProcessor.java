@@ -1,0 +1,363 @@
+package io.odecast.stream;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.kafka.DeadLetterPublisher;
+import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.TopicNames;
+import io.odecast.proto.StateSnapshot;
+import io.odecast.stream.FrameValidator.Accepted;
+import io.odecast.stream.FrameValidator.Read;
+import io.odecast.stream.FrameValidator.Rejected;
+import io.odecast.stream.FrameValidator.Validation;
+import io.odecast.stream.ModelWork.FillResult;
+import io.odecast.stream.ModelWork.StepResult;
+import io.odecast.stream.StateSnapshotCodec.InputPosition;
+import io.odecast.stream.StreamCatalog.ResolvedStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engine step's work, without Kafka clients: turns a batch of input records of assigned partitions into the
+ * records to produce (forecasts, regular frames, dead letters, snapshots) and the partitions' next stream states.
+ *
+ * <p>Per-stream order with batching across streams: the records are queued per stream in input order and run in
+ * waves; wave k holds the k-th pending frame of every stream, checked against its stream's status after wave k-1,
+ * and its model work goes to the decoder as one request (steps batched across streams). A frame's status replaces
+ * the old one only after its model call succeeded; a rejected or failed frame leaves its stream untouched.
+ *
+ * <p>Records before a partition's committed offset (replay after assignment) rebuild state only: no output, no
+ * dead letter (both exist from the first time). Records a stream's snapshot already includes are skipped.
+ */
+final class StreamProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamProcessor.class);
+
+    /** Runs model work: the decoder actor in the service, a {@link BatchRunner} directly in tests. */
+    interface ModelRunner {
+        DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills) throws Exception;
+    }
+
+    private final ServiceSettings settings;
+    private final StreamCatalog catalog;
+    private final ModelRunner runner;
+    private final ServiceMetrics metrics;
+    private final DeadLetterPublisher deadLetters;
+    private final SnapshotStore store;
+    private final TopicNames topics;
+    private Instant lastProvisionalCheck = Instant.MIN;
+
+    StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
+                    DeadLetterPublisher deadLetters, SnapshotStore store) {
+        this.settings = settings;
+        this.catalog = catalog;
+        this.runner = runner;
+        this.metrics = metrics;
+        this.deadLetters = deadLetters;
+        this.store = store;
+        this.topics = settings.kafka().topics();
+    }
+
+    private record Item(ConsumerRecord<String, byte[]> record, Read read, PartitionTask task, boolean replay) {
+    }
+
+    /**
+     * Processes records of assigned partitions (in each partition's order) and returns what to produce.
+     *
+     * @throws Exception when the model runner fails as a whole (timeout): the engine then restarts from its commit
+     */
+    List<ProducerRecord<String, byte[]>> process(List<ConsumerRecord<String, byte[]>> records,
+                                                 Map<Integer, PartitionTask> tasks, Instant now) throws Exception {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        Map<String, Deque<Item>> queues = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            PartitionTask task = tasks.get(record.partition());
+            if (task == null || record.offset() < task.nextOffset) {
+                continue;
+            }
+            task.nextOffset = record.offset() + 1;
+            boolean replay = record.offset() < task.processFrom;
+            Validation v = FrameValidator.read(record.key(), record.value(), catalog);
+            if (v instanceof Rejected r) {
+                reject(record, r, replay, out);
+            } else {
+                Read read = (Read) v;
+                queues.computeIfAbsent(record.partition() + "/" + read.frame().streamId(), k -> new ArrayDeque<>())
+                        .addLast(new Item(record, read, task, replay));
+            }
+        }
+        while (!queues.isEmpty()) {
+            List<Item> wave = new ArrayList<>();
+            for (Iterator<Deque<Item>> it = queues.values().iterator(); it.hasNext(); ) {
+                Deque<Item> q = it.next();
+                wave.add(q.removeFirst());
+                if (q.isEmpty()) {
+                    it.remove();
+                }
+            }
+            runWave(wave, now, out);
+        }
+        return out;
+    }
+
+    private void runWave(List<Item> wave, Instant now, List<ProducerRecord<String, byte[]>> out) throws Exception {
+        List<StreamStep.Plan> plans = new ArrayList<>();
+        List<Item> planned = new ArrayList<>();
+        for (Item item : wave) {
+            ConsumerRecord<String, byte[]> record = item.record();
+            String id = item.read().frame().streamId();
+            StreamStatus status = status(item.task(), id, item.read().stream(), now).seen(now);
+            item.task().active.put(id, status);
+            if (record.offset() <= status.offset()) {
+                metrics.frameSkipped();
+                continue;
+            }
+            Validation v = FrameValidator.check(item.read(), status.lastTime(), record.timestamp(),
+                    settings.input().maxClockSkew(), settings.input().maxStdDevs());
+            if (v instanceof Rejected r) {
+                reject(record, r, item.replay(), out);
+                continue;
+            }
+            boolean replayed = !item.replay() && record.offset() <= item.task().replayedUpTo;
+            plans.add(StreamStep.plan(status, ((Accepted) v).frame(), record.partition(), record.offset(),
+                    item.replay(), replayed, settings.decoder().maxSubsteps()));
+            planned.add(item);
+        }
+        if (plans.isEmpty()) {
+            return;
+        }
+        DecoderActor.Results results = runner.run(plans.stream().map(StreamStep.Plan::work).toList(), List.of());
+        for (int i = 0; i < plans.size(); i++) {
+            StreamStep.Plan plan = plans.get(i);
+            Item item = planned.get(i);
+            StepResult result = results.steps().get(i);
+            if (result instanceof ModelWork.Failed failed) {
+                reject(item.record(), new Rejected(DeadLetterReason.INTERNAL, "stream " + plan.before().id() + " at "
+                        + plan.frame().eventTime() + ": model call failed: " + failed.error(),
+                        Optional.of(plan.before().id())), item.replay(), out);
+                continue;
+            }
+            ModelWork.Stepped stepped = (ModelWork.Stepped) result;
+            if (stepped.fillError() != null) {
+                LOG.warn("Stream {}: filling {} missing ticks from {} failed, left unfilled: {}", plan.before().id(),
+                        plan.ticks().size(), plan.ticks().get(0), stepped.fillError());
+            }
+            StreamStep.Outcome outcome = StreamStep.finish(plan, stepped.result(), stepped.fill(), now);
+            StreamStatus next = outcome.next();
+            if (plan.restart() && plan.afterGap()) {
+                metrics.streamRestarted();
+                LOG.info("Stream {}: gap from {} to {} is beyond max-gap or max-substeps; state restarted",
+                        next.id(), plan.before().lastTime(), plan.frame().eventTime());
+            }
+            if (item.replay()) {
+                metrics.frameReplayed();
+            } else {
+                metrics.frameAccepted();
+                emit(plan, outcome, out);
+            }
+            int every = settings.snapshot().everyFrames();
+            if (every > 0 && next.sinceSnapshot() >= every) {
+                next = snapshot(item.task(), next, now, out);
+            }
+            item.task().active.put(next.id(), next);
+        }
+    }
+
+    private void emit(StreamStep.Plan plan, StreamStep.Outcome outcome, List<ProducerRecord<String, byte[]>> out) {
+        StreamStatus s = outcome.next();
+        String id = s.id();
+        int partition = plan.partition();
+        if (s.stream().settings().cadence().isPresent()) {
+            if (outcome.filled() != null) {
+                for (int k = 0; k < outcome.filledTicks().size(); k++) {
+                    out.add(new ProducerRecord<>(topics.regularFrames(), id, OutputMessages.filled(id,
+                            s.stream().filler(), outcome.filledTicks().get(k), outcome.filled()[k],
+                            outcome.filledValid()).toByteArray()));
+                }
+                metrics.framesFilled(outcome.filledTicks().size());
+            }
+            if (outcome.observedRegular()) {
+                out.add(new ProducerRecord<>(topics.regularFrames(), id,
+                        OutputMessages.observed(plan.frame(), s.stream().model().card()).toByteArray()));
+            }
+        }
+        out.add(new ProducerRecord<>(topics.forecasts(), partition, id, outcome.forecast().toByteArray()));
+        metrics.forecastEmitted();
+        if (plan.replayed()) {
+            metrics.forecastMarkedReplayed();
+        }
+    }
+
+    /**
+     * Periodic work of the engine's loop: provisional frames for overdue cadence ticks (when {@code provisional}),
+     * snapshots of streams dirty for longer than {@code snapshot.every}, and eviction of idle streams and of the
+     * least recently seen ones beyond {@code max-active-streams} (each snapshotted first when dirty).
+     */
+    List<ProducerRecord<String, byte[]>> maintain(Map<Integer, PartitionTask> tasks, Instant now) throws Exception {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        Duration check = settings.provisionalCheck();
+        if (!check.isZero() && !now.isBefore(lastProvisionalCheck.plus(check))) {
+            lastProvisionalCheck = now;
+            provisional(tasks, now, out);
+        }
+        Duration every = settings.snapshot().every();
+        long streams = 0;
+        long bytes = 0;
+        for (PartitionTask task : tasks.values()) {
+            for (StreamStatus s : List.copyOf(task.active.values())) {
+                if (!every.isZero() && s.dirty() && !now.isBefore(s.dirtySince().plus(every))) {
+                    task.active.put(s.id(), snapshot(task, s, now, out));
+                }
+                if (Duration.between(s.lastSeen(), now).compareTo(settings.idleTimeout()) > 0) {
+                    evict(task, task.active.get(s.id()), now, out);
+                }
+            }
+            streams += task.active.size();
+        }
+        if (streams > settings.maxActiveStreams()) {
+            List<Map.Entry<PartitionTask, StreamStatus>> all = new ArrayList<>();
+            tasks.values().forEach(t -> t.active.values().forEach(s -> all.add(Map.entry(t, s))));
+            all.sort(Comparator.comparing(e -> e.getValue().lastSeen()));
+            for (int i = 0; i < streams - settings.maxActiveStreams(); i++) {
+                evict(all.get(i).getKey(), all.get(i).getValue(), now, out);
+            }
+            streams = settings.maxActiveStreams();
+        }
+        for (PartitionTask task : tasks.values()) {
+            for (StreamStatus s : task.active.values()) {
+                bytes += s.stateBytes();
+            }
+        }
+        metrics.memory(streams, bytes, tasks.size());
+        return out;
+    }
+
+    /** Snapshots of every dirty stream of a partition (revocation, stop). */
+    List<ProducerRecord<String, byte[]>> snapshotAll(PartitionTask task, Instant now) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        for (StreamStatus s : List.copyOf(task.active.values())) {
+            if (s.dirty()) {
+                task.active.put(s.id(), snapshot(task, s, now, out));
+            }
+        }
+        return out;
+    }
+
+    private void evict(PartitionTask task, StreamStatus s, Instant now, List<ProducerRecord<String, byte[]>> out) {
+        if (s.dirty()) {
+            snapshot(task, s, now, out);
+        }
+        task.active.remove(s.id());
+        metrics.streamEvicted();
+        LOG.debug("Stream {} evicted from memory (last seen {})", s.id(), s.lastSeen());
+    }
+
+    private void provisional(Map<Integer, PartitionTask> tasks, Instant now, List<ProducerRecord<String, byte[]>> out)
+            throws Exception {
+        List<ModelWork.Fill> fills = new ArrayList<>();
+        List<StreamStatus> owners = new ArrayList<>();
+        List<PartitionTask> ownerTasks = new ArrayList<>();
+        List<List<Instant>> tickLists = new ArrayList<>();
+        for (PartitionTask task : tasks.values()) {
+            for (StreamStatus s : task.active.values()) {
+                List<Instant> ticks = StreamStep.overdueTicks(s, now);
+                if (!ticks.isEmpty()) {
+                    fills.add(new ModelWork.ForecastFill(s.stream().model(), s.state(),
+                            ticks.stream().mapToDouble(s.stream().model().card()::modelTime).toArray()));
+                    owners.add(s);
+                    ownerTasks.add(task);
+                    tickLists.add(ticks);
+                }
+            }
+        }
+        if (fills.isEmpty()) {
+            return;
+        }
+        List<FillResult> results = runner.run(List.of(), fills).fills();
+        for (int i = 0; i < fills.size(); i++) {
+            StreamStatus s = owners.get(i);
+            List<Instant> ticks = tickLists.get(i);
+            if (!results.get(i).ok()) {
+                LOG.warn("Stream {}: provisional frames for {} overdue ticks from {} failed: {}", s.id(), ticks.size(),
+                        ticks.get(0), results.get(i).error());
+                continue;
+            }
+            float[][] frames = results.get(i).frames();
+            for (int k = 0; k < frames.length; k++) {
+                out.add(new ProducerRecord<>(topics.regularFrames(), s.id(), OutputMessages.provisional(s.id(),
+                        s.stream().model(), ticks.get(k), frames[k], s.state().lastValid()).toByteArray()));
+            }
+            metrics.framesProvisional(frames.length);
+            ownerTasks.get(i).active.put(s.id(), s.withLastRegularTime(ticks.get(ticks.size() - 1)));
+        }
+    }
+
+    /** The status of a stream: in memory, else from its snapshot in the local store, else a fresh one. */
+    private StreamStatus status(PartitionTask task, String id, ResolvedStream stream, Instant now) {
+        StreamStatus s = task.active.get(id);
+        if (s != null) {
+            return s;
+        }
+        Optional<byte[]> bytes = settings.snapshot().restore() ? store.get(task.partition, id) : Optional.empty();
+        if (bytes.isEmpty()) {
+            return StreamStatus.fresh(id, stream, now);
+        }
+        try {
+            StateSnapshot snapshot = StateSnapshot.parseFrom(bytes.get());
+            if (!snapshot.getModelName().equals(stream.settings().model())
+                    || !snapshot.getModelVersion().equals(stream.model().version())) {
+                LOG.info("Stream {}: snapshot is for model {} version {}, the stream now uses {} version {}; starting"
+                        + " from an empty state", id, snapshot.getModelName(), snapshot.getModelVersion(),
+                        stream.settings().model(), stream.model().version());
+                return StreamStatus.fresh(id, stream, now);
+            }
+            if (snapshot.getInputPartition() != task.partition) {
+                LOG.warn("Stream {}: snapshot is of input partition {} but the stream is in partition {} (was the"
+                        + " frames topic repartitioned?); starting from an empty state", id,
+                        snapshot.getInputPartition(), task.partition);
+                return StreamStatus.fresh(id, stream, now);
+            }
+            StateSnapshotCodec.Restored r = StateSnapshotCodec.decode(snapshot, stream.model());
+            metrics.streamRestored();
+            return new StreamStatus(id, stream, r.state(), r.state().isEmpty() ? null : r.lastEventTime(),
+                    r.lastRegularTime(), r.recent(), r.position().offset(), -1, null, 0, null, now);
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            LOG.warn("Stream {}: cannot restore its state ({}); starting from an empty state", id, e.getMessage());
+            return StreamStatus.fresh(id, stream, now);
+        }
+    }
+
+    /** Writes a snapshot of {@code s} to the local store and the state topic; returns the status as clean. */
+    private StreamStatus snapshot(PartitionTask task, StreamStatus s, Instant now,
+                                  List<ProducerRecord<String, byte[]>> out) {
+        byte[] bytes = StateSnapshotCodec.encode(s.id(), s.stream().settings().model(), s.stream().model(), s.state(),
+                s.lastTime(), new InputPosition(topics.frames(), task.partition, s.offset()), s.lastRegularTime(),
+                s.recent(), now).toByteArray();
+        store.put(task.partition, s.id(), bytes);
+        out.add(new ProducerRecord<>(topics.state(), task.partition, s.id(), bytes));
+        metrics.snapshotWritten();
+        return s.snapshotted();
+    }
+
+    private void reject(ConsumerRecord<String, byte[]> record, Rejected r, boolean replay,
+                        List<ProducerRecord<String, byte[]>> out) {
+        if (replay) {
+            return;
+        }
+        LOG.warn("Dead-lettered {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(), r.reason(),
+                r.text().length() > 300 ? r.text().substring(0, 300) + "..." : r.text());
+        metrics.deadLetter(r.reason());
+        out.add(deadLetters.producerRecord(deadLetters.deadLetter(record, r.reason(), r.text(), r.streamId())));
+    }
+}

@@ -1,0 +1,89 @@
+package io.odecast.stream;
+
+import io.odecast.model.StreamState;
+import io.odecast.stream.StateSnapshotCodec.TimedObservation;
+import io.odecast.stream.StreamCatalog.ResolvedStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the service knows of one stream, immutable: each accepted frame makes a new status from the old one
+ * ({@link StreamStep}), and a status is replaced in its partition's table only once the frame's outputs exist.
+ *
+ * @param id               stream id
+ * @param stream           its rule's settings and models
+ * @param state            the model state after the last absorbed frame
+ * @param lastTime         event time of the last absorbed frame; null before the first
+ * @param lastRegularTime  last cadence tick emitted on the regular topic
+ * @param recent           the last {@code fill-window} absorbed frames, oldest first (gap filling, re-encoding)
+ * @param offset           input offset of the last absorbed frame; -1 before the first
+ * @param firstDirtyOffset input offset of the oldest frame absorbed since the last snapshot; -1 when none is
+ * @param dirtySince       wall-clock time that frame was absorbed; null when clean
+ * @param sinceSnapshot    frames absorbed since the last snapshot
+ * @param lastArrival      wall-clock time of the last absorbed frame's arrival (provisional-frame timing)
+ * @param lastSeen         wall-clock time of the last record of the stream (idle eviction)
+ */
+record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant lastTime,
+                    Optional<Instant> lastRegularTime, List<TimedObservation> recent, long offset, long firstDirtyOffset,
+                    Instant dirtySince, long sinceSnapshot, Instant lastArrival, Instant lastSeen) {
+
+    StreamStatus {
+        recent = List.copyOf(recent);
+    }
+
+    /** A stream seen for the first time. */
+    static StreamStatus fresh(String id, ResolvedStream stream, Instant now) {
+        return new StreamStatus(id, stream, stream.model().emptyState(), null, Optional.empty(), List.of(), -1, -1,
+                null, 0, null, now);
+    }
+
+    /** Whether it absorbed frames that no snapshot holds yet. */
+    boolean dirty() {
+        return firstDirtyOffset >= 0;
+    }
+
+    /** After a snapshot of this status was written. */
+    StreamStatus snapshotted() {
+        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, -1, null, 0, lastArrival,
+                lastSeen);
+    }
+
+    StreamStatus seen(Instant now) {
+        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, firstDirtyOffset,
+                dirtySince, sinceSnapshot, lastArrival, now);
+    }
+
+    StreamStatus withLastRegularTime(Instant t) {
+        return new StreamStatus(id, stream, state, lastTime, Optional.of(t), recent, offset, firstDirtyOffset,
+                dirtySince, sinceSnapshot, lastArrival, lastSeen);
+    }
+
+    /** The status after absorbing a frame at {@code offset} into {@code next}. */
+    StreamStatus absorbed(StreamState next, Instant time, TimedObservation observation, long inputOffset,
+                          Optional<Instant> regular, Instant now) {
+        List<TimedObservation> window = new ArrayList<>(recent);
+        window.add(observation);
+        while (window.size() > stream.settings().fillWindow()) {
+            window.remove(0);
+        }
+        return new StreamStatus(id, stream, next, time, regular, window, inputOffset,
+                dirty() ? firstDirtyOffset : inputOffset, dirty() ? dirtySince : now, sinceSnapshot + 1, now, now);
+    }
+
+    /** Bytes of state held for this stream (hidden state, last frame, encodings, recent frames). */
+    long stateBytes() {
+        long bytes = 4L * (state.hidden().length + len(state.lastFrame()) + len(state.lastEncoded()))
+                + (state.lastValid() == null ? 0 : state.lastValid().length);
+        for (TimedObservation o : recent) {
+            bytes += 4L * o.observation().data().length
+                    + (o.observation().valid() == null ? 0 : o.observation().valid().length);
+        }
+        return bytes + 256;
+    }
+
+    private static int len(float[] a) {
+        return a == null ? 0 : a.length;
+    }
+}

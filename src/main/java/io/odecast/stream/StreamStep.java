@@ -1,0 +1,190 @@
+package io.odecast.stream;
+
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ModelCard;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.Forecast;
+import io.odecast.stream.ModelWork.Fill;
+import io.odecast.stream.StateSnapshotCodec.TimedObservation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The per-stream step as pure functions of an immutable {@link StreamStatus} and an accepted frame: {@link #plan}
+ * decides what the frame costs (a restart after a long gap, the forecast grid, the gap's ticks and how they are
+ * filled) and {@link #finish} turns the model's results into the next status and the outputs. Nothing here has
+ * side effects; the engine applies a finished step only once its outputs are produced.
+ */
+final class StreamStep {
+    private StreamStep() {
+    }
+
+    /**
+     * What one accepted frame asks of the model.
+     *
+     * @param restart   the state restarts from this frame (first frame, or a gap beyond max-gap or max-substeps)
+     * @param afterGap  the frame follows a gap longer than the cadence, or restarted the state after a long one
+     * @param replay    the frame only rebuilds state (it is before the committed offset): no outputs
+     * @param replayed  its forecast may repeat one already produced (at-least-once after a crash): flag it
+     * @param grid      forecast valid times (empty on replay)
+     * @param ticks     missing cadence ticks the fill covers (empty when none)
+     */
+    record Plan(StreamStatus before, FrameMessage frame, int partition, long offset, boolean restart,
+                boolean afterGap, boolean replay, boolean replayed, Observation observation, List<Instant> grid,
+                List<Instant> ticks, ModelWork.Step work) {
+    }
+
+    /** The next status and what to emit. */
+    record Outcome(StreamStatus next, Forecast forecast, List<Instant> filledTicks, float[][] filled,
+                   boolean[] filledValid, boolean observedRegular) {
+    }
+
+    /** Plans the step of an accepted frame at {@code offset} of {@code partition}. */
+    static Plan plan(StreamStatus status, FrameMessage frame, int partition, long offset, boolean replay,
+                     boolean replayed, long maxSubsteps) {
+        VidOdeModel model = status.stream().model();
+        StreamSettings settings = status.stream().settings();
+        ModelCard card = model.card();
+        Observation observation = new Observation(card.modelTime(frame.eventTime()), frame.data(),
+                frame.validCount() == frame.cells() ? null : frame.valid());
+        StreamState before = status.state();
+        boolean restart = before.isEmpty();
+        boolean afterGap = false;
+        if (!restart) {
+            Duration gap = Duration.between(status.lastTime(), frame.eventTime());
+            boolean beyondMaxGap = settings.maxGap().map(max -> gap.compareTo(max) > 0).orElse(false);
+            long substeps = model.encoderSubsteps(observation.time() - before.lastTime());
+            if (beyondMaxGap || substeps > maxSubsteps) {
+                restart = true;
+                afterGap = true;
+                before = model.emptyState();
+            } else {
+                afterGap = settings.cadence().map(c -> gap.compareTo(c) > 0).orElse(false);
+            }
+        }
+        List<Instant> grid = replay ? List.of()
+                : ForecastGrid.after(frame.eventTime(), settings.forecastStep(), settings.leads());
+        double[] times = grid.stream().mapToDouble(card::modelTime).toArray();
+        List<Instant> ticks = restart ? List.of() : missingTicks(status, frame);
+        Fill fill = ticks.isEmpty() || replay ? null : fill(status, observation, frame.eventTime(), ticks);
+        if (replay) {
+            ticks = List.of();
+        }
+        return new Plan(status, frame, partition, offset, restart, afterGap, replay, replayed, observation, grid,
+                ticks, new ModelWork.Step(model, before, observation, times, fill));
+    }
+
+    /**
+     * The next status and outputs of a planned step from the model's results.
+     *
+     * @param fill the gap's frames, or null when there was none or it failed (the ticks are then left unfilled)
+     */
+    static Outcome finish(Plan plan, VidOdeModel.Stepped result, float[][] fill, Instant now) {
+        StreamStatus status = plan.before();
+        FrameMessage frame = plan.frame();
+        StreamSettings settings = status.stream().settings();
+        Optional<Instant> regular = status.lastRegularTime();
+        boolean observedRegular = settings.cadence().isPresent()
+                && regular.map(t -> t.isBefore(frame.eventTime())).orElse(true);
+        if (observedRegular) {
+            regular = Optional.of(frame.eventTime());
+        }
+        StreamStatus next = status.absorbed(result.state(), frame.eventTime(),
+                new TimedObservation(frame.eventTime(), plan.observation()), plan.offset(), regular, now);
+        if (plan.replay()) {
+            return new Outcome(next, null, List.of(), null, null, observedRegular);
+        }
+        List<Forecast.Flag> flags = new ArrayList<>();
+        if (plan.afterGap()) {
+            flags.add(Forecast.Flag.AFTER_GAP);
+        }
+        if (result.state().frames() < settings.warmUpFrames()) {
+            flags.add(Forecast.Flag.WARMING_UP);
+        }
+        if (plan.replayed()) {
+            flags.add(Forecast.Flag.REPLAYED);
+        }
+        if (frame.validCount() < frame.cells()) {
+            flags.add(Forecast.Flag.PARTIAL_INPUT);
+        }
+        VidOdeModel model = status.stream().model();
+        Forecast forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
+                plan.grid(), result.forecast(), result.state().lastValid(), flags).toBuilder()
+                .setInputPartition(plan.partition())
+                .setInputOffset(plan.offset())
+                .build();
+        boolean[] fillValid = null;
+        List<Instant> ticks = fill == null ? List.of() : plan.ticks();
+        if (fill != null) {
+            fillValid = plan.work().fill() instanceof ModelWork.InterpolateFill in
+                    ? in.window().get(0).valid() : plan.work().before().lastValid();
+        }
+        return new Outcome(next, forecast, ticks, fill, fillValid, observedRegular);
+    }
+
+    /** The cadence ticks strictly between the stream's last frame and this one, unless too many. */
+    static List<Instant> missingTicks(StreamStatus status, FrameMessage frame) {
+        Optional<Duration> cadence = status.stream().settings().cadence();
+        if (cadence.isEmpty() || status.lastTime() == null) {
+            return List.of();
+        }
+        long count = ForecastGrid.countBetween(status.lastTime(), frame.eventTime(), cadence.get());
+        if (count > status.stream().settings().maxFillTicks()) {
+            return List.of();
+        }
+        return ForecastGrid.between(status.lastTime(), frame.eventTime(), cadence.get());
+    }
+
+    /**
+     * How a gap is filled: an interpolator from the last {@code fill-window - 1} frames and the new one; a
+     * forecaster with its forecast from the state before the gap.
+     */
+    private static Fill fill(StreamStatus status, Observation observation, Instant frameTime, List<Instant> ticks) {
+        VidOdeModel filler = status.stream().filler();
+        double[] times = ticks.stream().mapToDouble(filler.card()::modelTime).toArray();
+        if (ModelCard.INTERPOLATE.equals(filler.card().task())) {
+            // Model times are recomputed from the frames' instants: the filler's time unit may differ.
+            List<Observation> window = new ArrayList<>();
+            for (TimedObservation r : status.recent()) {
+                window.add(new Observation(filler.card().modelTime(r.time()), r.observation().data(),
+                        r.observation().valid()));
+            }
+            while (window.size() > status.stream().settings().fillWindow() - 1) {
+                window.remove(0);
+            }
+            window.add(new Observation(filler.card().modelTime(frameTime), observation.data(), observation.valid()));
+            return new ModelWork.InterpolateFill(filler, List.copyOf(window), times);
+        }
+        return new ModelWork.ForecastFill(status.stream().model(), status.state(), times);
+    }
+
+    /**
+     * The cadence ticks of a stream that are overdue at {@code now}: a tick {@code t} is expected as long after the
+     * stream's last arrival (wall clock) as it is after its last event time, and overdue {@code max-wait} later;
+     * at most {@code max-fill-ticks}, none at or before the last regular frame.
+     */
+    static List<Instant> overdueTicks(StreamStatus status, Instant now) {
+        StreamSettings settings = status.stream().settings();
+        if (settings.cadence().isEmpty() || status.lastTime() == null || status.lastArrival() == null) {
+            return List.of();
+        }
+        Duration cadence = settings.cadence().get();
+        Instant from = status.lastRegularTime().filter(t -> t.isAfter(status.lastTime())).orElse(status.lastTime());
+        List<Instant> ticks = new ArrayList<>();
+        for (Instant t = ForecastGrid.after(from, cadence, 1).get(0); ticks.size() < settings.maxFillTicks();
+             t = t.plus(cadence)) {
+            Instant overdue = status.lastArrival().plus(Duration.between(status.lastTime(), t))
+                    .plus(settings.maxWait());
+            if (now.isBefore(overdue)) {
+                break;
+            }
+            ticks.add(t);
+        }
+        return ticks;
+    }
+}
