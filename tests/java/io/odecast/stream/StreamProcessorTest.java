@@ -1,0 +1,324 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.C;
+import static io.odecast.stream.StreamFixtures.CHANNELS;
+import static io.odecast.stream.StreamFixtures.H;
+import static io.odecast.stream.StreamFixtures.W;
+import static io.odecast.stream.StreamFixtures.data;
+import static io.odecast.stream.StreamFixtures.forecastAlone;
+import static io.odecast.stream.StreamFixtures.frame;
+import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.maxRelDiff;
+import static io.odecast.stream.StreamFixtures.statesAlone;
+import static io.odecast.stream.StreamFixtures.time;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.DeadLetterPublisher;
+import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.DeadLetter;
+import io.odecast.proto.Forecast;
+import io.odecast.proto.RegularFrame;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stream core without Kafka, in the manner of pekko-connectors-kafka's testkit: hand-made consumer records in,
+ * the records it would produce out, the model run directly by a {@link BatchRunner}. One test per branch: accept,
+ * every reject reason (each leaving its stream untouched), long gap, gap fill, provisional frame, eviction and
+ * return, restore-skip and replay after assignment.
+ */
+class StreamProcessorTest {
+    private static final float TOLERANCE = 1e-5f;
+    private static final String TOPIC = "t.frames";
+    private static final Instant WALL = Instant.parse("2026-06-01T00:00:00Z");
+    private static VidOdeModel model;
+
+    @TempDir
+    Path dir;
+    private ServiceMetrics metrics;
+    private SnapshotStore store;
+    private StreamProcessor processor;
+    private Map<Integer, PartitionTask> tasks;
+    private long offset;
+
+    @BeforeAll
+    static void loadModel() {
+        model = StreamFixtures.model();
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        metrics = new ServiceMetrics();
+        store = new SnapshotStore(dir);
+        processor = processor("");
+        tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 0, 0, -1)));
+        offset = 0;
+    }
+
+    private StreamProcessor processor(String extra) {
+        ServiceSettings settings = ServiceSettings.fromConfig(ConfigFactory.load(ConfigFactory.parseString(extra)
+                .withFallback(ConfigFactory.parseString("odecast.streams = [{ pattern = \"plain/*\" },"
+                        + " { pattern = \"storm/*\", cadence = 6h, max-wait = 1h },"
+                        + " { pattern = \"gap/*\", max-gap = 7d }]"))
+                .withFallback(StreamFixtures.config("127.0.0.1:1", "t"))));
+        StreamCatalog catalog = new StreamCatalog(settings.streams(),
+                new ModelRegistry(settings.modelsDir(), Map.of("storm", model)));
+        BatchRunner runner = new BatchRunner(settings.decoder().maxBatch(), metrics);
+        return new StreamProcessor(settings, catalog,
+                (steps, fills) -> new DecoderActor.Results(runner.steps(steps), runner.fills(fills)), metrics,
+                new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
+                        settings.input().deadLetterValueBytes()), store);
+    }
+
+    private ConsumerRecord<String, byte[]> record(String key, byte[] value, Instant timestamp) {
+        return new ConsumerRecord<>(TOPIC, 0, offset++, timestamp.toEpochMilli(), TimestampType.CREATE_TIME, -1,
+                value == null ? -1 : value.length, key, value, new RecordHeaders(), Optional.empty());
+    }
+
+    private ConsumerRecord<String, byte[]> record(FrameMessage f) {
+        return record(f.streamId(), FrameCodec.encode(f), WALL);
+    }
+
+    private List<ProducerRecord<String, byte[]>> process(List<ConsumerRecord<String, byte[]>> records)
+            throws Exception {
+        return processor.process(records, tasks, WALL);
+    }
+
+    private static List<Forecast> forecasts(List<ProducerRecord<String, byte[]>> out) throws Exception {
+        List<Forecast> list = new ArrayList<>();
+        for (ProducerRecord<String, byte[]> r : out) {
+            if (r.topic().endsWith(".forecasts")) {
+                list.add(Forecast.parseFrom(r.value()));
+            }
+        }
+        return list;
+    }
+
+    private static List<DeadLetter> deadLetters(List<ProducerRecord<String, byte[]>> out) throws Exception {
+        List<DeadLetter> list = new ArrayList<>();
+        for (ProducerRecord<String, byte[]> r : out) {
+            if (r.topic().endsWith(".dlq")) {
+                list.add(DeadLetter.parseFrom(r.value()));
+            }
+        }
+        return list;
+    }
+
+    private static List<RegularFrame> regular(List<ProducerRecord<String, byte[]>> out) {
+        return out.stream().filter(r -> r.topic().endsWith(".regular")).map(r -> {
+            try {
+                return RegularFrame.parseFrom(r.value());
+            } catch (InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    /** The forecast equals the model's own from the state after {@code frames}. */
+    private static void assertForecastOf(List<FrameMessage> frames, Forecast f) {
+        StreamState state = statesAlone(model, frames).get(frames.size() - 1);
+        List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+        float[][] expected = forecastAlone(model, state, grid);
+        for (int k = 0; k < grid.size(); k++) {
+            float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+            assertTrue(diff <= TOLERANCE, "lead " + k + " differs by " + diff);
+        }
+    }
+
+    private static List<FrameMessage> frames(String id, Random rng, double... hours) {
+        List<FrameMessage> out = new ArrayList<>();
+        for (double h : hours) {
+            out.add(frame(id, hours(h), rng));
+        }
+        return out;
+    }
+
+    @Test
+    void acceptedFramesOfManyStreamsGetOneForecastEachInOrderEqualToTheModelAlone() throws Exception {
+        Random rng = new Random(1);
+        List<FrameMessage> a = frames("plain/a", rng, 0, 6, 13);
+        List<FrameMessage> b = frames("plain/b", rng, 0, 30);
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(record(a.get(0)));
+        records.add(record(b.get(0)));
+        records.add(record(a.get(1)));
+        records.add(record(a.get(2)));
+        records.add(record(b.get(1)));
+        List<Forecast> out = forecasts(process(records));
+        assertEquals(5, out.size());
+        List<Forecast> ofA = out.stream().filter(f -> f.getStreamId().equals("plain/a")).toList();
+        assertEquals(List.of(hours(0), hours(6), hours(13)), ofA.stream().map(f -> time(f.getBasedOnTime())).toList());
+        assertForecastOf(a, ofA.get(2));
+        assertForecastOf(b, out.stream().filter(f -> f.getStreamId().equals("plain/b")).toList().get(1));
+        assertEquals(List.of(Forecast.Flag.WARMING_UP), ofA.get(0).getFlagsList());
+        assertEquals(3, ofA.get(2).getInputOffset());
+        assertEquals(5, tasks.get(0).nextOffset);
+        assertEquals(2, tasks.get(0).active.size());
+    }
+
+    @Test
+    void everyRejectedRecordGoesToTheDeadLetterTopicWithItsReasonAndLeavesTheStreamUntouched() throws Exception {
+        Random rng = new Random(2);
+        List<FrameMessage> good = frames("plain/c", rng, 0, 6, 12);
+        float[] huge = new float[C * H * W];
+        Arrays.fill(huge, 3e38f);
+        byte[] wide = FrameCodec.encode(FrameMessage.of("plain/c", hours(7), CHANNELS, C, H, 4 * W + 4000,
+                new float[C * H * (4 * W + 4000)]));
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(record(good.get(0)));
+        records.add(record(good.get(1)));
+        records.add(record("plain/c", new byte[] {1, 2, 3, 4, 5}, WALL));
+        records.add(record("plain/c", wide, WALL));
+        records.add(record("plain/other", FrameCodec.encode(frame("plain/c", hours(8), rng)), WALL));
+        records.add(record(frame("nobody/x", hours(8), rng)));
+        records.add(record(FrameMessage.of("plain/c", hours(9), List.of("u", "v", "t"), C, H, W,
+                frame("plain/c", hours(9), rng).data())));
+        records.add(record(FrameMessage.of("plain/c", hours(10), CHANNELS, C, H, W, huge)));
+        records.add(record("plain/c", FrameCodec.encode(frame("plain/c", Instant.parse("2100-01-01T00:00:00Z"),
+                rng)), WALL));
+        records.add(record(frame("plain/c", hours(3), rng)));
+        records.add(record(good.get(2)));
+        List<ProducerRecord<String, byte[]>> out = process(records);
+        List<DeadLetter> letters = deadLetters(out);
+        assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_SHAPE, DeadLetterReason.OUT_OF_ORDER,
+                        DeadLetterReason.UNKNOWN_STREAM, DeadLetterReason.FUTURE_TIME, DeadLetterReason.OUT_OF_RANGE,
+                        DeadLetterReason.KEY_MISMATCH, DeadLetterReason.WRONG_CHANNELS),
+                letters.stream().map(d -> DeadLetterReason.fromProto(d.getReason())).sorted().toList());
+        DeadLetter wideLetter = letters.stream().filter(d -> d.getReason() == DeadLetter.Reason.WRONG_SHAPE)
+                .findFirst().orElseThrow();
+        assertEquals(wide.length, wideLetter.getOriginalSize());
+        assertTrue(wideLetter.getValueTruncated());
+        assertEquals(64 * 1024, wideLetter.getOriginalValue().size());
+        assertEquals(64, wideLetter.getOriginalSha256().length());
+        List<Forecast> forecasts = forecasts(out);
+        assertEquals(List.of(hours(0), hours(6), hours(12)),
+                forecasts.stream().map(f -> time(f.getBasedOnTime())).toList());
+        assertForecastOf(good, forecasts.get(2));
+        assertEquals(8, metrics.deadLettered());
+    }
+
+    @Test
+    void channelsInAnotherOrderAreReorderedByName() throws Exception {
+        Random rng = new Random(3);
+        FrameMessage f = frame("plain/p", hours(0), rng);
+        int plane = H * W;
+        float[] permuted = new float[f.data().length];
+        System.arraycopy(f.data(), 2 * plane, permuted, 0, plane);
+        System.arraycopy(f.data(), 0, permuted, plane, plane);
+        System.arraycopy(f.data(), plane, permuted, 2 * plane, plane);
+        List<Forecast> out = forecasts(process(List.of(record(FrameMessage.of("plain/p", hours(0),
+                List.of("p", "u", "v"), C, H, W, permuted)))));
+        assertForecastOf(List.of(f), out.get(0));
+    }
+
+    @Test
+    void aThirtyDayGapRestartsTheStateFromTheNewFrameAtTheCostOfANormalArrival() throws Exception {
+        Random rng = new Random(4);
+        List<FrameMessage> before = frames("gap/v", rng, 0, 6);
+        FrameMessage late = frame("gap/v", hours(6 + 24 * 30), rng);
+        process(List.of(record(before.get(0))));
+        long normalStart = model.encoderEvaluations();
+        process(List.of(record(before.get(1))));
+        long normal = model.encoderEvaluations() - normalStart;
+        long start = model.encoderEvaluations();
+        Forecast f = forecasts(process(List.of(record(late)))).get(0);
+        assertTrue(model.encoderEvaluations() - start <= normal, "the long gap cost "
+                + (model.encoderEvaluations() - start) + " evaluations, a normal one " + normal);
+        assertEquals(List.of(Forecast.Flag.AFTER_GAP, Forecast.Flag.WARMING_UP), f.getFlagsList());
+        assertForecastOf(List.of(late), f);
+        assertEquals(1, metrics.streamRestarts());
+    }
+
+    @Test
+    void missingCadenceTicksAreFilledAndOverdueTicksGetProvisionalFrames() throws Exception {
+        Random rng = new Random(5);
+        List<FrameMessage> frames = frames("storm/s", rng, 0, 6, 24);
+        List<RegularFrame> regular = regular(process(List.of(record(frames.get(0)), record(frames.get(1)),
+                record(frames.get(2)))));
+        assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " FILLED",
+                        hours(18) + " FILLED", hours(24) + " OBSERVED"),
+                regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+        StreamState six = statesAlone(model, frames.subList(0, 2)).get(1);
+        float[][] gap = forecastAlone(model, six, List.of(hours(12), hours(18)));
+        assertTrue(maxRelDiff(gap[0], data(regular.get(2).getData())) <= TOLERANCE);
+        // Nothing after 24 h: the 30 h tick is expected 6 h after the last arrival and overdue 1 h later.
+        List<RegularFrame> provisional = regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(7))));
+        assertEquals(List.of(hours(30) + " PROVISIONAL"),
+                provisional.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+        assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
+                "a provisional tick is emitted once");
+    }
+
+    @Test
+    void anEvictedStreamComesBackFromItsSnapshotWithTheSameForecasts() throws Exception {
+        Random rng = new Random(6);
+        List<FrameMessage> frames = frames("plain/e", rng, 0, 6, 12);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        List<ProducerRecord<String, byte[]>> evicted = processor.maintain(tasks, WALL.plus(Duration.ofDays(2)));
+        assertTrue(tasks.get(0).active.isEmpty());
+        assertEquals(1, evicted.stream().filter(r -> r.topic().endsWith(".state")).count());
+        assertEquals(1, metrics.streamsEvicted());
+        Forecast f = forecasts(process(List.of(record(frames.get(2))))).get(0);
+        assertForecastOf(frames, f);
+        assertEquals(1, metrics.streamsRestored());
+    }
+
+    @Test
+    void afterAssignmentSnapshottedFramesAreSkippedTheRestReplayedSilentlyAndRepeatsFlagged() throws Exception {
+        Random rng = new Random(7);
+        List<FrameMessage> frames = frames("plain/r", rng, 0, 6, 12, 18, 24, 30);
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        frames.forEach(f -> records.add(record(f)));
+        // First owner: frames 0-1 absorbed and snapshotted (at stop), frames 2-3 absorbed after it.
+        process(records.subList(0, 2));
+        processor.snapshotAll(tasks.get(0), WALL);
+        process(records.subList(2, 4));
+        // New owner: committed offset 4 with replay from 0; forecasts exist up to input offset 4 (a crash after
+        // frame 4's outputs, before its commit).
+        tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 4, 0, 4)));
+        List<ProducerRecord<String, byte[]>> out = process(records);
+        List<Forecast> forecasts = forecasts(out);
+        assertEquals(List.of(hours(24), hours(30)), forecasts.stream().map(f -> time(f.getBasedOnTime())).toList());
+        assertEquals(2, metrics.framesSkipped());
+        assertEquals(2, metrics.framesReplayed());
+        assertTrue(forecasts.get(0).getFlagsList().contains(Forecast.Flag.REPLAYED));
+        assertFalse(forecasts.get(1).getFlagsList().contains(Forecast.Flag.REPLAYED));
+        assertForecastOf(frames.subList(0, 5), forecasts.get(0));
+        assertForecastOf(frames, forecasts.get(1));
+        // Replay in progress keeps the original replay point; once through, the oldest unsnapshotted frame.
+        assertEquals(2, tasks.get(0).replayFrom());
+        assertEquals(6, tasks.get(0).commitOffset());
+    }
+}
