@@ -92,7 +92,6 @@ final class StateTopicReader implements AutoCloseable {
                 each.accept(r);
             }
         }
-        consumer.assign(List.of());
         return records;
     }
 

@@ -1,0 +1,141 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.await;
+import static io.odecast.stream.StreamFixtures.config;
+import static io.odecast.stream.StreamFixtures.data;
+import static io.odecast.stream.StreamFixtures.forecast;
+import static io.odecast.stream.StreamFixtures.forecastAlone;
+import static io.odecast.stream.StreamFixtures.frame;
+import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.maxRelDiff;
+import static io.odecast.stream.StreamFixtures.publish;
+import static io.odecast.stream.StreamFixtures.statesAlone;
+import static io.odecast.stream.StreamFixtures.time;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.StreamState;
+import io.odecast.proto.Forecast;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two services in one consumer group against a real broker: the streams are shared by partition, and when one
+ * instance stops its partitions move to the other with their exact states, in both delivery modes.
+ */
+class PartitionOwnershipTest extends BrokerTestBase {
+    private static final int STREAMS = 6;
+    private static final int FRAMES = 8;
+
+    @Test
+    void atLeastOnceStoppingOneInstanceMovesItsStreamsWithTheirExactStates() throws Exception {
+        handOver("own-alo", "at-least-once");
+    }
+
+    @Test
+    void exactlyOnceStoppingOneInstanceMovesItsStreamsWithTheirExactStatesAndRepeatsNothing() throws Exception {
+        handOver("own-eos", "exactly-once");
+    }
+
+    private void handOver(String prefix, String delivery) throws Exception {
+        Random rng = new Random(21);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> first = new ArrayList<>();
+        List<FrameMessage> second = new ArrayList<>();
+        for (int s = 0; s < STREAMS; s++) {
+            String id = "plain/s" + s;
+            List<FrameMessage> frames = new ArrayList<>();
+            for (int i = 0; i < FRAMES; i++) {
+                frames.add(frame(id, hours(6 * i), rng));
+            }
+            byStream.put(id, frames);
+            first.addAll(frames.subList(0, FRAMES / 2));
+            second.addAll(frames.subList(FRAMES / 2, FRAMES));
+        }
+        StreamingService a = StreamFixtures.startService(instance(prefix, "a", delivery), model);
+        StreamingService b = StreamFixtures.startService(instance(prefix, "b", delivery), model);
+        try {
+            await(() -> a.metrics().assignedPartitions() + b.metrics().assignedPartitions() == 3
+                    && a.metrics().assignedPartitions() > 0 && b.metrics().assignedPartitions() > 0,
+                    Duration.ofSeconds(60));
+            publish(producer, prefix + ".frames", first);
+            await(() -> a.metrics().forecastsEmitted() + b.metrics().forecastsEmitted() >= first.size(),
+                    Duration.ofSeconds(60));
+            assertTrue(a.metrics().forecastsEmitted() > 0 && b.metrics().forecastsEmitted() > 0,
+                    "both instances work: " + a.metrics() + " / " + b.metrics());
+            b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            await(() -> a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
+            publish(producer, prefix + ".frames", second);
+            List<Forecast> forecasts = readCommitted(prefix + ".forecasts", STREAMS * FRAMES);
+            Map<String, List<Forecast>> copies = new HashMap<>();
+            for (Forecast f : forecasts) {
+                copies.computeIfAbsent(f.getStreamId() + "@" + time(f.getBasedOnTime()), k -> new ArrayList<>()).add(f);
+            }
+            assertEquals(STREAMS * FRAMES, copies.size(), "one forecast per frame");
+            assertEquals(STREAMS * FRAMES, forecasts.size(), "no forecast repeated");
+            for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
+                List<StreamState> states = statesAlone(model, e.getValue());
+                for (int i = 0; i < FRAMES; i++) {
+                    FrameMessage f = e.getValue().get(i);
+                    Forecast out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
+                    List<Instant> grid = out.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                    float[][] expected = forecastAlone(model, states.get(i), grid);
+                    for (int k = 0; k < grid.size(); k++) {
+                        float diff = maxRelDiff(expected[k], data(out.getLeads(k).getData()));
+                        assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
+                    }
+                }
+            }
+        } finally {
+            a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private Config instance(String prefix, String name, String delivery) {
+        return ConfigFactory.parseString("odecast { instance-id = \"" + prefix + "-" + name + "\", delivery = \""
+                + delivery + "\", snapshot.every-frames = 3 }").withFallback(config(kafka.bootstrapServers(), prefix));
+    }
+
+    /** Records of {@code topic} read with read_committed until {@code count} arrived (or 60 s), then 2 s more. */
+    private List<Forecast> readCommitted(String topic, int count) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<Forecast> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long settle = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settle)) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(forecast(r));
+                }
+                if (out.size() >= count && settle == Long.MAX_VALUE) {
+                    settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                }
+            }
+        }
+        return out;
+    }
+}
