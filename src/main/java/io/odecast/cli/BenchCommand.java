@@ -31,8 +31,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
     String python;
 
+    @Option(names = "--delivery-modes", description = "Instead of the model timings: saturated service throughput"
+            + " through an embedded broker in both delivery modes (at-least-once, exactly-once), same run.")
+    boolean deliveryModes;
+
+    @Option(names = "--streams", defaultValue = "20", description = "With --delivery-modes: streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--frames", defaultValue = "40", description = "With --delivery-modes: frames per stream (default ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes: model under models/ (default ${DEFAULT-VALUE}).")
+    String model;
+
     @Override
     public Integer call() throws Exception {
+        if (deliveryModes) {
+            new io.odecast.bench.DeliveryBenchmark(System.out).run(java.nio.file.Path.of("models"), model, streams,
+                    frames);
+            return 0;
+        }
         List<ModelBenchmark.Case> selected = ModelBenchmark.DEFAULT_CASES.stream()
                 .filter(c -> cases.contains(c.name())).toList();
         if (selected.isEmpty()) {

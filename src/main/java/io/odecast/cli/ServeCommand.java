@@ -24,6 +24,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "Kafka brokers; overrides odecast.kafka.bootstrap-servers.")
     String bootstrapServers;
 
+    @Option(names = "--instance-id", paramLabel = "NAME",
+            description = "This instance's stable name (static group membership, transactional id); overrides"
+                    + " odecast.instance-id. Give each instance of a group its own and keep it across restarts.")
+    String instanceId;
+
+    @Option(names = "--delivery", paramLabel = "MODE",
+            description = "at-least-once or exactly-once; overrides odecast.delivery.")
+    String delivery;
+
     @Override
     public Integer call() throws Exception {
         Config loaded;
@@ -34,6 +43,12 @@ final class ServeCommand implements Callable<Integer> {
             loaded = ConfigFactory.parseFile(config.toFile());
         } else {
             loaded = ConfigFactory.empty();
+        }
+        if (instanceId != null) {
+            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.instance-id", instanceId)).withFallback(loaded);
+        }
+        if (delivery != null) {
+            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.delivery", delivery)).withFallback(loaded);
         }
         StreamingService.Builder builder = StreamingService.builder(loaded);
         if (bootstrapServers != null) {

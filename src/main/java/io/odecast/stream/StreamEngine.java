@@ -272,20 +272,32 @@ final class StreamEngine {
                 }
                 producer.commitTransaction();
             } else {
-                List<Future<RecordMetadata>> acks = new ArrayList<>(out.size());
-                for (ProducerRecord<String, byte[]> record : out) {
-                    acks.add(producer.send(record));
-                }
-                producer.flush();
-                for (Future<RecordMetadata> ack : acks) {
-                    ack.get(settings.kafka().commitTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                }
+                // Outputs first, snapshots only once those are acknowledged: a snapshot tells the next owner to
+                // skip the frames it holds, so it must never land without their outputs (different partitions
+                // have no common order).
+                String state = settings.kafka().topics().state();
+                sendAndAwait(out.stream().filter(r -> !r.topic().equals(state)).toList());
+                sendAndAwait(out.stream().filter(r -> r.topic().equals(state)).toList());
                 if (!offsets.isEmpty()) {
                     consumer.commitSync(offsets, settings.kafka().commitTimeout());
                 }
             }
             points.forEach((t, p) -> t.committed(p[0], p[1]));
             metrics.committed();
+        }
+
+        private void sendAndAwait(List<ProducerRecord<String, byte[]>> records) throws Exception {
+            if (records.isEmpty()) {
+                return;
+            }
+            List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            for (ProducerRecord<String, byte[]> record : records) {
+                acks.add(producer.send(record));
+            }
+            producer.flush();
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(settings.kafka().commitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
 
         /** Snapshots a partition's dirty streams and commits, before the partition is given up. */
