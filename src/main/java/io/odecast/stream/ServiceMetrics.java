@@ -224,6 +224,7 @@ public final class ServiceMetrics {
                 + ", largestBatch=" + largestBatch() + ", batchedRequests=" + batchedRequests() + ", snapshots="
                 + snapshotsWritten() + ", restored=" + streamsRestored() + ", skipped=" + framesSkipped()
                 + ", replayed=" + framesReplayed() + ", markedReplayed=" + forecastsMarkedReplayed() + ", restarts="
-                + streamRestarts() + ", engineRestarts=" + engineRestarts() + ", commits=" + commits() + "]";
+                + streamRestarts() + ", engineRestarts=" + engineRestarts() + ", commits=" + commits() + ", activeStreams=" + activeStreams()
+                + ", stateBytes=" + stateBytes() + "]";
     }
 }

@@ -114,7 +114,7 @@ final class StreamEngine {
                     }
                     failures++;
                     Duration wait = backoff(failures);
-                    LOG.warn("Engine failed ({}); restarting from the last commit in {}", e.toString(), wait,
+                    LOG.warn("Engine failed ({}); restarting from the last commit in {}", describe(e), wait,
                             LOG.isDebugEnabled() ? e : null);
                     sleep(wait);
                 } finally {
@@ -124,6 +124,15 @@ final class StreamEngine {
         } finally {
             completion.complete(null);
         }
+    }
+
+    /** The failure and its causes in one line (client construction errors hide the reason in a cause). */
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.toString());
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            text.append(" <- ").append(t);
+        }
+        return text.toString();
     }
 
     private Duration backoff(int failures) {
@@ -181,8 +190,6 @@ final class StreamEngine {
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBytes);
-            p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                    Integer.toString((int) Math.max(kafka.commitTimeout().toMillis(), 10_000)));
             p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(kafka.commitTimeout().toMillis()));
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId());
             if (exactlyOnce()) {

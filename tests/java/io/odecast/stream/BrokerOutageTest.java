@@ -1,0 +1,110 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.config;
+import static io.odecast.stream.StreamFixtures.data;
+import static io.odecast.stream.StreamFixtures.forecast;
+import static io.odecast.stream.StreamFixtures.forecastAlone;
+import static io.odecast.stream.StreamFixtures.frame;
+import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.maxRelDiff;
+import static io.odecast.stream.StreamFixtures.producer;
+import static io.odecast.stream.StreamFixtures.publish;
+import static io.odecast.stream.StreamFixtures.readUntil;
+import static io.odecast.stream.StreamFixtures.statesAlone;
+import static io.odecast.stream.StreamFixtures.time;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.proto.Forecast;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The broker goes away for a while under a running service: the engine's commits time out, it restarts itself
+ * with backoff (the process never exits), and when the broker is back every frame gets its forecast, equal to an
+ * uninterrupted run's.
+ */
+class BrokerOutageTest {
+
+    @Test
+    void theServiceRidesOutABrokerOutageAndLosesNothing(@TempDir Path dir) throws Exception {
+        String prefix = "outage";
+        Random rng = new Random(31);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> before = new ArrayList<>();
+        List<FrameMessage> after = new ArrayList<>();
+        for (String id : List.of("plain/o1", "plain/o2")) {
+            List<FrameMessage> frames = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                frames.add(frame(id, hours(6 * i), rng));
+            }
+            byStream.put(id, frames);
+            before.addAll(frames.subList(0, 6));
+            after.addAll(frames.subList(6, 12));
+        }
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
+        int port = kafka.port();
+        try (VidOdeModel model = StreamFixtures.model()) {
+            StreamingService service = StreamingService.builder(ConfigFactory.parseString(
+                            "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }")
+                            .withFallback(config(kafka.bootstrapServers(), prefix)))
+                    .models(Map.of("storm", model)).start();
+            try {
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", before);
+                }
+                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= before.size(),
+                        Duration.ofSeconds(60));
+                kafka.close();
+                // Snapshots due while the broker is away cannot be committed: the engine fails and restarts.
+                Thread.sleep(10_000);
+                assertFalse(service.completion().toCompletableFuture().isDone(), "the service must not stop");
+                // The streams' last frames were due for a timed snapshot during the outage: that commit failed.
+                assertTrue(service.metrics().engineRestarts() >= 1, service.metrics().toString());
+                kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", after);
+                }
+                Map<String, Forecast> latest = new HashMap<>();
+                readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(120), records -> {
+                    records.forEach(r -> {
+                        Forecast f = forecast(r);
+                        latest.put(f.getStreamId() + "@" + time(f.getBasedOnTime()), f);
+                    });
+                    return latest.size() >= 24;
+                });
+                assertEquals(24, latest.size(), "one forecast per frame, none lost: " + service.metrics());
+                for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
+                    List<StreamState> states = statesAlone(model, e.getValue());
+                    for (int i = 0; i < 12; i++) {
+                        Forecast f = latest.get(e.getKey() + "@" + e.getValue().get(i).eventTime());
+                        List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                        float[][] expected = forecastAlone(model, states.get(i), grid);
+                        float diff = maxRelDiff(expected[3], data(f.getLeads(3).getData()));
+                        assertTrue(diff <= 1e-5f, e.getKey() + " frame " + i + " differs by " + diff);
+                    }
+                }
+            } finally {
+                service.drainAndShutdown().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+}
