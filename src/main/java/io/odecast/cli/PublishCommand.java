@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code odecast publish}: NetCDF variables or a video to the frames topic, optionally made irregular. */
-@Command(name = "publish", mixinStandardHelpOptions = true,
+@Command(name = "publish",
         description = "Publish NetCDF variables or a video to Kafka as frames of one stream.")
 final class PublishCommand implements Callable<Integer> {
 
