@@ -19,6 +19,10 @@ public final class Odecast implements Runnable {
     }
 
     public static void main(String[] args) {
+        // JavaCV's notes ("avformat_open_input rejected some options") go through the log, not to the terminal.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         System.exit(commandLine().execute(args));
     }
 
