@@ -28,7 +28,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path modelDir;
 
     @Mixin
-    DatasetOptions data;
+    DataSourceOptions data;
 
     @Option(names = "--test-start", defaultValue = "-1",
             description = "First held-out frame (default: where the model's training frames ended).")
@@ -54,12 +54,12 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameSequence sequence = data.read();
+        DataSourceOptions.Loaded loaded = data.read("64x48");
+        FrameSequence sequence = loaded.frames();
         try (VidOdeModel model = VidOdeModel.load(modelDir)) {
             Map<String, Object> training = model.card().training();
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
-            boolean video = !"storm".equals(data.dataset);
-            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, video);
+            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
             Files.createDirectories(out);
             EvaluationReport report = ModelCard.EXTRAPOLATE.equals(model.card().task())
                     ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
