@@ -1,10 +1,12 @@
 package io.odecast.cli;
 
 import io.odecast.data.FrameSequence;
+import io.odecast.data.GridShape;
 import io.odecast.eval.EvaluationReport;
 import io.odecast.eval.ModelEvaluator;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +20,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code odecast evaluate}: scores a model and the baselines on the held-out part of a data set. */
-@Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data.")
+@Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data"
+        + " (the data options are those of train).")
 final class EvaluateCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -57,6 +60,12 @@ final class EvaluateCommand implements Callable<Integer> {
         DataSourceOptions.Loaded loaded = data.read("64x48");
         FrameSequence sequence = loaded.frames();
         try (VidOdeModel model = VidOdeModel.load(modelDir)) {
+            ModelConfig c = model.config();
+            if (!sequence.shape().equals(new GridShape(c.channels(), c.height(), c.width()))) {
+                throw new IllegalArgumentException("the data is " + sequence.shape() + " (channels x height x width)"
+                        + " but " + modelDir + " takes " + c.channels() + "x" + c.height() + "x" + c.width()
+                        + "; give the data options it was trained with: " + model.card().training().get("command"));
+            }
             Map<String, Object> training = model.card().training();
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
             ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
