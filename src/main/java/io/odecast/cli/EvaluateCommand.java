@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code odecast evaluate}: scores a model and the baselines on the held-out part of a data set. */
-@Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data"
+@Command(name = "evaluate", description = "Evaluate a model against persistence, linear and optical-flow baselines on held-out data"
         + " (the data options are those of train).")
 final class EvaluateCommand implements Callable<Integer> {
 
@@ -74,7 +74,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
                     : evaluator.interpolate(length > 0 ? length : intOf(training.get("window_length"), 9), gaps, out);
             report.write(out);
-            System.out.println(report.toMarkdown());
+            System.out.println(report.toComparisonMarkdown("persistence"));
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));
             if (updateCard) {
                 Map<String, Object> summary = new LinkedHashMap<>();
