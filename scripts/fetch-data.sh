@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -f /usr/share/ncarg/data/cdf/Ustorm.cdf ] || need+=(libncarg-data)
 [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || need+=(opencv-doc)
+command -v grib_set >/dev/null || need+=(libeccodes-tools)  # rebuilds the GRIB2 test fixture (scripts/make-grib-fixture.sh)
 if [ "${1:-}" = "--with-torch" ] && [ ! -d /usr/lib/python3/dist-packages/torch ]; then need+=(python3-torch); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "fetch-data: installing Debian packages: ${need[*]}" >&2
@@ -19,6 +20,8 @@ for f in Ustorm Vstorm Pstorm Tstorm U500storm V500storm; do
 done
 ln -sf /usr/share/ncarg/data/cdf/fice.nc data/fice.nc
 ln -sf /usr/share/ncarg/data/cdf/meccatemp.cdf data/meccatemp.cdf
+ln -sf /usr/share/ncarg/data/cdf/hgt.nc data/hgt.nc
+ln -sfn /usr/share/ncarg/data/grb data/grb
 for f in vtest tree; do
   ln -sf /usr/share/doc/opencv-doc/examples/data/$f.avi data/video/$f.avi
 done

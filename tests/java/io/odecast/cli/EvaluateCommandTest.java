@@ -38,9 +38,11 @@ class EvaluateCommandTest {
             leads.add(r.path("lead").asText());
             assertTrue(r.path("metrics").has("rmse"), r.toString());
         }
-        assertEquals(Set.of("model", "persistence", "linear"), systems);
+        assertEquals(Set.of("model", "persistence", "linear", "flow"), systems);
         assertTrue(leads.containsAll(Set.of("+6h", "+12h", "+18h", "+24h")), leads.toString());
-        assertTrue(Files.readString(out.resolve("report.md")).contains("| persistence |"));
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("| lead | channel | RMSE model | RMSE persistence | RMSE linear | RMSE flow |"
+                + " skill model | skill linear | skill flow |"), md);
         try (var pngs = Files.list(out)) {
             assertTrue(pngs.anyMatch(p -> p.toString().endsWith(".png")), "a PNG strip is written");
         }

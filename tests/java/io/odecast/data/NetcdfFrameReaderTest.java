@@ -113,11 +113,11 @@ class NetcdfFrameReaderTest {
     }
 
     @Test
-    void missingVariableErrorListsAvailableVariables() {
+    void missingVariableErrorListsTheGriddedVariables() {
         DataSourceException e = assertThrows(DataSourceException.class,
                 () -> NetcdfFrameReader.builder().variable(StormFixtures.file("u"), "psl").build().read("x"));
         assertTrue(e.getMessage().contains("Ustorm.cdf") && e.getMessage().contains("'psl'")
-                && e.getMessage().contains("u, reftime"), e.getMessage());
+                && e.getMessage().contains("gridded ones: [u]"), e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.odecast.eval;
 import io.odecast.data.GridShape;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,5 +60,20 @@ class EvaluationReportTest {
         String md = report.toMarkdown();
         assertTrue(md.startsWith("| system | lead | channel | mse | rmse | mae | count |\n"));
         assertTrue(md.contains("| linear | 1 | pressure | 0.2500 | 0.5000 | 0.5000 | 2 |"), md);
+    }
+
+    @Test
+    void skillIsOneMinusTheRmseRatioToTheReferenceAtTheSameLeadAndChannel() {
+        EvaluationReport report = new EvaluationReport();
+        report.add(new EvaluationReport.Row("persistence", "+6h", "u", java.util.Map.of(EvaluationReport.RMSE, 4.0)));
+        report.add(new EvaluationReport.Row("flow", "+6h", "u", java.util.Map.of(EvaluationReport.RMSE, 3.0)));
+        report.add(new EvaluationReport.Row("flow", "+12h", "u", java.util.Map.of(EvaluationReport.RMSE, 3.0)));
+        report.addSkill("persistence");
+        assertEquals(0.25, report.rows().get(1).metrics().get(EvaluationReport.SKILL), 1e-12);
+        assertNull(report.rows().get(0).metrics().get(EvaluationReport.SKILL), "no skill of the reference itself");
+        assertNull(report.rows().get(2).metrics().get(EvaluationReport.SKILL), "no reference at +12h");
+        String md = report.toComparisonMarkdown("persistence");
+        assertTrue(md.startsWith("| lead | channel | RMSE persistence | RMSE flow | skill flow |\n"), md);
+        assertTrue(md.contains("| +6h | u | 4 | 3 | +0.250 |"), md);
     }
 }

@@ -1,10 +1,12 @@
 package io.odecast.cli;
 
 import io.odecast.data.FrameSequence;
+import io.odecast.data.GridShape;
 import io.odecast.eval.EvaluationReport;
 import io.odecast.eval.ModelEvaluator;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +20,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code odecast evaluate}: scores a model and the baselines on the held-out part of a data set. */
-@Command(name = "evaluate", description = "Evaluate a model against persistence / linear baselines on held-out data.")
+@Command(name = "evaluate", description = "Evaluate a model against persistence, linear and optical-flow baselines on held-out data"
+        + " (the data options are those of train).")
 final class EvaluateCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -28,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path modelDir;
 
     @Mixin
-    DatasetOptions data;
+    DataSourceOptions data;
 
     @Option(names = "--test-start", defaultValue = "-1",
             description = "First held-out frame (default: where the model's training frames ended).")
@@ -54,18 +57,24 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameSequence sequence = data.read();
+        DataSourceOptions.Loaded loaded = data.read("64x48");
+        FrameSequence sequence = loaded.frames();
         try (VidOdeModel model = VidOdeModel.load(modelDir)) {
+            ModelConfig c = model.config();
+            if (!sequence.shape().equals(new GridShape(c.channels(), c.height(), c.width()))) {
+                throw new IllegalArgumentException("the data is " + sequence.shape() + " (channels x height x width)"
+                        + " but " + modelDir + " takes " + c.channels() + "x" + c.height() + "x" + c.width()
+                        + "; give the data options it was trained with: " + model.card().training().get("command"));
+            }
             Map<String, Object> training = model.card().training();
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
-            boolean video = !"storm".equals(data.dataset);
-            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, video);
+            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
             Files.createDirectories(out);
             EvaluationReport report = ModelCard.EXTRAPOLATE.equals(model.card().task())
                     ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
                     : evaluator.interpolate(length > 0 ? length : intOf(training.get("window_length"), 9), gaps, out);
             report.write(out);
-            System.out.println(report.toMarkdown());
+            System.out.println(report.toComparisonMarkdown("persistence"));
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));
             if (updateCard) {
                 Map<String, Object> summary = new LinkedHashMap<>();

@@ -19,6 +19,10 @@ public final class Odecast implements Runnable {
     }
 
     public static void main(String[] args) {
+        // JavaCV's notes ("avformat_open_input rejected some options") go through the log, not to the terminal.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -30,10 +34,11 @@ public final class Odecast implements Runnable {
     /** The configured command line (shared by main and the tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Odecast());
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("odecast: " + ex.getMessage() + " (see --help)");
-            return 2;
-        });
+        // Every subcommand, present and future, answers --help and --version without declaring them.
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().mixinStandardHelpOptions(true).version(cl.getCommandSpec().version());
+        }
+        cl.setParameterExceptionHandler(new UsageErrorHandler());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("odecast " + commandLine.getCommandName() + ": " + ex.getMessage());
             return 1;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code odecast render}: the forecasts topic to PNG, GIF and CF netCDF files per stream. */
-@Command(name = "render", mixinStandardHelpOptions = true,
+@Command(name = "render",
         description = "Write forecasts from Kafka as a PNG per lead, a GIF and a CF-1.8 netCDF file per stream.")
 final class RenderCommand implements Callable<Integer> {
 

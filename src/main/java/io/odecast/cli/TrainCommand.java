@@ -22,11 +22,14 @@ import java.util.concurrent.Callable;
 @Command(name = "train", description = "Train a Vid-ODE model (extrapolate or interpolate) and save it under models/.")
 final class TrainCommand implements Callable<Integer> {
 
+    /** Model time of one typical data step: a frame of the reference's 10-frame windows. */
+    static final double MODEL_TIME_PER_STEP = 0.1;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    DatasetOptions data;
+    DataSourceOptions data;
 
     @Option(names = "--task", required = true, description = "extrapolate (forecaster) or interpolate (gap filler).")
     String task;
@@ -107,11 +110,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameSequence all = data.read();
+        DataSourceOptions.Loaded loaded = data.read("64x48");
+        FrameSequence all = loaded.frames();
         int n = trainFrames > 0 ? Math.min(trainFrames, all.size()) : all.size();
         FrameSequence train = all.slice(0, n);
         ChannelNormalization norm = ChannelNormalization.fit(train.frames());
-        TimeScale scale = new TimeScale(data.timeUnit(), data.timeScale());
+        TimeScale scale = new TimeScale(loaded.timeUnit(), MODEL_TIME_PER_STEP);
         ModelConfig config = new ModelConfig(all.shape().channels(), all.shape().height(), all.shape().width(), initDim,
                 nDowns, nLayers, solver, maxStep, solver, maxStep, 1e-3, 1e-4, discWidth);
         float[] mean = new float[norm.channels()];
@@ -121,8 +125,8 @@ final class TrainCommand implements Callable<Integer> {
             std[c] = (float) norm.std()[c];
         }
         Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
-        ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, data.timeUnit().toString(),
-                data.timeScale(), null, null);
+        ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, loaded.timeUnit().toString(),
+                MODEL_TIME_PER_STEP, null, null);
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
                 lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
@@ -138,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
                         .fixedFrom(fitEnd);
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("command", Odecast.commandText(spec));
-        record.put("dataset", data.dataset);
+        record.put("data", loaded.description());
         record.put("frames", all.size());
         record.put("train_frames", List.of(0, n));
         record.put("test_frames", List.of(n, all.size()));

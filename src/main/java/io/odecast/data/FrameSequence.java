@@ -86,6 +86,22 @@ public record FrameSequence(String name, List<String> channels, GridShape shape,
     }
 
     /**
+     * The typical spacing of the frames: the nominal step when regular, else the median gap (so that a few long
+     * gaps of an irregular archive do not set the time unit); {@code null} with fewer than two frames.
+     */
+    public Duration typicalStep() {
+        if (nominalStep != null || frames.size() < 2) {
+            return nominalStep;
+        }
+        List<Duration> gaps = new ArrayList<>(frames.size() - 1);
+        for (int i = 1; i < frames.size(); i++) {
+            gaps.add(Duration.between(frames.get(i - 1).time(), frames.get(i).time()));
+        }
+        gaps.sort(null);
+        return gaps.get(gaps.size() / 2);
+    }
+
+    /**
      * The common spacing of {@code times}, or {@code null} when fewer than two times are given or the gaps
      * differ.
      */

@@ -18,6 +18,7 @@ import ucar.ma2.IndexIterator;
 import ucar.ma2.InvalidRangeException;
 import ucar.nc2.Attribute;
 import ucar.nc2.Dimension;
+import ucar.nc2.Group;
 import ucar.nc2.Variable;
 import ucar.nc2.constants.AxisType;
 import ucar.nc2.dataset.CoordinateAxis;
@@ -34,7 +35,10 @@ import ucar.nc2.time.CalendarDateUnit;
  * there. Fill values ({@code _FillValue}, {@code missing_value}) and NaN become invalid cells, and a frame
  * with no valid cell is flagged {@link TimedFrame#missing() missing}. Times come from the time coordinate's CF
  * units ({@code "hours since 1996-01-05 00:00"}) or, when the file has none (the NCAR storm files only hold
- * hour offsets), from a {@link TimeOverride}.
+ * hour offsets), from a {@link TimeOverride}. A GRIB file with several reference times (a sequence of analyses
+ * or forecasts concatenated) is read through NetCDF-Java's "Best" time series: valid time = reference time +
+ * forecast time. A variable is found by its full name or, in any group (preferring {@code Best}), by its short
+ * name; its coordinates (time, level, lat/lon) are looked up in its own group.
  *
  * <pre>{@code
  * FrameSequence storm = NetcdfFrameReader.builder()
@@ -117,14 +121,21 @@ public final class NetcdfFrameReader {
         }
     }
 
+    static {
+        GribIndexCache.install();
+    }
+
     private final List<VariableSpec> variables;
     private final TimeOverride timeOverride;
     private final Integer level;
+    private final Double levelValue;
 
-    private NetcdfFrameReader(List<VariableSpec> variables, TimeOverride timeOverride, Integer level) {
+    private NetcdfFrameReader(List<VariableSpec> variables, TimeOverride timeOverride, Integer level,
+                              Double levelValue) {
         this.variables = List.copyOf(variables);
         this.timeOverride = timeOverride;
         this.level = level;
+        this.levelValue = levelValue;
     }
 
     /** A builder; at least one variable is required. */
@@ -137,6 +148,7 @@ public final class NetcdfFrameReader {
         private final List<VariableSpec> variables = new ArrayList<>();
         private TimeOverride timeOverride;
         private Integer level;
+        private Double levelValue;
 
         private Builder() {
         }
@@ -164,12 +176,24 @@ public final class NetcdfFrameReader {
             return this;
         }
 
+        /**
+         * Level of 4-D variables by its coordinate value in the file's units (e.g. 850 for hPa); a pressure level
+         * in Pa is also found by its value in hPa.
+         */
+        public Builder levelValue(double value) {
+            this.levelValue = value;
+            return this;
+        }
+
         /** The reader. */
         public NetcdfFrameReader build() {
             if (variables.isEmpty()) {
                 throw new IllegalStateException("NetcdfFrameReader needs at least one variable");
             }
-            return new NetcdfFrameReader(variables, timeOverride, level);
+            if (level != null && levelValue != null) {
+                throw new IllegalStateException("choose a level by index or by value, not both");
+            }
+            return new NetcdfFrameReader(variables, timeOverride, level, levelValue);
         }
     }
 
@@ -244,10 +268,11 @@ public final class NetcdfFrameReader {
             throw new DataSourceException(file, "file not found (wanted variable '" + spec.variable() + "')");
         }
         try (NetcdfDataset ds = NetcdfDataset.openDataset(file.toString())) {
-            Variable v = ds.findVariable(spec.variable());
+            Variable v = findVariable(ds, spec.variable());
             if (v == null) {
-                List<String> available = ds.getVariables().stream().map(Variable::getFullName).toList();
-                throw new DataSourceException(file, "no variable '" + spec.variable() + "'; available: " + available);
+                List<String> available = ds.getVariables().stream().filter(x -> x.getRank() >= 3)
+                        .map(Variable::getFullName).toList();
+                throw new DataSourceException(file, "no variable '" + spec.variable() + "'; gridded ones: " + available);
             }
             int rank = v.getRank();
             if (rank != 3 && rank != 4) {
@@ -258,8 +283,8 @@ public final class NetcdfFrameReader {
             int nt = shape[0];
             int h = shape[rank - 2];
             int w = shape[rank - 1];
-            int lev = levelIndex(spec, v, file);
-            List<Instant> times = readTimes(ds, v, file);
+            int lev = levelIndex(spec, v, file, ds);
+            List<Instant> times = readTimes(v, file);
             double fill = fillValue(v);
             List<float[]> planes = new ArrayList<>(nt);
             List<boolean[]> valid = new ArrayList<>(nt);
@@ -285,8 +310,8 @@ public final class NetcdfFrameReader {
             }
             String units = spec.units() != null ? spec.units() : attributeString(v, "units");
             return new Channel(spec, h, w, times, planes, valid,
-                    readAxis(ds, v.getDimension(rank - 2), AxisType.Lat, "lat", "latitude"),
-                    readAxis(ds, v.getDimension(rank - 1), AxisType.Lon, "lon", "longitude"), units, fill);
+                    readAxis(v, v.getDimension(rank - 2), AxisType.Lat, "lat", "latitude"),
+                    readAxis(v, v.getDimension(rank - 1), AxisType.Lon, "lon", "longitude"), units, fill);
         } catch (InvalidRangeException e) {
             throw new DataSourceException(file, "cannot read variable '" + spec.variable() + "'", e);
         } catch (DataSourceException e) {
@@ -296,15 +321,19 @@ public final class NetcdfFrameReader {
         }
     }
 
-    private int levelIndex(VariableSpec spec, Variable v, Path file) throws DataSourceException {
+    private int levelIndex(VariableSpec spec, Variable v, Path file, NetcdfDataset ds) throws IOException {
         if (v.getRank() == 3) {
             return 0;
         }
         int levels = v.getShape()[1];
+        if (levelValue != null) {
+            return levelOfValue(spec, v, file);
+        }
         int lev = level != null ? level : 0;
         if (level == null && levels != 1) {
             throw new DataSourceException(file, "variable '" + spec.variable() + "' has " + levels + " levels ("
-                    + v.getDimensionsString() + "); choose one with Builder.level(index)");
+                    + v.getDimensionsString() + ", values " + Arrays.toString(levelValues(v)) + "); choose one by"
+                    + " index (--level) or value (--level-value)");
         }
         if (lev < 0 || lev >= levels) {
             throw new DataSourceException(file, "level " + lev + " out of range 0.." + (levels - 1)
@@ -313,10 +342,65 @@ public final class NetcdfFrameReader {
         return lev;
     }
 
-    private List<Instant> readTimes(NetcdfDataset ds, Variable v, Path file) throws IOException {
+    private int levelOfValue(VariableSpec spec, Variable v, Path file) throws IOException {
+        double[] values = levelValues(v);
+        if (values == null) {
+            throw new DataSourceException(file, "variable '" + spec.variable() + "' has no level coordinate to find "
+                    + levelValue + " in; choose the level by index");
+        }
+        Variable axis = coordinate(v, v.getDimension(1).getShortName());
+        boolean pascal = "Pa".equals(attributeString(axis, "units"));
+        for (int i = 0; i < values.length; i++) {
+            if (close(values[i], levelValue) || pascal && close(values[i], levelValue * 100)) {
+                return i;
+            }
+        }
+        throw new DataSourceException(file, "variable '" + spec.variable() + "' has no level " + levelValue
+                + "; its levels are " + Arrays.toString(values) + (pascal ? " Pa" : ""));
+    }
+
+    private static boolean close(double a, double b) {
+        return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+    }
+
+    private static double[] levelValues(Variable v) throws IOException {
+        Variable axis = coordinate(v, v.getDimension(1).getShortName());
+        if (axis == null || axis.getRank() != 1) {
+            return null;
+        }
+        return (double[]) axis.read().get1DJavaArray(double.class);
+    }
+
+    /**
+     * The variable named {@code name}: by full name, else by short name in any group, preferring NetCDF-Java's
+     * {@code Best} time series of a GRIB collection over its two-dimensional ({@code TwoD}) view.
+     */
+    private static Variable findVariable(NetcdfDataset ds, String name) {
+        Variable exact = ds.findVariable(name);
+        if (exact != null) {
+            return exact;
+        }
+        List<Variable> byShortName = ds.getVariables().stream().filter(x -> x.getShortName().equals(name)).toList();
+        return byShortName.stream().filter(x -> "Best".equals(x.getParentGroup().getShortName())).findFirst()
+                .orElse(byShortName.stream().filter(x -> !"TwoD".equals(x.getParentGroup().getShortName()))
+                        .findFirst().orElse(byShortName.isEmpty() ? null : byShortName.get(0)));
+    }
+
+    /** The coordinate variable {@code name} of {@code v}: in its group or the nearest enclosing one. */
+    private static Variable coordinate(Variable v, String name) {
+        for (Group g = v.getParentGroup(); g != null; g = g.getParentGroup()) {
+            Variable c = g.findVariable(name);
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private List<Instant> readTimes(Variable v, Path file) throws IOException {
         int nt = v.getShape()[0];
         Dimension timeDim = v.getDimension(0);
-        Variable coord = ds.findVariable(timeDim.getShortName());
+        Variable coord = coordinate(v, timeDim.getShortName());
         double[] values = new double[nt];
         String units = null;
         if (coord != null && coord.getRank() == 1 && coord.getShape()[0] == nt) {
@@ -350,9 +434,9 @@ public final class NetcdfFrameReader {
         return times;
     }
 
-    private static double[] readAxis(NetcdfDataset ds, Dimension dim, AxisType type, String... names)
+    private static double[] readAxis(Variable v, Dimension dim, AxisType type, String... names)
             throws IOException {
-        Variable axis = ds.findVariable(dim.getShortName());
+        Variable axis = coordinate(v, dim.getShortName());
         if (axis == null || axis.getRank() != 1) {
             return null;
         }

@@ -5,23 +5,29 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.ffmpeg.global.swscale;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a video file with JavaCV's {@link FFmpegFrameGrabber} into a {@link FrameSequence} of values in [0,1].
  *
  * <p>FFmpeg's swscale converts each frame to grey (luma) or RGB and resizes it with area averaging, so no
  * OpenCV natives are needed. Each frame keeps its real presentation timestamp ({@code Instant.EPOCH} plus the
- * timestamp), so variable-rate files such as {@code tree.avi} show their gaps.
+ * timestamp), so variable-rate files such as {@code tree.avi} show their gaps. Where the container's times are
+ * wrong (an AVI with B-frames holds decode times; flushed frames come back at 0) every frame is placed at its
+ * index / frame rate instead, with one warning ({@link PresentationTimes}). The decoder hands frames back in
+ * presentation order, B-frames reordered.
  */
 public final class VideoFrameReader {
 
@@ -67,11 +73,23 @@ public final class VideoFrameReader {
     public record VideoInfo(int width, int height, double frameRate, int lengthInFrames, Duration duration) {
     }
 
-    private final Options options;
+    static {
+        // FFmpeg's own information lines (stream dumps, codec notes) are not for a user's terminal.
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    }
 
-    /** A reader with these options. */
+    private final Options options;
+    private final Consumer<String> warnings;
+
+    /** A reader with these options; warnings go to the log. */
     public VideoFrameReader(Options options) {
+        this(options, LoggerFactory.getLogger(VideoFrameReader.class)::warn);
+    }
+
+    /** A reader with these options that hands its warnings (at most one per file) to {@code warnings}. */
+    public VideoFrameReader(Options options, Consumer<String> warnings) {
         this.options = options;
+        this.warnings = warnings;
     }
 
     /** Reports the size, rate and length of {@code file} without decoding its frames. */
@@ -97,34 +115,65 @@ public final class VideoFrameReader {
         requireFile(file);
         ColorMode mode = options.mode();
         GridShape shape = new GridShape(mode.channelCount(), options.height(), options.width());
-        List<TimedFrame> frames = new ArrayList<>();
+        List<float[]> planes = new ArrayList<>();
+        List<Long> micros = new ArrayList<>();
+        PresentationTimes times;
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
             g.setImageWidth(options.width());
             g.setImageHeight(options.height());
             g.setPixelFormat(mode == ColorMode.GREY ? avutil.AV_PIX_FMT_GRAY8 : avutil.AV_PIX_FMT_RGB24);
             g.setImageScalingFlags(swscale.SWS_AREA);
             g.start();
+            String distrust = decodeOrderTimes(g.getFormatContext());
             int index = 0;
             Frame frame;
             while ((frame = g.grabImage()) != null) {
                 if (index++ < options.startFrame()) {
                     continue;
                 }
-                Instant time = Instant.EPOCH.plusNanos(g.getTimestamp() * 1000);
-                frames.add(TimedFrame.of(time, mode.channels(), shape, toPlanes(frame, shape)));
-                if (options.maxFrames() > 0 && frames.size() == options.maxFrames()) {
+                micros.add(g.getTimestamp());
+                planes.add(toPlanes(frame, shape));
+                if (options.maxFrames() > 0 && planes.size() == options.maxFrames()) {
                     break;
                 }
             }
+            times = PresentationTimes.resolve(micros.stream().mapToLong(Long::longValue).toArray(),
+                    options.startFrame(), g.getVideoFrameRate(), distrust);
             g.stop();
         } catch (FrameGrabber.Exception e) {
             throw new DataSourceException(file, "cannot decode video: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new DataSourceException(file, "no usable frame times: " + e.getMessage(), e);
+        }
+        if (times.warning() != null) {
+            warnings.accept(file + ": " + times.warning());
+        }
+        List<TimedFrame> frames = new ArrayList<>(planes.size());
+        for (int k = 0; k < planes.size(); k++) {
+            frames.add(TimedFrame.of(times.times().get(k), mode.channels(), shape, planes.get(k)));
         }
         String[] units = new String[shape.channels()];
         Arrays.fill(units, "1");
-        List<Instant> times = frames.stream().map(TimedFrame::time).toList();
         return new FrameSequence(file.getFileName().toString(), mode.channels(), shape, frames, null, null, units,
-                Double.NaN, FrameSequence.regularStep(times));
+                Double.NaN, FrameSequence.regularStep(times.times()));
+    }
+
+    /**
+     * Why the container's times cannot be presentation times, or {@code null}: an AVI holds decode times only,
+     * which are late by the reorder delay when the video stream has B-frames.
+     */
+    private static String decodeOrderTimes(AVFormatContext context) {
+        if (context == null || context.iformat() == null || !context.iformat().name().getString().contains("avi")) {
+            return null;
+        }
+        for (int s = 0; s < context.nb_streams(); s++) {
+            AVStream stream = context.streams(s);
+            if (stream.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO && stream.codecpar().video_delay() > 0) {
+                return "the AVI holds decode times and its video has B-frames (reorder delay "
+                        + stream.codecpar().video_delay() + ")";
+            }
+        }
+        return null;
     }
 
     /** Interleaved 8-bit pixels (with row stride) to planar floats in [0,1]. */

@@ -32,6 +32,8 @@ public final class EvaluationReport {
     public static final String MAE = "mae";
     /** Metric name of the number of valid cells pooled. */
     public static final String COUNT = "count";
+    /** Metric name of the skill against the reference system, {@code 1 - RMSE / RMSE_reference}. */
+    public static final String SKILL = "skill";
     /** Lead label of rows pooled over every lead. */
     public static final String ALL_LEADS = "all";
 
@@ -65,6 +67,74 @@ public final class EvaluationReport {
         for (String channel : errors.channelNames()) {
             add(errorRow(system, ALL_LEADS, channel, errors.channelTotal(channel)));
         }
+    }
+
+    /**
+     * Adds {@link #SKILL} against {@code reference} to every error row of another system that has a reference
+     * row of the same lead and channel: 1 - RMSE / RMSE_reference (positive: better than the reference).
+     */
+    public void addSkill(String reference) {
+        Map<String, Double> referenceRmse = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.system().equals(reference) && r.metrics().get(RMSE) != null) {
+                referenceRmse.put(r.lead() + "\u0000" + r.channel(), r.metrics().get(RMSE));
+            }
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Double ref = referenceRmse.get(r.lead() + "\u0000" + r.channel());
+            Double rmse = r.metrics().get(RMSE);
+            if (r.system().equals(reference) || ref == null || rmse == null) {
+                continue;
+            }
+            Map<String, Double> m = new LinkedHashMap<>(r.metrics());
+            m.put(SKILL, ref > 0 ? 1 - rmse / ref : Double.NaN);
+            rows.set(i, new Row(r.system(), r.lead(), r.channel(), m));
+        }
+    }
+
+    /**
+     * RMSE of every system side by side, one row per lead and channel, then each system's skill against
+     * {@code reference}: the table to read first.
+     */
+    public String toComparisonMarkdown(String reference) {
+        List<String> systems = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        Map<String, Row> byKey = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.metrics().get(RMSE) == null) {
+                continue;
+            }
+            if (!systems.contains(r.system())) {
+                systems.add(r.system());
+            }
+            String key = r.lead() + "\u0000" + r.channel();
+            if (!keys.contains(key)) {
+                keys.add(key);
+            }
+            byKey.put(r.system() + "\u0000" + key, r);
+        }
+        List<String> skilled = systems.stream().filter(s -> !s.equals(reference)).toList();
+        StringBuilder md = new StringBuilder("| lead | channel |");
+        systems.forEach(s -> md.append(" RMSE ").append(s).append(" |"));
+        skilled.forEach(s -> md.append(" skill ").append(s).append(" |"));
+        md.append("\n|---|---|");
+        md.append("---:|".repeat(systems.size() + skilled.size())).append('\n');
+        for (String key : keys) {
+            String[] lc = key.split("\u0000", 2);
+            md.append("| ").append(lc[0]).append(" | ").append(lc[1]).append(" |");
+            for (String s : systems) {
+                Row r = byKey.get(s + "\u0000" + key);
+                md.append(' ').append(r == null ? "" : format(r.metrics().get(RMSE))).append(" |");
+            }
+            for (String s : skilled) {
+                Row r = byKey.get(s + "\u0000" + key);
+                Double v = r == null ? null : r.metrics().get(SKILL);
+                md.append(' ').append(v == null ? "" : String.format(Locale.ROOT, "%+.3f", v)).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.toString();
     }
 
     /** All rows in insertion order. */
@@ -133,7 +203,9 @@ public final class EvaluationReport {
     public void write(Path directory) throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("report.json"), toJson());
-        Files.writeString(directory.resolve("report.md"), toMarkdown());
+        Files.writeString(directory.resolve("report.md"), "## RMSE by system, skill against persistence\n\n"
+                + "Skill = 1 - RMSE / RMSE_persistence (positive: better than repeating the last frame).\n\n"
+                + toComparisonMarkdown("persistence") + "\n## Every metric\n\n" + toMarkdown());
     }
 
     private static Row errorRow(String system, String lead, String channel, ErrorSums sums) {

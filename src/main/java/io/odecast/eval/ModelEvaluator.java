@@ -21,7 +21,10 @@ import java.util.Map;
  * Runs a model on the held-out part of a sequence and scores it beside the baselines an operator would
  * otherwise use, in physical units (masked cells excluded): MSE, RMSE, MAE per lead and channel, and for video
  * SSIM and PSNR (the reference definitions). Forecasters are scored at leads of 1..K frames from every origin
- * whose targets are all held out; interpolators on windows with a centred hidden block of frames.
+ * whose targets are all held out, beside persistence, linear extrapolation and optical-flow advection
+ * ({@link FlowBaselines}); interpolators on windows with a centred hidden block of frames, beside the left
+ * neighbour (persistence), linear interpolation, the neighbour average and flow interpolation. Every system
+ * gets a skill against persistence, {@code 1 - RMSE / RMSE_persistence}.
  */
 public final class ModelEvaluator {
 
@@ -56,6 +59,8 @@ public final class ModelEvaluator {
         MetricAccumulator ours = new MetricAccumulator(shape, card.channels());
         MetricAccumulator persistence = new MetricAccumulator(shape, card.channels());
         MetricAccumulator linear = new MetricAccumulator(shape, card.channels());
+        MetricAccumulator flow = new MetricAccumulator(shape, card.channels());
+        FlowBaselines flows = new FlowBaselines(shape);
         Map<String, ImageScores> images = new LinkedHashMap<>();
         int firstOrigin = Math.max(testStart - 1, inputs - 1);
         int origins = 0;
@@ -92,6 +97,9 @@ public final class ModelEvaluator {
                     TimedValues l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
                     linear.add(lead, target.data(), l.values(), ErrorMetrics.jointMask(valid, l.valid()));
                     image(images, "linear", lead).add(target.data(), l.values());
+                    TimedValues f = flows.extrapolate(previous, last, times[k - 1]);
+                    flow.add(lead, target.data(), f.values(), ErrorMetrics.jointMask(valid, f.valid()));
+                    image(images, "flow", lead).add(target.data(), f.values());
                 }
                 image(images, "model", lead).add(target.data(), predicted[k - 1]);
                 image(images, "persistence", lead).add(target.data(), p.values());
@@ -114,7 +122,9 @@ public final class ModelEvaluator {
         report.addErrors("model", ours);
         report.addErrors("persistence", persistence);
         report.addErrors("linear", linear);
+        report.addErrors("flow", flow);
         addImageRows(report, images);
+        report.addSkill("persistence");
         return report;
     }
 
@@ -128,6 +138,9 @@ public final class ModelEvaluator {
         MetricAccumulator ours = new MetricAccumulator(shape, card.channels());
         MetricAccumulator linear = new MetricAccumulator(shape, card.channels());
         MetricAccumulator average = new MetricAccumulator(shape, card.channels());
+        MetricAccumulator persistence = new MetricAccumulator(shape, card.channels());
+        MetricAccumulator flow = new MetricAccumulator(shape, card.channels());
+        FlowBaselines flows = new FlowBaselines(shape);
         Map<String, ImageScores> images = new LinkedHashMap<>();
         int windows = 0;
         for (int gap : gaps) {
@@ -167,6 +180,11 @@ public final class ModelEvaluator {
                     TimedValues l = Baselines.linearInterpolation(a, b, times[j]);
                     linear.add(label, target.data(), l.values(), ErrorMetrics.jointMask(target.valid(), l.valid()));
                     average.add(label, target.data(), mean.values(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
+                    persistence.add(label, target.data(), a.values(), ErrorMetrics.jointMask(target.valid(), a.valid()));
+                    TimedValues f = flows.interpolate(a, b, times[j]);
+                    flow.add(label, target.data(), f.values(), ErrorMetrics.jointMask(target.valid(), f.valid()));
+                    image(images, "persistence", label).add(target.data(), a.values());
+                    image(images, "flow", label).add(target.data(), f.values());
                     image(images, "model", label).add(target.data(), filled[j]);
                     image(images, "linear", label).add(target.data(), l.values());
                     image(images, "average", label).add(target.data(), mean.values());
@@ -185,9 +203,12 @@ public final class ModelEvaluator {
         }
         EvaluationReport report = new EvaluationReport();
         report.addErrors("model", ours);
+        report.addErrors("persistence", persistence);
         report.addErrors("linear", linear);
         report.addErrors("average", average);
+        report.addErrors("flow", flow);
         addImageRows(report, images);
+        report.addSkill("persistence");
         return report;
     }
 

@@ -1,6 +1,5 @@
-package io.odecast.publish;
+package io.odecast.data;
 
-import io.odecast.data.DataSourceException;
 import io.odecast.data.NetcdfFrameReader.VariableSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,13 +10,18 @@ import ucar.nc2.NetcdfFile;
 import ucar.nc2.Variable;
 
 /**
- * Parses the command-line form of one NetCDF channel, {@code FILE[:VAR[:NAME[:SCALE[:UNITS]]]]}: the file, the
- * variable (by default the file's only variable with three or four dimensions), the channel name (by default
- * the variable's), a scale factor and the units after scaling. A scale without units keeps no units, except
- * that Pa times 0.01 is hPa.
+ * Parses the command-line form of one NetCDF or GRIB channel, {@code FILE[:VAR[:NAME[:SCALE[:UNITS]]]]}: the
+ * file, the variable (by default the file's only variable with three or four dimensions), the channel name (by
+ * default the variable's), a scale factor and the units after scaling. A scale without units keeps no units,
+ * except that Pa times 0.01 is hPa. Shared by every command that reads data, so that they all accept the same
+ * form.
  */
-public final class NetcdfVariableArgument {
-    private NetcdfVariableArgument() {
+public final class VariableArgument {
+    static {
+        GribIndexCache.install();
+    }
+
+    private VariableArgument() {
     }
 
     /**
@@ -30,7 +34,7 @@ public final class NetcdfVariableArgument {
     public static VariableSpec parse(String argument) throws IOException {
         String[] parts = argument.split(":", -1);
         if (parts.length > 5 || parts[0].isEmpty()) {
-            throw new IllegalArgumentException("--netcdf '" + argument + "' is not FILE[:VAR[:NAME[:SCALE[:UNITS]]]]");
+            throw new IllegalArgumentException("'" + argument + "' is not FILE[:VAR[:NAME[:SCALE[:UNITS]]]]");
         }
         Path file = Path.of(parts[0]);
         if (!Files.isRegularFile(file)) {
@@ -49,7 +53,7 @@ public final class NetcdfVariableArgument {
             try {
                 scale = Double.parseDouble(scaleText);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--netcdf '" + argument + "': scale '" + scaleText
+                throw new IllegalArgumentException("'" + argument + "': scale '" + scaleText
                         + "' is not a number");
             }
             spec = spec.scaled(scale, units != null ? units : scaledUnits(file, variable, scale));
@@ -65,8 +69,9 @@ public final class NetcdfVariableArgument {
 
     private static String onlyGriddedVariable(Path file) throws IOException {
         try (NetcdfFile nc = NetcdfFile.open(file.toString())) {
+            // a GRIB collection shows each variable twice, in its Best and TwoD groups
             List<String> gridded = nc.getVariables().stream().filter(v -> v.getRank() == 3 || v.getRank() == 4)
-                    .map(Variable::getShortName).toList();
+                    .map(Variable::getShortName).distinct().toList();
             if (gridded.size() != 1) {
                 throw new DataSourceException(file, "name the variable (FILE:VAR): the file has "
                         + (gridded.isEmpty() ? "no variable of 3 or 4 dimensions" : "several: " + gridded));

@@ -1,0 +1,84 @@
+package io.odecast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** Every registered subcommand answers --help, and a bad option is one line naming it, with exit status 2. */
+class CliHelpTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Odecast.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static List<String> subcommands() {
+        return List.copyOf(Odecast.commandLine().getSubcommands().keySet());
+    }
+
+    @Test
+    void everyDocumentedCommandIsRegistered() {
+        assertTrue(subcommands().containsAll(List.of("demo", "serve", "kafka", "publish", "render", "train",
+                "evaluate", "bench")), subcommands().toString());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> helpExitsZeroAndListsEveryOption() {
+        return subcommands().stream().map(name -> DynamicTest.dynamicTest(name + " --help", () -> {
+            Run r = run(name, "--help");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().startsWith("Usage: odecast " + name), r.out());
+            CommandLine sub = Odecast.commandLine().getSubcommands().get(name);
+            for (OptionSpec option : sub.getCommandSpec().options()) {
+                assertTrue(r.out().contains(option.longestName()), name + " --help lacks " + option.longestName());
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> anUnknownOptionIsOneLineNamingItWithExitTwo() {
+        return subcommands().stream().map(name -> DynamicTest.dynamicTest(name + " --no-such-option", () -> {
+            Run r = run(name, "--no-such-option", "3");
+            assertEquals(2, r.code(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("odecast " + name + ": Unknown option: '--no-such-option'"), r.err());
+        }));
+    }
+
+    @Test
+    void aMisspeltOptionIsNamedEvenWhenRequiredOptionsAreMissing() {
+        Run r = run("train", "--dataset", "balls", "--stpes", "10");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Unknown option: '--stpes'"), r.err());
+    }
+
+    @Test
+    void aValueOfTheWrongTypeNamesTheOption() {
+        Run r = run("kafka", "--port", "many");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--port"), r.err());
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        Run r = run();
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("a subcommand is required"), r.err());
+    }
+}

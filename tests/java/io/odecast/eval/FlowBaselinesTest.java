@@ -1,0 +1,95 @@
+package io.odecast.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.odecast.data.GridShape;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The flow baselines on fields with a known answer: a smooth pattern translating by one row and two columns
+ * per step, and a pattern that does not move.
+ */
+class FlowBaselinesTest {
+
+    private static final GridShape SHAPE = new GridShape(1, 48, 64);
+    private static final int MARGIN = 8;
+
+    /** The pattern at step {@code t}, moved by (t, 2t) cells. */
+    private static TimedValues translating(double t) {
+        float[] v = new float[SHAPE.size()];
+        for (int y = 0; y < SHAPE.height(); y++) {
+            for (int x = 0; x < SHAPE.width(); x++) {
+                double yy = y - t;
+                double xx = x - 2 * t;
+                v[SHAPE.index(0, y, x)] = (float) (1000 + 8 * Math.sin(xx * 0.21) * Math.cos(yy * 0.17)
+                        + 3 * Math.cos((xx + yy) * 0.09));
+            }
+        }
+        return new TimedValues(t, v, null);
+    }
+
+    /** RMSE over the cells at least {@link #MARGIN} from the border (where nothing enters from outside). */
+    private static double interiorRmse(float[] truth, float[] predicted) {
+        double sum = 0;
+        int n = 0;
+        for (int y = MARGIN; y < SHAPE.height() - MARGIN; y++) {
+            for (int x = MARGIN; x < SHAPE.width() - MARGIN; x++) {
+                double d = truth[SHAPE.index(0, y, x)] - predicted[SHAPE.index(0, y, x)];
+                sum += d * d;
+                n++;
+            }
+        }
+        return Math.sqrt(sum / n);
+    }
+
+    @Test
+    void theMotionFieldRecoversTheShift() {
+        MotionField m = MotionField.between(SHAPE, translating(0), translating(1));
+        double dy = 0;
+        double dx = 0;
+        int n = 0;
+        for (int y = MARGIN; y < SHAPE.height() - MARGIN; y++) {
+            for (int x = MARGIN; x < SHAPE.width() - MARGIN; x++) {
+                dy += m.dy()[y * SHAPE.width() + x];
+                dx += m.dx()[y * SHAPE.width() + x];
+                n++;
+            }
+        }
+        assertEquals(1.0, dy / n, 0.05, "rows per step");
+        assertEquals(2.0, dx / n, 0.05, "columns per step");
+    }
+
+    @Test
+    void advectionOfATranslatingFieldIsCloseToTheTruthAndBeatsPersistence() {
+        TimedValues previous = translating(0);
+        TimedValues last = translating(1);
+        for (int lead = 1; lead <= 3; lead++) {
+            float[] truth = translating(1 + lead).values();
+            double flow = interiorRmse(truth, new FlowBaselines(SHAPE).extrapolate(previous, last, 1 + lead).values());
+            double persistence = interiorRmse(truth, last.values());
+            assertTrue(flow < 0.1 * persistence && flow < 0.25, "lead " + lead + ": flow RMSE " + flow
+                    + " vs persistence " + persistence);
+        }
+    }
+
+    @Test
+    void onAStaticFieldTheFlowForecastIsPersistence() {
+        TimedValues still = translating(0);
+        TimedValues again = new TimedValues(1, still.values().clone(), null);
+        TimedValues forecast = new FlowBaselines(SHAPE).extrapolate(still, again, 4);
+        assertArrayEquals(again.values(), forecast.values());
+    }
+
+    @Test
+    void flowInterpolationFindsTheFrameBetweenTwoShiftedOnes() {
+        TimedValues before = translating(0);
+        TimedValues after = translating(2);
+        float[] truth = translating(1).values();
+        double flow = interiorRmse(truth, new FlowBaselines(SHAPE).interpolate(before, after, 1).values());
+        double linear = interiorRmse(truth, Baselines.linearInterpolation(before, after, 1).values());
+        assertTrue(flow < 0.1 * linear, "flow " + flow + " vs linear " + linear);
+    }
+}
