@@ -28,7 +28,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Saturated throughput of the streaming service in both delivery modes, in one run on one embedded broker: a
  * backlog of {@code streams x frames} frames of a shipped model's shape is published, then a service in each mode
  * consumes it from the start and the time to the last forecast is measured. Prints forecasts per second, commits
- * and the share of wall time spent inside model calls, so the cost of transactions shows as a ratio.
+ * and the share of wall time spent inside model calls, so the cost of transactions shows as a ratio. The modes
+ * alternate over several rounds; the first round also pays the native engine's warm-up.
  */
 public final class DeliveryBenchmark {
 
@@ -46,16 +47,22 @@ public final class DeliveryBenchmark {
     }
 
     /** Runs both modes on a backlog of frames for model {@code modelName} in {@code modelsDir}. */
-    public List<Result> run(Path modelsDir, String modelName, int streams, int frames) throws Exception {
+    public List<Result> run(Path modelsDir, String modelName, int streams, int frames, int rounds) throws Exception {
         List<Result> results = new ArrayList<>();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start();
              VidOdeModel model = VidOdeModel.load(modelsDir.resolve(modelName))) {
-            for (String mode : List.of("at-least-once", "exactly-once")) {
-                String prefix = "bench-" + mode;
+            List<String> modes = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                modes.add("at-least-once");
+                modes.add("exactly-once");
+            }
+            for (int run = 0; run < modes.size(); run++) {
+                String mode = modes.get(run);
+                String prefix = "bench-" + run + "-" + mode;
                 Config config = ConfigFactory.parseString("""
                         odecast {
                           instance-id = "%1$s"
-                          delivery = "%1$s"
+                          delivery = "%7$s"
                           state-dir = "%3$s"
                           kafka {
                             bootstrap-servers = "%2$s"
@@ -70,7 +77,8 @@ public final class DeliveryBenchmark {
                         }
                         """.formatted(prefix, kafka.bootstrapServers(),
                         kafka.logDir().resolveSibling("bench-state").toString().replace('\\', '/'), modelName,
-                        model.card().timeUnit(), Duration.parse(model.card().timeUnit()).multipliedBy(4)));
+                        Duration.parse(model.card().timeUnit()).toMillis() + "ms",
+                        Duration.parse(model.card().timeUnit()).multipliedBy(4).toMillis() + "ms", mode));
                 // Topics exist once a service has started; publish the backlog before it consumes.
                 StreamingService service = StreamingService.builder(config).models(Map.of(modelName, model)).start();
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -86,17 +94,24 @@ public final class DeliveryBenchmark {
                     }
                 }
                 double seconds = (System.nanoTime() - start) * 1e-9;
+                // Maintenance runs every second and measures the states in memory.
+                Thread.sleep(1500);
+                long streamsInMemory = service.metrics().activeStreams();
+                long stateBytes = service.metrics().stateBytes();
                 Result r = new Result(mode, total, seconds, service.metrics().commits(),
                         service.metrics().modelSeconds());
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
                 results.add(r);
-                out.printf("%-14s %6d forecasts in %6.1f s: %6.1f forecasts/s, %4d commits, model calls %4.0f %% of wall"
-                        + " time%n", mode, r.forecasts(), r.seconds(), r.perSecond(), r.commits(),
-                        100 * r.modelSeconds() / r.seconds());
+                out.printf("round %d %-14s %6d forecasts in %6.1f s: %6.1f forecasts/s, %4d commits, model calls %4.0f %% of wall"
+                        + " time, %d streams in memory, %.1f KB of state each%n", run / 2 + 1, mode, r.forecasts(), r.seconds(),
+                        r.perSecond(), r.commits(), 100 * r.modelSeconds() / r.seconds(), streamsInMemory,
+                        streamsInMemory == 0 ? 0.0 : stateBytes / 1024.0 / streamsInMemory);
             }
         }
-        out.printf("exactly-once / at-least-once throughput: %.2f%n",
-                results.get(1).perSecond() / results.get(0).perSecond());
+        for (int round = 0; round < rounds; round++) {
+            out.printf("round %d: exactly-once / at-least-once throughput: %.2f%n", round + 1,
+                    results.get(2 * round + 1).perSecond() / results.get(2 * round).perSecond());
+        }
         return results;
     }
 

@@ -41,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--frames", defaultValue = "40", description = "With --delivery-modes: frames per stream (default ${DEFAULT-VALUE}).")
     int frames;
 
+    @Option(names = "--rounds", defaultValue = "2", description = "With --delivery-modes: rounds of both modes (default ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes: model under models/ (default ${DEFAULT-VALUE}).")
     String model;
 
@@ -48,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (deliveryModes) {
             new io.odecast.bench.DeliveryBenchmark(System.out).run(java.nio.file.Path.of("models"), model, streams,
-                    frames);
+                    frames, rounds);
             return 0;
         }
         List<ModelBenchmark.Case> selected = ModelBenchmark.DEFAULT_CASES.stream()
