@@ -82,14 +82,24 @@ class BrokerOutageTest {
                     publish(producer, prefix + ".frames", after);
                 }
                 Map<String, Forecast> latest = new HashMap<>();
+                List<Forecast> all = new ArrayList<>();
                 readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(120), records -> {
+                    all.clear();
                     records.forEach(r -> {
                         Forecast f = forecast(r);
+                        all.add(f);
                         latest.put(f.getStreamId() + "@" + time(f.getBasedOnTime()), f);
                     });
                     return latest.size() >= 24;
                 });
                 assertEquals(24, latest.size(), "one forecast per frame, none lost: " + service.metrics());
+                // At-least-once: a forecast produced again after the restart is marked as such.
+                Map<String, Integer> copies = new HashMap<>();
+                for (Forecast f : all) {
+                    int copy = copies.merge(f.getStreamId() + "@" + time(f.getBasedOnTime()), 1, Integer::sum);
+                    assertTrue(copy == 1 || f.getFlagsList().contains(Forecast.Flag.REPLAYED),
+                            "unmarked repeat of " + f.getStreamId() + " at " + time(f.getBasedOnTime()));
+                }
                 for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
                     List<StreamState> states = statesAlone(model, e.getValue());
                     for (int i = 0; i < 12; i++) {

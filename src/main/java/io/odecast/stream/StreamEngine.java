@@ -297,13 +297,15 @@ final class StreamEngine {
             if (records.isEmpty()) {
                 return;
             }
+            // No flush(): it waits for delivery.timeout.ms (2 minutes) while the broker is away. The batch goes out
+            // after linger.ms anyway; the acks are awaited against one deadline, past which the engine restarts.
+            long deadline = System.nanoTime() + settings.kafka().commitTimeout().toNanos();
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<String, byte[]> record : records) {
                 acks.add(producer.send(record));
             }
-            producer.flush();
             for (Future<RecordMetadata> ack : acks) {
-                ack.get(settings.kafka().commitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         }
 
