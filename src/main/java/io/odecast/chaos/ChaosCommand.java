@@ -101,6 +101,10 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Scenario bad-input: bound of the service's peak RSS (default ${DEFAULT-VALUE}).")
     long rssLimitMiB;
 
+    @Option(names = "--big-frame-mib", defaultValue = "60",
+            description = "Scenario bad-input: data size of the wrong-shape frame (default ${DEFAULT-VALUE}).")
+    int bigFrameMiB;
+
     @Option(names = "--keep-broker-data", description = "Keep the broker's storage (<out>/kafka) after the run.")
     boolean keepBrokerData;
 
@@ -114,7 +118,7 @@ public final class ChaosCommand implements Callable<Integer> {
             settings = new ChaosSettings(sc, d, streams, frames, kills, seed, dir, rate, publishSeconds,
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
-                    modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData);
+                    modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

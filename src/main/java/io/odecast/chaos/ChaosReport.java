@@ -98,8 +98,10 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
                             bytes(o.deadLetterBytes())));
                 }
             }
-            c.add(new Criterion("service alive at the end", facts.serviceAliveAtEnd(),
-                    facts.serviceAliveAtEnd() ? "running" : "not running"));
+            boolean survived = facts.serviceAliveAtEnd() && facts.unexpectedExits() == 0;
+            c.add(new Criterion("service process alive throughout", survived, survived ? "one process, running at"
+                    + " the end" : facts.unexpectedExits() + " exits; " + (facts.serviceAliveAtEnd()
+                    ? "a restarted process running at the end" : "not running at the end")));
             c.add(new Criterion("peak RSS under " + mib(facts.rssLimitKiB()), facts.peakRssKiB() >= 0
                     && facts.peakRssKiB() <= facts.rssLimitKiB(), "peak " + mib(facts.peakRssKiB())));
         }
@@ -148,7 +150,8 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         if (times.isEmpty()) {
             return "none of " + restarts + " restarts produced a forecast";
         }
-        long median = times.get(times.size() / 2);
+        int n = times.size();
+        double median = n % 2 == 1 ? times.get(n / 2) : (times.get(n / 2 - 1) + times.get(n / 2)) / 2.0;
         long max = times.get(times.size() - 1);
         String s = String.format(Locale.ROOT, "%.1f s / %.1f s", median / 1000.0, max / 1000.0);
         return times.size() < restarts ? s + " (" + (restarts - times.size()) + " of " + restarts

@@ -41,6 +41,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class ChaosRun {
     /** Consecutive exits without a forecast after which the service is no longer restarted. */
     static final int MAX_CRASHES = 4;
+    /** Unexpected exits in all after which the service is no longer restarted (a crash loop). */
+    static final int MAX_CRASH_RESTARTS = 8;
     private static final Duration BROKER_START = Duration.ofSeconds(120);
     private static final Duration TERM_TIMEOUT = Duration.ofSeconds(90);
 
@@ -327,7 +329,7 @@ public final class ChaosRun {
         String other = s.streams() > 1 ? ChaosStreams.streamId(1) : "storm/chaos-other";
         int after = s.frames() / 3;
         List<BadInputs.BadRecord> records = BadInputs.build(streams.frames().get(id).get(after), other,
-                BadInputs.BIG_FRAME_BYTES);
+                s.bigFrameMiB() * 1024 * 1024);
         return new FrameDriver.Injection(id, after, records, () -> {
             rss.phase("after bad input");
             say("injecting " + records.size() + " bad records into " + id + " after its frame " + after);
@@ -389,9 +391,9 @@ public final class ChaosRun {
             unexpectedExits++;
             boolean produced = monitor.hasForecastSince(svc.startedMillis());
             consecutiveCrashes = produced ? 1 : consecutiveCrashes + 1;
-            String last = svc.lastLines(1);
-            String note = String.format(Locale.ROOT, "%s exited with status %d %.1f s after its start; last log"
-                    + " line: %s (log %s)", svc, svc.exitCode(), (System.currentTimeMillis() - svc.startedMillis())
+            String last = exitReason(svc.lastLines(400));
+            String note = String.format(Locale.ROOT, "%s exited with status %d %.1f s after its start: %s (log %s)",
+                    svc, svc.exitCode(), (System.currentTimeMillis() - svc.startedMillis())
                     / 1000.0, shorten(last, 300), out.relativize(svc.log()));
             exitNotes.add(note);
             say("service exited on its own: " + note);
@@ -400,12 +402,18 @@ public final class ChaosRun {
                 notes.add("the service exited " + MAX_CRASHES + " times in a row without issuing a forecast; the"
                         + " harness stopped restarting it");
                 say("giving up on the service");
+            } else if (unexpectedExits >= MAX_CRASH_RESTARTS) {
+                gaveUp = true;
+                notes.add("the service exited on its own " + unexpectedExits + " times (a crash loop); the harness"
+                        + " stopped restarting it");
+                say("giving up on the service");
             }
         }
         if (gaveUp || brokerDown) {
             return;
         }
-        Thread.sleep(1000);
+        // Back off like a process supervisor: 1 s, 2 s, 4 s, ... up to 16 s after consecutive exits.
+        Thread.sleep(1000L << Math.min(4, Math.max(0, consecutiveCrashes - 1)));
         startService("crash");
     }
 
@@ -515,6 +523,22 @@ public final class ChaosRun {
 
     private static double seconds(long sinceNanos) {
         return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    /**
+     * The line of a log that best says why the process ended: the last one reporting a failure (the serve
+     * command's "stream failed", an uncaught exception, an ERROR), else the last line.
+     */
+    static String exitReason(String log) {
+        List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i);
+            if (l.contains("stream failed") || l.contains("Exception in thread") || l.contains(" ERROR ")
+                    || l.startsWith("odecast") && l.contains(": ") && !l.contains("consuming")) {
+                return l.strip();
+            }
+        }
+        return lines.isEmpty() ? "(empty log)" : lines.get(lines.size() - 1).strip();
     }
 
     private static String shorten(String text, int max) {

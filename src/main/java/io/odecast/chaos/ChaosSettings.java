@@ -30,11 +30,13 @@ import java.util.Objects;
  * @param data            {@code storm} (real storm analyses, synthetic if not found) or {@code synthetic}
  * @param rssLimitMiB     bound of the service's peak RSS (scenario bad-input)
  * @param keepBrokerData  keep the broker's storage after the run
+ * @param bigFrameMiB     size of the wrong-shape frame's data (scenario bad-input; 60 in the contract)
  */
 public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, int frames, int kills, long seed,
                             Path out, double rate, double publishSeconds, Duration outage, Duration maxKillDelay,
                             Duration quiet, Duration drainTimeout, String serviceHeap, String brokerHeap,
-                            int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData) {
+                            int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData,
+                            int bigFrameMiB) {
 
     public ChaosSettings {
         Objects.requireNonNull(scenario, "scenario");
@@ -56,6 +58,8 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         require(brokerPort >= 0 && brokerPort <= 65535, "--broker-port must be in 0..65535, got " + brokerPort);
         require("storm".equals(data) || "synthetic".equals(data), "--data must be storm or synthetic, got " + data);
         require(rssLimitMiB > 0, "--rss-limit-mib must be positive, got " + rssLimitMiB);
+        require(bigFrameMiB >= 1 && bigFrameMiB <= 63, "--big-frame-mib must be in 1..63 (the topics take 64 MiB"
+                + " records), got " + bigFrameMiB);
     }
 
     /** Frames per second over all streams: the given rate, or the one that publishes in {@code publishSeconds}. */
@@ -73,6 +77,10 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         if (scenario == Scenario.KILL) {
             m.put("kills", kills);
             m.put("max kill delay", maxKillDelay.toMillis() / 1000.0 + " s");
+        }
+        if (scenario == Scenario.BAD_INPUT) {
+            m.put("wrong-shape frame", bigFrameMiB + " MiB");
+            m.put("RSS limit", rssLimitMiB + " MiB");
         }
         if (scenario == Scenario.BROKER_OUTAGE) {
             m.put("outage", outage.toMillis() / 1000.0 + " s");
