@@ -137,8 +137,9 @@ public final class ChaosRun {
                 case BAD_INPUT -> {
                 }
             }
+            // Publishing goes on whatever becomes of the service: every frame is expected to get its forecast.
             waitUntil(driver::done, Duration.ofSeconds((long) (s.streams() * (double) s.frames()
-                    / s.effectiveRate() * 3) + 900));
+                    / s.effectiveRate() * 3) + 900), false);
             if (!driver.done()) {
                 notes.add("the driver had not finished publishing when the harness stopped waiting");
             }
@@ -365,15 +366,22 @@ public final class ChaosRun {
         }
     }
 
-    /** Waits until {@code condition} holds or the time is up, supervising the service meanwhile. */
+    /**
+     * Waits until {@code condition} holds or the time is up, supervising the service meanwhile; stops early once
+     * the harness has given up on the service.
+     */
     private boolean waitUntil(BooleanSupplier condition, Duration timeout) throws Exception {
+        return waitUntil(condition, timeout, true);
+    }
+
+    private boolean waitUntil(BooleanSupplier condition, Duration timeout, boolean stopOnGiveUp) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             supervise();
             if (condition.getAsBoolean()) {
                 return true;
             }
-            if (System.nanoTime() > deadline || gaveUp) {
+            if (System.nanoTime() > deadline || stopOnGiveUp && gaveUp) {
                 return false;
             }
             Thread.sleep(Math.max(1, Math.min(200, (deadline - System.nanoTime()) / 1_000_000)));
