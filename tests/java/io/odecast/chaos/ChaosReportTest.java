@@ -1,0 +1,116 @@
+package io.odecast.chaos;
+
+import static io.odecast.chaos.ChaosFixtures.expected;
+import static io.odecast.chaos.ChaosFixtures.forecast;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.odecast.proto.Forecast;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChaosReportTest {
+
+    private static Map<ForecastKey, ExpectedForecast> expectedTwo() {
+        Map<ForecastKey, ExpectedForecast> m = new TreeMap<>();
+        m.put(expected("a", 0).key(), expected("a", 0));
+        m.put(expected("a", 1).key(), expected("a", 1));
+        return m;
+    }
+
+    private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<Forecast> got, int kills,
+                                    List<BadInputs.Outcome> bad, boolean alive, int exits) {
+        ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedTwo(), ChaosReport.TOLERANCE);
+        List<RestartTimes.Timing> restarts = List.of(
+                new RestartTimes.Timing(new RestartTimes.Start("service", "initial", 1_000), 9_000L),
+                new RestartTimes.Timing(new RestartTimes.Start("service", "kill", 20_000), 4_000L),
+                new RestartTimes.Timing(new RestartTimes.Start("service", "kill", 30_000), 6_000L));
+        return new ChaosFacts(scenario, delivery, Map.of("streams", 1), 2, 0, a, restarts, 2, kills, 0, 0, exits,
+                exits > 0 ? List.of("service-2 exited with status 1") : List.of(), alive, 1_048_576,
+                Map.of("run", 1_048_576L), 3072 * 1024, bad, Map.of("WRONG_SHAPE", 1), 2048, 61.5,
+                Map.of("drain", 5.0), List.of("frames: synthetic"));
+    }
+
+    @Test
+    void exactlyOnceFailsOnADuplicateEvenWhenFlagged() {
+        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0, Forecast.Flag.REPLAYED), forecast("a", 1));
+        ChaosReport eos = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 2, List.of(), true, 0));
+        assertFalse(eos.passed());
+        assertEquals(List.of("no forecast duplicated"), eos.failed().stream().map(ChaosReport.Criterion::name).toList());
+        ChaosReport alo = ChaosReport.judge(facts(Scenario.KILL, Delivery.AT_LEAST_ONCE, got, 2, List.of(), true, 0));
+        assertTrue(alo.passed(), alo.toTable());
+    }
+
+    @Test
+    void atLeastOnceFailsOnAnUnmarkedDuplicateAndALoss() {
+        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.SIGTERM, Delivery.AT_LEAST_ONCE, got, 0, List.of(), true, 0));
+        assertEquals(List.of("service stopped by SIGTERM mid-stream", "no forecast lost",
+                "every duplicate flagged REPLAYED"), r.failed().stream().map(ChaosReport.Criterion::name).toList());
+    }
+
+    @Test
+    void tooFewKillsAndAnUnexpectedExitFail() {
+        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 1));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 1, List.of(), true, 1));
+        assertEquals(List.of("service killed 2 times", "service never exited on its own"),
+                r.failed().stream().map(ChaosReport.Criterion::name).toList());
+    }
+
+    @Test
+    void badInputNeedsSmallDeadLettersForEveryRecordAndALiveService() {
+        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 1));
+        List<BadInputs.Outcome> bad = List.of(
+                new BadInputs.Outcome("wrong-shape", "(a)", 0, 17, 62_914_941, true, "WRONG_SHAPE", "3x2048x2560",
+                        62_915_200, false),
+                new BadInputs.Outcome("huge-values", "(c)", 0, 18, 14_000, true, "INTERNAL", "x", 14_300, false),
+                new BadInputs.Outcome("key-mismatch", "(d)", 1, 8, 17_000, false, "", "", -1, true),
+                new BadInputs.Outcome("year-2100", "(b)", 0, 19, 17_000, true, "OUT_OF_ORDER", "y", 900, false));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.BAD_INPUT, Delivery.AT_LEAST_ONCE, got, 0, bad, true, 0));
+        assertEquals(List.of("wrong-shape dead letter under 1 MiB", "key-mismatch dead-lettered"),
+                r.failed().stream().map(ChaosReport.Criterion::name).toList());
+        ChaosReport dead = ChaosReport.judge(facts(Scenario.BAD_INPUT, Delivery.AT_LEAST_ONCE, got, 0, List.of(),
+                true, 1));
+        assertTrue(dead.failed().stream().anyMatch(c -> c.name().equals("service process alive throughout")));
+        assertTrue(dead.failed().stream().anyMatch(c -> c.name().equals("bad records published")));
+    }
+
+    @Test
+    void restartSummaryLeavesTheInitialStartOut() {
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE,
+                List.of(forecast("a", 0), forecast("a", 1)), 2, List.of(), true, 0));
+        assertEquals("5.0 s / 6.0 s", r.restartSummary());
+    }
+
+    @Test
+    void tableMarkdownAndJsonCarryTheFiguresAndTheVerdict(@TempDir Path dir) throws Exception {
+        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.AT_LEAST_ONCE, got, 2, List.of(), true, 0));
+        String table = r.toTable();
+        assertTrue(table.startsWith("odecast chaos: kill, at-least-once: FAIL\n"), table);
+        assertTrue(table.contains("FAIL every duplicate flagged REPLAYED"), table);
+        assertTrue(table.contains("unmarked duplicates"), table);
+        r.write(dir);
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.startsWith("# odecast chaos: kill, at-least-once — FAIL"), md);
+        assertTrue(md.contains("| lost | 1 |"), md);
+        assertTrue(md.contains("| every duplicate flagged REPLAYED | **FAIL** |"), md);
+        assertTrue(md.contains("Examples, lost: a@1996-01-05T06:00:00Z."), md);
+        assertTrue(md.contains("| 2 | service | kill |"), md);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        assertEquals("kill", json.get("scenario").asText());
+        assertFalse(json.get("passed").asBoolean());
+        assertEquals(1, json.get("forecasts").get("lost").asInt());
+        assertEquals(1, json.get("forecasts").get("unmarked_duplicates").asInt());
+        assertEquals(4000, json.get("processes").get("starts").get(1).get("first_forecast_ms").asLong());
+        assertTrue(json.get("criteria").size() >= 5);
+    }
+}

@@ -1,0 +1,38 @@
+package io.odecast.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ServiceConfigTest {
+
+    @Test
+    void theServiceConfigurationHasTheContractsKeys() {
+        Path models = Path.of("models with space").toAbsolutePath();
+        Config c = ConfigFactory.parseString(ServiceConfig.hocon("127.0.0.1:19092", "chaos-kill-x", models,
+                Delivery.EXACTLY_ONCE, 4, 10)).getConfig("odecast");
+        assertEquals("127.0.0.1:19092", c.getString("kafka.bootstrap-servers"));
+        assertEquals("chaos-kill-x.group", c.getString("kafka.group-id"));
+        assertEquals(4, c.getInt("kafka.partitions"));
+        assertEquals("chaos-kill-x.frames", c.getString("kafka.topics.frames"));
+        assertEquals("chaos-kill-x.forecasts", c.getString("kafka.topics.forecasts"));
+        assertEquals("chaos-kill-x.dlq", c.getString("kafka.topics.dead-letters"));
+        assertEquals(ServiceConfig.topics("chaos-kill-x").all().size(), c.getConfig("kafka.topics").root().size());
+        assertEquals(models.toString(), c.getString("models-dir"));
+        assertEquals("exactly-once", c.getString("delivery"));
+        assertEquals("chaos-1", c.getString("instance-id"));
+        assertEquals(10, c.getInt("snapshot.every-frames"));
+        Config stream = c.getConfigList("streams").get(0);
+        assertEquals("storm/*", stream.getString("pattern"));
+        assertEquals("storm-forecast", stream.getString("model"));
+        assertEquals(Duration.ofHours(6), stream.getDuration("forecast.step"));
+        assertEquals(Duration.ofHours(24), stream.getDuration("forecast.horizon"));
+        assertEquals(false, stream.hasPath("cadence"));
+        assertEquals("at-least-once", ConfigFactory.parseString(ServiceConfig.hocon("h:1", "p", models,
+                Delivery.AT_LEAST_ONCE, 4, 10)).getString("odecast.delivery"));
+    }
+}
