@@ -61,9 +61,10 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
      * @param backoffMin    first wait before the engine restarts after a failure (broker outage, commit timeout)
      * @param backoffMax    the wait doubles per consecutive failure up to this
      * @param maintenance   how often idle eviction and timed snapshots are checked
+     * @param targetStep    a poll's records are processed and committed in chunks sized to take about this long
      */
     public record EngineSettings(Duration pollTimeout, Duration backoffMin, Duration backoffMax,
-                                 Duration maintenance) {
+                                 Duration maintenance, Duration targetStep) {
         public EngineSettings {
             if (backoffMin.isNegative() || backoffMax.compareTo(backoffMin) < 0) {
                 throw new IllegalArgumentException("odecast.engine.restart-backoff: need 0 <= min <= max, got "
@@ -73,7 +74,8 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
 
         static EngineSettings fromConfig(Config c) {
             return new EngineSettings(c.getDuration("poll-timeout"), c.getDuration("restart-backoff.min"),
-                    c.getDuration("restart-backoff.max"), c.getDuration("maintenance-every"));
+                    c.getDuration("restart-backoff.max"), c.getDuration("maintenance-every"),
+                    c.getDuration("target-step"));
         }
     }
 

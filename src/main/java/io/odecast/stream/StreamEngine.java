@@ -54,6 +54,9 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamEngine {
     private static final Logger LOG = LoggerFactory.getLogger(StreamEngine.class);
+    private static final long SLOW_STEP_NANOS = 10_000_000_000L;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
+    private static final int MAX_CHUNK = 100_000;
 
     private final ServiceSettings settings;
     private final StreamProcessor processor;
@@ -167,6 +170,10 @@ final class StreamEngine {
         final Map<Integer, PartitionTask> tasks = new HashMap<>();
         final String frames = settings.kafka().topics().frames();
         Instant lastMaintenance = Instant.MIN;
+        Instant lastProgress = clock.instant();
+        /** Records per chunk, adapted to the measured cost per record; never fewer than a full model batch. */
+        final int minChunk = settings.decoder().maxBatch();
+        int chunk = minChunk;
         boolean clean;
 
         Session() {
@@ -242,19 +249,64 @@ final class StreamEngine {
             clean = true;
         }
 
+        /**
+         * Processes a poll's records in chunks, each committed on its own: a chunk takes a prefix of every partition's
+         * records (round robin), sized from the last chunks' cost to take about {@code target-step}, so a backlog
+         * after a restart or a rebalance shows its first outputs after one short step, not after a whole poll.
+         */
         private void step(ConsumerRecords<String, byte[]> polled) throws Exception {
+            List<ConsumerRecord<String, byte[]>> records = interleaved(polled);
+            int from = 0;
+            do {
+                int n = Math.min(records.size() - from, chunk);
+                Instant now = clock.instant();
+                long start = System.nanoTime();
+                List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
+                        processor.process(records.subList(from, from + n), tasks, now));
+                if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
+                    lastMaintenance = now;
+                    out.addAll(processor.maintain(tasks, now));
+                }
+                long processed = System.nanoTime();
+                List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
+                if (!out.isEmpty() || !due.isEmpty()) {
+                    commit(out, due);
+                }
+                long end = System.nanoTime();
+                if (n >= chunk / 2) {
+                    // Processing cost per record; the commit's cost is per chunk and does not scale with it.
+                    double perRecord = (double) (processed - start) / n;
+                    chunk = (int) Math.max(minChunk, Math.min(MAX_CHUNK,
+                            settings.engine().targetStep().toNanos() / Math.max(1.0, perRecord)));
+                }
+                if (end - start > SLOW_STEP_NANOS) {
+                    LOG.warn("Slow step: {} records processed in {} ms, {} outputs committed in {} ms", n,
+                            (processed - start) / 1_000_000, out.size(), (end - processed) / 1_000_000);
+                }
+                from += n;
+            } while (from < records.size() && !stopping);
             Instant now = clock.instant();
-            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
-            polled.forEach(records::add);
-            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(processor.process(records, tasks, now));
-            if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
-                lastMaintenance = now;
-                out.addAll(processor.maintain(tasks, now));
+            if (!now.isBefore(lastProgress.plus(PROGRESS_EVERY))) {
+                lastProgress = now;
+                LOG.info("Progress: {} partitions, {}", tasks.size(), metrics);
             }
-            List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
-            if (!out.isEmpty() || !due.isEmpty()) {
-                commit(out, due);
+        }
+
+        /** The records partition by partition in turn, each partition's in offset order. */
+        private List<ConsumerRecord<String, byte[]>> interleaved(ConsumerRecords<String, byte[]> polled) {
+            List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
+            for (TopicPartition tp : polled.partitions()) {
+                parts.add(polled.records(tp));
             }
+            List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(polled.count());
+            for (int i = 0; out.size() < polled.count(); i++) {
+                for (List<ConsumerRecord<String, byte[]>> part : parts) {
+                    if (i < part.size()) {
+                        out.add(part.get(i));
+                    }
+                }
+            }
+            return out;
         }
 
         /** Produces {@code out} and commits the offsets of {@code due} as one unit (transaction or acks first). */
