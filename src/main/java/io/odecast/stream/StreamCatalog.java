@@ -62,6 +62,11 @@ final class StreamCatalog {
         return i < 0 ? Optional.empty() : Optional.of(resolved.get(i));
     }
 
+    /** The resolved settings of a rule. */
+    ResolvedStream resolved(StreamRules.Rule rule) {
+        return resolved.get(rules.rules().indexOf(rule));
+    }
+
     private static String shape(VidOdeModel m) {
         return m.config().channels() + "x" + m.config().height() + "x" + m.config().width();
     }

@@ -178,6 +178,7 @@ public final class StreamingService {
                         .<DecoderActor.Command, DecoderActor.Results>askWithStatus(decoder,
                                 replyTo -> new DecoderActor.Run(steps, fills, replyTo), timeout, system.scheduler())
                         .toCompletableFuture().get();
+                warmUp(catalog, settings, runner);
                 StreamEngine engine = new StreamEngine(settings, catalog, runner, metrics, clock);
                 engine.start();
                 LOG.info("Streaming service {} consuming {} from {} as group {}, {}", settings.instanceId(),
@@ -188,6 +189,48 @@ public final class StreamingService {
                 registry.close();
                 throw e;
             }
+        }
+
+        /**
+         * Runs every rule's model once at batch 1 and once at the decoder's largest batch before the engine joins the
+         * group: the first native calls of a process (library set-up, kernel selection per shape) take seconds, which
+         * would otherwise land on the first frames after every start while the instance already holds partitions.
+         */
+        private static void warmUp(StreamCatalog catalog, ServiceSettings settings,
+                                   StreamProcessor.ModelRunner runner) {
+            long start = System.nanoTime();
+            for (StreamRules.Rule rule : settings.streams().rules()) {
+                StreamCatalog.ResolvedStream stream = catalog.resolved(rule);
+                VidOdeModel model = stream.model();
+                var config = model.config();
+                float[] data = new float[config.frameSize()];
+                int plane = config.height() * config.width();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = model.card().mean()[i / plane];
+                }
+                double[] times = new double[stream.settings().leads()];
+                for (int k = 0; k < times.length; k++) {
+                    times[k] = 1 + model.card().modelDuration(stream.settings().forecastStep().multipliedBy(k + 1));
+                }
+                for (int batch : new int[] {1, settings.decoder().maxBatch()}) {
+                    java.util.List<ModelWork.Step> steps = new java.util.ArrayList<>();
+                    for (int b = 0; b < batch; b++) {
+                        steps.add(new ModelWork.Step(model, model.emptyState(),
+                                new io.odecast.model.Observation(1, data, null), times, null));
+                    }
+                    try {
+                        for (ModelWork.StepResult r : runner.run(steps, java.util.List.of()).steps()) {
+                            if (r instanceof ModelWork.Failed failed) {
+                                throw new IllegalStateException(failed.error());
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("model " + stream.settings().model() + " of rule \""
+                                + rule.pattern() + "\" fails on a frame of its own means: " + e.getMessage(), e);
+                    }
+                }
+            }
+            LOG.info("Models warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
         }
 
         /**
