@@ -56,6 +56,7 @@ public final class ChaosRun {
     private final List<String> exitNotes = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final long began = System.nanoTime();
+    private final Map<ChildJvm, Long> rssKilled = new java.util.concurrent.ConcurrentHashMap<>();
 
     private String bootstrap;
     private int port;
@@ -118,7 +119,16 @@ public final class ChaosRun {
             Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10));
             monitor = new ForecastMonitor(bootstrap, topics.forecasts());
             monitor.start();
-            rss = new RssSampler(() -> service);
+            rss = new RssSampler(() -> service, s.rssKillMiB() * 1024, (p, kib) -> {
+                rssKilled.put(p, kib);
+                say(String.format(Locale.ROOT, "SIGKILL %s: RSS %d MiB over --rss-kill-mib %d", p, kib / 1024,
+                        s.rssKillMiB()));
+                try {
+                    p.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             rss.start();
             rss.phase(s.scenario() == Scenario.BAD_INPUT ? "before bad input" : "run");
             startService("initial");
@@ -399,7 +409,10 @@ public final class ChaosRun {
             unexpectedExits++;
             boolean produced = monitor.hasForecastSince(svc.startedMillis());
             consecutiveCrashes = produced ? 1 : consecutiveCrashes + 1;
-            String last = exitReason(svc.lastLines(400));
+            Long killedAt = rssKilled.get(svc);
+            String last = killedAt != null ? String.format(Locale.ROOT, "killed by the harness at RSS %d MiB (over"
+                    + " --rss-kill-mib %d), as the OOM killer would", killedAt / 1024, s.rssKillMiB())
+                    : exitReason(svc.lastLines(400));
             String note = String.format(Locale.ROOT, "%s exited with status %d %.1f s after its start: %s (log %s)",
                     svc, svc.exitCode(), (System.currentTimeMillis() - svc.startedMillis())
                     / 1000.0, shorten(last, 300), out.relativize(svc.log()));
