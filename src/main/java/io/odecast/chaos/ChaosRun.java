@@ -59,6 +59,7 @@ public final class ChaosRun {
     private final Map<ChildJvm, Long> rssKilled = new java.util.concurrent.ConcurrentHashMap<>();
 
     private String bootstrap;
+    private TopicNames topics;
     private int port;
     private Path config;
     private ChildJvm broker;
@@ -101,7 +102,7 @@ public final class ChaosRun {
         notes.add("frames: " + streams.source());
         String prefix = String.format(Locale.ROOT, "chaos-%s-%s-%d", s.scenario().cliName(),
                 s.delivery().configValue(), System.currentTimeMillis());
-        TopicNames topics = ServiceConfig.topics(prefix);
+        topics = ServiceConfig.topics(prefix);
         port = s.brokerPort() > 0 ? s.brokerPort() : freePort();
         bootstrap = "127.0.0.1:" + port;
         Map<String, Object> settings = s.describe();
@@ -241,7 +242,7 @@ public final class ChaosRun {
         }
         List<BadInputs.Outcome> outcomes = new ArrayList<>();
         if (driver != null) {
-            String framesTopic = ServiceConfig.topics(String.valueOf(settings.get("topic prefix"))).frames();
+            String framesTopic = topics.frames();
             for (FrameDriver.Sent sent : driver.badSent()) {
                 String position = framesTopic + "-" + sent.partition() + "@" + sent.offset();
                 DeadLetter d = letters.get(position);
