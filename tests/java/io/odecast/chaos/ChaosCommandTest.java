@@ -39,7 +39,7 @@ class ChaosCommandTest {
     void badArgumentsGiveOneLineAndStatusTwo() {
         for (List<String> args : List.of(List.of("--scenario", "flood"), List.of("--delivery", "maybe"),
                 List.of("--streams", "0"), List.of("--frames", "1"), List.of("--outage", "soon"),
-                List.of("--big-frame-mib", "64"), List.of("--service-heap", "lots"),
+                List.of("--big-frame-mib", "64"), List.of("--rss-kill-mib", "100"), List.of("--service-heap", "lots"),
                 List.of("--models-dir", "no/such/dir"))) {
             String[] argv = java.util.stream.Stream.concat(java.util.stream.Stream.of("chaos"), args.stream())
                     .toArray(String[]::new);

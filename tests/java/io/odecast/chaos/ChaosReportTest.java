@@ -84,6 +84,14 @@ class ChaosReportTest {
     }
 
     @Test
+    void nothingReadBackComparesNothingAndFails() {
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, List.of(), 2, List.of(), true,
+                0));
+        assertEquals(List.of("no forecast lost", "forecasts equal the uninterrupted run"),
+                r.failed().stream().map(ChaosReport.Criterion::name).toList());
+    }
+
+    @Test
     void restartSummaryLeavesTheInitialStartOut() {
         ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE,
                 List.of(forecast("a", 0), forecast("a", 1)), 2, List.of(), true, 0));

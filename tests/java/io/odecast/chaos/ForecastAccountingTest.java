@@ -68,6 +68,7 @@ class ForecastAccountingTest {
         assertEquals(1, a.unmarkedDuplicates());
         assertEquals(1, a.differingCopies());
         assertEquals(1, a.differingFromReference(), "a/2's second copy differs from the uninterrupted run");
+        assertEquals(5, a.compared());
         assertEquals(1, a.unexpected());
         assertEquals(List.of(new ForecastKey("b", ChaosFixtures.at(1))), a.examples().get("lost"));
         assertEquals(List.of(new ForecastKey("a", ChaosFixtures.at(1))), a.examples().get("unmarked"));

@@ -101,6 +101,11 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Scenario bad-input: bound of the service's peak RSS (default ${DEFAULT-VALUE}).")
     long rssLimitMiB;
 
+    @Option(names = "--rss-kill-mib", defaultValue = "6144",
+            description = "Kill a service whose RSS exceeds this, as the OOM killer would, to protect a shared"
+                    + " machine; counts as an exit of its own (default ${DEFAULT-VALUE}).")
+    long rssKillMiB;
+
     @Option(names = "--big-frame-mib", defaultValue = "60",
             description = "Scenario bad-input: data size of the wrong-shape frame (default ${DEFAULT-VALUE}).")
     int bigFrameMiB;
@@ -118,7 +123,8 @@ public final class ChaosCommand implements Callable<Integer> {
             settings = new ChaosSettings(sc, d, streams, frames, kills, seed, dir, rate, publishSeconds,
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
-                    modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB);
+                    modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB,
+                    rssKillMiB);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

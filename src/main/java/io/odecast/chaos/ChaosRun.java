@@ -56,8 +56,10 @@ public final class ChaosRun {
     private final List<String> exitNotes = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final long began = System.nanoTime();
+    private final Map<ChildJvm, Long> rssKilled = new java.util.concurrent.ConcurrentHashMap<>();
 
     private String bootstrap;
+    private TopicNames topics;
     private int port;
     private Path config;
     private ChildJvm broker;
@@ -100,7 +102,7 @@ public final class ChaosRun {
         notes.add("frames: " + streams.source());
         String prefix = String.format(Locale.ROOT, "chaos-%s-%s-%d", s.scenario().cliName(),
                 s.delivery().configValue(), System.currentTimeMillis());
-        TopicNames topics = ServiceConfig.topics(prefix);
+        topics = ServiceConfig.topics(prefix);
         port = s.brokerPort() > 0 ? s.brokerPort() : freePort();
         bootstrap = "127.0.0.1:" + port;
         Map<String, Object> settings = s.describe();
@@ -118,7 +120,16 @@ public final class ChaosRun {
             Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10));
             monitor = new ForecastMonitor(bootstrap, topics.forecasts());
             monitor.start();
-            rss = new RssSampler(() -> service);
+            rss = new RssSampler(() -> service, s.rssKillMiB() * 1024, (p, kib) -> {
+                rssKilled.put(p, kib);
+                say(String.format(Locale.ROOT, "SIGKILL %s: RSS %d MiB over --rss-kill-mib %d", p, kib / 1024,
+                        s.rssKillMiB()));
+                try {
+                    p.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             rss.start();
             rss.phase(s.scenario() == Scenario.BAD_INPUT ? "before bad input" : "run");
             startService("initial");
@@ -231,7 +242,7 @@ public final class ChaosRun {
         }
         List<BadInputs.Outcome> outcomes = new ArrayList<>();
         if (driver != null) {
-            String framesTopic = ServiceConfig.topics(String.valueOf(settings.get("topic prefix"))).frames();
+            String framesTopic = topics.frames();
             for (FrameDriver.Sent sent : driver.badSent()) {
                 String position = framesTopic + "-" + sent.partition() + "@" + sent.offset();
                 DeadLetter d = letters.get(position);
@@ -399,7 +410,10 @@ public final class ChaosRun {
             unexpectedExits++;
             boolean produced = monitor.hasForecastSince(svc.startedMillis());
             consecutiveCrashes = produced ? 1 : consecutiveCrashes + 1;
-            String last = exitReason(svc.lastLines(400));
+            Long killedAt = rssKilled.get(svc);
+            String last = killedAt != null ? String.format(Locale.ROOT, "killed by the harness at RSS %d MiB (over"
+                    + " --rss-kill-mib %d), as the OOM killer would", killedAt / 1024, s.rssKillMiB())
+                    : exitReason(svc.lastLines(400));
             String note = String.format(Locale.ROOT, "%s exited with status %d %.1f s after its start: %s (log %s)",
                     svc, svc.exitCode(), (System.currentTimeMillis() - svc.startedMillis())
                     / 1000.0, shorten(last, 300), out.relativize(svc.log()));

@@ -31,12 +31,13 @@ import java.util.Objects;
  * @param rssLimitMiB     bound of the service's peak RSS (scenario bad-input)
  * @param keepBrokerData  keep the broker's storage after the run
  * @param bigFrameMiB     size of the wrong-shape frame's data (scenario bad-input; 60 in the contract)
+ * @param rssKillMiB      the harness kills a service whose RSS exceeds this (protects a shared machine)
  */
 public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, int frames, int kills, long seed,
                             Path out, double rate, double publishSeconds, Duration outage, Duration maxKillDelay,
                             Duration quiet, Duration drainTimeout, String serviceHeap, String brokerHeap,
                             int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData,
-                            int bigFrameMiB) {
+                            int bigFrameMiB, long rssKillMiB) {
 
     public ChaosSettings {
         Objects.requireNonNull(scenario, "scenario");
@@ -58,6 +59,8 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         require(brokerPort >= 0 && brokerPort <= 65535, "--broker-port must be in 0..65535, got " + brokerPort);
         require("storm".equals(data) || "synthetic".equals(data), "--data must be storm or synthetic, got " + data);
         require(rssLimitMiB > 0, "--rss-limit-mib must be positive, got " + rssLimitMiB);
+        require(rssKillMiB >= rssLimitMiB, "--rss-kill-mib must be at least --rss-limit-mib (" + rssLimitMiB
+                + "), got " + rssKillMiB);
         require(bigFrameMiB >= 1 && bigFrameMiB <= 63, "--big-frame-mib must be in 1..63 (the topics take 64 MiB"
                 + " records), got " + bigFrameMiB);
     }
@@ -88,6 +91,7 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         m.put("seed", seed);
         m.put("rate", String.format(Locale.ROOT, "%.1f frames/s", effectiveRate()));
         m.put("service heap", serviceHeap);
+        m.put("RSS kill cap", rssKillMiB + " MiB");
         m.put("models", modelsDir.toString());
         return m;
     }

@@ -39,6 +39,7 @@ public final class ForecastAccounting {
      * @param markedDuplicates       extra copies flagged REPLAYED
      * @param unmarkedDuplicates     extra copies not flagged REPLAYED
      * @param differingCopies        extra copies whose content differs from their key's first copy
+     * @param compared               expected keys read back, hence compared with the uninterrupted run
      * @param differingFromReference expected keys with a copy whose content differs from the uninterrupted run
      * @param unexpected             distinct keys that the uninterrupted run does not have
      * @param maxRelDiffReference    the largest relative difference of any copy from the uninterrupted run
@@ -49,7 +50,7 @@ public final class ForecastAccounting {
      *                               differing-reference, unexpected
      */
     public record Accounting(int expected, int received, int distinct, int lost, int duplicated, int extraCopies,
-                             int markedDuplicates, int unmarkedDuplicates, int differingCopies,
+                             int markedDuplicates, int unmarkedDuplicates, int differingCopies, int compared,
                              int differingFromReference, int unexpected, double maxRelDiffReference,
                              double maxRelDiffCopies, Map<String, Integer> lostByStream,
                              Map<String, List<ForecastKey>> examples) {
@@ -91,6 +92,7 @@ public final class ForecastAccounting {
         int differingCopies = 0;
         int differingReference = 0;
         int unexpected = 0;
+        int compared = 0;
         double maxReference = 0;
         double maxCopies = 0;
         for (Map.Entry<ForecastKey, List<Forecast>> e : byKey.entrySet()) {
@@ -121,6 +123,7 @@ public final class ForecastAccounting {
                 example(examples, "unexpected", key);
                 continue;
             }
+            compared++;
             boolean differs = false;
             for (Forecast copy : copies) {
                 double d = difference(reference, copy);
@@ -133,7 +136,8 @@ public final class ForecastAccounting {
             }
         }
         return new Accounting(expected.size(), received.size(), byKey.size(), lost, duplicated,
-                received.size() - byKey.size(), marked, unmarked, differingCopies, differingReference, unexpected,
+                received.size() - byKey.size(), marked, unmarked, differingCopies, compared, differingReference,
+                unexpected,
                 maxReference, maxCopies, lostByStream, examples);
     }
 

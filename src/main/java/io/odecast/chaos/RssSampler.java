@@ -10,18 +10,25 @@ import java.util.function.Supplier;
 
 /**
  * Polls {@code /proc/<pid>/status} {@code VmRSS} of the current service process every 200 ms and keeps the peak,
- * overall and per named phase. The process may change (restarts); the supplier gives the current one.
+ * overall and per named phase. The process may change (restarts); the supplier gives the current one. A process
+ * above the cap is handed to {@code onCap} once (the harness kills it: on a shared machine a runaway service must
+ * not take the memory of everything else, as the OOM killer would not do it in time).
  */
 final class RssSampler implements AutoCloseable {
     private final Supplier<ChildJvm> process;
+    private final long capKiB;
+    private final java.util.function.BiConsumer<ChildJvm, Long> onCap;
+    private final java.util.Set<ChildJvm> capped = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private final Map<String, Long> byPhase = new LinkedHashMap<>();
     private volatile String phase = "run";
     private volatile boolean running = true;
     private long peak = -1;
 
-    RssSampler(Supplier<ChildJvm> process) {
+    RssSampler(Supplier<ChildJvm> process, long capKiB, java.util.function.BiConsumer<ChildJvm, Long> onCap) {
         this.process = process;
+        this.capKiB = capKiB;
+        this.onCap = onCap;
         this.thread = new Thread(this::loop, "odecast-chaos-rss");
         this.thread.setDaemon(true);
     }
@@ -52,6 +59,9 @@ final class RssSampler implements AutoCloseable {
                     synchronized (this) {
                         peak = Math.max(peak, kib);
                         byPhase.merge(phase, kib, Math::max);
+                    }
+                    if (kib > capKiB && capped.add(p)) {
+                        onCap.accept(p, kib);
                     }
                 }
             }
