@@ -3,6 +3,7 @@ package io.odecast.stream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.odecast.proto.Forecast;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,26 +33,32 @@ final class StateTopicReader implements AutoCloseable {
     }
 
     /**
-     * Replaces the store's snapshots of {@code partition} by those on the state topic's partition of that number.
+     * Replaces the store's snapshots of {@code partitions} by those on the state topic's partitions of those
+     * numbers, read together in one pass.
      *
-     * @return the number of streams with a snapshot
+     * @return the number of streams with a snapshot, per partition
      * @throws IllegalStateException when the end is not reached within the timeout
      */
-    int restore(String topic, int partition, SnapshotStore store) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        store.clear(partition);
-        java.util.Set<String> streams = new java.util.HashSet<>();
-        long records = readToEnd(tp, consumer.beginningOffsets(List.of(tp), timeout).get(tp), r -> {
-            store.put(partition, r.key(), r.value());
+    Map<Integer, Integer> restore(String topic, Collection<Integer> partitions, SnapshotStore store) {
+        List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
+        Map<Integer, java.util.Set<String>> streams = new java.util.HashMap<>();
+        for (int p : partitions) {
+            store.clear(p);
+            streams.put(p, new java.util.HashSet<>());
+        }
+        long records = readToEnd(tps, consumer.beginningOffsets(tps, timeout), r -> {
+            store.put(r.partition(), r.key(), r.value());
             if (r.value() == null) {
-                streams.remove(r.key());
+                streams.get(r.partition()).remove(r.key());
             } else {
-                streams.add(r.key());
+                streams.get(r.partition()).add(r.key());
             }
         });
-        LOG.info("Restored partition {}: {} records of {}, snapshots of {} streams", partition, records, topic,
-                streams.size());
-        return streams.size();
+        Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        streams.forEach((p, ids) -> counts.put(p, ids.size()));
+        LOG.info("Restored partitions {} of {} from {} records: snapshots of {} streams", partitions, topic, records,
+                counts);
+        return counts;
     }
 
     /** The newest input offset of {@code partition}'s frames with a forecast on the forecasts topic, or -1. */
@@ -60,7 +67,7 @@ final class StateTopicReader implements AutoCloseable {
         long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
         long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
         long[] newest = {-1};
-        readToEnd(tp, Math.max(begin, end - FORECAST_TAIL), r -> {
+        readToEnd(List.of(tp), Map.of(tp, Math.max(begin, end - FORECAST_TAIL)), r -> {
             if (r.value() == null) {
                 return;
             }
@@ -76,18 +83,19 @@ final class StateTopicReader implements AutoCloseable {
         return newest[0];
     }
 
-    private long readToEnd(TopicPartition tp, long from, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
-        consumer.assign(List.of(tp));
-        consumer.seek(tp, from);
-        Map<TopicPartition, Long> end = consumer.endOffsets(List.of(tp), timeout);
+    private long readToEnd(List<TopicPartition> tps, Map<TopicPartition, Long> from,
+                           java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
+        consumer.assign(tps);
+        tps.forEach(tp -> consumer.seek(tp, from.get(tp)));
+        Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         long records = 0;
-        while (consumer.position(tp, timeout) < end.get(tp)) {
+        while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("could not read " + tp + " to its end offset " + end.get(tp)
+                throw new IllegalStateException("could not read " + tps + " to their end offsets " + end
                         + " within " + timeout);
             }
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                 records++;
                 each.accept(r);
             }

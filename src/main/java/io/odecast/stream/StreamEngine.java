@@ -371,19 +371,25 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Duration timeout = settings.kafka().commitTimeout();
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(Set.copyOf(partitions), timeout);
+            Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
+            boolean restore = settings.snapshot().enabled() && settings.snapshot().restore();
+            List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+            if (restore) {
+                reader.restore(settings.kafka().topics().state(), numbers, store);
+            } else {
+                numbers.forEach(store::clear);
+            }
             for (TopicPartition tp : partitions) {
                 int p = tp.partition();
-                OffsetAndMetadata committed = consumer.committed(Set.of(tp), settings.kafka().commitTimeout()).get(tp);
-                long processFrom = committed != null ? committed.offset()
-                        : consumer.beginningOffsets(List.of(tp), settings.kafka().commitTimeout()).get(tp);
-                long replayFrom = processFrom;
-                if (settings.snapshot().enabled() && settings.snapshot().restore()) {
-                    reader.restore(settings.kafka().topics().state(), p, store);
-                    replayFrom = PartitionTask.replayFrom(committed == null ? null : committed.metadata(),
-                            processFrom);
-                } else {
-                    store.clear(p);
-                }
+                OffsetAndMetadata c = committed.get(tp);
+                long processFrom = c != null ? c.offset() : beginning.get(tp);
+                long replayFrom = restore ? PartitionTask.replayFrom(c == null ? null : c.metadata(), processFrom)
+                        : processFrom;
                 long replayedUpTo = exactlyOnce() ? -1
                         : reader.newestForecastInput(settings.kafka().topics().forecasts(), p);
                 consumer.seek(tp, replayFrom);
