@@ -46,7 +46,7 @@ class ChaosCommandTest {
             Result r = run(argv);
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), args + ": " + r.err());
-            assertTrue(r.err().startsWith("odecast: "), r.err());
+            assertTrue(r.err().startsWith("odecast chaos: "), r.err());
         }
     }
 

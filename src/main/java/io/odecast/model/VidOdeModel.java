@@ -95,52 +95,8 @@ public final class VidOdeModel implements AutoCloseable {
      * @throws IllegalArgumentException if an observation is not after its state's last time or has the wrong size
      */
     public List<StreamState> advance(List<StreamState> states, List<Observation> observations) {
-        int batch = states.size();
-        if (observations.size() != batch) {
-            throw new IllegalArgumentException(batch + " states but " + observations.size() + " observations");
-        }
-        double[] gaps = new double[batch];
-        for (int b = 0; b < batch; b++) {
-            StreamState s = states.get(b);
-            Observation o = observations.get(b);
-            checkFrame(o, "observation " + b);
-            if (!s.isEmpty()) {
-                gaps[b] = o.time() - s.lastTime();
-                if (!(gaps[b] > 0)) {
-                    throw new IllegalArgumentException("observation " + b + " at model time " + o.time()
-                            + " is not after the stream's last time " + s.lastTime());
-                }
-            }
-        }
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = network.manager().newSubManager()) {
-            NDArray hidden = stack(m, states, StreamState::hidden, latentShape(batch));
-            OdeSolution evolved = network.evolve(hidden, gaps);
-            encoderEvaluations.addAndGet(evolved.functionEvaluations());
-            float[][] frames = new float[batch][];
-            for (int b = 0; b < batch; b++) {
-                frames[b] = normalise(observations.get(b));
-            }
-            NDArray x = network.pad(m.create(concat(frames), new Shape(batch, config.channels(), config.height(),
-                    config.width())));
-            NDArray encoded = network.encode(x, false);
-            NDArray next = network.update(encoded, evolved.last(), null);
-            float[] h = next.toFloatArray();
-            float[] padded = x.toFloatArray();
-            float[] e = encoded.toFloatArray();
-            int latent = config.latentSize();
-            int frame = config.channels() * config.paddedHeight() * config.paddedWidth();
-            List<StreamState> out = new ArrayList<>(batch);
-            for (int b = 0; b < batch; b++) {
-                Observation o = observations.get(b);
-                out.add(new StreamState(slice(h, b, latent), slice(padded, b, frame), slice(e, b, latent),
-                        validity(o), o.time(), states.get(b).frames() + 1));
-            }
-            return out;
-        } finally {
-            JniUtils.setGradMode(grad);
-        }
+        return advanceAndForecast(states, observations, new double[states.size()][0]).stream()
+                .map(Stepped::state).toList();
     }
 
     /** A state advanced by one arrival and its forecast from there. */
