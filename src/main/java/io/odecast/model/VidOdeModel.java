@@ -135,15 +135,8 @@ public final class VidOdeModel implements AutoCloseable {
             if (times[b].length != count) {
                 throw new IllegalArgumentException("every state needs the same number of forecast times");
             }
-            spans[b] = new double[count + 1];
-            for (int k = 0; k < count; k++) {
-                double lead = times[b][k] - o.time();
-                if (!(lead > 0) || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
-                    throw new IllegalArgumentException("forecast times of state " + b
-                            + " must increase and follow its observation's time " + o.time());
-                }
-                spans[b][k + 1] = lead;
-            }
+            spans[b] = leadSpans(times[b], o.time(), "forecast times of state " + b
+                    + " must increase and follow its observation's time " + o.time());
         }
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -230,15 +223,8 @@ public final class VidOdeModel implements AutoCloseable {
             if (times[b].length != count || count == 0) {
                 throw new IllegalArgumentException("every state needs the same number (> 0) of forecast times");
             }
-            spans[b] = new double[count + 1];
-            for (int k = 0; k < count; k++) {
-                double lead = times[b][k] - s.lastTime();
-                if (!(lead > 0) || (k > 0 && !(times[b][k] > times[b][k - 1]))) {
-                    throw new IllegalArgumentException("forecast times of state " + b
-                            + " must increase and follow its last time " + s.lastTime());
-                }
-                spans[b][k + 1] = lead;
-            }
+            spans[b] = leadSpans(times[b], s.lastTime(), "forecast times of state " + b
+                    + " must increase and follow its last time " + s.lastTime());
         }
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -432,6 +418,19 @@ public final class VidOdeModel implements AutoCloseable {
     @Override
     public void close() {
         network.close();
+    }
+
+    /** 0 then each time's lead after {@code from}; the times must increase and follow {@code from}. */
+    private static double[] leadSpans(double[] times, double from, String error) {
+        double[] spans = new double[times.length + 1];
+        for (int k = 0; k < times.length; k++) {
+            double lead = times[k] - from;
+            if (!(lead > 0) || (k > 0 && !(times[k] > times[k - 1]))) {
+                throw new IllegalArgumentException(error);
+            }
+            spans[k + 1] = lead;
+        }
+        return spans;
     }
 
     private Shape latentShape(int batch) {

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Input checks as pure functions: a record either becomes a frame its stream can absorb, in the model's channel
@@ -104,8 +105,8 @@ final class FrameValidator {
         String id = frame.streamId();
         ModelCard card = read.stream().model().card();
         if (!frame.channels().isEmpty() && !frame.channels().equals(card.channels())) {
-            if (!new HashSet<>(frame.channels()).equals(new HashSet<>(card.channels()))
-                    || new HashSet<>(frame.channels()).size() != frame.channels().size()) {
+            Set<String> names = new HashSet<>(frame.channels());
+            if (names.size() != frame.channels().size() || !names.equals(new HashSet<>(card.channels()))) {
                 return new Rejected(DeadLetterReason.WRONG_CHANNELS, "frame of stream " + id + " has channels "
                         + frame.channels() + " but model " + read.stream().settings().model() + " reads "
                         + card.channels(), Optional.of(id));

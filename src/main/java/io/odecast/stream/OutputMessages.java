@@ -21,12 +21,16 @@ final class OutputMessages {
     /**
      * A forecast from the frame at {@code basedOn}: one lead per grid time.
      *
-     * @param valid validity of the output cells (those of the last frame), null when all are valid
+     * @param valid          validity of the output cells (those of the last frame), null when all are valid
+     * @param inputPartition with {@code inputOffset}, the position of the frame it is based on: its identity
      */
     static Forecast forecast(String streamId, String modelName, VidOdeModel model, Instant basedOn, Instant issuedAt,
-                             List<Instant> validTimes, float[][] frames, boolean[] valid, List<Forecast.Flag> flags) {
+                             List<Instant> validTimes, float[][] frames, boolean[] valid, List<Forecast.Flag> flags,
+                             int inputPartition, long inputOffset) {
         Forecast.Builder b = Forecast.newBuilder()
                 .setStreamId(streamId)
+                .setInputPartition(inputPartition)
+                .setInputOffset(inputOffset)
                 .setBasedOnTime(ProtoTime.toTimestamp(basedOn))
                 .setModelName(modelName)
                 .setModelVersion(model.version())

@@ -217,7 +217,9 @@ final class StreamEngine {
                     outputs.initTransactions();
                 }
             } catch (RuntimeException e) {
-                closeQuietly(groupConsumer, readerConsumer, outputs);
+                StreamEngine.close(groupConsumer);
+                StreamEngine.close(readerConsumer);
+                StreamEngine.close(outputs);
                 throw e;
             }
             consumer = groupConsumer;
@@ -447,31 +449,26 @@ final class StreamEngine {
             } catch (RuntimeException e) {
                 LOG.debug("Consumer close: {}", e.toString());
             }
-            closeQuietly(null, null, producer);
-            try {
-                reader.close();
-            } catch (RuntimeException e) {
-                LOG.debug("Reader close: {}", e.toString());
-            }
+            StreamEngine.close(producer);
+            StreamEngine.close(reader);
         }
     }
 
-    private static void closeQuietly(KafkaConsumer<?, ?> a, KafkaConsumer<?, ?> b, KafkaProducer<?, ?> p) {
-        for (KafkaConsumer<?, ?> c : new KafkaConsumer<?, ?>[] {a, b}) {
-            if (c != null) {
-                try {
-                    c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-                } catch (RuntimeException e) {
-                    LOG.debug("Consumer close: {}", e.toString());
-                }
-            }
+    /** Closes a client (or nothing), logging a failure: a closing session must close everything it can. */
+    private static void close(AutoCloseable client) {
+        if (client == null) {
+            return;
         }
-        if (p != null) {
-            try {
+        try {
+            if (client instanceof KafkaConsumer<?, ?> c) {
+                c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            } else if (client instanceof KafkaProducer<?, ?> p) {
                 p.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.debug("Producer close: {}", e.toString());
+            } else {
+                client.close();
             }
+        } catch (Exception e) {
+            LOG.debug("Close {}: {}", client.getClass().getSimpleName(), e.toString());
         }
     }
 }

@@ -114,10 +114,7 @@ final class StreamStep {
         }
         VidOdeModel model = status.stream().model();
         Forecast forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
-                plan.grid(), result.forecast(), result.state().lastValid(), flags).toBuilder()
-                .setInputPartition(plan.partition())
-                .setInputOffset(plan.offset())
-                .build();
+                plan.grid(), result.forecast(), result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
         if (fill != null) {
