@@ -70,11 +70,9 @@ final class StreamStep {
         List<Instant> grid = replay ? List.of()
                 : ForecastGrid.after(frame.eventTime(), settings.forecastStep(), settings.leads());
         double[] times = grid.stream().mapToDouble(card::modelTime).toArray();
-        List<Instant> ticks = restart ? List.of() : missingTicks(status, frame);
-        Fill fill = ticks.isEmpty() || replay ? null : fill(status, observation, frame.eventTime(), ticks);
-        if (replay) {
-            ticks = List.of();
-        }
+        // A replayed frame only rebuilds state: its gap's frames were emitted the first time.
+        List<Instant> ticks = restart || replay ? List.of() : missingTicks(status, frame);
+        Fill fill = ticks.isEmpty() ? null : fill(status, observation, frame.eventTime(), ticks);
         return new Plan(status, frame, partition, offset, restart, afterGap, replay, replayed, observation, grid,
                 ticks, new ModelWork.Step(model, before, observation, times, fill));
     }
