@@ -2,6 +2,9 @@ package io.odecast.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.ops.OpsServer;
+import io.odecast.ops.OpsSettings;
+import io.odecast.ops.PrometheusMetrics;
 import io.odecast.stream.StreamingService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "at-least-once or exactly-once; overrides odecast.delivery.")
     String delivery;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Port of the metrics, health and live-page server; 0 picks a free one; overrides"
+                    + " odecast.http.port.")
+    Integer httpPort;
+
     @Override
     public Integer call() throws Exception {
         Config loaded;
@@ -50,11 +58,32 @@ final class ServeCommand implements Callable<Integer> {
         if (delivery != null) {
             loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.delivery", delivery)).withFallback(loaded);
         }
-        StreamingService.Builder builder = StreamingService.builder(loaded);
         if (bootstrapServers != null) {
-            builder.bootstrapServers(bootstrapServers);
+            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.kafka.bootstrap-servers", bootstrapServers))
+                    .withFallback(loaded);
         }
-        StreamingService service = builder.start();
+        Config full = ConfigFactory.load(loaded);
+        OpsSettings http = OpsSettings.fromConfig(full);
+        if (httpPort != null) {
+            http = http.withPort(httpPort);
+        }
+        PrometheusMetrics metrics = new PrometheusMetrics();
+        // Up before the models load, so that an orchestrator sees "live, not ready" meanwhile.
+        OpsServer ops = http.enabled() ? OpsServer.start(http, full, metrics, null) : null;
+        StreamingService service;
+        try {
+            service = StreamingService.builder(loaded).observer(metrics).start();
+        } catch (RuntimeException e) {
+            if (ops != null) {
+                ops.close();
+            }
+            throw e;
+        }
+        if (ops != null) {
+            ops.attach(service);
+            System.err.println("odecast serve: metrics at " + ops.url() + "metrics, health at " + ops.url()
+                    + "health/ready");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -62,6 +91,9 @@ final class ServeCommand implements Callable<Integer> {
             } catch (Exception e) {
                 System.err.println("odecast serve: shutdown did not finish cleanly: " + e.getMessage());
             } finally {
+                if (ops != null) {
+                    ops.close();
+                }
                 stopped.countDown();
             }
         }, "odecast-serve-shutdown"));

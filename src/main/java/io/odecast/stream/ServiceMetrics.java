@@ -3,12 +3,18 @@ package io.odecast.stream;
 import io.odecast.kafka.DeadLetterReason;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of a running service; thread-safe, read at any time. */
+/**
+ * Counters of a running service; thread-safe, read at any time. Single timings and sizes also go to a
+ * {@link ServiceObserver} (histograms).
+ */
 public final class ServiceMetrics {
+    private final ServiceObserver observer;
+    private final LongAdder framesReceived = new LongAdder();
     private final LongAdder framesAccepted = new LongAdder();
     private final LongAdder forecastsEmitted = new LongAdder();
     private final LongAdder framesFilled = new LongAdder();
@@ -30,11 +36,29 @@ public final class ServiceMetrics {
     private final AtomicLong activeStreams = new AtomicLong();
     private final AtomicLong stateBytes = new AtomicLong();
     private final AtomicLong assignedPartitions = new AtomicLong();
+    private final LongAdder forecastsDelivered = new LongAdder();
+    private volatile Map<Integer, Long> consumerLag = Map.of();
 
+    /** Counters without an observer. */
     public ServiceMetrics() {
+        this(ServiceObserver.NONE);
+    }
+
+    /** Counters that also pass every timing and size to {@code observer}. */
+    public ServiceMetrics(ServiceObserver observer) {
+        this.observer = observer;
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLettered.put(reason, new LongAdder());
         }
+    }
+
+    /** Input records read for processing (records replayed to rebuild state after an assignment excluded). */
+    public long framesReceived() {
+        return framesReceived.sum();
+    }
+
+    void frameReceived() {
+        framesReceived.increment();
     }
 
     /** Frames that passed validation and were handed to the model. */
@@ -106,8 +130,9 @@ public final class ServiceMetrics {
         return framesSkipped.sum();
     }
 
-    void snapshotWritten() {
+    void snapshotWritten(long nanos) {
         snapshotsWritten.increment();
+        observer.snapshotWritten(nanos);
     }
 
     void streamRestored() {
@@ -139,6 +164,7 @@ public final class ServiceMetrics {
         batchedRequests.add(size);
         largestBatch.accumulate(size);
         modelNanos.add(nanos);
+        observer.modelCall(size, nanos);
     }
 
     /** Frames absorbed again without output after a partition was assigned (state rebuild up to the commit). */
@@ -202,8 +228,31 @@ public final class ServiceMetrics {
         engineRestarts.increment();
     }
 
-    void committed() {
+    void committed(long nanos) {
         commits.increment();
+        observer.committed(nanos);
+    }
+
+    void forecastDelivered(long millis) {
+        forecastsDelivered.increment();
+        observer.forecastDelivered(millis);
+    }
+
+    /** Forecasts whose outputs were acknowledged (or committed in a transaction); each has a latency observed. */
+    public long forecastsDelivered() {
+        return forecastsDelivered.sum();
+    }
+
+    /**
+     * Records not yet fetched per assigned partition of the frames topic, as of the last poll (the consumer's log end
+     * offset minus its position); partitions without a known end are left out.
+     */
+    public Map<Integer, Long> consumerLag() {
+        return consumerLag;
+    }
+
+    void consumerLag(Map<Integer, Long> lag) {
+        consumerLag = Map.copyOf(lag);
     }
 
     void memory(long streams, long bytes, long partitions) {

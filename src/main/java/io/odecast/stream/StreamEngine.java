@@ -67,6 +67,12 @@ final class StreamEngine {
     private final Thread thread;
     private volatile boolean stopping;
     private volatile Session session;
+    /** The current session's consumer has joined the group (its first assignment, maybe empty, came back). */
+    private volatile boolean joined;
+    /** Partitions are being restored from the state topic (inside an assignment callback). */
+    private volatile boolean restoring;
+    /** Partitions owned, with their states in place. */
+    private volatile int owned;
 
     StreamEngine(ServiceSettings settings, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
                  ServiceMetrics metrics, Clock clock) {
@@ -87,6 +93,24 @@ final class StreamEngine {
     /** Completes when the engine has stopped after {@link #stop()}. */
     CompletableFuture<Void> completion() {
         return completion;
+    }
+
+    /**
+     * Whether the engine is connected and owns its partitions with their states in place: its consumer has joined
+     * the group since the clients were last (re)created, and no partition's restore is in progress.
+     */
+    boolean partitionsRestored() {
+        return joined && !restoring;
+    }
+
+    /** Whether the consumer has joined its group since the clients were last (re)created: Kafka is reachable. */
+    boolean joined() {
+        return joined;
+    }
+
+    /** Partitions this instance owns now (states restored), as of the last rebalance. */
+    int ownedPartitions() {
+        return owned;
     }
 
     /** Asks the engine to finish its step, snapshot and commit everything and leave the group. */
@@ -241,6 +265,7 @@ final class StreamEngine {
                     }
                     throw e;
                 }
+                lag();
                 step(polled);
             }
             // Stop: snapshot and commit everything, then leave the group (close) so partitions move at once.
@@ -263,6 +288,8 @@ final class StreamEngine {
                 int n = Math.min(records.size() - from, chunk);
                 Instant now = clock.instant();
                 long start = System.nanoTime();
+                // Arrivals of a failed step's forecasts were never acknowledged; they are replayed and counted anew.
+                processor.takeArrivals();
                 List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
                         processor.process(records.subList(from, from + n), tasks, now));
                 if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
@@ -270,9 +297,14 @@ final class StreamEngine {
                     out.addAll(processor.maintain(tasks, now));
                 }
                 long processed = System.nanoTime();
+                List<Long> arrivals = processor.takeArrivals();
                 List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
                 if (!out.isEmpty() || !due.isEmpty()) {
                     commit(out, due);
+                }
+                long acknowledged = System.currentTimeMillis();
+                for (long arrival : arrivals) {
+                    metrics.forecastDelivered(acknowledged - arrival);
                 }
                 long end = System.nanoTime();
                 if (n >= chunk / 2) {
@@ -292,6 +324,15 @@ final class StreamEngine {
                 lastProgress = now;
                 LOG.info("Progress: {} partitions, {}", tasks.size(), metrics);
             }
+        }
+
+        /** Publishes the consumer's lag per assigned partition (local figures of the last fetch, no request). */
+        private void lag() {
+            Map<Integer, Long> lag = new HashMap<>();
+            for (TopicPartition tp : consumer.assignment()) {
+                consumer.currentLag(tp).ifPresent(n -> lag.put(tp.partition(), n));
+            }
+            metrics.consumerLag(lag);
         }
 
         /** The records partition by partition in turn, each partition's in offset order. */
@@ -314,6 +355,7 @@ final class StreamEngine {
         /** Produces {@code out} and commits the offsets of {@code due} as one unit (transaction or acks first). */
         private void commit(List<ProducerRecord<String, byte[]>> out, Collection<PartitionTask> due)
                 throws Exception {
+            long start = System.nanoTime();
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             Map<PartitionTask, long[]> points = new HashMap<>();
             for (PartitionTask t : due) {
@@ -344,7 +386,7 @@ final class StreamEngine {
                 }
             }
             points.forEach((t, p) -> t.committed(p[0], p[1]));
-            metrics.committed();
+            metrics.committed(System.nanoTime() - start);
         }
 
         private void sendAndAwait(List<ProducerRecord<String, byte[]>> records) throws Exception {
@@ -373,6 +415,17 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            restoring = true;
+            try {
+                assign(partitions);
+                owned = tasks.size();
+                joined = true;
+            } finally {
+                restoring = false;
+            }
+        }
+
+        private void assign(Collection<TopicPartition> partitions) {
             if (partitions.isEmpty()) {
                 return;
             }
@@ -418,6 +471,8 @@ final class StreamEngine {
                     LOG.warn("Revoked {}: final commit failed ({}); the next owner replays from the last commit",
                             tp, e.toString());
                     throw new IllegalStateException("commit on revocation of " + tp + " failed", e);
+                } finally {
+                    owned = tasks.size();
                 }
             }
         }
@@ -428,12 +483,16 @@ final class StreamEngine {
                 tasks.remove(tp.partition());
                 LOG.warn("Lost {} (the group moved on without this instance); its states are dropped", tp);
             }
+            owned = tasks.size();
         }
 
         @Override
         public void close() {
+            joined = false;
             tasks.clear();
+            owned = 0;
             metrics.memory(0, 0, 0);
+            metrics.consumerLag(Map.of());
             if (exactlyOnce() && !clean) {
                 try {
                     producer.abortTransaction();

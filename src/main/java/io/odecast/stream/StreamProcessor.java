@@ -57,6 +57,8 @@ final class StreamProcessor {
     private final SnapshotStore store;
     private final TopicNames topics;
     private Instant lastProvisionalCheck = Instant.MIN;
+    /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
+    private List<Long> arrivals = new ArrayList<>();
 
     StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
                     DeadLetterPublisher deadLetters, SnapshotStore store) {
@@ -88,6 +90,9 @@ final class StreamProcessor {
             }
             task.nextOffset = record.offset() + 1;
             boolean replay = record.offset() < task.processFrom;
+            if (!replay) {
+                metrics.frameReceived();
+            }
             Validation v = FrameValidator.read(record.key(), record.value(), catalog);
             if (v instanceof Rejected r) {
                 reject(record, r, replay, out);
@@ -165,6 +170,7 @@ final class StreamProcessor {
             } else {
                 metrics.frameAccepted();
                 emit(plan, outcome, out);
+                arrivals.add(item.record().timestamp());
             }
             int every = settings.snapshot().everyFrames();
             if (every > 0 && next.sinceSnapshot() >= every) {
@@ -197,6 +203,16 @@ final class StreamProcessor {
         if (plan.replayed()) {
             metrics.forecastMarkedReplayed();
         }
+    }
+
+    /**
+     * The record timestamps of the input frames of the forecasts emitted since the last call, for the
+     * arrival-to-forecast latency once they are acknowledged.
+     */
+    List<Long> takeArrivals() {
+        List<Long> taken = arrivals;
+        arrivals = new ArrayList<>();
+        return taken;
     }
 
     /**
@@ -341,12 +357,13 @@ final class StreamProcessor {
     /** Writes a snapshot of {@code s} to the local store and the state topic; returns the status as clean. */
     private StreamStatus snapshot(PartitionTask task, StreamStatus s, Instant now,
                                   List<ProducerRecord<String, byte[]>> out) {
+        long start = System.nanoTime();
         byte[] bytes = StateSnapshotCodec.encode(s.id(), s.stream().settings().model(), s.stream().model(), s.state(),
                 s.lastTime(), new InputPosition(topics.frames(), task.partition, s.offset()), s.lastRegularTime(),
                 s.recent(), now).toByteArray();
         store.put(task.partition, s.id(), bytes);
         out.add(new ProducerRecord<>(topics.state(), task.partition, s.id(), bytes));
-        metrics.snapshotWritten();
+        metrics.snapshotWritten(System.nanoTime() - start);
         return s.snapshotted();
     }
 

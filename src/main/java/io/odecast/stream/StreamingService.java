@@ -51,14 +51,47 @@ public final class StreamingService {
     private final ActorSystem<Void> system;
     private final ModelRegistry models;
     private final StreamEngine engine;
+    private final Map<String, String> modelVersions;
+    private volatile boolean draining;
 
     private StreamingService(ServiceSettings settings, ServiceMetrics metrics, ActorSystem<Void> system,
-                             ModelRegistry models, StreamEngine engine) {
+                             ModelRegistry models, StreamEngine engine, Map<String, String> modelVersions) {
         this.settings = settings;
         this.metrics = metrics;
         this.system = system;
         this.models = models;
         this.engine = engine;
+        this.modelVersions = Map.copyOf(modelVersions);
+    }
+
+    /**
+     * The facts an orchestrator's readiness probe needs. A started service has loaded and checked its models and
+     * checked (or, with {@code create-topics = false}, left to the operator) its topics.
+     *
+     * @param modelsLoaded       every rule's models are loaded and ran once
+     * @param topicsChecked      the topics exist with usable settings (checked at start when create-topics is on)
+     * @param kafkaConnected     the engine's consumer has joined its group since its clients were last created
+     * @param partitionsRestored no partition's state restore is in progress
+     * @param draining           the service is stopping
+     * @param partitions         partitions of the frames topic owned with their states in place
+     */
+    public record Readiness(boolean modelsLoaded, boolean topicsChecked, boolean kafkaConnected,
+                            boolean partitionsRestored, boolean draining, int partitions) {
+        /** Ready to serve: everything in place and not stopping. */
+        public boolean ready() {
+            return modelsLoaded && topicsChecked && kafkaConnected && partitionsRestored && !draining;
+        }
+    }
+
+    /** What the service can do right now; cheap, read at any time. */
+    public Readiness readiness() {
+        return new Readiness(true, true, engine.joined(), engine.partitionsRestored(), draining,
+                engine.ownedPartitions());
+    }
+
+    /** The version of every model a stream rule uses, by model name (forecasters and fill models). */
+    public Map<String, String> modelVersions() {
+        return modelVersions;
     }
 
     /** Starts the service with the {@code odecast} settings of {@code config} (reference defaults filled in). */
@@ -93,6 +126,7 @@ public final class StreamingService {
      * (its partitions move to other instances at once), then stops the decoder and the actor system.
      */
     public CompletionStage<Done> drainAndShutdown() {
+        draining = true;
         engine.stop();
         return engine.completion()
                 .thenCompose(done -> {
@@ -112,6 +146,7 @@ public final class StreamingService {
         private String bootstrapServers;
         private Map<String, VidOdeModel> models = Map.of();
         private Clock clock = Clock.systemUTC();
+        private ServiceObserver observer = ServiceObserver.NONE;
 
         private Builder(Config config) {
             this.config = config;
@@ -132,6 +167,12 @@ public final class StreamingService {
         /** The clock of wall-clock decisions and fields (issued_at, eviction, provisional frames). */
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /** Receives every timing and size as it happens (histograms); none by default. */
+        public Builder observer(ServiceObserver observer) {
+            this.observer = observer;
             return this;
         }
 
@@ -167,7 +208,7 @@ public final class StreamingService {
                     throw e;
                 }
             }
-            ServiceMetrics metrics = new ServiceMetrics();
+            ServiceMetrics metrics = new ServiceMetrics(observer);
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", full);
             try {
                 ActorRef<DecoderActor.Command> decoder = system.systemActorOf(
@@ -183,7 +224,13 @@ public final class StreamingService {
                 engine.start();
                 LOG.info("Streaming service {} consuming {} from {} as group {}, {}", settings.instanceId(),
                         kafka.topics().frames(), kafka.bootstrapServers(), kafka.groupId(), settings.delivery());
-                return new StreamingService(settings, metrics, system, registry, engine);
+                Map<String, String> versions = new java.util.TreeMap<>();
+                for (StreamRules.Rule rule : settings.streams().rules()) {
+                    StreamCatalog.ResolvedStream stream = catalog.resolved(rule);
+                    versions.put(stream.settings().model(), stream.model().version());
+                    stream.settings().fillModel().ifPresent(name -> versions.put(name, stream.filler().version()));
+                }
+                return new StreamingService(settings, metrics, system, registry, engine, versions);
             } catch (RuntimeException e) {
                 system.terminate();
                 registry.close();
