@@ -34,23 +34,29 @@ import org.apache.kafka.common.utils.Time;
  *     producerProps.put("bootstrap.servers", kafka.bootstrapServers());
  * }
  * }</pre>
+ *
+ * <p>With {@link Builder#saslPlainUsers} the broker also has a {@code SASL_PLAINTEXT} listener that authenticates
+ * those users with the PLAIN mechanism ({@link #saslBootstrapServers()}), for tests of secured clients.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String HOST = "127.0.0.1";
+    private static final String SASL_LISTENER = "SASL";
 
     private final KafkaRaftServer server;
     private final Path logDir;
     private final boolean deleteOnClose;
     private final int port;
+    private final int saslPort;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port, int saslPort) {
         this.server = server;
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.port = port;
+        this.saslPort = saslPort;
     }
 
     /** Starts a broker on a free port with temporary storage. */
@@ -65,6 +71,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code host:port} for the clients' {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return HOST + ":" + port;
+    }
+
+    /**
+     * {@code host:port} of the SASL_PLAINTEXT listener (PLAIN mechanism).
+     *
+     * @throws IllegalStateException when the broker was built without {@link Builder#saslPlainUsers}
+     */
+    public String saslBootstrapServers() {
+        if (saslPort == 0) {
+            throw new IllegalStateException("this embedded broker has no SASL listener; build it with saslPlainUsers");
+        }
+        return HOST + ":" + saslPort;
     }
 
     /** The client listener's port. */
@@ -98,6 +116,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Path logDir;
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> overrides = new LinkedHashMap<>();
+        private final Map<String, String> plainUsers = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -126,6 +145,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a SASL_PLAINTEXT listener on a free port that accepts these PLAIN users (name to password); the
+         * PLAINTEXT listener stays, for the broker's own traffic and unauthenticated test clients.
+         */
+        public Builder saslPlainUsers(Map<String, String> users) {
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException("a SASL/PLAIN listener needs at least one user");
+            }
+            users.keySet().forEach(name -> {
+                if (!name.matches("[A-Za-z0-9._-]+")) {
+                    throw new IllegalArgumentException("SASL/PLAIN user name \"" + name + "\" must be letters,"
+                            + " digits, '.', '_' or '-'");
+                }
+            });
+            plainUsers.putAll(users);
+            return this;
+        }
+
         /** A broker setting, overriding the embedded defaults (e.g. {@code auto.create.topics.enable}). */
         public Builder property(String key, String value) {
             overrides.put(key, value);
@@ -147,16 +184,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             int brokerPort = port > 0 ? port : freePort();
             int quorumPort = controllerPort > 0 ? controllerPort : freePort();
+            int saslPort = plainUsers.isEmpty() ? 0 : freePort();
             KafkaRaftServer server = null;
             try {
-                Properties properties = properties(dir, brokerPort, quorumPort);
+                Properties properties = properties(dir, brokerPort, quorumPort, saslPort);
                 if (!Files.exists(dir.resolve("meta.properties"))) {
                     format(properties, dir);
                 }
                 KafkaConfig config = new KafkaConfig(properties, false);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
-                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, temporary, brokerPort);
+                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, temporary, brokerPort, saslPort);
                 awaitReady(broker.bootstrapServers(), startTimeout);
                 return broker;
             } catch (Exception | Error e) {
@@ -172,15 +210,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
 
-        private Properties properties(Path dir, int brokerPort, int quorumPort) {
+        private Properties properties(Path dir, int brokerPort, int quorumPort, int saslPort) {
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", Integer.toString(NODE_ID));
             p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + quorumPort);
+            String sasl = saslPort == 0 ? "" : "," + SASL_LISTENER + "://" + HOST + ":" + saslPort;
             p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST
-                    + ":" + quorumPort);
-            p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+                    + ":" + quorumPort + sasl);
+            p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + sasl);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
+                    + (saslPort == 0 ? "" : "," + SASL_LISTENER + ":SASL_PLAINTEXT"));
+            if (saslPort != 0) {
+                String prefix = "listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+                p.put("sasl.enabled.mechanisms", "PLAIN");
+                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule"
+                        + " required");
+                plainUsers.forEach((name, password) -> jaas.append(" user_").append(name).append("=\"")
+                        .append(password.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
+                p.put(prefix + "plain.sasl.jaas.config", jaas.append(';').toString());
+            }
             p.put("controller.listener.names", CONTROLLER_LISTENER);
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", dir.toAbsolutePath().toString());
