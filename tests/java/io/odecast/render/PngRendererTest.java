@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -45,11 +46,42 @@ class PngRendererTest {
         assertEquals(4, files.size());
         assertEquals("19960105T060000Z+PT12H.png", files.get(3).getFileName().toString());
         BufferedImage image = ImageIO.read(files.get(0).toFile());
-        assertEquals(3 * 5 * 4 + 2 * 2, image.getWidth());
-        assertEquals(4 * 4, image.getHeight());
-        // Cell (0, 0) of u is invalid; north up puts row 0 at the bottom.
-        assertEquals(0xFF00FF, image.getRGB(0, image.getHeight() - 1) & 0xFFFFFF);
+        assertEquals(Math.max(PngRenderer.MIN_WIDTH, 3 * 5 * 4 + 2 * 2), image.getWidth());
+        assertEquals(PngRenderer.HEADER + 4 * 4 + PngRenderer.FOOTER, image.getHeight());
+        // Cell (0, 0) of u is invalid; north up puts row 0 at the bottom of the tiles, under the title lines.
+        assertEquals(0xFF00FF, image.getRGB(0, PngRenderer.HEADER + 4 * 4 - 1) & 0xFFFFFF);
         assertTrue(Files.size(files.get(0)) > 0);
+    }
+
+    @Test
+    void picturesCarryTitleTimeAndAColourBarFromLowToHighUnderEachChannel() {
+        float[] data = new float[2 * 3 * 4];
+        boolean[] valid = new boolean[data.length];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = i < 12 ? i : 1000 + i;
+            valid[i] = true;
+        }
+        BufferedImage image = new PngRenderer(10, Duration.ZERO, false).draw(new PngRenderer.Picture("storm/a",
+                java.time.Instant.parse("1996-01-05T06:00:00Z"), "observed", List.of("u", "p"),
+                List.of("m s-1", "hPa"), 2, 3, 4, data, valid));
+        assertEquals(PngRenderer.HEADER + 30 + PngRenderer.FOOTER, image.getHeight());
+        int bar = PngRenderer.HEADER + 30 + 16 + 5;
+        int tile = 40 + 2;
+        for (int t = 0; t < 2; t++) {
+            int left = image.getRGB(t * tile + 1, bar);
+            int right = image.getRGB(t * tile + 38, bar);
+            assertTrue((left & 0xFF) > (left >> 16 & 0xFF), "channel " + t + " bar starts blue: "
+                    + Integer.toHexString(left));
+            assertTrue((right >> 16 & 0xFF) > (right & 0xFF), "channel " + t + " bar ends red: "
+                    + Integer.toHexString(right));
+        }
+        long lit = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < PngRenderer.HEADER; y++) {
+                lit += (image.getRGB(x, y) & 0xFF) > 128 ? 1 : 0;
+            }
+        }
+        assertTrue(lit > 100, "title and time are written above the tiles (" + lit + " bright pixels)");
     }
 
     @Test

@@ -1,8 +1,16 @@
 package io.odecast.render;
 
 import io.odecast.eval.PngStrip.ColourMap;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,12 +31,24 @@ import javax.imageio.stream.ImageOutputStream;
  * tile. Each channel uses a {@link ColourMap}: {@code GREY} for values in [0, 1] (units {@code "1"}, video),
  * else {@code DIVERGING} blue-white-red over the channel's range in all the stream's forecasts, so that frames
  * of the animation compare. Invalid cells are magenta, as in {@link io.odecast.eval.PngStrip}.
+ *
+ * <p>Every picture says what it shows: a title (stream, model and version, flags) and the time above the tiles,
+ * and under each tile its channel, units and a colour bar labelled with the ends of its scale.
  */
 public final class PngRenderer {
     private static final int INVALID = 0xFF00FF;
     private static final int BACKGROUND = 0x202020;
     private static final int GAP = 2;
     private static final Set<String> VIDEO_CHANNELS = Set.of("luma", "r", "g", "b");
+    /** Height of the title and time lines above the tiles. */
+    static final int HEADER = 36;
+    /** Height of the channel label, colour bar and scale labels under the tiles. */
+    static final int FOOTER = 40;
+    /** Narrowest picture, so that the labels fit under small grids. */
+    static final int MIN_WIDTH = 240;
+    private static final int BAR = 10;
+    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 13);
+    private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
 
     private final int scale;
     private final Duration frameDelay;
@@ -56,6 +76,51 @@ public final class PngRenderer {
     }
 
     /**
+     * One grid to draw on its own scale, with what its picture says.
+     *
+     * @param title    first line: what it is (stream, model, flags)
+     * @param time     second line: when it is valid
+     * @param channels channel names, one per channel
+     * @param units    units per channel, {@code ""} when unknown
+     * @param data     C x H x W row-major
+     * @param valid    per cell
+     */
+    public record Picture(String title, Instant time, String timeNote, List<String> channels, List<String> units,
+                          int c, int h, int w, float[] data, boolean[] valid) {
+        public Picture {
+            channels = List.copyOf(channels);
+            units = List.copyOf(units);
+            if (channels.size() != c || units.size() != c || data.length != c * h * w || valid.length != data.length) {
+                throw new IllegalArgumentException("picture \"" + title + "\": " + channels.size() + " channels, "
+                        + units.size() + " units, " + data.length + " values for shape " + c + "x" + h + "x" + w);
+            }
+        }
+    }
+
+    /** Draws one grid with its title, time, channel names, units and colour bars, scaled to its own values. */
+    public BufferedImage draw(Picture picture) {
+        DecodedForecast one = new DecodedForecast("picture", picture.time(), null, "", "", picture.channels(),
+                picture.units(), picture.c(), picture.h(), picture.w(), List.of(new DecodedForecast.Lead(
+                Duration.ZERO, picture.time(), picture.data(), picture.valid())), List.of());
+        Palette palette = palette(List.of(one));
+        return annotate(image(one, picture.data(), picture.valid(), palette), palette, one, picture.title(),
+                time(picture.time()) + (picture.timeNote().isEmpty() ? "" : "  " + picture.timeNote()));
+    }
+
+    /** A picture as PNG bytes. */
+    public static byte[] png(BufferedImage image) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(image, "png", bytes)) {
+                throw new IllegalStateException("no PNG writer available");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a PNG in memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
      * Writes {@code dir/<base time>+<lead>.png} for every lead of every forecast.
      *
      * @return the files written, in forecast then lead order
@@ -67,7 +132,7 @@ public final class PngRenderer {
         for (DecodedForecast f : forecasts) {
             for (DecodedForecast.Lead l : f.leads()) {
                 Path file = dir.resolve(StreamFileNames.lead(f.basedOnTime(), l.lead()) + ".png");
-                if (!ImageIO.write(image(f, l.data(), l.valid(), palette), "png", file.toFile())) {
+                if (!ImageIO.write(annotated(f, l, palette), "png", file.toFile())) {
                     throw new IOException("no PNG writer available to write " + file);
                 }
                 files.add(file);
@@ -86,8 +151,7 @@ public final class PngRenderer {
         List<BufferedImage> frames = new ArrayList<>();
         for (DecodedForecast f : forecasts) {
             if (!f.leads().isEmpty()) {
-                DecodedForecast.Lead l = f.leads().get(0);
-                frames.add(image(f, l.data(), l.valid(), palette));
+                frames.add(annotated(f, f.leads().get(0), palette));
             }
         }
         writeAnimation(file, frames);
@@ -139,6 +203,78 @@ public final class PngRenderer {
             }
         }
         return new Palette(maps, lo, hi, first.channels().equals(List.of("r", "g", "b")));
+    }
+
+    /** The tiles of one lead of a forecast with its title (stream, model, flags) and valid time. */
+    private BufferedImage annotated(DecodedForecast f, DecodedForecast.Lead l, Palette palette) {
+        StringBuilder title = new StringBuilder(f.streamId());
+        if (!f.modelName().isEmpty()) {
+            title.append("  ").append(f.modelName()).append(' ').append(f.modelVersion());
+        }
+        f.flags().forEach(flag -> title.append("  ").append(flag.name()));
+        String when = time(l.validTime());
+        if (!l.lead().isZero()) {
+            when += "  (from " + time(f.basedOnTime()) + " + " + lead(l.lead()) + ")";
+        }
+        return annotate(image(f, l.data(), l.valid(), palette), palette, f, title.toString(), when);
+    }
+
+    /** Puts the title and time above the tiles and a labelled colour bar under each tile. */
+    private BufferedImage annotate(BufferedImage tiles, Palette palette, DecodedForecast f, String title,
+                                   String when) {
+        int width = Math.max(MIN_WIDTH, tiles.getWidth());
+        BufferedImage out = new BufferedImage(width, HEADER + tiles.getHeight() + FOOTER, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(new Color(BACKGROUND));
+            g.fillRect(0, 0, out.getWidth(), out.getHeight());
+            g.drawImage(tiles, 0, HEADER, null);
+            g.setColor(Color.WHITE);
+            g.setFont(TITLE_FONT);
+            g.drawString(title, 4, 15);
+            g.setFont(LABEL_FONT);
+            g.drawString(when, 4, 31);
+            int tileCount = palette.rgb() ? 1 : f.c();
+            int tileW = (tiles.getWidth() - (tileCount - 1) * GAP) / tileCount;
+            int top = HEADER + tiles.getHeight();
+            for (int t = 0; t < tileCount; t++) {
+                int x0 = t * (tileW + GAP);
+                String unit = palette.rgb() ? "" : f.units().get(t);
+                String name = palette.rgb() ? "r g b" : f.channels().get(t);
+                g.setColor(Color.WHITE);
+                g.drawString(unit.isEmpty() ? name : name + " [" + unit + "]", x0 + 2, top + 12);
+                if (palette.rgb()) {
+                    continue;
+                }
+                for (int x = 0; x < tileW; x++) {
+                    double v = palette.lo()[t] + (palette.hi()[t] - palette.lo()[t]) * x / Math.max(1, tileW - 1);
+                    g.setColor(new Color(palette.maps().get(t).colour(v, palette.lo()[t], palette.hi()[t])));
+                    g.drawLine(x0 + x, top + 16, x0 + x, top + 16 + BAR - 1);
+                }
+                g.setColor(Color.WHITE);
+                String lo = number(palette.lo()[t]);
+                String hi = number(palette.hi()[t]);
+                g.drawString(lo, x0 + 2, top + 16 + BAR + 12);
+                g.drawString(hi, x0 + tileW - 2 - g.getFontMetrics().stringWidth(hi), top + 16 + BAR + 12);
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    private static String time(Instant t) {
+        return t.toString().replace("T", " ").replace("Z", " UTC");
+    }
+
+    private static String lead(Duration d) {
+        return d.toString().substring(2).toLowerCase(Locale.ROOT);
+    }
+
+    private static String number(double v) {
+        return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v != 0) ? String.format(Locale.ROOT, "%.3g", v)
+                : String.format(Locale.ROOT, "%.2f", v);
     }
 
     private BufferedImage image(DecodedForecast f, float[] data, boolean[] valid, Palette palette) {
