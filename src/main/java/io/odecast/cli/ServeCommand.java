@@ -2,9 +2,11 @@ package io.odecast.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.ops.LivePage;
 import io.odecast.ops.OpsServer;
 import io.odecast.ops.OpsSettings;
 import io.odecast.ops.PrometheusMetrics;
+import io.odecast.stream.ServiceSettings;
 import io.odecast.stream.StreamingService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMetrics metrics = new PrometheusMetrics();
         // Up before the models load, so that an orchestrator sees "live, not ready" meanwhile.
-        OpsServer ops = http.enabled() ? OpsServer.start(http, full, metrics, null) : null;
+        OpsServer ops = http.enabled() ? OpsServer.start(http, full, metrics, http.page().enabled()
+                ? LivePage.start(http.page(), ServiceSettings.fromConfig(full).kafka()) : null) : null;
         StreamingService service;
         try {
             service = StreamingService.builder(loaded).observer(metrics).start();
@@ -82,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
         if (ops != null) {
             ops.attach(service);
             System.err.println("odecast serve: metrics at " + ops.url() + "metrics, health at " + ops.url()
-                    + "health/ready");
+                    + "health/ready" + (http.page().enabled() ? ", live page at " + ops.url() : ""));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

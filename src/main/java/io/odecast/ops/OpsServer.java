@@ -70,6 +70,9 @@ public final class OpsServer extends AllDirectives implements AutoCloseable {
                     .bind(server.routes()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             system.terminate();
+            if (page != null) {
+                page.close();
+            }
             throw new IllegalStateException("cannot serve HTTP on " + settings.iface() + ":" + settings.port()
                     + " (odecast.http.interface and port): " + (e.getCause() != null ? e.getCause() : e), e);
         }
@@ -103,7 +106,7 @@ public final class OpsServer extends AllDirectives implements AutoCloseable {
                 pathPrefix("health", () -> concat(
                         path("live", () -> get(() -> json(StatusCodes.OK, Map.of("live", true)))),
                         path("ready", () -> get(this::ready)))));
-        return page == null ? ops : concat(ops, page.routes());
+        return page == null ? ops : concat(ops, page.routes(system));
     }
 
     private Route ready() {

@@ -48,8 +48,11 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
         return merged(admin);
     }
 
-    /** Consumer properties from configuration (before the engine's own settings). */
-    Map<String, Object> consumerProperties() {
+    /**
+     * Consumer properties from configuration: bootstrap servers, then {@code common}, then {@code consumer} (the
+     * engine adds its own settings over them).
+     */
+    public Map<String, Object> consumerProperties() {
         return merged(consumer);
     }
 

@@ -1,0 +1,465 @@
+package io.odecast.ops;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameDecodeException;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.TopicNames;
+import io.odecast.proto.Forecast;
+import io.odecast.proto.Frame;
+import io.odecast.proto.RegularFrame;
+import io.odecast.render.DecodedForecast;
+import io.odecast.render.RegularGrid;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the live page shows, kept up to date by a consumer of its own (no group, every partition) of the frames,
+ * forecasts and regular-frames topics: per stream its last arrival, model version, counts, the latest observed frame
+ * and forecast, the latest filled and provisional frames, and the running skill against persistence (each forecast
+ * lead scored against the observed frame at its valid time, persistence being the frame the forecast started from).
+ *
+ * <p>The view is independent of the service's engine: it shows what is on the topics, so it works beside any
+ * number of instances. Reads and updates hold the view's lock; updates are a few array copies per record.
+ */
+final class LiveView implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveView.class);
+    /** Observed frames kept per stream for scoring forecasts against them. */
+    private static final int OBSERVED_KEPT = 8;
+    /** Forecasts kept per stream waiting for their leads' observations. */
+    private static final int FORECASTS_KEPT = 6;
+
+    /** What changed: a stream and the kind of record ({@code frame}, {@code forecast} or {@code regular}). */
+    record Change(String streamId, String kind, long version) {
+    }
+
+    private final OpsSettings.PageSettings settings;
+    private final TopicNames topics;
+    private final Map<String, Object> properties;
+    private final BiConsumer<LiveView, Change> listener;
+    private final Map<String, StreamView> streams = new TreeMap<>();
+    private long hidden;
+    private final Thread thread;
+    private volatile boolean closing;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+
+    /**
+     * @param clientProperties Kafka consumer properties from configuration (servers, security)
+     * @param listener         told about every change, on the view's thread
+     */
+    LiveView(OpsSettings.PageSettings settings, TopicNames topics, Map<String, Object> clientProperties,
+             BiConsumer<LiveView, Change> listener) {
+        this.settings = settings;
+        this.topics = topics;
+        this.properties = new HashMap<>(clientProperties);
+        properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        properties.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Exactly-once outputs are visible once committed; at-least-once outputs are never in a transaction.
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-live-page");
+        this.listener = listener;
+        this.thread = new Thread(this::run, "odecast-live-page");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        while (!closing) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(properties, new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                consumer = c;
+                if (!assign(c)) {
+                    sleep(Duration.ofSeconds(1));
+                    continue;
+                }
+                while (!closing) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                        accept(r);
+                    }
+                }
+            } catch (WakeupException e) {
+                if (!closing) {
+                    LOG.warn("Live page consumer woken up unexpectedly; reconnecting");
+                }
+            } catch (RuntimeException e) {
+                if (!closing) {
+                    LOG.warn("Live page consumer failed ({}); reconnecting in 5 s", e.toString());
+                    sleep(Duration.ofSeconds(5));
+                }
+            } finally {
+                consumer = null;
+            }
+        }
+    }
+
+    /** Assigns every partition of the three topics from {@code lookback} ago; false while a topic is missing. */
+    private boolean assign(KafkaConsumer<String, byte[]> c) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.frames(), topics.forecasts(), topics.regularFrames())) {
+            List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
+            if (infos == null || infos.isEmpty()) {
+                return false;
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        c.assign(partitions);
+        long from = System.currentTimeMillis() - settings.lookback().toMillis();
+        Map<TopicPartition, Long> times = new HashMap<>();
+        partitions.forEach(tp -> times.put(tp, from));
+        Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(times, Duration.ofSeconds(10));
+        List<TopicPartition> toEnd = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            OffsetAndTimestamp o = offsets.get(tp);
+            if (o == null) {
+                toEnd.add(tp);
+            } else {
+                c.seek(tp, o.offset());
+            }
+        }
+        c.seekToEnd(toEnd);
+        LOG.info("Live page reading {}, {} and {} from {} ago", topics.frames(), topics.forecasts(),
+                topics.regularFrames(), settings.lookback());
+        return true;
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> r) {
+        Change change;
+        try {
+            if (r.topic().equals(topics.frames())) {
+                change = frame(r);
+            } else if (r.topic().equals(topics.forecasts())) {
+                change = forecast(DecodedForecast.of(Forecast.parseFrom(r.value())));
+            } else {
+                change = regular(RegularGrid.of(RegularFrame.parseFrom(r.value())), r.value());
+            }
+        } catch (InvalidProtocolBufferException | FrameDecodeException | IllegalArgumentException
+                 | NullPointerException e) {
+            // The service dead-letters bad frames; the page just does not show them.
+            LOG.debug("Live page skips {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return;
+        }
+        if (change != null) {
+            listener.accept(this, change);
+        }
+    }
+
+    private Change frame(ConsumerRecord<String, byte[]> r) throws InvalidProtocolBufferException,
+            FrameDecodeException {
+        Frame proto = Frame.parseFrom(r.value());
+        FrameMessage f = FrameCodec.fromProto(proto);
+        synchronized (this) {
+            StreamView s = view(f.streamId());
+            if (s == null) {
+                return null;
+            }
+            s.frames++;
+            s.lastArrival = Instant.ofEpochMilli(r.timestamp());
+            if (proto.getUnitsCount() == f.c()) {
+                s.units = List.copyOf(proto.getUnitsList());
+            }
+            List<String> channels = f.channels().isEmpty() ? defaultChannels(f.c()) : f.channels();
+            Grid grid = new Grid(f.eventTime(), channels, f.c(), f.h(), f.w(), f.data(), f.valid(), "OBSERVED");
+            if (s.observed == null || !f.eventTime().isBefore(s.observed.time())) {
+                s.observed = grid;
+            }
+            s.recentObserved.put(f.eventTime(), grid);
+            while (s.recentObserved.size() > OBSERVED_KEPT) {
+                s.recentObserved.remove(s.recentObserved.keySet().iterator().next());
+            }
+            for (Scored scored : s.recentForecasts) {
+                score(s, scored);
+            }
+            return new Change(s.id, "frame", ++s.version);
+        }
+    }
+
+    private Change forecast(DecodedForecast f) {
+        synchronized (this) {
+            StreamView s = view(f.streamId());
+            if (s == null) {
+                return null;
+            }
+            s.forecasts++;
+            s.model = f.modelName();
+            s.modelVersion = f.modelVersion();
+            if (s.forecast == null || !f.basedOnTime().isBefore(s.forecast.basedOnTime())) {
+                s.forecast = f;
+            }
+            Scored scored = new Scored(f, new boolean[f.leads().size()]);
+            s.recentForecasts.addLast(scored);
+            while (s.recentForecasts.size() > FORECASTS_KEPT) {
+                s.recentForecasts.removeFirst();
+            }
+            score(s, scored);
+            return new Change(s.id, "forecast", ++s.version);
+        }
+    }
+
+    private Change regular(RegularGrid g, byte[] value) {
+        if (g.flag() == RegularFrame.Flag.OBSERVED) {
+            // The frames topic shows observed frames, streams without a cadence included.
+            return null;
+        }
+        synchronized (this) {
+            StreamView s = view(g.streamId());
+            if (s == null) {
+                return null;
+            }
+            if (g.flag() == RegularFrame.Flag.FILLED) {
+                s.filled++;
+            } else {
+                s.provisional++;
+            }
+            s.synthesised.addLast(new Grid(g.time(), g.channels(), g.c(), g.h(), g.w(), g.data(), g.valid(),
+                    g.flag().name()));
+            while (s.synthesised.size() > settings.history()) {
+                s.synthesised.removeFirst();
+            }
+            return new Change(s.id, "regular", ++s.version);
+        }
+    }
+
+    /** Scores the leads of {@code scored} whose observation and starting frame are both at hand, once each. */
+    private static void score(StreamView s, Scored scored) {
+        Grid start = s.recentObserved.get(scored.forecast.basedOnTime());
+        if (start == null) {
+            return;
+        }
+        List<DecodedForecast.Lead> leads = scored.forecast.leads();
+        for (int k = 0; k < leads.size(); k++) {
+            Grid truth = s.recentObserved.get(leads.get(k).validTime());
+            if (scored.done[k] || truth == null || truth.data().length != leads.get(k).data().length
+                    || start.data().length != truth.data().length) {
+                continue;
+            }
+            scored.done[k] = true;
+            float[] model = leads.get(k).data();
+            boolean[] valid = leads.get(k).valid();
+            for (int i = 0; i < model.length; i++) {
+                if (valid[i] && truth.valid()[i] && start.valid()[i]) {
+                    double e = model[i] - truth.data()[i];
+                    double p = start.data()[i] - truth.data()[i];
+                    s.sseModel += e * e;
+                    s.ssePersistence += p * p;
+                }
+            }
+            s.scoredLeads++;
+        }
+    }
+
+    /** The stream's view, made on first sight; null once {@code max-streams} are shown (then only counted). */
+    private StreamView view(String id) {
+        StreamView s = streams.get(id);
+        if (s == null) {
+            if (streams.size() >= settings.maxStreams()) {
+                hidden++;
+                return null;
+            }
+            s = new StreamView(id);
+            streams.put(id, s);
+        }
+        return s;
+    }
+
+    /** The streams in id order, and how many records of streams beyond {@code max-streams} were not shown. */
+    synchronized Listing listing() {
+        return new Listing(streams.values().stream().map(StreamView::summary).toList(), hidden);
+    }
+
+    /** Every stream's summary; {@code hidden} counts records of streams beyond {@code max-streams}. */
+    record Listing(List<Summary> streams, long hidden) {
+    }
+
+    /** One stream's detail, or empty when the page has not seen it. */
+    synchronized Optional<Detail> detail(String id) {
+        StreamView s = streams.get(id);
+        if (s == null) {
+            return Optional.empty();
+        }
+        List<Item> leads = new ArrayList<>();
+        if (s.forecast != null) {
+            List<DecodedForecast.Lead> l = s.forecast.leads();
+            for (int k = 0; k < l.size(); k++) {
+                leads.add(new Item(k, l.get(k).validTime().toString(), l.get(k).lead().toString(), "FORECAST"));
+            }
+        }
+        List<Item> synthesised = new ArrayList<>();
+        int i = 0;
+        for (Grid g : s.synthesised) {
+            synthesised.add(new Item(i++, g.time().toString(), "", g.flag()));
+        }
+        return Optional.of(new Detail(s.summary(), s.observed == null ? null : s.observed.time().toString(),
+                s.forecast == null ? null : s.forecast.basedOnTime().toString(),
+                s.forecast == null ? List.of() : s.forecast.flags().stream().map(Enum::name).toList(), leads,
+                synthesised));
+    }
+
+    /**
+     * A picture for the page: {@code observed}, forecast lead {@code index} of the latest forecast, or synthesised
+     * frame {@code index} (oldest first); empty when there is none.
+     */
+    synchronized Optional<io.odecast.render.PngRenderer.Picture> picture(String id, String kind, int index) {
+        StreamView s = streams.get(id);
+        if (s == null) {
+            return Optional.empty();
+        }
+        switch (kind) {
+            case "observed" -> {
+                Grid g = s.observed;
+                return g == null ? Optional.empty() : Optional.of(g.picture(s.id + "  observed", "", s.units(g.c())));
+            }
+            case "lead" -> {
+                DecodedForecast f = s.forecast;
+                if (f == null || index < 0 || index >= f.leads().size()) {
+                    return Optional.empty();
+                }
+                DecodedForecast.Lead l = f.leads().get(index);
+                StringBuilder title = new StringBuilder(s.id + "  " + f.modelName() + " " + f.modelVersion());
+                f.flags().forEach(flag -> title.append("  ").append(flag.name()));
+                Grid g = new Grid(l.validTime(), f.channels(), f.c(), f.h(), f.w(), l.data(), l.valid(), "");
+                String from = f.basedOnTime().toString().replace("T", " ").replace("Z", " UTC");
+                String lead = l.lead().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+                return Optional.of(g.picture(title.toString(), "(from " + from + " + " + lead + ")",
+                        s.units(f.c())));
+            }
+            case "regular" -> {
+                if (index < 0 || index >= s.synthesised.size()) {
+                    return Optional.empty();
+                }
+                Grid g = new ArrayList<>(s.synthesised).get(index);
+                return Optional.of(g.picture(s.id + "  " + g.flag(), "", s.units(g.c())));
+            }
+            default -> throw new IllegalArgumentException("picture kind must be observed, lead or regular, got \""
+                    + kind + "\"");
+        }
+    }
+
+    /** One stream as the page lists it; times are ISO-8601, skill is null until a lead has been scored. */
+    record Summary(String id, String lastArrival, String model, String modelVersion, long frames, long forecasts,
+                   long filled, long provisional, long scoredLeads, Double rmseOverPersistence, long version) {
+    }
+
+    /** A picture's place on the page. */
+    record Item(int index, String time, String lead, String flag) {
+    }
+
+    /** One stream's page: its summary, the latest observed time and forecast with its leads, synthesised frames. */
+    record Detail(Summary summary, String observedTime, String forecastBasedOn, List<String> forecastFlags,
+                  List<Item> leads, List<Item> synthesised) {
+    }
+
+    private record Grid(Instant time, List<String> channels, int c, int h, int w, float[] data, boolean[] valid,
+                        String flag) {
+        io.odecast.render.PngRenderer.Picture picture(String title, String note, List<String> units) {
+            return new io.odecast.render.PngRenderer.Picture(title, time, note, channels, units, c, h, w, data,
+                    valid);
+        }
+    }
+
+    private record Scored(DecodedForecast forecast, boolean[] done) {
+    }
+
+    private static List<String> defaultChannels(int c) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < c; i++) {
+            names.add("ch" + i);
+        }
+        return names;
+    }
+
+    /** Mutable state of one stream, guarded by the view's lock. */
+    private static final class StreamView {
+        final String id;
+        Instant lastArrival;
+        String model = "";
+        String modelVersion = "";
+        long frames;
+        long forecasts;
+        long filled;
+        long provisional;
+        List<String> units = List.of();
+        Grid observed;
+        final Map<Instant, Grid> recentObserved = new LinkedHashMap<>();
+        DecodedForecast forecast;
+        final Deque<Scored> recentForecasts = new ArrayDeque<>();
+        final Deque<Grid> synthesised = new ArrayDeque<>();
+        double sseModel;
+        double ssePersistence;
+        long scoredLeads;
+        long version;
+
+        StreamView(String id) {
+            this.id = id;
+        }
+
+        List<String> units(int c) {
+            if (units.size() == c) {
+                return units;
+            }
+            List<String> none = new ArrayList<>();
+            for (int i = 0; i < c; i++) {
+                none.add("");
+            }
+            return none;
+        }
+
+        Summary summary() {
+            Double skill = scoredLeads == 0 || ssePersistence == 0 ? null : Math.sqrt(sseModel / ssePersistence);
+            return new Summary(id, lastArrival == null ? null : lastArrival.toString(), model, modelVersion, frames,
+                    forecasts, filled, provisional, scoredLeads, skill, version);
+        }
+    }
+
+    /** Waits, in short slices so that a close is not held up (a consumer's thread must not be interrupted). */
+    private void sleep(Duration d) {
+        long until = System.nanoTime() + d.toNanos();
+        while (!closing && System.nanoTime() < until) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Stops the consumer and waits for its thread. */
+    @Override
+    public void close() {
+        closing = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
