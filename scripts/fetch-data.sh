@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Fetches the real data sets odecast uses from Debian packages (the only source reachable here) and links
-# them under data/. Idempotent; needs root for apt-get only when a package is missing.
+# them under data/; also installs the headless browser the live-page test drives. Idempotent; needs root for apt-get only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 [ -f /usr/share/ncarg/data/cdf/Ustorm.cdf ] || need+=(libncarg-data)
 [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || need+=(opencv-doc)
 command -v grib_set >/dev/null || need+=(libeccodes-tools)  # rebuilds the GRIB2 test fixture (scripts/make-grib-fixture.sh)
+# The live page's browser test drives Debian's headless Chromium through chromium-driver (no download at test time);
+# the pictures' titles and colour-bar labels need a font.
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core fontconfig)
 if [ "${1:-}" = "--with-torch" ] && [ ! -d /usr/lib/python3/dist-packages/torch ]; then need+=(python3-torch); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "fetch-data: installing Debian packages: ${need[*]}" >&2
