@@ -15,6 +15,10 @@ import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.TopicNames;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelConfig;
+import io.odecast.ops.LivePage;
+import io.odecast.ops.OpsServer;
+import io.odecast.ops.OpsSettings;
+import io.odecast.ops.PrometheusMetrics;
 import io.odecast.proto.RegularFrame;
 import io.odecast.publish.FramePublisher;
 import io.odecast.publish.PublishSettings;
@@ -28,6 +32,7 @@ import io.odecast.render.PngRenderer;
 import io.odecast.render.RegularGrid;
 import io.odecast.render.StreamRenderer;
 import io.odecast.stream.ServiceMetrics;
+import io.odecast.stream.ServiceSettings;
 import io.odecast.stream.StreamingService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,12 +49,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code odecast demo}: the whole system on one machine. Starts an embedded KRaft broker and the streaming
  * service with the shipped models, publishes the 1996 blizzard (u, v, p) and a stretch of vtest.avi the models
  * never trained on, both with random dropouts, then renders the forecasts and filled frames (PNG, GIF, CF
- * NetCDF) and writes a summary with the skill against persistence.
+ * NetCDF) and writes a summary with the skill against persistence. The live page, metrics and health probes are
+ * served meanwhile (URL printed); with {@code --keep-running} the broker, service and page stay up until Ctrl-C.
  */
 @Command(name = "demo", description = "Embedded Kafka + service + shipped data and models; writes forecasts and a summary.")
 final class DemoCommand implements Callable<Integer> {
@@ -90,6 +98,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the service (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--http-port", defaultValue = "0", description = "Port of the live page, metrics and health"
+            + " probes (default ${DEFAULT-VALUE}: any free port; the URL is printed).")
+    int httpPort;
+
+    @Option(names = "--keep-running", description = "After the outputs are written, keep the broker, the service"
+            + " and the live page running until Ctrl-C (publish more frames with `odecast publish`).")
+    boolean keepRunning;
+
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
@@ -100,57 +116,110 @@ final class DemoCommand implements Callable<Integer> {
             video = new VideoFrameReader(VideoFrameReader.Options.of(vc.width(), vc.height(), ColorMode.GREY)
                     .range(videoStart, videoFrames)).read(Datasets.video("vtest"));
         }
-        TopicNames topics = TopicNames.defaults();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            String bootstrap = broker.bootstrapServers();
-            log("embedded Kafka broker at " + bootstrap);
-            StreamingService service = StreamingService.start(config(bootstrap));
-            List<PublishSummary> published = new ArrayList<>();
-            // Both streams are published at once, as two independent sources would, so that the decoder can
-            // batch their requests together.
-            FrameSequence videoFrames = video;
-            CompletableFuture<PublishSummary> videoSent = videoFrames == null ? null : CompletableFuture.supplyAsync(() -> {
-                try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
-                    return publisher.publish(videoFrames, PublishSettings.of(topics.frames(), VIDEO_STREAM)
-                            .withDropout(dropout, seed + 1));
-                }
-            });
-            try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
-                published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
-                        .withDropout(dropout, seed)));
+            log("embedded Kafka broker at " + broker.bootstrapServers());
+            Config config = config(broker.bootstrapServers());
+            OpsSettings http = OpsSettings.fromConfig(config);
+            PrometheusMetrics prometheus = new PrometheusMetrics();
+            OpsServer ops = OpsServer.start(http, config, prometheus,
+                    LivePage.start(http.page(), ServiceSettings.fromConfig(config).kafka()));
+            StreamingService service;
+            try {
+                service = StreamingService.builder(config).observer(prometheus).start();
+            } catch (RuntimeException e) {
+                ops.close();
+                throw e;
             }
-            log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
-                    + published.get(0).skippedMissing() + " missing in the data)");
-            if (videoSent != null) {
-                published.add(videoSent.join());
-                log("published " + published.get(1).sent() + " video frames (" + published.get(1).dropped() + " dropped)");
+            ops.attach(service);
+            log("live page at " + ops.url() + " (metrics at " + ops.url() + "metrics)");
+            try {
+                run(broker, service, ops, storm, video);
+            } catch (Exception | Error e) {
+                ops.close();
+                throw e;
             }
-            long sent = published.stream().mapToLong(PublishSummary::sent).sum();
-            ServiceMetrics metrics = service.metrics();
-            long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-            while (metrics.framesAccepted() + metrics.deadLettered() < sent) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the service handled " + (metrics.framesAccepted() + metrics.deadLettered())
-                            + " of " + sent + " frames in " + timeoutSeconds + " s");
-                }
-                Thread.sleep(200);
-            }
-            service.drainAndShutdown().toCompletableFuture().join();
-            log("service drained: " + metrics);
-            CollectedForecasts collected;
-            try (ForecastCollector collector = ForecastCollector.connect(bootstrap)) {
-                collected = collector.collectToEnd(topics.forecasts(), topics.regularFrames(), Duration.ofSeconds(60));
-            }
-            render(collected);
-            writeSummary(collected, metrics, published, storm, video);
+            ops.close();
         }
         return 0;
+    }
+
+    private void run(EmbeddedKafkaBroker broker, StreamingService service, OpsServer ops, FrameSequence storm,
+                     FrameSequence video) throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        TopicNames topics = TopicNames.defaults();
+        List<PublishSummary> published = new ArrayList<>();
+        // Both streams are published at once, as two independent sources would, so that the decoder can
+        // batch their requests together.
+        FrameSequence videoFrames = video;
+        CompletableFuture<PublishSummary> videoSent = videoFrames == null ? null : CompletableFuture.supplyAsync(() -> {
+            try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
+                return publisher.publish(videoFrames, PublishSettings.of(topics.frames(), VIDEO_STREAM)
+                        .withDropout(dropout, seed + 1));
+            }
+        });
+        try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
+            published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
+                    .withDropout(dropout, seed)));
+        }
+        log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
+                + published.get(0).skippedMissing() + " missing in the data)");
+        if (videoSent != null) {
+            published.add(videoSent.join());
+            log("published " + published.get(1).sent() + " video frames (" + published.get(1).dropped() + " dropped)");
+        }
+        long sent = published.stream().mapToLong(PublishSummary::sent).sum();
+        ServiceMetrics metrics = service.metrics();
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (metrics.framesAccepted() + metrics.deadLettered() < sent
+                || metrics.forecastsDelivered() < metrics.forecastsEmitted()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the service handled " + (metrics.framesAccepted() + metrics.deadLettered())
+                        + " of " + sent + " frames in " + timeoutSeconds + " s");
+            }
+            Thread.sleep(200);
+        }
+        if (!keepRunning) {
+            service.drainAndShutdown().toCompletableFuture().join();
+            log("service drained: " + metrics);
+        }
+        CollectedForecasts collected;
+        try (ForecastCollector collector = ForecastCollector.connect(bootstrap)) {
+            collected = collector.collectToEnd(topics.forecasts(), topics.regularFrames(), Duration.ofSeconds(60));
+        }
+        render(collected);
+        writeSummary(collected, metrics, published, storm, video);
+        if (keepRunning) {
+            serveUntilStopped(broker, service, ops);
+        }
+    }
+
+    /** Keeps everything up until Ctrl-C (SIGTERM), then drains the service and stops the page and the broker. */
+    private static void serveUntilStopped(EmbeddedKafkaBroker broker, StreamingService service, OpsServer ops)
+            throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("demo: shutdown did not finish cleanly: " + e.getMessage());
+            } finally {
+                ops.close();
+                broker.close();
+                stopped.countDown();
+            }
+        }, "odecast-demo-shutdown"));
+        System.out.println("Live page: " + ops.url() + "  (Kafka at " + broker.bootstrapServers()
+                + "; publish more frames with bin/odecast publish --bootstrap-servers " + broker.bootstrapServers()
+                + "). Ctrl-C to stop.");
+        System.out.flush();
+        stopped.await();
     }
 
     private Config config(String bootstrap) {
         String text = String.format(Locale.ROOT, """
                 odecast {
                   kafka { bootstrap-servers = "%s", group-id = "odecast-demo" }
+                  http { port = %d, live-page.lookback = 0s }
                   models-dir = "%s"
                   streams = [
                     { pattern = "storm/*", model = "%s", fill-model = "%s", fill-window = 7,
@@ -159,7 +228,7 @@ final class DemoCommand implements Callable<Integer> {
                       forecast { step = 100ms, horizon = 500ms }, cadence = 100ms }
                   ]
                 }
-                """, bootstrap, modelsDir.toString().replace("\\", "/"), stormModel, stormFillModel, videoModel,
+                """, bootstrap, httpPort, modelsDir.toString().replace("\\", "/"), stormModel, stormFillModel, videoModel,
                 videoFillModel);
         return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();
     }
