@@ -135,6 +135,10 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 run(broker, service, ops, storm, video);
             } catch (Exception | Error e) {
+                if (keepRunning) {
+                    // Not drained yet: its engine thread would keep the process alive.
+                    service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                }
                 ops.close();
                 throw e;
             }

@@ -240,7 +240,7 @@ public final class PngRenderer {
             int top = HEADER + tiles.getHeight();
             for (int t = 0; t < tileCount; t++) {
                 int x0 = t * (tileW + GAP);
-                String unit = palette.rgb() ? "" : f.units().get(t);
+                String unit = palette.rgb() || t >= f.units().size() ? "" : f.units().get(t);
                 String name = palette.rgb() ? "r g b" : f.channels().get(t);
                 g.setColor(Color.WHITE);
                 g.drawString(unit.isEmpty() ? name : name + " [" + unit + "]", x0 + 2, top + 12);
