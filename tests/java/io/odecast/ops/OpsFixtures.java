@@ -2,6 +2,7 @@ package io.odecast.ops;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.ModelCard;
@@ -84,8 +85,8 @@ final class OpsFixtures {
             int c = i / (H * W);
             data[i] = mean[c] + std[c] * (float) rng.nextGaussian();
         }
-        return FrameMessage.of(streamId, T0.plus(Duration.ofMinutes(Math.round(hours * 60))), CHANNELS, C, H, W,
-                data);
+        return FrameMessage.of(streamId, T0.plus(Duration.ofMinutes(Math.round(hours * 60))), CHANNELS,
+                new GridShape(C, H, W), data);
     }
 
     static KafkaProducer<String, byte[]> producer(Map<String, Object> properties) {

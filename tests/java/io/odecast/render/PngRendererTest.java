@@ -62,8 +62,9 @@ class PngRendererTest {
             valid[i] = true;
         }
         BufferedImage image = new PngRenderer(10, Duration.ZERO, false).draw(new PngRenderer.Picture("storm/a",
-                java.time.Instant.parse("1996-01-05T06:00:00Z"), "observed", List.of("u", "p"),
-                List.of("m s-1", "hPa"), 2, 3, 4, data, valid));
+                "observed", new io.odecast.data.TimedFrame(java.time.Instant.parse("1996-01-05T06:00:00Z"),
+                List.of("u", "p"), new io.odecast.data.GridShape(2, 3, 4), data, valid, false),
+                List.of("m s-1", "hPa")));
         assertEquals(PngRenderer.HEADER + 30 + PngRenderer.FOOTER, image.getHeight());
         int bar = PngRenderer.HEADER + 30 + 16 + 5;
         int tile = 40 + 2;

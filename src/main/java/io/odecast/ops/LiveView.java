@@ -1,15 +1,16 @@
 package io.odecast.ops;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.data.TimedFrame;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameDecodeException;
 import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.RegularFrameCodec;
+import io.odecast.kafka.RegularFrameMessage;
 import io.odecast.kafka.TopicNames;
-import io.odecast.proto.Forecast;
-import io.odecast.proto.Frame;
 import io.odecast.proto.RegularFrame;
-import io.odecast.render.DecodedForecast;
-import io.odecast.render.RegularGrid;
+import io.odecast.render.PngRenderer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -153,12 +154,11 @@ final class LiveView implements AutoCloseable {
             if (r.topic().equals(topics.frames())) {
                 change = frame(r);
             } else if (r.topic().equals(topics.forecasts())) {
-                change = forecast(DecodedForecast.of(Forecast.parseFrom(r.value())));
+                change = forecast(ForecastCodec.decode(r.value()));
             } else {
-                change = regular(RegularGrid.of(RegularFrame.parseFrom(r.value())), r.value());
+                change = regular(RegularFrameCodec.decode(r.value()));
             }
-        } catch (InvalidProtocolBufferException | FrameDecodeException | IllegalArgumentException
-                 | NullPointerException e) {
+        } catch (FrameDecodeException | IllegalArgumentException | NullPointerException e) {
             // The service dead-letters bad frames; the page just does not show them.
             LOG.debug("Live page skips {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return;
@@ -168,10 +168,8 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    private Change frame(ConsumerRecord<String, byte[]> r) throws InvalidProtocolBufferException,
-            FrameDecodeException {
-        Frame proto = Frame.parseFrom(r.value());
-        FrameMessage f = FrameCodec.fromProto(proto);
+    private Change frame(ConsumerRecord<String, byte[]> r) throws FrameDecodeException {
+        FrameMessage f = FrameCodec.decode(r.value());
         synchronized (this) {
             StreamView s = view(f.streamId());
             if (s == null) {
@@ -179,11 +177,10 @@ final class LiveView implements AutoCloseable {
             }
             s.frames++;
             s.lastArrival = Instant.ofEpochMilli(r.timestamp());
-            if (proto.getUnitsCount() == f.c()) {
-                s.units = List.copyOf(proto.getUnitsList());
+            if (!f.units().isEmpty()) {
+                s.units = f.units();
             }
-            List<String> channels = f.channels().isEmpty() ? defaultChannels(f.c()) : f.channels();
-            Grid grid = new Grid(f.eventTime(), channels, f.c(), f.h(), f.w(), f.data(), f.valid(), "OBSERVED");
+            TimedFrame grid = f.frame();
             if (s.observed == null || !f.eventTime().isBefore(s.observed.time())) {
                 s.observed = grid;
             }
@@ -198,7 +195,7 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    private Change forecast(DecodedForecast f) {
+    private Change forecast(ForecastMessage f) {
         synchronized (this) {
             StreamView s = view(f.streamId());
             if (s == null) {
@@ -207,6 +204,9 @@ final class LiveView implements AutoCloseable {
             s.forecasts++;
             s.model = f.modelName();
             s.modelVersion = f.modelVersion();
+            if (!f.units().isEmpty()) {
+                s.units = f.units();
+            }
             if (s.forecast == null || !f.basedOnTime().isBefore(s.forecast.basedOnTime())) {
                 s.forecast = f;
             }
@@ -220,7 +220,7 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    private Change regular(RegularGrid g, byte[] value) {
+    private Change regular(RegularFrameMessage g) {
         if (g.flag() == RegularFrame.Flag.OBSERVED) {
             // The frames topic shows observed frames, streams without a cadence included.
             return null;
@@ -235,8 +235,7 @@ final class LiveView implements AutoCloseable {
             } else {
                 s.provisional++;
             }
-            s.synthesised.addLast(new Grid(g.time(), g.channels(), g.c(), g.h(), g.w(), g.data(), g.valid(),
-                    g.flag().name()));
+            s.synthesised.addLast(g);
             while (s.synthesised.size() > settings.history()) {
                 s.synthesised.removeFirst();
             }
@@ -246,13 +245,13 @@ final class LiveView implements AutoCloseable {
 
     /** Scores the leads of {@code scored} whose observation and starting frame are both at hand, once each. */
     private static void score(StreamView s, Scored scored) {
-        Grid start = s.recentObserved.get(scored.forecast.basedOnTime());
+        TimedFrame start = s.recentObserved.get(scored.forecast.basedOnTime());
         if (start == null) {
             return;
         }
-        List<DecodedForecast.Lead> leads = scored.forecast.leads();
+        List<ForecastMessage.Lead> leads = scored.forecast.leads();
         for (int k = 0; k < leads.size(); k++) {
-            Grid truth = s.recentObserved.get(leads.get(k).validTime());
+            TimedFrame truth = s.recentObserved.get(leads.get(k).validTime());
             if (scored.done[k] || truth == null || truth.data().length != leads.get(k).data().length
                     || start.data().length != truth.data().length) {
                 continue;
@@ -261,7 +260,7 @@ final class LiveView implements AutoCloseable {
             float[] model = leads.get(k).data();
             boolean[] valid = leads.get(k).valid();
             for (int i = 0; i < model.length; i++) {
-                if (valid[i] && truth.valid()[i] && start.valid()[i]) {
+                if (valid[i] && truth.isValid(i) && start.isValid(i)) {
                     double e = model[i] - truth.data()[i];
                     double p = start.data()[i] - truth.data()[i];
                     s.sseModel += e * e;
@@ -303,15 +302,15 @@ final class LiveView implements AutoCloseable {
         }
         List<Item> leads = new ArrayList<>();
         if (s.forecast != null) {
-            List<DecodedForecast.Lead> l = s.forecast.leads();
+            List<ForecastMessage.Lead> l = s.forecast.leads();
             for (int k = 0; k < l.size(); k++) {
                 leads.add(new Item(k, l.get(k).validTime().toString(), l.get(k).lead().toString(), "FORECAST"));
             }
         }
         List<Item> synthesised = new ArrayList<>();
         int i = 0;
-        for (Grid g : s.synthesised) {
-            synthesised.add(new Item(i++, g.time().toString(), "", g.flag()));
+        for (RegularFrameMessage g : s.synthesised) {
+            synthesised.add(new Item(i++, g.time().toString(), "", g.flag().name()));
         }
         return Optional.of(new Detail(s.summary(), s.observed == null ? null : s.observed.time().toString(),
                 s.forecast == null ? null : s.forecast.basedOnTime().toString(),
@@ -323,36 +322,35 @@ final class LiveView implements AutoCloseable {
      * A picture for the page: {@code observed}, forecast lead {@code index} of the latest forecast, or synthesised
      * frame {@code index} (oldest first); empty when there is none.
      */
-    synchronized Optional<io.odecast.render.PngRenderer.Picture> picture(String id, String kind, int index) {
+    synchronized Optional<PngRenderer.Picture> picture(String id, String kind, int index) {
         StreamView s = streams.get(id);
         if (s == null) {
             return Optional.empty();
         }
         switch (kind) {
             case "observed" -> {
-                Grid g = s.observed;
-                return g == null ? Optional.empty() : Optional.of(g.picture(s.id + "  observed", "", s.units(g.c())));
+                TimedFrame g = s.observed;
+                return g == null ? Optional.empty()
+                        : Optional.of(new PngRenderer.Picture(s.id + "  observed", "", g, s.units(g)));
             }
             case "lead" -> {
-                DecodedForecast f = s.forecast;
+                ForecastMessage f = s.forecast;
                 if (f == null || index < 0 || index >= f.leads().size()) {
                     return Optional.empty();
                 }
-                DecodedForecast.Lead l = f.leads().get(index);
+                ForecastMessage.Lead l = f.leads().get(index);
                 StringBuilder title = new StringBuilder(s.id + "  " + f.modelName() + " " + f.modelVersion());
                 f.flags().forEach(flag -> title.append("  ").append(flag.name()));
-                Grid g = new Grid(l.validTime(), f.channels(), f.c(), f.h(), f.w(), l.data(), l.valid(), "");
-                String from = f.basedOnTime().toString().replace("T", " ").replace("Z", " UTC");
-                String lead = l.lead().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
-                return Optional.of(g.picture(title.toString(), "(from " + from + " + " + lead + ")",
-                        s.units(f.c())));
+                return Optional.of(new PngRenderer.Picture(title.toString(), PngRenderer.from(f.basedOnTime(),
+                        l.lead()), l.frame(), s.units(l.frame())));
             }
             case "regular" -> {
                 if (index < 0 || index >= s.synthesised.size()) {
                     return Optional.empty();
                 }
-                Grid g = new ArrayList<>(s.synthesised).get(index);
-                return Optional.of(g.picture(s.id + "  " + g.flag(), "", s.units(g.c())));
+                RegularFrameMessage g = new ArrayList<>(s.synthesised).get(index);
+                return Optional.of(new PngRenderer.Picture(s.id + "  " + g.flag().name() + "  " + g.modelVersion(),
+                        "", g.frame(), s.units(g.frame())));
             }
             default -> throw new IllegalArgumentException("picture kind must be observed, lead or regular, got \""
                     + kind + "\"");
@@ -373,23 +371,7 @@ final class LiveView implements AutoCloseable {
                   List<Item> leads, List<Item> synthesised) {
     }
 
-    private record Grid(Instant time, List<String> channels, int c, int h, int w, float[] data, boolean[] valid,
-                        String flag) {
-        io.odecast.render.PngRenderer.Picture picture(String title, String note, List<String> units) {
-            return new io.odecast.render.PngRenderer.Picture(title, time, note, channels, units, c, h, w, data,
-                    valid);
-        }
-    }
-
-    private record Scored(DecodedForecast forecast, boolean[] done) {
-    }
-
-    private static List<String> defaultChannels(int c) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < c; i++) {
-            names.add("ch" + i);
-        }
-        return names;
+    private record Scored(ForecastMessage forecast, boolean[] done) {
     }
 
     /** Mutable state of one stream, guarded by the view's lock. */
@@ -403,11 +385,11 @@ final class LiveView implements AutoCloseable {
         long filled;
         long provisional;
         List<String> units = List.of();
-        Grid observed;
-        final Map<Instant, Grid> recentObserved = new LinkedHashMap<>();
-        DecodedForecast forecast;
+        TimedFrame observed;
+        final Map<Instant, TimedFrame> recentObserved = new LinkedHashMap<>();
+        ForecastMessage forecast;
         final Deque<Scored> recentForecasts = new ArrayDeque<>();
-        final Deque<Grid> synthesised = new ArrayDeque<>();
+        final Deque<RegularFrameMessage> synthesised = new ArrayDeque<>();
         double sseModel;
         double ssePersistence;
         long scoredLeads;
@@ -417,15 +399,9 @@ final class LiveView implements AutoCloseable {
             this.id = id;
         }
 
-        List<String> units(int c) {
-            if (units.size() == c) {
-                return units;
-            }
-            List<String> none = new ArrayList<>();
-            for (int i = 0; i < c; i++) {
-                none.add("");
-            }
-            return none;
+        /** The stream's units (from its frames or forecasts) when they fit {@code frame}, else none. */
+        List<String> units(TimedFrame frame) {
+            return units.size() == frame.shape().channels() ? units : List.of();
         }
 
         Summary summary() {

@@ -1,6 +1,10 @@
 package io.odecast.render;
 
+import io.odecast.data.GridShape;
+import io.odecast.data.TimedFrame;
 import io.odecast.eval.PngStrip.ColourMap;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameMessage;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -78,33 +82,25 @@ public final class PngRenderer {
     /**
      * One grid to draw on its own scale, with what its picture says.
      *
-     * @param title    first line: what it is (stream, model, flags)
-     * @param time     second line: when it is valid
-     * @param channels channel names, one per channel
-     * @param units    units per channel, {@code ""} when unknown
-     * @param data     C x H x W row-major
-     * @param valid    per cell
+     * @param title first line: what it is (stream, model, flags)
+     * @param note  after the grid's time on the second line (e.g. the forecast's base time and lead), or empty
+     * @param units per channel, or empty when unknown
      */
-    public record Picture(String title, Instant time, String timeNote, List<String> channels, List<String> units,
-                          int c, int h, int w, float[] data, boolean[] valid) {
+    public record Picture(String title, String note, TimedFrame frame, List<String> units) {
         public Picture {
-            channels = List.copyOf(channels);
             units = List.copyOf(units);
-            if (channels.size() != c || units.size() != c || data.length != c * h * w || valid.length != data.length) {
-                throw new IllegalArgumentException("picture \"" + title + "\": " + channels.size() + " channels, "
-                        + units.size() + " units, " + data.length + " values for shape " + c + "x" + h + "x" + w);
+            if (!units.isEmpty() && units.size() != frame.shape().channels()) {
+                throw new IllegalArgumentException("picture \"" + title + "\": " + units.size() + " units for "
+                        + frame.shape().channels() + " channels");
             }
         }
     }
 
     /** Draws one grid with its title, time, channel names, units and colour bars, scaled to its own values. */
     public BufferedImage draw(Picture picture) {
-        DecodedForecast one = new DecodedForecast("picture", picture.time(), null, "", "", picture.channels(),
-                picture.units(), picture.c(), picture.h(), picture.w(), List.of(new DecodedForecast.Lead(
-                Duration.ZERO, picture.time(), picture.data(), picture.valid())), List.of());
-        Palette palette = palette(List.of(one));
-        return annotate(image(one, picture.data(), picture.valid(), palette), palette, one, picture.title(),
-                time(picture.time()) + (picture.timeNote().isEmpty() ? "" : "  " + picture.timeNote()));
+        Palette palette = palette(List.of(picture.frame()), picture.units());
+        return annotate(image(picture.frame(), palette), palette, picture.frame(), picture.units(), picture.title(),
+                time(picture.frame().time()) + (picture.note().isEmpty() ? "" : "  " + picture.note()));
     }
 
     /** A picture as PNG bytes. */
@@ -125,12 +121,12 @@ public final class PngRenderer {
      *
      * @return the files written, in forecast then lead order
      */
-    public List<Path> writeLeadPngs(Path dir, List<DecodedForecast> forecasts) throws IOException {
+    public List<Path> writeLeadPngs(Path dir, List<ForecastMessage> forecasts) throws IOException {
         Files.createDirectories(dir);
-        Palette palette = palette(forecasts);
+        Palette palette = palette(leadFrames(forecasts, false), units(forecasts));
         List<Path> files = new ArrayList<>();
-        for (DecodedForecast f : forecasts) {
-            for (DecodedForecast.Lead l : f.leads()) {
+        for (ForecastMessage f : forecasts) {
+            for (ForecastMessage.Lead l : f.leads()) {
                 Path file = dir.resolve(StreamFileNames.lead(f.basedOnTime(), l.lead()) + ".png");
                 if (!ImageIO.write(annotated(f, l, palette), "png", file.toFile())) {
                     throw new IOException("no PNG writer available to write " + file);
@@ -146,10 +142,10 @@ public final class PngRenderer {
      *
      * @return the number of frames
      */
-    public int writeGif(Path file, List<DecodedForecast> forecasts) throws IOException {
-        Palette palette = palette(forecasts);
+    public int writeGif(Path file, List<ForecastMessage> forecasts) throws IOException {
+        Palette palette = palette(leadFrames(forecasts, true), units(forecasts));
         List<BufferedImage> frames = new ArrayList<>();
-        for (DecodedForecast f : forecasts) {
+        for (ForecastMessage f : forecasts) {
             if (!f.leads().isEmpty()) {
                 frames.add(annotated(f, f.leads().get(0), palette));
             }
@@ -159,41 +155,57 @@ public final class PngRenderer {
     }
 
     /** Writes a looping GIF of regular-cadence frames, in time order; returns the number of frames. */
-    public int writeRegularGif(Path file, List<RegularGrid> grids) throws IOException {
-        if (grids.isEmpty()) {
+    public int writeRegularGif(Path file, List<RegularFrameMessage> frames) throws IOException {
+        if (frames.isEmpty()) {
             return 0;
         }
-        RegularGrid first = grids.get(0);
-        List<DecodedForecast> asForecasts = grids.stream().map(g -> new DecodedForecast(g.streamId(), g.time(),
-                null, "", "", g.channels(), List.of(), g.c(), g.h(), g.w(),
-                List.of(new DecodedForecast.Lead(Duration.ZERO, g.time(), g.data(), g.valid())), List.of()))
-                .filter(f -> f.c() == first.c() && f.h() == first.h() && f.w() == first.w()).toList();
-        return writeGif(file, asForecasts);
+        GridShape shape = frames.get(0).frame().shape();
+        List<RegularFrameMessage> same = frames.stream().filter(f -> f.frame().shape().equals(shape)).toList();
+        Palette palette = palette(same.stream().map(RegularFrameMessage::frame).toList(), List.of());
+        List<BufferedImage> images = new ArrayList<>();
+        for (RegularFrameMessage f : same) {
+            images.add(annotate(image(f.frame(), palette), palette, f.frame(), List.of(),
+                    f.streamId() + "  " + f.flag().name(), time(f.time())));
+        }
+        writeAnimation(file, images);
+        return images.size();
     }
 
-    private Palette palette(List<DecodedForecast> forecasts) {
-        if (forecasts.isEmpty()) {
+    private static List<TimedFrame> leadFrames(List<ForecastMessage> forecasts, boolean firstOnly) {
+        List<TimedFrame> frames = new ArrayList<>();
+        for (ForecastMessage f : forecasts) {
+            for (ForecastMessage.Lead l : firstOnly && !f.leads().isEmpty() ? f.leads().subList(0, 1) : f.leads()) {
+                frames.add(l.frame());
+            }
+        }
+        return frames;
+    }
+
+    private static List<String> units(List<ForecastMessage> forecasts) {
+        return forecasts.isEmpty() ? List.of() : forecasts.get(0).units();
+    }
+
+    private Palette palette(List<TimedFrame> frames, List<String> units) {
+        if (frames.isEmpty()) {
             return new Palette(List.of(), new double[0], new double[0], false);
         }
-        DecodedForecast first = forecasts.get(0);
-        int c = first.c();
-        int plane = first.h() * first.w();
+        TimedFrame first = frames.get(0);
+        int c = first.shape().channels();
+        int plane = first.shape().planeSize();
         List<ColourMap> maps = new ArrayList<>();
         double[] lo = new double[c];
         double[] hi = new double[c];
         for (int k = 0; k < c; k++) {
-            boolean unit = "1".equals(first.units().isEmpty() ? "" : first.units().get(k))
-                    || VIDEO_CHANNELS.contains(first.channels().get(k));
+            boolean unit = "1".equals(units.isEmpty() ? "" : units.get(k))
+                    || !first.channels().isEmpty() && VIDEO_CHANNELS.contains(first.channels().get(k));
             maps.add(unit ? ColourMap.GREY : ColourMap.DIVERGING);
             lo[k] = Double.POSITIVE_INFINITY;
             hi[k] = Double.NEGATIVE_INFINITY;
-            for (DecodedForecast f : forecasts) {
-                for (DecodedForecast.Lead l : f.leads()) {
-                    for (int i = k * plane; i < (k + 1) * plane && i < l.data().length; i++) {
-                        if (l.valid()[i]) {
-                            lo[k] = Math.min(lo[k], l.data()[i]);
-                            hi[k] = Math.max(hi[k], l.data()[i]);
-                        }
+            for (TimedFrame f : frames) {
+                for (int i = k * plane; i < (k + 1) * plane && i < f.data().length; i++) {
+                    if (f.isValid(i)) {
+                        lo[k] = Math.min(lo[k], f.data()[i]);
+                        hi[k] = Math.max(hi[k], f.data()[i]);
                     }
                 }
             }
@@ -206,7 +218,7 @@ public final class PngRenderer {
     }
 
     /** The tiles of one lead of a forecast with its title (stream, model, flags) and valid time. */
-    private BufferedImage annotated(DecodedForecast f, DecodedForecast.Lead l, Palette palette) {
+    private BufferedImage annotated(ForecastMessage f, ForecastMessage.Lead l, Palette palette) {
         StringBuilder title = new StringBuilder(f.streamId());
         if (!f.modelName().isEmpty()) {
             title.append("  ").append(f.modelName()).append(' ').append(f.modelVersion());
@@ -214,14 +226,19 @@ public final class PngRenderer {
         f.flags().forEach(flag -> title.append("  ").append(flag.name()));
         String when = time(l.validTime());
         if (!l.lead().isZero()) {
-            when += "  (from " + time(f.basedOnTime()) + " + " + lead(l.lead()) + ")";
+            when += "  " + from(f.basedOnTime(), l.lead());
         }
-        return annotate(image(f, l.data(), l.valid(), palette), palette, f, title.toString(), when);
+        return annotate(image(l.frame(), palette), palette, l.frame(), f.units(), title.toString(), when);
+    }
+
+    /** "(from <base time> + <lead>)", as the second line of a forecast lead's picture says it. */
+    public static String from(Instant basedOn, Duration lead) {
+        return "(from " + time(basedOn) + " + " + lead.toString().substring(2).toLowerCase(Locale.ROOT) + ")";
     }
 
     /** Puts the title and time above the tiles and a labelled colour bar under each tile. */
-    private BufferedImage annotate(BufferedImage tiles, Palette palette, DecodedForecast f, String title,
-                                   String when) {
+    private BufferedImage annotate(BufferedImage tiles, Palette palette, TimedFrame frame, List<String> units,
+                                   String title, String when) {
         int width = Math.max(MIN_WIDTH, tiles.getWidth());
         BufferedImage out = new BufferedImage(width, HEADER + tiles.getHeight() + FOOTER, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -235,13 +252,13 @@ public final class PngRenderer {
             g.drawString(title, 4, 15);
             g.setFont(LABEL_FONT);
             g.drawString(when, 4, 31);
-            int tileCount = palette.rgb() ? 1 : f.c();
+            int tileCount = palette.rgb() ? 1 : frame.shape().channels();
             int tileW = (tiles.getWidth() - (tileCount - 1) * GAP) / tileCount;
             int top = HEADER + tiles.getHeight();
             for (int t = 0; t < tileCount; t++) {
                 int x0 = t * (tileW + GAP);
-                String unit = palette.rgb() || t >= f.units().size() ? "" : f.units().get(t);
-                String name = palette.rgb() ? "r g b" : f.channels().get(t);
+                String unit = palette.rgb() || units.isEmpty() ? "" : units.get(t);
+                String name = palette.rgb() ? "r g b" : frame.channels().isEmpty() ? "ch" + t : frame.channels().get(t);
                 g.setColor(Color.WHITE);
                 g.drawString(unit.isEmpty() ? name : name + " [" + unit + "]", x0 + 2, top + 12);
                 if (palette.rgb()) {
@@ -268,20 +285,18 @@ public final class PngRenderer {
         return t.toString().replace("T", " ").replace("Z", " UTC");
     }
 
-    private static String lead(Duration d) {
-        return d.toString().substring(2).toLowerCase(Locale.ROOT);
-    }
-
     private static String number(double v) {
         return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v != 0) ? String.format(Locale.ROOT, "%.3g", v)
                 : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private BufferedImage image(DecodedForecast f, float[] data, boolean[] valid, Palette palette) {
-        int h = f.h();
-        int w = f.w();
+    private BufferedImage image(TimedFrame frame, Palette palette) {
+        int h = frame.shape().height();
+        int w = frame.shape().width();
+        float[] data = frame.data();
+        boolean[] valid = frame.mask();
         int s = scale > 0 ? scale : Math.max(1, 256 / Math.max(h, w));
-        int tiles = palette.rgb() ? 1 : f.c();
+        int tiles = palette.rgb() ? 1 : frame.shape().channels();
         int tileW = w * s;
         BufferedImage image = new BufferedImage(tiles * tileW + (tiles - 1) * GAP, h * s, BufferedImage.TYPE_INT_RGB);
         for (int px = 0; px < image.getWidth(); px++) {
