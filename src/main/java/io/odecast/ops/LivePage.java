@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.odecast.render.PngRenderer;
 import io.odecast.stream.KafkaSettings;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -49,7 +48,7 @@ public final class LivePage extends AllDirectives implements AutoCloseable {
     private LivePage(OpsSettings.PageSettings settings, KafkaSettings kafka) {
         this.settings = settings;
         this.renderer = new PngRenderer(settings.scale(), Duration.ZERO, false);
-        this.view = new LiveView(settings, kafka.topics(), kafka.consumerProperties(), (v, change) -> publish(change));
+        this.view = new LiveView(settings, kafka.topics(), kafka.consumerProperties(), this::publish);
     }
 
     /** Starts reading the output topics of {@code kafka} (the service's Kafka settings) for the page. */

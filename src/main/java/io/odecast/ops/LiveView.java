@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -58,7 +58,7 @@ final class LiveView implements AutoCloseable {
     private final OpsSettings.PageSettings settings;
     private final TopicNames topics;
     private final Map<String, Object> properties;
-    private final BiConsumer<LiveView, Change> listener;
+    private final Consumer<Change> listener;
     private final Map<String, StreamView> streams = new TreeMap<>();
     private long hidden;
     private final Thread thread;
@@ -70,7 +70,7 @@ final class LiveView implements AutoCloseable {
      * @param listener         told about every change, on the view's thread
      */
     LiveView(OpsSettings.PageSettings settings, TopicNames topics, Map<String, Object> clientProperties,
-             BiConsumer<LiveView, Change> listener) {
+             Consumer<Change> listener) {
         this.settings = settings;
         this.topics = topics;
         this.properties = new HashMap<>(clientProperties);
@@ -164,7 +164,7 @@ final class LiveView implements AutoCloseable {
             return;
         }
         if (change != null) {
-            listener.accept(this, change);
+            listener.accept(change);
         }
     }
 
