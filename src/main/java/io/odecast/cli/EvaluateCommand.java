@@ -70,9 +70,21 @@ final class EvaluateCommand implements Callable<Integer> {
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
             ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
             Files.createDirectories(out);
-            EvaluationReport report = ModelCard.EXTRAPOLATE.equals(model.card().task())
-                    ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
-                    : evaluator.interpolate(length > 0 ? length : intOf(training.get("window_length"), 9), gaps, out);
+            boolean forecaster = ModelCard.EXTRAPOLATE.equals(model.card().task());
+            int window = forecaster ? (inputs > 0 ? inputs : intOf(training.get("inputs"), 4))
+                    : (length > 0 ? length : intOf(training.get("window_length"), 9));
+            EvaluationReport report = forecaster ? evaluator.forecast(window, leads, out)
+                    : evaluator.interpolate(window, gaps, out);
+            report.describe("model", modelDir + " (" + model.card().task() + ", version " + model.version() + ")")
+                    .describe("data", loaded.description() + ", " + sequence.size() + " frames of "
+                            + sequence.shape() + ", one per " + loaded.timeUnit())
+                    .describe("test_frames", List.of(start, sequence.size()))
+                    .describe(forecaster ? "inputs" : "window", window)
+                    .describe(forecaster ? "leads" : "gaps", forecaster ? leads : java.util.Arrays.toString(gaps))
+                    .describe("command", Odecast.commandText(spec));
+            for (int k = 0; k < sequence.channels().size(); k++) {
+                report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);
+            }
             report.write(out);
             System.out.println(report.toComparisonMarkdown("persistence"));
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));

@@ -155,10 +155,10 @@ final class TrainCommand implements Callable<Integer> {
             if (resume && trainer.resumeIfPossible()) {
                 System.err.println("resuming " + out + " at step " + trainer.step());
             }
-            record.put("minutes_this_run", 0);
             Trainer.Result r = trainer.run(record);
-            System.out.printf("trained %s to step %d (%d skipped) in %.1f min: version %s in %s%n", name, r.lastStep(),
-                    r.skippedSteps(), (System.nanoTime() - started) / 60e9, r.version(), out);
+            System.out.printf("trained %s to step %d (%d skipped) in %.1f min; the checkpoint holds step %s: version"
+                    + " %s in %s%n", name, r.lastStep(), r.skippedSteps(), (System.nanoTime() - started) / 60e9,
+                    r.keptStep() < 0 ? "(none this run)" : r.keptStep(), r.version(), out);
         }
         return 0;
     }
