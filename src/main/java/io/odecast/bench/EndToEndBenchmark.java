@@ -1,17 +1,17 @@
 package io.odecast.bench;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
 import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
-import io.odecast.kafka.ProtoTime;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
-import io.odecast.proto.Forecast;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
 import java.io.IOException;
@@ -274,7 +274,7 @@ public final class EndToEndBenchmark {
             nextStream = (nextStream + 1) % streams;
             long index = nextIndex[s]++;
             Key key = new Key("e2e/s" + s, T0.plus(step.multipliedBy(index)));
-            FrameMessage f = FrameMessage.of(key.stream(), key.time(), card.channels(), c, h, w,
+            FrameMessage f = FrameMessage.of(key.stream(), key.time(), card.channels(), new GridShape(c, h, w),
                     pool[(int) ((s + index) % FRAME_POOL)]);
             return Map.entry(key, FrameCodec.encode(f));
         }
@@ -381,8 +381,9 @@ public final class EndToEndBenchmark {
                 while (!stopping) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                         long now = System.nanoTime();
-                        Forecast f = Forecast.parseFrom(r.value());
-                        Key key = new Key(f.getStreamId(), ProtoTime.toInstant(f.getBasedOnTime()));
+                        // Decoded and checked in full: a forecast that does not fit its shape fails the run.
+                        ForecastMessage f = ForecastCodec.decode(r.value());
+                        Key key = new Key(f.streamId(), f.basedOnTime());
                         if (!sent.containsKey(key)) {
                             unexpected.incrementAndGet();
                         } else if (received.putIfAbsent(key, now) != null) {
@@ -393,7 +394,7 @@ public final class EndToEndBenchmark {
                 }
             } catch (WakeupException e) {
                 // closing
-            } catch (InvalidProtocolBufferException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 failure = e;
             }
         }
