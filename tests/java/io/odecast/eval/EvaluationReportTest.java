@@ -59,7 +59,7 @@ class EvaluationReportTest {
         report.addErrors("linear", errors(0.5f));
         report.addErrors("persistence", errors(1f));
         String md = report.toMarkdown();
-        assertTrue(md.startsWith("### MSE"), md);
+        assertTrue(md.startsWith("### RMSE"), md);
         assertTrue(md.contains("### RMSE, in each channel's units (lower is better)\n\n"
                 + "| lead | channel | linear | persistence |\n|---|---|---:|---:|\n"
                 + "| 1 | pressure (hPa) | 0.5000 | 1 |\n"), md);

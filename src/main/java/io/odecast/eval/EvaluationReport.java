@@ -63,6 +63,8 @@ public final class EvaluationReport {
             "psnr_frame_mean", "PSNR in dB, mean of each frame's PSNR (capped at " + (int) Psnr.CAP_DB
                     + " dB): the number video codecs report; higher is better",
             "ssim", "SSIM, mean over frames, 1 = identical (higher is better)");
+    /** Tables in report.md come in this order, then any other metric. */
+    private static final List<String> FIRST = List.of(RMSE, SKILL, MAE, MSE, "psnr", "psnr_frame_mean", "ssim");
     /** Metrics that count things; kept in report.json, not tabled. */
     private static final Set<String> COUNTS = Set.of(COUNT, "frames");
 
@@ -236,10 +238,11 @@ public final class EvaluationReport {
             byKey.put(r.system() + "\u0000" + key, r);
         }
         StringBuilder md = new StringBuilder();
-        for (String metric : metricNames()) {
-            if (COUNTS.contains(metric)) {
-                continue;
-            }
+        List<String> metrics = new ArrayList<>(metricNames());
+        metrics.removeAll(COUNTS);
+        // The table to read first, then the rest as they came.
+        metrics.sort(java.util.Comparator.comparingInt(m -> FIRST.contains(m) ? FIRST.indexOf(m) : FIRST.size()));
+        for (String metric : metrics) {
             md.append("### ").append(HEADINGS.getOrDefault(metric, metric)).append("\n\n| lead | channel |");
             systems.forEach(s -> md.append(' ').append(s).append(" |"));
             md.append("\n|---|---|").append("---:|".repeat(systems.size())).append('\n');

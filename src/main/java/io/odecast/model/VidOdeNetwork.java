@@ -40,6 +40,7 @@ public final class VidOdeNetwork implements AutoCloseable {
 
     /** A randomly initialised network (PyTorch default initialisation, deterministic for a seed). */
     public VidOdeNetwork(ModelConfig config, long seed) {
+        NativeNotices.absorb();
         this.config = config;
         this.manager = NDManager.newBaseManager();
         this.store = new ParameterStore(manager, seed);
