@@ -49,6 +49,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--gaps", split = ",", defaultValue = "1,3", description = "Hidden block sizes for interpolation (default ${DEFAULT-VALUE}).")
     int[] gaps;
 
+    @Option(names = "--strips", defaultValue = "1",
+            description = "PNG strips to write, at origins spread over the held-out part (default ${DEFAULT-VALUE}; 0: none).")
+    int strips;
+
     @Option(names = "--out", required = true, description = "Folder for report.json, report.md and PNG strips.")
     Path out;
 
@@ -68,7 +72,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             Map<String, Object> training = model.card().training();
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
-            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
+            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery()).strips(strips);
             Files.createDirectories(out);
             boolean forecaster = ModelCard.EXTRAPOLATE.equals(model.card().task());
             int window = forecaster ? (inputs > 0 ? inputs : intOf(training.get("inputs"), 4))
