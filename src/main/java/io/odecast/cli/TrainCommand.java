@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
         ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, loaded.timeUnit().toString(),
-                MODEL_TIME_PER_STEP, null, null);
+                MODEL_TIME_PER_STEP, null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
                 lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
