@@ -109,7 +109,8 @@ public final class PrometheusMetrics implements ServiceObserver {
                 .description("Streams whose state is in memory").register(registry);
         Gauge.builder("odecast.state", m, ServiceMetrics::stateBytes).baseUnit("bytes")
                 .description("Stream state held in memory").register(registry);
-        Gauge.builder("odecast.partitions.assigned", m, ServiceMetrics::assignedPartitions)
+        // The engine's own count, current after every rebalance (ServiceMetrics' figure waits for maintenance).
+        Gauge.builder("odecast.partitions.assigned", service, s -> s.readiness().partitions())
                 .description("Partitions of the frames topic this instance owns").register(registry);
         Gauge.builder("odecast.ready", service, s -> s.readiness().ready() ? 1 : 0)
                 .description("1 when /health/ready answers 200").register(registry);

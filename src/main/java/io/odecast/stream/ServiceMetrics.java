@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link ServiceObserver} (histograms).
  */
 public final class ServiceMetrics {
+    /** Buckets of {@link #batchSizeHistogram()}: sizes 1, 2-3, 4-7, ..., 2^14 and more. */
+    public static final int BATCH_SIZE_BUCKETS = 15;
+
     private final ServiceObserver observer;
     private final LongAdder framesReceived = new LongAdder();
     private final LongAdder framesAccepted = new LongAdder();
@@ -23,6 +26,7 @@ public final class ServiceMetrics {
     private final LongAdder decoderBatches = new LongAdder();
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
+    private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
     private final AtomicLong streamsEvicted = new AtomicLong();
     private final LongAdder snapshotsWritten = new LongAdder();
     private final LongAdder streamsRestored = new LongAdder();
@@ -49,6 +53,9 @@ public final class ServiceMetrics {
         this.observer = observer;
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLettered.put(reason, new LongAdder());
+        }
+        for (int i = 0; i < BATCH_SIZE_BUCKETS; i++) {
+            batchSizes[i] = new LongAdder();
         }
     }
 
@@ -110,6 +117,18 @@ public final class ServiceMetrics {
         return batchedRequests.sum();
     }
 
+    /**
+     * Model calls by size: element {@code i} counts the calls of {@code 2^i} to {@code 2^(i+1) - 1} requests (the
+     * last bucket everything larger), so a batching change shows as a shift between buckets.
+     */
+    public long[] batchSizeHistogram() {
+        long[] counts = new long[BATCH_SIZE_BUCKETS];
+        for (int i = 0; i < BATCH_SIZE_BUCKETS; i++) {
+            counts[i] = batchSizes[i].sum();
+        }
+        return counts;
+    }
+
     /** Streams whose state was dropped from memory (idle, or beyond max-active-streams). */
     public long streamsEvicted() {
         return streamsEvicted.get();
@@ -163,6 +182,7 @@ public final class ServiceMetrics {
         decoderBatches.increment();
         batchedRequests.add(size);
         largestBatch.accumulate(size);
+        batchSizes[Math.min(BATCH_SIZE_BUCKETS - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, size)))].increment();
         modelNanos.add(nanos);
         observer.modelCall(size, nanos);
     }
