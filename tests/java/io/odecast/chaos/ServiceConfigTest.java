@@ -24,6 +24,7 @@ class ServiceConfigTest {
         assertEquals(ServiceConfig.topics("chaos-kill-x").all().size(), c.getConfig("kafka.topics").root().size());
         assertEquals(models.toString(), c.getString("models-dir"));
         assertEquals("exactly-once", c.getString("delivery"));
+        assertEquals(0, c.getInt("http.port"), "instances on one machine must not compete for a port");
         assertEquals("chaos-1", c.getString("instance-id"));
         assertEquals(10, c.getInt("snapshot.every-frames"));
         Config stream = c.getConfigList("streams").get(0);

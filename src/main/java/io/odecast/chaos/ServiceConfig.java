@@ -58,6 +58,8 @@ public final class ServiceConfig {
                   delivery = %s
                   instance-id = %s
                   snapshot { every-frames = %d }
+                  # Several instances share one machine: the operations server on any free port, no live page.
+                  http { port = 0, live-page.enabled = false }
                   streams = [
                     { pattern = "storm/*", model = %s, forecast { step = 6h, horizon = 24h } }
                   ]
