@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -135,15 +134,5 @@ final class OpsFixtures {
             }
             Thread.sleep(50);
         }
-    }
-
-    static Properties properties(Map<String, Object> map) {
-        Properties p = new Properties();
-        p.putAll(map);
-        return p;
-    }
-
-    static Random rng(long seed) {
-        return new Random(seed);
     }
 }
