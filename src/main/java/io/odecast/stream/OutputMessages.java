@@ -37,8 +37,9 @@ final class OutputMessages {
             leads.add(new ForecastMessage.Lead(Duration.between(basedOn, t),
                     new TimedFrame(t, channels, shape, frames[k], valid, false)));
         }
-        return new ForecastMessage(streamId, basedOn, issuedAt, modelName, model.version(), channels, List.of(),
-                shape, leads, flags, inputPartition, inputOffset);
+        // Units as the card records them (those of the data the model was trained on); empty when unknown.
+        return new ForecastMessage(streamId, basedOn, issuedAt, modelName, model.version(), channels,
+                model.card().units(), shape, leads, flags, inputPartition, inputOffset);
     }
 
     /** A real frame passed through to the regular topic, with the model's channel names when it has none. */
