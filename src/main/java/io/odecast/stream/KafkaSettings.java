@@ -49,12 +49,12 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
     }
 
     /** Consumer properties from configuration (before the engine's own settings). */
-    Map<String, Object> consumerProperties() {
+    public Map<String, Object> consumerProperties() {
         return merged(consumer);
     }
 
     /** Producer properties from configuration (before the engine's own settings). */
-    Map<String, Object> producerProperties() {
+    public Map<String, Object> producerProperties() {
         return merged(producer);
     }
 
