@@ -3,6 +3,7 @@ package io.odecast.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.odecast.stream.StreamingService;
+import io.odecast.train.actor.TrainerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,9 +56,15 @@ final class ServeCommand implements Callable<Integer> {
             builder.bootstrapServers(bootstrapServers);
         }
         StreamingService service = builder.start();
+        Config full = ConfigFactory.load(loaded);
+        TrainerService trainer = full.getBoolean("odecast.trainer.enabled")
+                ? TrainerService.start(full, service.settings(), service.system()) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (trainer != null) {
+                    trainer.close();
+                }
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("odecast serve: shutdown did not finish cleanly: " + e.getMessage());

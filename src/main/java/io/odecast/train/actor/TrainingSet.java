@@ -78,12 +78,12 @@ public final class TrainingSet {
 
     private void roll(Instant now) throws IOException {
         closeSegment();
+        // Names order the segments: a new one is always named after every existing one, even within a millisecond.
         long millis = now.toEpochMilli();
-        Path next = dir.resolve("seg-" + millis + SUFFIX);
-        while (Files.exists(next)) {
-            next = dir.resolve("seg-" + ++millis + SUFFIX);
+        for (Path p : segments()) {
+            millis = Math.max(millis, started(p).toEpochMilli() + 1);
         }
-        current = next;
+        current = dir.resolve("seg-" + millis + SUFFIX);
         currentStarted = now;
         currentBytes = 0;
         out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(current), 1 << 16));
