@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.odecast.data.GridShape;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import java.time.Duration;
@@ -19,7 +20,7 @@ class BadInputsTest {
     private static FrameMessage template() {
         float[] data = new float[3 * 33 * 36];
         Arrays.fill(data, 1000f);
-        return FrameMessage.of("storm/chaos-00", T, List.of("u", "v", "p"), 3, 33, 36, data);
+        return FrameMessage.of("storm/chaos-00", T, List.of("u", "v", "p"), new GridShape(3, 33, 36), data);
     }
 
     @Test
@@ -34,14 +35,14 @@ class BadInputsTest {
             assertEquals(r.label().equals("key-mismatch") ? "storm/chaos-01" : "storm/chaos-00", r.key());
         }
         FrameMessage wrong = FrameCodec.decode(bad.get(0).value());
-        assertEquals(3, wrong.c());
-        assertEquals(2560, wrong.w());
-        assertTrue(wrong.cells() * 4L <= 1024 * 1024 && wrong.cells() * 4L > 1024 * 1024 - 3 * 2560 * 4,
-                "about 1 MiB of data, got " + wrong.cells() * 4L);
+        assertEquals(3, wrong.shape().channels());
+        assertEquals(2560, wrong.shape().width());
+        assertTrue(wrong.data().length * 4L <= 1024 * 1024 && wrong.data().length * 4L > 1024 * 1024 - 3 * 2560 * 4,
+                "about 1 MiB of data, got " + wrong.data().length * 4L);
         assertEquals(T.plus(Duration.ofHours(1)), wrong.eventTime());
         FrameMessage huge = FrameCodec.decode(bad.get(1).value());
-        assertEquals(3 * 33 * 36, huge.cells());
-        assertEquals(huge.cells(), huge.validCount(), "3e38 is finite, hence valid on the wire");
+        assertEquals(3 * 33 * 36, huge.data().length);
+        assertEquals(huge.data().length, huge.frame().validCount(), "3e38 is finite, hence valid on the wire");
         for (float v : huge.data()) {
             assertEquals(BadInputs.HUGE, v);
         }
@@ -52,7 +53,7 @@ class BadInputsTest {
     @Test
     void theContractsWrongShapeFrameIsSixtyMebibytes() throws Exception {
         BadInputs.BadRecord big = BadInputs.build(template(), "other", BadInputs.BIG_FRAME_BYTES).get(0);
-        assertEquals(60 * 1024 * 1024, FrameCodec.decode(big.value()).cells() * 4);
+        assertEquals(60 * 1024 * 1024, FrameCodec.decode(big.value()).data().length * 4);
         assertTrue(big.value().length > 60 * 1024 * 1024 && big.value().length < 61 * 1024 * 1024);
     }
 

@@ -1,6 +1,7 @@
 package io.odecast.chaos;
 
-import com.google.protobuf.ByteString;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.GridBytes;
 import io.odecast.kafka.ProtoTime;
 import io.odecast.model.ModelCard;
@@ -43,11 +44,16 @@ final class ChaosFixtures {
             times.add(at(i + k + 1));
             leads[k] = data(stream, i, k);
         }
-        return new ExpectedForecast(new ForecastKey(stream, at(i)), VERSION, times, leads, ByteString.EMPTY);
+        return new ExpectedForecast(new ForecastKey(stream, at(i)), VERSION, times, leads, null);
     }
 
     /** The forecast the service would write for {@code stream} at step {@code i}, with the given flags. */
-    static Forecast forecast(String stream, int i, Forecast.Flag... flags) {
+    static ForecastMessage forecast(String stream, int i, Forecast.Flag... flags) {
+        return ForecastCodec.fromProto(proto(stream, i, flags));
+    }
+
+    /** The wire form of {@link #forecast}. */
+    static Forecast proto(String stream, int i, Forecast.Flag... flags) {
         Forecast.Builder b = Forecast.newBuilder()
                 .setStreamId(stream)
                 .setBasedOnTime(ProtoTime.toTimestamp(at(i)))
@@ -69,10 +75,12 @@ final class ChaosFixtures {
     }
 
     /** {@code f} with lead 0's cell 0 changed by {@code delta}. */
-    static Forecast perturbed(Forecast f, float delta) {
-        float[] d = GridBytes.bytesToFloats(f.getLeads(0).getData());
+    static ForecastMessage perturbed(ForecastMessage f, float delta) {
+        Forecast p = ForecastCodec.toProto(f);
+        float[] d = GridBytes.bytesToFloats(p.getLeads(0).getData());
         d[0] += delta;
-        return f.toBuilder().setLeads(0, f.getLeads(0).toBuilder().setData(GridBytes.floatsToBytes(d))).build();
+        return ForecastCodec.fromProto(p.toBuilder().setLeads(0, p.getLeads(0).toBuilder()
+                .setData(GridBytes.floatsToBytes(d))).build());
     }
 
     /** 3 x 12 x 12, initDim 4, one down-sampling, storm time unit: fast enough for unit tests. */

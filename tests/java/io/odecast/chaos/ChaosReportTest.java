@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.proto.Forecast;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class ChaosReportTest {
         return m;
     }
 
-    private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<Forecast> got, int kills,
+    private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<ForecastMessage> got, int kills,
                                     List<BadInputs.Outcome> bad, boolean alive, int exits) {
         ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedTwo(), ChaosReport.TOLERANCE);
         List<RestartTimes.Timing> restarts = List.of(
@@ -41,7 +42,7 @@ class ChaosReportTest {
 
     @Test
     void exactlyOnceFailsOnADuplicateEvenWhenFlagged() {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0, Forecast.Flag.REPLAYED), forecast("a", 1));
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 0, Forecast.Flag.REPLAYED), forecast("a", 1));
         ChaosReport eos = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 2, List.of(), true, 0));
         assertFalse(eos.passed());
         assertEquals(List.of("no forecast duplicated"), eos.failed().stream().map(ChaosReport.Criterion::name).toList());
@@ -51,7 +52,7 @@ class ChaosReportTest {
 
     @Test
     void atLeastOnceFailsOnAnUnmarkedDuplicateAndALoss() {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0));
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 0));
         ChaosReport r = ChaosReport.judge(facts(Scenario.SIGTERM, Delivery.AT_LEAST_ONCE, got, 0, List.of(), true, 0));
         assertEquals(List.of("service stopped by SIGTERM mid-stream", "no forecast lost",
                 "every duplicate flagged REPLAYED"), r.failed().stream().map(ChaosReport.Criterion::name).toList());
@@ -59,7 +60,7 @@ class ChaosReportTest {
 
     @Test
     void tooFewKillsAndAnUnexpectedExitFail() {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 1));
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1));
         ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 1, List.of(), true, 1));
         assertEquals(List.of("service killed 2 times", "service never exited on its own"),
                 r.failed().stream().map(ChaosReport.Criterion::name).toList());
@@ -67,7 +68,7 @@ class ChaosReportTest {
 
     @Test
     void badInputNeedsSmallDeadLettersForEveryRecordAndALiveService() {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 1));
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1));
         List<BadInputs.Outcome> bad = List.of(
                 new BadInputs.Outcome("wrong-shape", "(a)", 0, 17, 62_914_941, true, "WRONG_SHAPE", "3x2048x2560",
                         62_915_200, false),
@@ -100,7 +101,7 @@ class ChaosReportTest {
 
     @Test
     void tableMarkdownAndJsonCarryTheFiguresAndTheVerdict(@TempDir Path dir) throws Exception {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 0));
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 0));
         ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.AT_LEAST_ONCE, got, 2, List.of(), true, 0));
         String table = r.toTable();
         assertTrue(table.startsWith("odecast chaos: kill, at-least-once: FAIL\n"), table);

@@ -52,6 +52,6 @@ class ChaosStreamsTest {
         assertEquals(ChaosStreams.START, k1i0.eventTime());
         assertEquals(ChaosStreams.START.plus(ChaosStreams.STEP), k0i1.eventTime());
         assertEquals(List.of("u", "v", "p"), k0i1.channels());
-        assertEquals(33 * 36 * 3, k0i1.cells());
+        assertEquals(33 * 36 * 3, k0i1.data().length);
     }
 }

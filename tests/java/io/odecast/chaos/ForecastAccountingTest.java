@@ -3,9 +3,12 @@ package io.odecast.chaos;
 import static io.odecast.chaos.ChaosFixtures.expected;
 import static io.odecast.chaos.ChaosFixtures.forecast;
 import static io.odecast.chaos.ChaosFixtures.perturbed;
+import static io.odecast.chaos.ChaosFixtures.proto;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.ProtoTime;
 import io.odecast.proto.Forecast;
 import java.time.Instant;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class ForecastAccountingTest {
@@ -32,7 +36,7 @@ class ForecastAccountingTest {
 
     @Test
     void aCleanRunHasNothingToReport() {
-        List<Forecast> got = new ArrayList<>();
+        List<ForecastMessage> got = new ArrayList<>();
         expectedSix().keySet().forEach(k -> got.add(forecast(k.streamId(), step(k.basedOn()))));
         ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedSix(), TOL);
         assertEquals(6, a.expected());
@@ -45,7 +49,7 @@ class ForecastAccountingTest {
 
     @Test
     void lostMarkedUnmarkedAndDifferingCopiesAreCountedApart() {
-        List<Forecast> got = List.of(
+        List<ForecastMessage> got = List.of(
                 forecast("a", 0),
                 forecast("a", 0, Forecast.Flag.REPLAYED),                       // marked duplicate, equal
                 forecast("a", 1),
@@ -79,7 +83,7 @@ class ForecastAccountingTest {
 
     @Test
     void aForecastDifferingFromTheUninterruptedRunIsCountedOncePerKey() {
-        List<Forecast> got = List.of(forecast("a", 0), forecast("a", 1), perturbed(forecast("a", 2), 0.5f),
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1), perturbed(forecast("a", 2), 0.5f),
                 forecast("a", 3), forecast("b", 0), forecast("b", 1));
         ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedSix(), TOL);
         assertEquals(0, a.lost());
@@ -89,9 +93,10 @@ class ForecastAccountingTest {
 
     @Test
     void differencesWithinTheToleranceAndIgnoredFieldsDoNotCount() {
-        Forecast original = forecast("a", 0);
-        Forecast copy = perturbed(forecast("a", 0, Forecast.Flag.REPLAYED, Forecast.Flag.AFTER_GAP), 0.01f)
-                .toBuilder().setIssuedAt(ProtoTime.toTimestamp(Instant.EPOCH)).build();
+        ForecastMessage original = forecast("a", 0);
+        ForecastMessage copy = ForecastCodec.fromProto(ForecastCodec.toProto(
+                perturbed(forecast("a", 0, Forecast.Flag.REPLAYED, Forecast.Flag.AFTER_GAP), 0.01f))
+                .toBuilder().setIssuedAt(ProtoTime.toTimestamp(Instant.EPOCH)).build());
         double d = ForecastAccounting.difference(original, copy);
         assertTrue(d > 0 && d < 1e-4, "a 0.01 change near 1000 is " + d + " relative");
         Map<ForecastKey, ExpectedForecast> one = Map.of(expected("a", 0).key(), expected("a", 0));
@@ -104,12 +109,14 @@ class ForecastAccountingTest {
 
     @Test
     void structuralDifferencesAreInfinitelyFar() {
-        Forecast f = forecast("a", 0);
-        Forecast otherVersion = f.toBuilder().setModelVersion("v2").build();
-        Forecast otherValidTime = f.toBuilder().setLeads(1, f.getLeads(1).toBuilder()
+        Forecast p = proto("a", 0);
+        ForecastMessage f = ForecastCodec.fromProto(p);
+        Forecast otherVersion = p.toBuilder().setModelVersion("v2").build();
+        Forecast otherValidTime = p.toBuilder().setLeads(1, p.getLeads(1).toBuilder()
                 .setValidTime(ProtoTime.toTimestamp(ChaosFixtures.at(9)))).build();
-        Forecast fewerLeads = f.toBuilder().removeLeads(1).build();
-        for (Forecast g : List.of(otherVersion, otherValidTime, fewerLeads)) {
+        Forecast fewerLeads = p.toBuilder().removeLeads(1).build();
+        for (ForecastMessage g : Stream.of(otherVersion, otherValidTime, fewerLeads).map(ForecastCodec::fromProto)
+                .toList()) {
             assertEquals(Double.POSITIVE_INFINITY, ForecastAccounting.difference(f, g));
             assertEquals(Double.POSITIVE_INFINITY, ForecastAccounting.difference(expected("a", 0), g));
         }

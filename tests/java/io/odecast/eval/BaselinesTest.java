@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.odecast.model.Observation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,59 +17,59 @@ class BaselinesTest {
     private static final float[] SLOPE = {0.5f, 0.25f, -1f, 2f};
 
     /** A signal exactly linear in time: BASE + SLOPE * t. */
-    private static TimedValues linearSignal(double t) {
+    private static Observation linearSignal(double t) {
         float[] v = new float[BASE.length];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (BASE[i] + SLOPE[i] * t);
         }
-        return new TimedValues(t, v, null);
+        return new Observation(t, v, null);
     }
 
     @Test
     void persistenceRepeatsTheLastObservation() {
-        List<TimedValues> observed = List.of(linearSignal(0), linearSignal(1));
-        List<TimedValues> out = Baselines.persistence(observed, new double[] {1.5, 4});
-        assertArrayEquals(linearSignal(1).values(), out.get(0).values());
-        assertArrayEquals(linearSignal(1).values(), out.get(1).values());
+        List<Observation> observed = List.of(linearSignal(0), linearSignal(1));
+        List<Observation> out = Baselines.persistence(observed, new double[] {1.5, 4});
+        assertArrayEquals(linearSignal(1).data(), out.get(0).data());
+        assertArrayEquals(linearSignal(1).data(), out.get(1).data());
         assertEquals(4.0, out.get(1).time());
     }
 
     @Test
     void linearExtrapolationOfALinearSignalIsExact() {
-        List<TimedValues> observed = List.of(linearSignal(0), linearSignal(1), linearSignal(2));
-        List<TimedValues> out = Baselines.linearExtrapolation(observed, new double[] {3.5, 6});
-        assertArrayEquals(linearSignal(3.5).values(), out.get(0).values());
-        assertArrayEquals(linearSignal(6).values(), out.get(1).values());
+        List<Observation> observed = List.of(linearSignal(0), linearSignal(1), linearSignal(2));
+        List<Observation> out = Baselines.linearExtrapolation(observed, new double[] {3.5, 6});
+        assertArrayEquals(linearSignal(3.5).data(), out.get(0).data());
+        assertArrayEquals(linearSignal(6).data(), out.get(1).data());
         assertNull(out.get(0).valid());
     }
 
     @Test
     void interpolationAtTheMidpointIsTheNeighbourAverage() {
-        TimedValues before = new TimedValues(2, new float[] {1f, 3f, -4f, 0.1f}, null);
-        TimedValues after = new TimedValues(4, new float[] {2f, 7f, 5f, 0.3f}, null);
+        Observation before = new Observation(2, new float[] {1f, 3f, -4f, 0.1f}, null);
+        Observation after = new Observation(4, new float[] {2f, 7f, 5f, 0.3f}, null);
         float[] expected = {1.5f, 5f, 0.5f, (float) ((0.1f + (double) 0.3f) / 2)};
-        assertArrayEquals(expected, Baselines.linearInterpolation(before, after, 3).values());
-        assertArrayEquals(expected, Baselines.neighbourAverage(before, after).values());
+        assertArrayEquals(expected, Baselines.linearInterpolation(before, after, 3).data());
+        assertArrayEquals(expected, Baselines.neighbourAverage(before, after).data());
         assertEquals(3.0, Baselines.neighbourAverage(before, after).time());
     }
 
     @Test
     void interpolationIsLinearAtArbitraryTimes() {
-        TimedValues out = Baselines.fillGap(linearSignal(1), linearSignal(3), new double[] {1.25}).get(0);
-        assertArrayEquals(linearSignal(1.25).values(), out.values());
+        Observation out = Baselines.fillGap(linearSignal(1), linearSignal(3), new double[] {1.25}).get(0);
+        assertArrayEquals(linearSignal(1.25).data(), out.data());
     }
 
     @Test
     void invalidInputCellsStayInvalid() {
-        TimedValues before = new TimedValues(0, new float[] {1f, 2f}, new boolean[] {true, false});
-        TimedValues after = new TimedValues(1, new float[] {3f, 4f}, new boolean[] {true, true});
-        for (TimedValues out : List.of(Baselines.linearInterpolation(before, after, 0.5),
+        Observation before = new Observation(0, new float[] {1f, 2f}, new boolean[] {true, false});
+        Observation after = new Observation(1, new float[] {3f, 4f}, new boolean[] {true, true});
+        for (Observation out : List.of(Baselines.linearInterpolation(before, after, 0.5),
                 Baselines.linearExtrapolation(before, after, 2), Baselines.neighbourAverage(before, after),
                 Baselines.persistence(before, 3))) {
             assertTrue(out.isValid(0));
             assertFalse(out.isValid(1));
         }
-        assertTrue(Float.isNaN(Baselines.linearInterpolation(before, after, 0.5).values()[1]));
+        assertTrue(Float.isNaN(Baselines.linearInterpolation(before, after, 0.5).data()[1]));
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.data.GridShape;
-
+import io.odecast.model.Observation;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +18,7 @@ class FlowBaselinesTest {
     private static final int MARGIN = 8;
 
     /** The pattern at step {@code t}, moved by (t, 2t) cells. */
-    private static TimedValues translating(double t) {
+    private static Observation translating(double t) {
         float[] v = new float[SHAPE.size()];
         for (int y = 0; y < SHAPE.height(); y++) {
             for (int x = 0; x < SHAPE.width(); x++) {
@@ -28,7 +28,7 @@ class FlowBaselinesTest {
                         + 3 * Math.cos((xx + yy) * 0.09));
             }
         }
-        return new TimedValues(t, v, null);
+        return new Observation(t, v, null);
     }
 
     /** RMSE over the cells at least {@link #MARGIN} from the border (where nothing enters from outside). */
@@ -64,12 +64,12 @@ class FlowBaselinesTest {
 
     @Test
     void advectionOfATranslatingFieldIsCloseToTheTruthAndBeatsPersistence() {
-        TimedValues previous = translating(0);
-        TimedValues last = translating(1);
+        Observation previous = translating(0);
+        Observation last = translating(1);
         for (int lead = 1; lead <= 3; lead++) {
-            float[] truth = translating(1 + lead).values();
-            double flow = interiorRmse(truth, new FlowBaselines(SHAPE).extrapolate(previous, last, 1 + lead).values());
-            double persistence = interiorRmse(truth, last.values());
+            float[] truth = translating(1 + lead).data();
+            double flow = interiorRmse(truth, new FlowBaselines(SHAPE).extrapolate(previous, last, 1 + lead).data());
+            double persistence = interiorRmse(truth, last.data());
             assertTrue(flow < 0.1 * persistence && flow < 0.25, "lead " + lead + ": flow RMSE " + flow
                     + " vs persistence " + persistence);
         }
@@ -77,19 +77,19 @@ class FlowBaselinesTest {
 
     @Test
     void onAStaticFieldTheFlowForecastIsPersistence() {
-        TimedValues still = translating(0);
-        TimedValues again = new TimedValues(1, still.values().clone(), null);
-        TimedValues forecast = new FlowBaselines(SHAPE).extrapolate(still, again, 4);
-        assertArrayEquals(again.values(), forecast.values());
+        Observation still = translating(0);
+        Observation again = new Observation(1, still.data().clone(), null);
+        Observation forecast = new FlowBaselines(SHAPE).extrapolate(still, again, 4);
+        assertArrayEquals(again.data(), forecast.data());
     }
 
     @Test
     void flowInterpolationFindsTheFrameBetweenTwoShiftedOnes() {
-        TimedValues before = translating(0);
-        TimedValues after = translating(2);
-        float[] truth = translating(1).values();
-        double flow = interiorRmse(truth, new FlowBaselines(SHAPE).interpolate(before, after, 1).values());
-        double linear = interiorRmse(truth, Baselines.linearInterpolation(before, after, 1).values());
+        Observation before = translating(0);
+        Observation after = translating(2);
+        float[] truth = translating(1).data();
+        double flow = interiorRmse(truth, new FlowBaselines(SHAPE).interpolate(before, after, 1).data());
+        double linear = interiorRmse(truth, Baselines.linearInterpolation(before, after, 1).data());
         assertTrue(flow < 0.1 * linear, "flow " + flow + " vs linear " + linear);
     }
 }

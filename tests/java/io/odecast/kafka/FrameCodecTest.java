@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.odecast.data.TimedFrame;
 import io.odecast.proto.Frame;
 import io.odecast.proto.GridShape;
 import java.time.Instant;
@@ -29,8 +30,8 @@ class FrameCodecTest {
         boolean[] valid = new boolean[data.length];
         java.util.Arrays.fill(valid, true);
         valid[5] = false;
-        return new FrameMessage("storm", T0, List.of("U850", "PSL"), 2, 3, 4, data, valid,
-                Map.of("source", "Ustorm.cdf"));
+        return new FrameMessage("storm", new TimedFrame(T0, List.of("U850", "PSL"), new io.odecast.data.GridShape(2, 3, 4),
+                data, valid, false), List.of("m s-1", "Pa"), Map.of("source", "Ustorm.cdf"));
     }
 
     private static Frame.Builder validProto() {
@@ -46,7 +47,7 @@ class FrameCodecTest {
         FrameMessage frame = sample();
         FrameMessage back = FrameCodec.decode(FrameCodec.encode(frame));
         assertEquals(frame, back);
-        for (int i = 0; i < frame.cells(); i++) {
+        for (int i = 0; i < frame.data().length; i++) {
             assertEquals(Float.floatToRawIntBits(frame.data()[i]), Float.floatToRawIntBits(back.data()[i]), "cell " + i);
         }
     }
@@ -54,7 +55,7 @@ class FrameCodecTest {
     @Test
     void wireDataIsLittleEndianFloat32RowMajor() {
         float[] data = {1f, 2f, 3f, 4f, 5f, 6f};
-        Frame proto = FrameCodec.toProto(FrameMessage.of("s", T0, List.of(), 1, 2, 3, data));
+        Frame proto = FrameCodec.toProto(FrameMessage.of("s", T0, List.of(), new io.odecast.data.GridShape(1, 2, 3), data));
         ByteString bytes = proto.getData();
         assertEquals(24, bytes.size());
         // 2.0f = 0x40000000, little-endian at cell 1.
@@ -77,7 +78,7 @@ class FrameCodecTest {
     void maskZeroBytesMarkCellsInvalid() throws Exception {
         Frame proto = validProto().setValidMask(ByteString.copyFrom(maskWithOneValid(24, 7))).build();
         FrameMessage back = FrameCodec.fromProto(proto);
-        assertEquals(1, back.validCount());
+        assertEquals(1, back.frame().validCount());
         assertTrue(back.valid()[7]);
         assertFalse(back.valid()[6]);
     }
@@ -136,5 +137,11 @@ class FrameCodecTest {
                 .setShape(GridShape.newBuilder().setChannels(1).setHeight(1).setWidth(2))
                 .setData(GridBytes.floatsToBytes(data)).setValidMask(ByteString.copyFrom(new byte[] {1, 0})).build();
         assertEquals(DeadLetterReason.ALL_INVALID, reasonOf(proto));
+    }
+
+    @Test
+    void unitsRoundTripAndAWrongUnitCountIsAWrongShape() throws Exception {
+        assertEquals(List.of("m s-1", "Pa"), FrameCodec.decode(FrameCodec.encode(sample())).units());
+        assertEquals(DeadLetterReason.WRONG_SHAPE, reasonOf(validProto().addUnits("K").build()));
     }
 }

@@ -3,7 +3,6 @@ package io.odecast.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.odecast.proto.DeadLetter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -94,7 +93,7 @@ class KafkaRoundTripTest {
         }
         data[index % data.length] = Float.NaN;
         return FrameMessage.of(stream, Instant.parse("1996-01-05T00:00:00Z").plus(Duration.ofHours(6L * index)),
-                List.of("U", "V", "P"), 3, 4, 5, data);
+                List.of("U", "V", "P"), new io.odecast.data.GridShape(3, 4, 5), data);
     }
 
     @Test
@@ -185,14 +184,13 @@ class KafkaRoundTripTest {
             new DeadLetterPublisher(TOPICS).publish(producer, bad, error).get(30, TimeUnit.SECONDS);
         }
         var records = readAll(kafka.bootstrapServers(), TOPICS.deadLetters(), 1);
-        DeadLetter letter = new ProtoDeserializer<>(DeadLetter.parser()).deserialize(TOPICS.deadLetters(),
-                records.get(0).value());
-        assertEquals(DeadLetter.Reason.MALFORMED, letter.getReason());
-        assertEquals(input, letter.getOriginalTopic());
-        assertEquals(0L, letter.getOriginalOffset());
-        assertEquals("cam-9", letter.getOriginalKey().toStringUtf8());
+        DeadLetterMessage letter = DeadLetterCodec.decode(records.get(0).value());
+        assertEquals(DeadLetterReason.MALFORMED, letter.reason());
+        assertEquals(input, letter.originalTopic());
+        assertEquals(0L, letter.originalOffset());
+        assertEquals("cam-9", new String(letter.originalKey(), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals("cam-9", records.get(0).key());
-        assertTrue(java.util.Arrays.equals(garbage, letter.getOriginalValue().toByteArray()));
-        assertTrue(letter.hasOriginalTimestamp());
+        assertTrue(java.util.Arrays.equals(garbage, letter.originalValue()));
+        assertTrue(letter.originalTimestamp().isPresent());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.odecast.kafka.ForecastMessage;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +19,7 @@ class CfNetcdfWriterTest {
     @TempDir
     static Path dir;
     private static Path file;
-    private static List<DecodedForecast> forecasts;
+    private static List<ForecastMessage> forecasts;
 
     @BeforeAll
     static void write() throws Exception {
@@ -76,7 +77,7 @@ class CfNetcdfWriterTest {
             Array r = reftime.read();
             Array t = time.read();
             for (int i = 0; i < 3; i++) {
-                DecodedForecast f = forecasts.get(i);
+                ForecastMessage f = forecasts.get(i);
                 assertEquals(f.basedOnTime().getEpochSecond(), r.getDouble(i));
                 assertEquals(f.leads().get(1).validTime().getEpochSecond(), t.getDouble(i * 2 + 1));
             }
@@ -88,9 +89,9 @@ class CfNetcdfWriterTest {
     @Test
     void unknownChannelsGetALongNameOnlyAndNoGridGivesIndexAxes() throws Exception {
         Path video = dir.resolve("video.nc");
-        List<DecodedForecast> grey = forecasts.stream().map(f -> new DecodedForecast(f.streamId(), f.basedOnTime(),
+        List<ForecastMessage> grey = forecasts.stream().map(f -> new ForecastMessage(f.streamId(), f.basedOnTime(),
                 f.issuedAt(), f.modelName(), f.modelVersion(), List.of("luma", "x", "time"), List.of("1", "", ""),
-                f.c(), f.h(), f.w(), f.leads(), f.flags())).toList();
+                f.shape(), f.leads(), f.flags(), f.inputPartition(), f.inputOffset())).toList();
         new CfNetcdfWriter(null).write(video, grey);
         try (NetcdfFile nc = NetcdfFile.open(video.toString())) {
             Variable luma = nc.findVariable("luma");

@@ -1,5 +1,7 @@
 package io.odecast.render;
 
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.GridBytes;
 import io.odecast.kafka.ProtoTime;
 import io.odecast.proto.Forecast;
@@ -49,8 +51,8 @@ final class RenderFixtures {
         return data;
     }
 
-    static List<DecodedForecast> decoded(String stream, int count) {
-        return java.util.stream.IntStream.range(0, count).mapToObj(n -> DecodedForecast.of(forecast(stream, n)))
+    static List<ForecastMessage> decoded(String stream, int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(n -> ForecastCodec.fromProto(forecast(stream, n)))
                 .toList();
     }
 }

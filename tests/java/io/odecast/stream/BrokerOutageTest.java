@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
@@ -81,32 +82,32 @@ class BrokerOutageTest {
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
                     publish(producer, prefix + ".frames", after);
                 }
-                Map<String, Forecast> latest = new HashMap<>();
-                List<Forecast> all = new ArrayList<>();
+                Map<String, ForecastMessage> latest = new HashMap<>();
+                List<ForecastMessage> all = new ArrayList<>();
                 readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(120), records -> {
                     all.clear();
                     records.forEach(r -> {
-                        Forecast f = forecast(r);
+                        ForecastMessage f = forecast(r);
                         all.add(f);
-                        latest.put(f.getStreamId() + "@" + time(f.getBasedOnTime()), f);
+                        latest.put(f.streamId() + "@" + f.basedOnTime(), f);
                     });
                     return latest.size() >= 24;
                 });
                 assertEquals(24, latest.size(), "one forecast per frame, none lost: " + service.metrics());
                 // At-least-once: a forecast produced again after the restart is marked as such.
                 Map<String, Integer> copies = new HashMap<>();
-                for (Forecast f : all) {
-                    int copy = copies.merge(f.getStreamId() + "@" + time(f.getBasedOnTime()), 1, Integer::sum);
-                    assertTrue(copy == 1 || f.getFlagsList().contains(Forecast.Flag.REPLAYED),
-                            "unmarked repeat of " + f.getStreamId() + " at " + time(f.getBasedOnTime()));
+                for (ForecastMessage f : all) {
+                    int copy = copies.merge(f.streamId() + "@" + f.basedOnTime(), 1, Integer::sum);
+                    assertTrue(copy == 1 || f.flags().contains(Forecast.Flag.REPLAYED),
+                            "unmarked repeat of " + f.streamId() + " at " + f.basedOnTime());
                 }
                 for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
                     List<StreamState> states = statesAlone(model, e.getValue());
                     for (int i = 0; i < 12; i++) {
-                        Forecast f = latest.get(e.getKey() + "@" + e.getValue().get(i).eventTime());
-                        List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                        ForecastMessage f = latest.get(e.getKey() + "@" + e.getValue().get(i).eventTime());
+                        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
                         float[][] expected = forecastAlone(model, states.get(i), grid);
-                        float diff = maxRelDiff(expected[3], data(f.getLeads(3).getData()));
+                        float diff = maxRelDiff(expected[3], f.leads().get(3).data());
                         assertTrue(diff <= 1e-5f, e.getKey() + " frame " + i + " differs by " + diff);
                     }
                 }

@@ -10,15 +10,14 @@ import static io.odecast.stream.StreamFixtures.hours;
 import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.statesAlone;
-import static io.odecast.stream.StreamFixtures.time;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.StreamState;
-import io.odecast.proto.Forecast;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,10 +82,10 @@ class PartitionOwnershipTest extends BrokerTestBase {
             b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             await(() -> a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
             publish(producer, prefix + ".frames", second);
-            List<Forecast> forecasts = readCommitted(prefix + ".forecasts", STREAMS * FRAMES);
-            Map<String, List<Forecast>> copies = new HashMap<>();
-            for (Forecast f : forecasts) {
-                copies.computeIfAbsent(f.getStreamId() + "@" + time(f.getBasedOnTime()), k -> new ArrayList<>()).add(f);
+            List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", STREAMS * FRAMES);
+            Map<String, List<ForecastMessage>> copies = new HashMap<>();
+            for (ForecastMessage f : forecasts) {
+                copies.computeIfAbsent(f.streamId() + "@" + f.basedOnTime(), k -> new ArrayList<>()).add(f);
             }
             assertEquals(STREAMS * FRAMES, copies.size(), "one forecast per frame");
             assertEquals(STREAMS * FRAMES, forecasts.size(), "no forecast repeated");
@@ -94,11 +93,11 @@ class PartitionOwnershipTest extends BrokerTestBase {
                 List<StreamState> states = statesAlone(model, e.getValue());
                 for (int i = 0; i < FRAMES; i++) {
                     FrameMessage f = e.getValue().get(i);
-                    Forecast out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
-                    List<Instant> grid = out.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                    ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
+                    List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
                     float[][] expected = forecastAlone(model, states.get(i), grid);
                     for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxRelDiff(expected[k], data(out.getLeads(k).getData()));
+                        float diff = maxRelDiff(expected[k], out.leads().get(k).data());
                         assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
                     }
                 }
@@ -114,12 +113,12 @@ class PartitionOwnershipTest extends BrokerTestBase {
     }
 
     /** Records of {@code topic} read with read_committed until {@code count} arrived (or 60 s), then 2 s more. */
-    private List<Forecast> readCommitted(String topic, int count) {
+    private List<ForecastMessage> readCommitted(String topic, int count) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<Forecast> out = new ArrayList<>();
+        List<ForecastMessage> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.StreamState;
-import io.odecast.model.VidOdeModel;
-import io.odecast.proto.Forecast;
 import io.odecast.proto.StateSnapshot;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +25,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -73,18 +71,18 @@ class StateSnapshotTest extends BrokerTestBase {
         try {
             send(prefix, frames.subList(5, 9));
             Instant lastTime = frames.get(8).eventTime();
-            List<Forecast> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(30),
-                    records -> records.stream().anyMatch(r -> time(forecast(r).getBasedOnTime()).equals(lastTime)))
+            List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(30),
+                    records -> records.stream().anyMatch(r -> forecast(r).basedOnTime().equals(lastTime)))
                     .stream().map(StreamFixtures::forecast).toList();
-            Map<Instant, Forecast> latest = new HashMap<>();
-            forecasts.forEach(f -> latest.put(time(f.getBasedOnTime()), f));
+            Map<Instant, ForecastMessage> latest = new HashMap<>();
+            forecasts.forEach(f -> latest.put(f.basedOnTime(), f));
             List<StreamState> states = statesAlone(model, frames);
             for (int i = 5; i < 9; i++) {
-                Forecast f = latest.get(frames.get(i).eventTime());
+                ForecastMessage f = latest.get(frames.get(i).eventTime());
                 List<Instant> grid = ForecastGrid.after(frames.get(i).eventTime(), STEP, 4);
                 float[][] expected = forecastAlone(model, states.get(i), grid);
                 for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
                     assertTrue(diff <= FORECAST_TOLERANCE, "frame " + i + " lead " + k + " differs by " + diff
                             + " (restored streams: " + second.metrics().streamsRestored() + ")");
                 }

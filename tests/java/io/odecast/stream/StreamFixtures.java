@@ -1,8 +1,10 @@
 package io.odecast.stream;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.kafka.GridBytes;
@@ -13,7 +15,6 @@ import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.model.VidOdeNetwork;
-import io.odecast.proto.Forecast;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -97,7 +98,7 @@ final class StreamFixtures {
             int c = i / (H * W);
             data[i] = mean[c] + std[c] * (float) rng.nextGaussian();
         }
-        return FrameMessage.of(streamId, t, CHANNELS, C, H, W, data);
+        return FrameMessage.of(streamId, t, CHANNELS, new GridShape(C, H, W), data);
     }
 
     static Instant hours(double h) {
@@ -142,12 +143,8 @@ final class StreamFixtures {
         return readUntil(bootstrap, topic, Duration.ofSeconds(60), records -> records.size() >= count);
     }
 
-    static Forecast forecast(ConsumerRecord<String, byte[]> record) {
-        try {
-            return Forecast.parseFrom(record.value());
-        } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-        }
+    static ForecastMessage forecast(ConsumerRecord<String, byte[]> record) {
+        return ForecastCodec.decode(record.value());
     }
 
     static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {

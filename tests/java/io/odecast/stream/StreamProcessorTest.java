@@ -15,18 +15,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
+import io.odecast.kafka.DeadLetterCodec;
+import io.odecast.kafka.DeadLetterMessage;
 import io.odecast.kafka.DeadLetterPublisher;
 import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.RegularFrameCodec;
+import io.odecast.kafka.RegularFrameMessage;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
-import io.odecast.proto.DeadLetter;
 import io.odecast.proto.Forecast;
-import io.odecast.proto.RegularFrame;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,43 +119,39 @@ class StreamProcessorTest {
         return processor.process(records, tasks, WALL);
     }
 
-    private static List<Forecast> forecasts(List<ProducerRecord<String, byte[]>> out) throws Exception {
-        List<Forecast> list = new ArrayList<>();
+    private static List<ForecastMessage> forecasts(List<ProducerRecord<String, byte[]>> out) throws Exception {
+        List<ForecastMessage> list = new ArrayList<>();
         for (ProducerRecord<String, byte[]> r : out) {
             if (r.topic().endsWith(".forecasts")) {
-                list.add(Forecast.parseFrom(r.value()));
+                list.add(ForecastCodec.decode(r.value()));
             }
         }
         return list;
     }
 
-    private static List<DeadLetter> deadLetters(List<ProducerRecord<String, byte[]>> out) throws Exception {
-        List<DeadLetter> list = new ArrayList<>();
+    private static List<DeadLetterMessage> deadLetters(List<ProducerRecord<String, byte[]>> out) {
+        List<DeadLetterMessage> list = new ArrayList<>();
         for (ProducerRecord<String, byte[]> r : out) {
             if (r.topic().endsWith(".dlq")) {
-                list.add(DeadLetter.parseFrom(r.value()));
+                list.add(DeadLetterCodec.decode(r.value()));
             }
         }
         return list;
     }
 
-    private static List<RegularFrame> regular(List<ProducerRecord<String, byte[]>> out) {
+    private static List<RegularFrameMessage> regular(List<ProducerRecord<String, byte[]>> out) {
         return out.stream().filter(r -> r.topic().endsWith(".regular")).map(r -> {
-            try {
-                return RegularFrame.parseFrom(r.value());
-            } catch (InvalidProtocolBufferException e) {
-                throw new AssertionError(e);
-            }
+            return RegularFrameCodec.decode(r.value());
         }).toList();
     }
 
     /** The forecast equals the model's own from the state after {@code frames}. */
-    private static void assertForecastOf(List<FrameMessage> frames, Forecast f) {
+    private static void assertForecastOf(List<FrameMessage> frames, ForecastMessage f) {
         StreamState state = statesAlone(model, frames).get(frames.size() - 1);
-        List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
         float[][] expected = forecastAlone(model, state, grid);
         for (int k = 0; k < grid.size(); k++) {
-            float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+            float diff = maxRelDiff(expected[k], f.leads().get(k).data());
             assertTrue(diff <= TOLERANCE, "lead " + k + " differs by " + diff);
         }
     }
@@ -176,14 +175,14 @@ class StreamProcessorTest {
         records.add(record(a.get(1)));
         records.add(record(a.get(2)));
         records.add(record(b.get(1)));
-        List<Forecast> out = forecasts(process(records));
+        List<ForecastMessage> out = forecasts(process(records));
         assertEquals(5, out.size());
-        List<Forecast> ofA = out.stream().filter(f -> f.getStreamId().equals("plain/a")).toList();
-        assertEquals(List.of(hours(0), hours(6), hours(13)), ofA.stream().map(f -> time(f.getBasedOnTime())).toList());
+        List<ForecastMessage> ofA = out.stream().filter(f -> f.streamId().equals("plain/a")).toList();
+        assertEquals(List.of(hours(0), hours(6), hours(13)), ofA.stream().map(f -> f.basedOnTime()).toList());
         assertForecastOf(a, ofA.get(2));
-        assertForecastOf(b, out.stream().filter(f -> f.getStreamId().equals("plain/b")).toList().get(1));
-        assertEquals(List.of(Forecast.Flag.WARMING_UP), ofA.get(0).getFlagsList());
-        assertEquals(3, ofA.get(2).getInputOffset());
+        assertForecastOf(b, out.stream().filter(f -> f.streamId().equals("plain/b")).toList().get(1));
+        assertEquals(List.of(Forecast.Flag.WARMING_UP), ofA.get(0).flags());
+        assertEquals(3, ofA.get(2).inputOffset());
         assertEquals(5, tasks.get(0).nextOffset);
         assertEquals(2, tasks.get(0).active.size());
     }
@@ -194,7 +193,7 @@ class StreamProcessorTest {
         List<FrameMessage> good = frames("plain/c", rng, 0, 6, 12);
         float[] huge = new float[C * H * W];
         Arrays.fill(huge, 3e38f);
-        byte[] wide = FrameCodec.encode(FrameMessage.of("plain/c", hours(7), CHANNELS, C, H, 4 * W + 4000,
+        byte[] wide = FrameCodec.encode(FrameMessage.of("plain/c", hours(7), CHANNELS, new GridShape(C, H, 4 * W + 4000),
                 new float[C * H * (4 * W + 4000)]));
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         records.add(record(good.get(0)));
@@ -203,28 +202,28 @@ class StreamProcessorTest {
         records.add(record("plain/c", wide, WALL));
         records.add(record("plain/other", FrameCodec.encode(frame("plain/c", hours(8), rng)), WALL));
         records.add(record(frame("nobody/x", hours(8), rng)));
-        records.add(record(FrameMessage.of("plain/c", hours(9), List.of("u", "v", "t"), C, H, W,
+        records.add(record(FrameMessage.of("plain/c", hours(9), List.of("u", "v", "t"), new GridShape(C, H, W),
                 frame("plain/c", hours(9), rng).data())));
-        records.add(record(FrameMessage.of("plain/c", hours(10), CHANNELS, C, H, W, huge)));
+        records.add(record(FrameMessage.of("plain/c", hours(10), CHANNELS, new GridShape(C, H, W), huge)));
         records.add(record("plain/c", FrameCodec.encode(frame("plain/c", Instant.parse("2100-01-01T00:00:00Z"),
                 rng)), WALL));
         records.add(record(frame("plain/c", hours(3), rng)));
         records.add(record(good.get(2)));
         List<ProducerRecord<String, byte[]>> out = process(records);
-        List<DeadLetter> letters = deadLetters(out);
+        List<DeadLetterMessage> letters = deadLetters(out);
         assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_SHAPE, DeadLetterReason.OUT_OF_ORDER,
                         DeadLetterReason.UNKNOWN_STREAM, DeadLetterReason.FUTURE_TIME, DeadLetterReason.OUT_OF_RANGE,
                         DeadLetterReason.KEY_MISMATCH, DeadLetterReason.WRONG_CHANNELS),
-                letters.stream().map(d -> DeadLetterReason.fromProto(d.getReason())).sorted().toList());
-        DeadLetter wideLetter = letters.stream().filter(d -> d.getReason() == DeadLetter.Reason.WRONG_SHAPE)
+                letters.stream().map(DeadLetterMessage::reason).sorted().toList());
+        DeadLetterMessage wideLetter = letters.stream().filter(d -> d.reason() == DeadLetterReason.WRONG_SHAPE)
                 .findFirst().orElseThrow();
-        assertEquals(wide.length, wideLetter.getOriginalSize());
-        assertTrue(wideLetter.getValueTruncated());
-        assertEquals(64 * 1024, wideLetter.getOriginalValue().size());
-        assertEquals(64, wideLetter.getOriginalSha256().length());
-        List<Forecast> forecasts = forecasts(out);
+        assertEquals(wide.length, wideLetter.originalSize());
+        assertTrue(wideLetter.valueTruncated());
+        assertEquals(64 * 1024, wideLetter.originalValue().length);
+        assertEquals(64, wideLetter.originalSha256().length());
+        List<ForecastMessage> forecasts = forecasts(out);
         assertEquals(List.of(hours(0), hours(6), hours(12)),
-                forecasts.stream().map(f -> time(f.getBasedOnTime())).toList());
+                forecasts.stream().map(f -> f.basedOnTime()).toList());
         assertForecastOf(good, forecasts.get(2));
         assertEquals(8, metrics.deadLettered());
     }
@@ -238,8 +237,8 @@ class StreamProcessorTest {
         System.arraycopy(f.data(), 2 * plane, permuted, 0, plane);
         System.arraycopy(f.data(), 0, permuted, plane, plane);
         System.arraycopy(f.data(), plane, permuted, 2 * plane, plane);
-        List<Forecast> out = forecasts(process(List.of(record(FrameMessage.of("plain/p", hours(0),
-                List.of("p", "u", "v"), C, H, W, permuted)))));
+        List<ForecastMessage> out = forecasts(process(List.of(record(FrameMessage.of("plain/p", hours(0),
+                List.of("p", "u", "v"), new GridShape(C, H, W), permuted)))));
         assertForecastOf(List.of(f), out.get(0));
     }
 
@@ -253,10 +252,10 @@ class StreamProcessorTest {
         process(List.of(record(before.get(1))));
         long normal = model.encoderEvaluations() - normalStart;
         long start = model.encoderEvaluations();
-        Forecast f = forecasts(process(List.of(record(late)))).get(0);
+        ForecastMessage f = forecasts(process(List.of(record(late)))).get(0);
         assertTrue(model.encoderEvaluations() - start <= normal, "the long gap cost "
                 + (model.encoderEvaluations() - start) + " evaluations, a normal one " + normal);
-        assertEquals(List.of(Forecast.Flag.AFTER_GAP, Forecast.Flag.WARMING_UP), f.getFlagsList());
+        assertEquals(List.of(Forecast.Flag.AFTER_GAP, Forecast.Flag.WARMING_UP), f.flags());
         assertForecastOf(List.of(late), f);
         assertEquals(1, metrics.streamRestarts());
     }
@@ -265,18 +264,18 @@ class StreamProcessorTest {
     void missingCadenceTicksAreFilledAndOverdueTicksGetProvisionalFrames() throws Exception {
         Random rng = new Random(5);
         List<FrameMessage> frames = frames("storm/s", rng, 0, 6, 24);
-        List<RegularFrame> regular = regular(process(List.of(record(frames.get(0)), record(frames.get(1)),
+        List<RegularFrameMessage> regular = regular(process(List.of(record(frames.get(0)), record(frames.get(1)),
                 record(frames.get(2)))));
         assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " FILLED",
                         hours(18) + " FILLED", hours(24) + " OBSERVED"),
-                regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+                regular.stream().map(r -> r.time() + " " + r.flag()).toList());
         StreamState six = statesAlone(model, frames.subList(0, 2)).get(1);
         float[][] gap = forecastAlone(model, six, List.of(hours(12), hours(18)));
-        assertTrue(maxRelDiff(gap[0], data(regular.get(2).getData())) <= TOLERANCE);
+        assertTrue(maxRelDiff(gap[0], regular.get(2).frame().data()) <= TOLERANCE);
         // Nothing after 24 h: the 30 h tick is expected 6 h after the last arrival and overdue 1 h later.
-        List<RegularFrame> provisional = regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(7))));
+        List<RegularFrameMessage> provisional = regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(7))));
         assertEquals(List.of(hours(30) + " PROVISIONAL"),
-                provisional.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+                provisional.stream().map(r -> r.time() + " " + r.flag()).toList());
         assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
                 "a provisional tick is emitted once");
     }
@@ -290,7 +289,7 @@ class StreamProcessorTest {
         assertTrue(tasks.get(0).active.isEmpty());
         assertEquals(1, evicted.stream().filter(r -> r.topic().endsWith(".state")).count());
         assertEquals(1, metrics.streamsEvicted());
-        Forecast f = forecasts(process(List.of(record(frames.get(2))))).get(0);
+        ForecastMessage f = forecasts(process(List.of(record(frames.get(2))))).get(0);
         assertForecastOf(frames, f);
         assertEquals(1, metrics.streamsRestored());
     }
@@ -309,12 +308,12 @@ class StreamProcessorTest {
         // frame 4's outputs, before its commit).
         tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 4, 0, 4)));
         List<ProducerRecord<String, byte[]>> out = process(records);
-        List<Forecast> forecasts = forecasts(out);
-        assertEquals(List.of(hours(24), hours(30)), forecasts.stream().map(f -> time(f.getBasedOnTime())).toList());
+        List<ForecastMessage> forecasts = forecasts(out);
+        assertEquals(List.of(hours(24), hours(30)), forecasts.stream().map(f -> f.basedOnTime()).toList());
         assertEquals(2, metrics.framesSkipped());
         assertEquals(2, metrics.framesReplayed());
-        assertTrue(forecasts.get(0).getFlagsList().contains(Forecast.Flag.REPLAYED));
-        assertFalse(forecasts.get(1).getFlagsList().contains(Forecast.Flag.REPLAYED));
+        assertTrue(forecasts.get(0).flags().contains(Forecast.Flag.REPLAYED));
+        assertFalse(forecasts.get(1).flags().contains(Forecast.Flag.REPLAYED));
         assertForecastOf(frames.subList(0, 5), forecasts.get(0));
         assertForecastOf(frames, forecasts.get(1));
         // Replay in progress keeps the original replay point; once through, the oldest unsnapshotted frame.

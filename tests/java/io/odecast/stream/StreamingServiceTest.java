@@ -1,23 +1,25 @@
 package io.odecast.stream;
 
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.Config;
-import io.odecast.model.Observation;
-import io.odecast.model.VidOdeNetwork;
-import io.odecast.model.ModelConfig;
-import io.odecast.model.ModelCard;
 import static io.odecast.stream.StreamFixtures.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
+import io.odecast.kafka.DeadLetterCodec;
 import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
+import io.odecast.kafka.RegularFrameCodec;
+import io.odecast.kafka.RegularFrameMessage;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
-import io.odecast.proto.DeadLetter;
-import io.odecast.proto.Forecast;
-import io.odecast.proto.RegularFrame;
+import io.odecast.model.VidOdeNetwork;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +33,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -51,20 +52,20 @@ class StreamingServiceTest extends BrokerTestBase {
         StreamingService service = startService(config(kafka.bootstrapServers(), prefix), model);
         try {
             publish(producer, prefix + ".frames", frames);
-            List<Forecast> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", frames.size())
+            List<ForecastMessage> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", frames.size())
                     .stream().map(StreamFixtures::forecast).toList();
             assertEquals(frames.size(), forecasts.size());
             List<StreamState> states = statesAlone(model, frames);
             for (int i = 0; i < frames.size(); i++) {
-                Forecast f = forecasts.get(i);
+                ForecastMessage f = forecasts.get(i);
                 Instant basedOn = frames.get(i).eventTime();
                 List<Instant> grid = ForecastGrid.after(basedOn, STEP, 4);
-                assertEquals(basedOn, time(f.getBasedOnTime()));
-                assertEquals(grid, f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList());
-                assertEquals(model.version(), f.getModelVersion());
+                assertEquals(basedOn, f.basedOnTime());
+                assertEquals(grid, f.leads().stream().map(l -> l.validTime()).toList());
+                assertEquals(model.version(), f.modelVersion());
                 float[][] expected = forecastAlone(model, states.get(i), grid);
                 for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
                     assertTrue(diff <= TOLERANCE, "frame " + i + " lead " + k + " differs by " + diff);
                 }
             }
@@ -84,9 +85,9 @@ class StreamingServiceTest extends BrokerTestBase {
         StreamingService service = startService(config(kafka.bootstrapServers(), prefix), model);
         try {
             publish(producer, prefix + ".frames", frames);
-            List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 8).stream()
+            List<RegularFrameMessage> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 8).stream()
                     .map(r -> parse(r.value())).toList();
-            List<String> seen = regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList();
+            List<String> seen = regular.stream().map(r -> r.time() + " " + r.flag()).toList();
             List<String> expected = List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " FILLED",
                     hours(18) + " OBSERVED", hours(24) + " OBSERVED", hours(30) + " FILLED", hours(36) + " FILLED",
                     hours(42) + " OBSERVED");
@@ -94,8 +95,8 @@ class StreamingServiceTest extends BrokerTestBase {
             // A forecaster fills a gap with its forecast from the state before the gap.
             List<StreamState> states = statesAlone(model, frames);
             float[][] gap = forecastAlone(model, states.get(3), List.of(hours(30), hours(36)));
-            assertTrue(maxRelDiff(gap[0], data(regular.get(5).getData())) <= TOLERANCE);
-            assertTrue(maxRelDiff(gap[1], data(regular.get(6).getData())) <= TOLERANCE);
+            assertTrue(maxRelDiff(gap[0], regular.get(5).frame().data()) <= TOLERANCE);
+            assertTrue(maxRelDiff(gap[1], regular.get(6).frame().data()) <= TOLERANCE);
             assertEquals(3, service.metrics().framesFilled());
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -120,21 +121,21 @@ class StreamingServiceTest extends BrokerTestBase {
                     .models(Map.of("storm", model, "storm-interp", interpolator)).start();
             try {
                 publish(producer, prefix + ".frames", frames);
-                List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 6).stream()
+                List<RegularFrameMessage> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 6).stream()
                         .map(r -> parse(r.value())).toList();
                 assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " OBSERVED",
                         hours(18) + " FILLED", hours(24) + " FILLED", hours(30) + " OBSERVED"),
-                        regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+                        regular.stream().map(r -> r.time() + " " + r.flag()).toList());
                 // The window is the last fill-window - 1 frames before the gap and the frame after it.
                 List<Observation> window = List.of(observation(interpolator, frames.get(1)),
                         observation(interpolator, frames.get(2)), observation(interpolator, frames.get(3)));
                 float[][] expected = interpolator.interpolate(List.of(window), new double[][] {{
                     card.modelTime(hours(18)), card.modelTime(hours(24))}}).get(0);
-                assertTrue(maxRelDiff(expected[0], data(regular.get(3).getData())) <= TOLERANCE);
-                assertTrue(maxRelDiff(expected[1], data(regular.get(4).getData())) <= TOLERANCE);
+                assertTrue(maxRelDiff(expected[0], regular.get(3).frame().data()) <= TOLERANCE);
+                assertTrue(maxRelDiff(expected[1], regular.get(4).frame().data()) <= TOLERANCE);
                 // The forecasts still come from the stream's forecaster.
                 assertEquals(model.version(), forecast(readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", 4)
-                        .get(3)).getModelVersion());
+                        .get(3)).modelVersion());
             } finally {
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
@@ -156,20 +157,20 @@ class StreamingServiceTest extends BrokerTestBase {
             producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(first)));
             producer.send(new ProducerRecord<>(topic, "plain/c", new byte[] {1, 2, 3, 4, 5}));
             producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(
-                    FrameMessage.of("plain/c", hours(3), List.of("grey"), 1, H, W, grey))));
+                    FrameMessage.of("plain/c", hours(3), List.of("grey"), new GridShape(1, H, W), grey))));
             producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(
-                    FrameMessage.of("plain/c", hours(4), CHANNELS, C, H, W, nan))));
+                    FrameMessage.of("plain/c", hours(4), CHANNELS, new GridShape(C, H, W), nan))));
             producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(frame("plain/c", hours(0), rng))));
             producer.send(new ProducerRecord<>(topic, "nobody/x", FrameCodec.encode(frame("nobody/x", hours(0), rng))));
             producer.send(new ProducerRecord<>(topic, "plain/c", FrameCodec.encode(last)));
             producer.flush();
             List<DeadLetterReason> reasons = readAtLeast(kafka.bootstrapServers(), prefix + ".dlq", 5).stream()
-                    .map(r -> DeadLetterReason.fromProto(parseDeadLetter(r.value()).getReason())).sorted().toList();
+                    .map(r -> DeadLetterCodec.decode(r.value()).reason()).sorted().toList();
             assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_SHAPE,
                     DeadLetterReason.ALL_INVALID, DeadLetterReason.OUT_OF_ORDER, DeadLetterReason.UNKNOWN_STREAM),
                     reasons);
             List<Instant> basedOn = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts", 2).stream()
-                    .map(r -> time(forecast(r).getBasedOnTime())).toList();
+                    .map(r -> forecast(r).basedOnTime()).toList();
             assertEquals(List.of(hours(0), hours(12)), basedOn);
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -220,20 +221,20 @@ class StreamingServiceTest extends BrokerTestBase {
                 .models(Map.of("storm", model)).start();
         try {
             publish(producer, prefix + ".frames", interleaved);
-            List<Forecast> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
+            List<ForecastMessage> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
                     interleaved.size()).stream().map(StreamFixtures::forecast).toList();
             assertEquals(interleaved.size(), forecasts.size());
             assertTrue(service.metrics().largestBatch() > 1, "no batch larger than 1: " + service.metrics());
             for (var entry : byStream.entrySet()) {
                 List<StreamState> states = statesAlone(model, entry.getValue());
-                List<Forecast> mine = forecasts.stream().filter(f -> f.getStreamId().equals(entry.getKey()))
-                        .sorted(Comparator.comparing(f -> time(f.getBasedOnTime()))).toList();
+                List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
+                        .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
                 for (int i = 0; i < states.size(); i++) {
-                    Forecast f = mine.get(i);
-                    List<Instant> grid = f.getLeadsList().stream().map(l -> time(l.getValidTime())).toList();
+                    ForecastMessage f = mine.get(i);
+                    List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
                     float[][] expected = forecastAlone(model, states.get(i), grid);
                     for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                        float diff = maxRelDiff(expected[k], f.leads().get(k).data());
                         assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
                     }
                 }
@@ -261,13 +262,13 @@ class StreamingServiceTest extends BrokerTestBase {
             clock.set(clock.instant().plus(Duration.ofHours(7)).plusSeconds(60));
             readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 3);
             publish(producer, prefix + ".frames", frames.subList(2, 3));
-            List<RegularFrame> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 5).stream()
+            List<RegularFrameMessage> regular = readAtLeast(kafka.bootstrapServers(), prefix + ".regular", 5).stream()
                     .map(r -> parse(r.value())).toList();
             assertEquals(List.of(hours(0) + " OBSERVED", hours(6) + " OBSERVED", hours(12) + " PROVISIONAL",
                     hours(12) + " FILLED", hours(18) + " OBSERVED"),
-                    regular.stream().map(r -> time(r.getTime()) + " " + r.getFlag()).toList());
+                    regular.stream().map(r -> r.time() + " " + r.flag()).toList());
             float[] expected = forecastAlone(model, statesAlone(model, frames).get(1), List.of(hours(12)))[0];
-            assertTrue(maxRelDiff(expected, data(regular.get(2).getData())) <= TOLERANCE);
+            assertTrue(maxRelDiff(expected, regular.get(2).frame().data()) <= TOLERANCE);
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -276,8 +277,8 @@ class StreamingServiceTest extends BrokerTestBase {
     private static Set<String> covered(List<ConsumerRecord<String, byte[]>> records) {
         Set<String> keys = new HashSet<>();
         for (var r : records) {
-            Forecast f = forecast(r);
-            keys.add(f.getStreamId() + "@" + time(f.getBasedOnTime()));
+            ForecastMessage f = forecast(r);
+            keys.add(f.streamId() + "@" + f.basedOnTime());
         }
         return keys;
     }
@@ -288,19 +289,7 @@ class StreamingServiceTest extends BrokerTestBase {
         return d;
     }
 
-    private static RegularFrame parse(byte[] bytes) {
-        try {
-            return RegularFrame.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static DeadLetter parseDeadLetter(byte[] bytes) {
-        try {
-            return DeadLetter.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-        }
+    private static RegularFrameMessage parse(byte[] bytes) {
+        return RegularFrameCodec.decode(bytes);
     }
 }

@@ -137,7 +137,7 @@ public final class DeliveryBenchmark {
                     }
                     String id = "bench/s" + s;
                     FrameMessage f = FrameMessage.of(id, Instant.parse("1996-01-05T00:00:00Z").plus(step.multipliedBy(i)),
-                            card.channels(), c, h, w, data);
+                            card.channels(), new io.odecast.data.GridShape(c, h, w), data);
                     producer.send(new ProducerRecord<>(topic, id, FrameCodec.encode(f)));
                 }
             }

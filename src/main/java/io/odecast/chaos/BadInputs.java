@@ -1,5 +1,6 @@
 package io.odecast.chaos;
 
+import io.odecast.data.GridShape;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import java.time.Duration;
@@ -85,21 +86,22 @@ public final class BadInputs {
             throw new IllegalArgumentException("the mismatched key must differ from the stream id " + id);
         }
         Instant t = template.eventTime();
-        int c = template.c();
+        int c = template.shape().channels();
         int w = 2560;
         int h = Math.max(1, bigBytes / (Float.BYTES * c * w));
         float[] big = new float[c * h * w];
         Arrays.fill(big, 1.0f);
-        FrameMessage wrongShape = FrameMessage.of(id, t.plus(Duration.ofHours(1)), template.channels(), c, h, w, big);
-        float[] huge = new float[template.cells()];
+        FrameMessage wrongShape = FrameMessage.of(id, t.plus(Duration.ofHours(1)), template.channels(),
+                new GridShape(c, h, w), big);
+        float[] huge = new float[template.data().length];
         Arrays.fill(huge, HUGE);
-        FrameMessage hugeValues = FrameMessage.of(id, t.plus(Duration.ofHours(2)), template.channels(), template.c(),
-                template.h(), template.w(), huge);
+        FrameMessage hugeValues = FrameMessage.of(id, t.plus(Duration.ofHours(2)), template.channels(),
+                template.shape(), huge);
         FrameMessage mismatched = copyAt(template, t.plus(Duration.ofHours(3)));
         FrameMessage future = copyAt(template, YEAR_2100);
         return List.of(
                 new BadRecord("wrong-shape", "(a) " + c + "x" + h + "x" + w + " frame, " + mib(bigBytes)
-                        + " of data; the model takes " + template.c() + "x" + template.h() + "x" + template.w(),
+                        + " of data; the model takes " + template.shape(),
                         id, id, wrongShape.eventTime(), FrameCodec.encode(wrongShape)),
                 new BadRecord("huge-values", "(c) every value " + HUGE, id, id, hugeValues.eventTime(),
                         FrameCodec.encode(hugeValues)),
@@ -110,8 +112,7 @@ public final class BadInputs {
     }
 
     private static FrameMessage copyAt(FrameMessage f, Instant t) {
-        return new FrameMessage(f.streamId(), t, f.channels(), f.c(), f.h(), f.w(), f.data(), f.valid(),
-                f.attributes());
+        return f.withFrame(f.frame().at(t));
     }
 
     private static String mib(int bytes) {

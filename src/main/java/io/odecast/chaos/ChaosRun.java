@@ -1,13 +1,14 @@
 package io.odecast.chaos;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.odecast.data.Datasets;
 import io.odecast.data.FrameSequence;
+import io.odecast.kafka.DeadLetterCodec;
+import io.odecast.kafka.DeadLetterMessage;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.kafka.TopicNames;
 import io.odecast.model.VidOdeModel;
-import io.odecast.proto.DeadLetter;
-import io.odecast.proto.Forecast;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -204,15 +205,15 @@ public final class ChaosRun {
     private ChaosFacts facts(Map<String, Object> settings, Map<String, Double> phases, VidOdeModel model,
                              Map<String, List<FrameMessage>> published, Map<ForecastKey, ExpectedForecast> expected,
                              ChaosKafka.Read forecastRead, ChaosKafka.Read deadRead, boolean aliveAtEnd) {
-        List<Forecast> forecasts = new ArrayList<>();
+        List<ForecastMessage> forecasts = new ArrayList<>();
         long[] timestamps = new long[forecastRead.records().size()];
         int unparsable = 0;
         int i = 0;
         for (ConsumerRecord<String, byte[]> r : forecastRead.records()) {
             timestamps[i++] = r.timestamp();
             try {
-                forecasts.add(Forecast.parseFrom(r.value()));
-            } catch (InvalidProtocolBufferException e) {
+                forecasts.add(ForecastCodec.decode(r.value()));
+            } catch (IllegalArgumentException e) {
                 unparsable++;
             }
         }
@@ -227,16 +228,16 @@ public final class ChaosRun {
         Map<String, Integer> byReason = new TreeMap<>();
         long largest = 0;
         Map<String, ConsumerRecord<String, byte[]>> byPosition = new LinkedHashMap<>();
-        Map<String, DeadLetter> letters = new LinkedHashMap<>();
+        Map<String, DeadLetterMessage> letters = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> r : deadRead.records()) {
             largest = Math.max(largest, r.value() == null ? 0 : r.value().length);
             try {
-                DeadLetter d = DeadLetter.parseFrom(r.value());
-                byReason.merge(d.getReason().name(), 1, Integer::sum);
-                String position = d.getOriginalTopic() + "-" + d.getOriginalPartition() + "@" + d.getOriginalOffset();
+                DeadLetterMessage d = DeadLetterCodec.decode(r.value());
+                byReason.merge(d.reason().name(), 1, Integer::sum);
+                String position = d.position();
                 byPosition.putIfAbsent(position, r);
                 letters.putIfAbsent(position, d);
-            } catch (InvalidProtocolBufferException e) {
+            } catch (IllegalArgumentException e) {
                 byReason.merge("UNPARSABLE", 1, Integer::sum);
             }
         }
@@ -245,13 +246,13 @@ public final class ChaosRun {
             String framesTopic = topics.frames();
             for (FrameDriver.Sent sent : driver.badSent()) {
                 String position = framesTopic + "-" + sent.partition() + "@" + sent.offset();
-                DeadLetter d = letters.get(position);
+                DeadLetterMessage d = letters.get(position);
                 ConsumerRecord<String, byte[]> r = byPosition.get(position);
                 BadInputs.BadRecord bad = sent.record();
                 boolean forecast = issued.contains(new ForecastKey(bad.streamId(), bad.eventTime()));
                 outcomes.add(new BadInputs.Outcome(bad.label(), bad.description(), sent.partition(), sent.offset(),
-                        bad.value().length, d != null, d == null ? "" : d.getReason().name(),
-                        d == null ? "" : shorten(d.getReasonText(), 200), r == null ? -1 : r.value().length,
+                        bad.value().length, d != null, d == null ? "" : d.reason().name(),
+                        d == null ? "" : shorten(d.reasonText(), 200), r == null ? -1 : r.value().length,
                         forecast));
             }
         }

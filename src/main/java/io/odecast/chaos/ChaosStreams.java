@@ -1,12 +1,12 @@
 package io.odecast.chaos;
 
 import io.odecast.data.FrameSequence;
+import io.odecast.data.GridShape;
 import io.odecast.data.TimedFrame;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameDecodeException;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.ModelCard;
-import io.odecast.proto.Frame;
 import io.odecast.publish.TimedFrameEncoder;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,9 +54,8 @@ public record ChaosStreams(Map<String, List<FrameMessage>> frames, Map<String, L
             List<byte[]> bytes = new ArrayList<>();
             for (int i = 0; i < framesPerStream; i++) {
                 TimedFrame source = pool.get((i + k) % pool.size());
-                Frame frame = TimedFrameEncoder.encode(id, source, START.plus(STEP.multipliedBy(i)), units,
+                byte[] value = TimedFrameEncoder.encode(id, source, START.plus(STEP.multipliedBy(i)), units,
                         sequence.fillValue(), Map.of("source", sequence.name() + "@" + source.time()));
-                byte[] value = frame.toByteArray();
                 bytes.add(value);
                 decoded.add(decode(value));
             }
@@ -84,8 +83,8 @@ public record ChaosStreams(Map<String, List<FrameMessage>> frames, Map<String, L
                     int ch = j / (height * width);
                     data[j] = card.mean()[ch] + card.std()[ch] * (float) rng.nextGaussian();
                 }
-                FrameMessage f = FrameMessage.of(id, START.plus(STEP.multipliedBy(i)), card.channels(), c, height,
-                        width, data);
+                FrameMessage f = FrameMessage.of(id, START.plus(STEP.multipliedBy(i)), card.channels(),
+                        new GridShape(c, height, width), data);
                 byte[] value = FrameCodec.encode(f);
                 bytes.add(value);
                 decoded.add(decode(value));

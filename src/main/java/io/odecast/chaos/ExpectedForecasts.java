@@ -1,7 +1,6 @@
 package io.odecast.chaos;
 
 import io.odecast.kafka.FrameMessage;
-import io.odecast.kafka.GridBytes;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
@@ -78,7 +77,7 @@ public final class ExpectedForecasts {
                 boolean[] valid = after.get(b).lastValid();
                 ForecastKey key = new ForecastKey(id, frame.eventTime());
                 out.put(key, new ExpectedForecast(key, model.version(), grids.get(b), forecasts.get(b),
-                        valid == null ? null : GridBytes.maskToBytes(valid)));
+                        valid));
             }
         }
         return out;
@@ -86,7 +85,6 @@ public final class ExpectedForecasts {
 
     /** The observation the service makes of a frame: the mask only when some cell is invalid. */
     static Observation observation(ModelCard card, FrameMessage frame) {
-        return new Observation(card.modelTime(frame.eventTime()), frame.data(),
-                frame.validCount() == frame.cells() ? null : frame.valid());
+        return new Observation(card.modelTime(frame.eventTime()), frame.data(), frame.frame().maskOrNull());
     }
 }

@@ -1,9 +1,9 @@
 package io.odecast.chaos;
 
-import io.odecast.kafka.GridBytes;
-import io.odecast.kafka.ProtoTime;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.proto.Forecast;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,10 +67,10 @@ public final class ForecastAccounting {
      *
      * @param tolerance largest accepted relative difference of data values (1e-4 in the harness)
      */
-    public static Accounting account(List<Forecast> received, Map<ForecastKey, ExpectedForecast> expected,
+    public static Accounting account(List<ForecastMessage> received, Map<ForecastKey, ExpectedForecast> expected,
                                      double tolerance) {
-        Map<ForecastKey, List<Forecast>> byKey = new TreeMap<>();
-        for (Forecast f : received) {
+        Map<ForecastKey, List<ForecastMessage>> byKey = new TreeMap<>();
+        for (ForecastMessage f : received) {
             byKey.computeIfAbsent(ForecastKey.of(f), k -> new ArrayList<>()).add(f);
         }
         Map<String, List<ForecastKey>> examples = new LinkedHashMap<>();
@@ -95,16 +95,16 @@ public final class ForecastAccounting {
         int compared = 0;
         double maxReference = 0;
         double maxCopies = 0;
-        for (Map.Entry<ForecastKey, List<Forecast>> e : byKey.entrySet()) {
+        for (Map.Entry<ForecastKey, List<ForecastMessage>> e : byKey.entrySet()) {
             ForecastKey key = e.getKey();
-            List<Forecast> copies = e.getValue();
+            List<ForecastMessage> copies = e.getValue();
             if (copies.size() > 1) {
                 duplicated++;
             }
-            Forecast first = copies.get(0);
+            ForecastMessage first = copies.get(0);
             for (int i = 1; i < copies.size(); i++) {
-                Forecast copy = copies.get(i);
-                if (copy.getFlagsList().contains(Forecast.Flag.REPLAYED)) {
+                ForecastMessage copy = copies.get(i);
+                if (copy.has(Forecast.Flag.REPLAYED)) {
                     marked++;
                 } else {
                     unmarked++;
@@ -125,7 +125,7 @@ public final class ForecastAccounting {
             }
             compared++;
             boolean differs = false;
-            for (Forecast copy : copies) {
+            for (ForecastMessage copy : copies) {
                 double d = difference(reference, copy);
                 maxReference = Math.max(maxReference, d);
                 differs |= !(d <= tolerance);
@@ -152,21 +152,21 @@ public final class ForecastAccounting {
      * How far two copies of a forecast differ in content (issued_at and flags ignored): the largest relative
      * difference of their data, or infinity when anything else differs.
      */
-    public static double difference(Forecast a, Forecast b) {
-        if (!a.getModelName().equals(b.getModelName()) || !a.getModelVersion().equals(b.getModelVersion())
-                || !a.getChannelsList().equals(b.getChannelsList()) || !a.getShape().equals(b.getShape())
-                || !a.getBasedOnTime().equals(b.getBasedOnTime()) || a.getLeadsCount() != b.getLeadsCount()) {
+    public static double difference(ForecastMessage a, ForecastMessage b) {
+        if (!a.modelName().equals(b.modelName()) || !a.modelVersion().equals(b.modelVersion())
+                || !a.channels().equals(b.channels()) || !a.shape().equals(b.shape())
+                || !a.basedOnTime().equals(b.basedOnTime()) || a.leads().size() != b.leads().size()) {
             return Double.POSITIVE_INFINITY;
         }
         double worst = 0;
-        for (int k = 0; k < a.getLeadsCount(); k++) {
-            Forecast.Lead x = a.getLeads(k);
-            Forecast.Lead y = b.getLeads(k);
-            if (!x.getLead().equals(y.getLead()) || !x.getValidTime().equals(y.getValidTime())
-                    || !x.getValidMask().equals(y.getValidMask())) {
+        for (int k = 0; k < a.leads().size(); k++) {
+            ForecastMessage.Lead x = a.leads().get(k);
+            ForecastMessage.Lead y = b.leads().get(k);
+            if (!x.lead().equals(y.lead()) || !x.validTime().equals(y.validTime())
+                    || !Arrays.equals(x.valid(), y.valid())) {
                 return Double.POSITIVE_INFINITY;
             }
-            worst = Math.max(worst, relDiff(GridBytes.bytesToFloats(x.getData()), GridBytes.bytesToFloats(y.getData())));
+            worst = Math.max(worst, relDiff(x.data(), y.data()));
         }
         return worst;
     }
@@ -175,19 +175,19 @@ public final class ForecastAccounting {
      * How far a forecast differs from the uninterrupted run's: the largest relative difference of the data, or
      * infinity when the model version, the lead count, a valid time or a mask differs.
      */
-    public static double difference(ExpectedForecast expected, Forecast actual) {
-        if (!expected.modelVersion().equals(actual.getModelVersion())
-                || expected.leads().length != actual.getLeadsCount()) {
+    public static double difference(ExpectedForecast expected, ForecastMessage actual) {
+        if (!expected.modelVersion().equals(actual.modelVersion())
+                || expected.leads().length != actual.leads().size()) {
             return Double.POSITIVE_INFINITY;
         }
         double worst = 0;
         for (int k = 0; k < expected.leads().length; k++) {
-            Forecast.Lead lead = actual.getLeads(k);
-            if (!expected.validTimes().get(k).equals(ProtoTime.toInstant(lead.getValidTime()))
-                    || !expected.mask().equals(lead.getValidMask())) {
+            ForecastMessage.Lead lead = actual.leads().get(k);
+            if (!expected.validTimes().get(k).equals(lead.validTime())
+                    || !Arrays.equals(expected.mask(lead.data().length), lead.valid())) {
                 return Double.POSITIVE_INFINITY;
             }
-            worst = Math.max(worst, relDiff(expected.leads()[k], GridBytes.bytesToFloats(lead.getData())));
+            worst = Math.max(worst, relDiff(expected.leads()[k], lead.data()));
         }
         return worst;
     }

@@ -1,7 +1,6 @@
 package io.odecast.chaos;
 
-import io.odecast.kafka.ProtoTime;
-import io.odecast.proto.Forecast;
+import io.odecast.kafka.ForecastMessage;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Objects;
@@ -18,8 +17,8 @@ public record ForecastKey(String streamId, Instant basedOn) implements Comparabl
     }
 
     /** The key of a forecast message. */
-    public static ForecastKey of(Forecast forecast) {
-        return new ForecastKey(forecast.getStreamId(), ProtoTime.toInstant(forecast.getBasedOnTime()));
+    public static ForecastKey of(ForecastMessage forecast) {
+        return new ForecastKey(forecast.streamId(), forecast.basedOnTime());
     }
 
     @Override

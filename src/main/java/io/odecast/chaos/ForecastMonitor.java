@@ -1,6 +1,6 @@
 package io.odecast.chaos;
 
-import io.odecast.proto.Forecast;
+import io.odecast.kafka.ForecastCodec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -84,7 +84,7 @@ final class ForecastMonitor implements AutoCloseable {
                         n++;
                         latestTimestamp.accumulateAndGet(r.timestamp(), Math::max);
                         try {
-                            keys.add(ForecastKey.of(Forecast.parseFrom(r.value())));
+                            keys.add(ForecastKey.of(ForecastCodec.decode(r.value())));
                         } catch (Exception e) {
                             // Not a forecast: counted, not keyed; the verifier reports it.
                         }

@@ -12,6 +12,8 @@ import io.odecast.eval.EvaluationReport;
 import io.odecast.eval.FillSkill;
 import io.odecast.eval.ForecastSkill;
 import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameMessage;
 import io.odecast.kafka.TopicNames;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelConfig;
@@ -21,17 +23,12 @@ import io.odecast.publish.PublishSettings;
 import io.odecast.publish.PublishSummary;
 import io.odecast.render.CfNetcdfWriter;
 import io.odecast.render.CollectedForecasts;
-import io.odecast.render.DecodedForecast;
 import io.odecast.render.ForecastCollector;
 import io.odecast.render.LatLonGrid;
 import io.odecast.render.PngRenderer;
-import io.odecast.render.RegularGrid;
 import io.odecast.render.StreamRenderer;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +41,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code odecast demo}: the whole system on one machine. Starts an embedded KRaft broker and the streaming
@@ -188,15 +187,15 @@ final class DemoCommand implements Callable<Integer> {
         int i = 0;
         for (Map.Entry<String, FrameSequence> e : truth.entrySet()) {
             String stream = e.getKey();
-            List<DecodedForecast> forecasts = collected.forecasts().getOrDefault(stream, List.of());
-            List<RegularGrid> regular = collected.regularFrames().getOrDefault(stream, List.of());
+            List<ForecastMessage> forecasts = collected.forecasts().getOrDefault(stream, List.of());
+            List<RegularFrameMessage> regular = collected.regularFrames().getOrDefault(stream, List.of());
             long filled = regular.stream().filter(r -> r.flag() == RegularFrame.Flag.FILLED).count();
             PublishSummary p = published.get(i++);
             ForecastSkill skill = new ForecastSkill(e.getValue(), stream.startsWith("video/"));
-            for (DecodedForecast f : forecasts) {
+            for (ForecastMessage f : forecasts) {
                 List<Duration> leads = new ArrayList<>();
                 List<float[]> frames = new ArrayList<>();
-                for (DecodedForecast.Lead l : f.leads()) {
+                for (ForecastMessage.Lead l : f.leads()) {
                     leads.add(l.lead());
                     frames.add(l.data());
                 }
@@ -204,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             EvaluationReport report = skill.report();
             FillSkill fills = new FillSkill(e.getValue());
-            fills.addAll(regular.stream().map(r -> new FillSkill.RegularFrame(r.time(), r.data(),
+            fills.addAll(regular.stream().map(r -> new FillSkill.RegularFrame(r.time(), r.frame().data(),
                     r.flag() == RegularFrame.Flag.FILLED)).toList());
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("frames_sent", p.sent());

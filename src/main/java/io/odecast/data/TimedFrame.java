@@ -5,12 +5,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One frame of a stream at one instant: values in physical units, row-major {@code C x H x W}.
+ * One frame at one instant: values in physical units, row-major {@code C x H x W}, with per-cell validity. The
+ * one grid type of odecast: readers produce it, the wire messages ({@code FrameMessage}, {@code ForecastMessage},
+ * {@code RegularFrameMessage} in {@code io.odecast.kafka}) carry it, renderers and evaluators read it.
  *
  * <p>Arrays are shared, not copied: treat them as read-only. Record equality on the arrays is by identity.
  *
  * @param time     the frame's time (for video, {@link Instant#EPOCH} plus the presentation timestamp)
- * @param channels channel names, one per channel
+ * @param channels channel names, one per channel, or empty when the sender named none (channels in the model's
+ *                 order)
  * @param shape    frame shape
  * @param data     values, length {@code shape.size()}; invalid cells hold the source's value (fill or NaN)
  * @param valid    per-cell validity, same length as {@code data}; {@code null} means every cell is valid
@@ -25,7 +28,7 @@ public record TimedFrame(Instant time, List<String> channels, GridShape shape, f
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(data, "data");
         channels = List.copyOf(channels);
-        if (channels.size() != shape.channels()) {
+        if (!channels.isEmpty() && channels.size() != shape.channels()) {
             throw new IllegalArgumentException(
                     "frame at " + time + " has " + channels.size() + " channel names for shape " + shape);
         }
@@ -49,6 +52,40 @@ public record TimedFrame(Instant time, List<String> channels, GridShape shape, f
         float[] data = new float[shape.size()];
         java.util.Arrays.fill(data, Float.NaN);
         return new TimedFrame(time, channels, shape, data, new boolean[shape.size()], true);
+    }
+
+    /** A frame whose cells are valid where the values are finite. */
+    public static TimedFrame finite(Instant time, List<String> channels, GridShape shape, float[] data) {
+        boolean[] valid = new boolean[data.length];
+        for (int i = 0; i < data.length; i++) {
+            valid[i] = Float.isFinite(data[i]);
+        }
+        return new TimedFrame(time, channels, shape, data, valid, false);
+    }
+
+    /** The same grid at another time. */
+    public TimedFrame at(Instant other) {
+        return new TimedFrame(other, channels, shape, data, valid, missing);
+    }
+
+    /** The validity mask as an array, one entry per cell (a fresh all-true array when {@link #valid} is null). */
+    public boolean[] mask() {
+        if (valid != null) {
+            return valid;
+        }
+        boolean[] all = new boolean[data.length];
+        java.util.Arrays.fill(all, true);
+        return all;
+    }
+
+    /** The mask, or null when every cell is valid: the form the model's observations take. */
+    public boolean[] maskOrNull() {
+        return invalidCount() == 0 ? null : valid;
+    }
+
+    /** Number of valid cells over all channels. */
+    public int validCount() {
+        return data.length - invalidCount();
     }
 
     /** Whether flat cell {@code i} holds a valid value. */

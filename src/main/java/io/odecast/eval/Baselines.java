@@ -1,5 +1,6 @@
 package io.odecast.eval;
 
+import io.odecast.model.Observation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,15 +16,15 @@ public final class Baselines {
     }
 
     /** The last observation repeated at {@code time}. */
-    public static TimedValues persistence(TimedValues last, double time) {
-        return new TimedValues(time, last.values().clone(),
+    public static Observation persistence(Observation last, double time) {
+        return new Observation(time, last.data().clone(),
                 last.valid() == null ? null : last.valid().clone());
     }
 
     /** Persistence of the latest of {@code observed} at each target time. */
-    public static List<TimedValues> persistence(List<TimedValues> observed, double[] times) {
-        TimedValues last = latest(observed, 1)[0];
-        List<TimedValues> out = new ArrayList<>(times.length);
+    public static List<Observation> persistence(List<Observation> observed, double[] times) {
+        Observation last = latest(observed, 1)[0];
+        List<Observation> out = new ArrayList<>(times.length);
         for (double t : times) {
             out.add(persistence(last, t));
         }
@@ -34,16 +35,16 @@ public final class Baselines {
      * The straight line through {@code previous} and {@code last}, evaluated at {@code time} (usually
      * after {@code last}).
      */
-    public static TimedValues linearExtrapolation(TimedValues previous, TimedValues last, double time) {
+    public static Observation linearExtrapolation(Observation previous, Observation last, double time) {
         requireOrdered(previous, last);
         double w = (time - previous.time()) / (last.time() - previous.time());
         return combine(previous, last, w, time);
     }
 
     /** Linear extrapolation from the latest two of {@code observed} at each target time. */
-    public static List<TimedValues> linearExtrapolation(List<TimedValues> observed, double[] times) {
-        TimedValues[] lastTwo = latest(observed, 2);
-        List<TimedValues> out = new ArrayList<>(times.length);
+    public static List<Observation> linearExtrapolation(List<Observation> observed, double[] times) {
+        Observation[] lastTwo = latest(observed, 2);
+        List<Observation> out = new ArrayList<>(times.length);
         for (double t : times) {
             out.add(linearExtrapolation(lastTwo[0], lastTwo[1], t));
         }
@@ -51,7 +52,7 @@ public final class Baselines {
     }
 
     /** Linear interpolation in time between the neighbours of a gap, {@code before <= time <= after}. */
-    public static TimedValues linearInterpolation(TimedValues before, TimedValues after, double time) {
+    public static Observation linearInterpolation(Observation before, Observation after, double time) {
         requireOrdered(before, after);
         if (time < before.time() || time > after.time()) {
             throw new IllegalArgumentException("interpolation time " + time + " is outside the gap ["
@@ -62,8 +63,8 @@ public final class Baselines {
     }
 
     /** Linear interpolation at each time of the gap between {@code before} and {@code after}. */
-    public static List<TimedValues> fillGap(TimedValues before, TimedValues after, double[] times) {
-        List<TimedValues> out = new ArrayList<>(times.length);
+    public static List<Observation> fillGap(Observation before, Observation after, double[] times) {
+        List<Observation> out = new ArrayList<>(times.length);
         for (double t : times) {
             out.add(linearInterpolation(before, after, t));
         }
@@ -74,32 +75,32 @@ public final class Baselines {
      * The cell-wise average of the two neighbours, stamped at their mid time: the video-interpolation
      * baseline, which ignores where in the gap the missing frame lies.
      */
-    public static TimedValues neighbourAverage(TimedValues before, TimedValues after) {
+    public static Observation neighbourAverage(Observation before, Observation after) {
         requireSameSize(before, after);
-        float[] a = before.values();
-        float[] b = after.values();
+        float[] a = before.data();
+        float[] b = after.data();
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
         float[] out = new float[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = valid == null || valid[i] ? (float) (((double) a[i] + b[i]) / 2) : Float.NaN;
         }
-        return new TimedValues((before.time() + after.time()) / 2, out, valid);
+        return new Observation((before.time() + after.time()) / 2, out, valid);
     }
 
     /** {@code (1 - w) * first + w * second} per cell; w outside [0,1] extrapolates. */
-    private static TimedValues combine(TimedValues first, TimedValues second, double w, double time) {
+    private static Observation combine(Observation first, Observation second, double w, double time) {
         requireSameSize(first, second);
-        float[] a = first.values();
-        float[] b = second.values();
+        float[] a = first.data();
+        float[] b = second.data();
         boolean[] valid = ErrorMetrics.jointMask(first.valid(), second.valid());
         float[] out = new float[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = valid == null || valid[i] ? (float) (a[i] + w * ((double) b[i] - a[i])) : Float.NaN;
         }
-        return new TimedValues(time, out, valid);
+        return new Observation(time, out, valid);
     }
 
-    private static TimedValues[] latest(List<TimedValues> observed, int n) {
+    private static Observation[] latest(List<Observation> observed, int n) {
         if (observed.size() < n) {
             throw new IllegalArgumentException("baseline needs at least " + n + " observed frames, got "
                     + observed.size());
@@ -107,20 +108,20 @@ public final class Baselines {
         for (int i = 1; i < observed.size(); i++) {
             requireOrdered(observed.get(i - 1), observed.get(i));
         }
-        return observed.subList(observed.size() - n, observed.size()).toArray(new TimedValues[0]);
+        return observed.subList(observed.size() - n, observed.size()).toArray(new Observation[0]);
     }
 
-    private static void requireOrdered(TimedValues earlier, TimedValues later) {
+    private static void requireOrdered(Observation earlier, Observation later) {
         if (!(earlier.time() < later.time())) {
             throw new IllegalArgumentException("observation times must increase strictly, got "
                     + earlier.time() + " then " + later.time());
         }
     }
 
-    private static void requireSameSize(TimedValues a, TimedValues b) {
-        if (a.values().length != b.values().length) {
+    private static void requireSameSize(Observation a, Observation b) {
+        if (a.data().length != b.data().length) {
             throw new IllegalArgumentException("frames at t=" + a.time() + " and t=" + b.time()
-                    + " differ in size: " + a.values().length + " vs " + b.values().length);
+                    + " differ in size: " + a.data().length + " vs " + b.data().length);
         }
     }
 }

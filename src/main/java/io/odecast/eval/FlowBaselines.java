@@ -1,6 +1,7 @@
 package io.odecast.eval;
 
 import io.odecast.data.GridShape;
+import io.odecast.model.Observation;
 
 /**
  * The optical-flow baselines forecasters and video engineers use: extrapolation as the pySTEPS
@@ -23,10 +24,10 @@ public final class FlowBaselines {
      * {@code ceil(lead)} sub-steps (lead in units of the {@code previous -> last} interval). The mask is the
      * last frame's.
      */
-    public TimedValues extrapolate(TimedValues previous, TimedValues last, double time) {
+    public Observation extrapolate(Observation previous, Observation last, double time) {
         double lead = (time - last.time()) / (last.time() - previous.time());
         MotionField motion = MotionField.between(shape, previous, last);
-        return new TimedValues(time, advect(last.values(), motion, lead), last.valid() == null ? null
+        return new Observation(time, advect(last.data(), motion, lead), last.valid() == null ? null
                 : last.valid().clone());
     }
 
@@ -35,18 +36,18 @@ public final class FlowBaselines {
      * towards the other by the query's share of the gap, blended with the weights of linear interpolation.
      * Cells invalid in either neighbour are invalid.
      */
-    public TimedValues interpolate(TimedValues before, TimedValues after, double time) {
+    public Observation interpolate(Observation before, Observation after, double time) {
         double alpha = (time - before.time()) / (after.time() - before.time());
         MotionField forward = MotionField.between(shape, before, after);
         MotionField backward = MotionField.between(shape, after, before);
-        float[] fromBefore = advect(before.values(), forward, alpha);
-        float[] fromAfter = advect(after.values(), backward, 1 - alpha);
+        float[] fromBefore = advect(before.data(), forward, alpha);
+        float[] fromAfter = advect(after.data(), backward, 1 - alpha);
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
         float[] out = new float[fromBefore.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = valid == null || valid[i] ? (float) ((1 - alpha) * fromBefore[i] + alpha * fromAfter[i]) : Float.NaN;
         }
-        return new TimedValues(time, out, valid);
+        return new Observation(time, out, valid);
     }
 
     /**

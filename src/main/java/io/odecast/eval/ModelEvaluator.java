@@ -1,13 +1,11 @@
 package io.odecast.eval;
 
-import io.odecast.data.GridShape;
-
 import io.odecast.data.FrameSequence;
+import io.odecast.data.GridShape;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,8 +77,8 @@ public final class ModelEvaluator {
                 times[k - 1] = time(o + k);
             }
             float[][] predicted = model.forecast(List.of(state), new double[][] {times}).get(0);
-            TimedValues last = baselineFrame(o);
-            TimedValues previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
+            Observation last = baselineFrame(o);
+            Observation previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
             List<float[]> truths = new ArrayList<>();
             List<boolean[]> valids = new ArrayList<>();
             for (int k = 1; k <= leads; k++) {
@@ -91,18 +89,18 @@ public final class ModelEvaluator {
                 String lead = leadLabel(k);
                 boolean[] valid = target.valid();
                 ours.add(lead, target.data(), predicted[k - 1], valid);
-                TimedValues p = Baselines.persistence(last, times[k - 1]);
-                persistence.add(lead, target.data(), p.values(), ErrorMetrics.jointMask(valid, p.valid()));
+                Observation p = Baselines.persistence(last, times[k - 1]);
+                persistence.add(lead, target.data(), p.data(), ErrorMetrics.jointMask(valid, p.valid()));
                 if (previous != null) {
-                    TimedValues l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
-                    linear.add(lead, target.data(), l.values(), ErrorMetrics.jointMask(valid, l.valid()));
-                    image(images, "linear", lead).add(target.data(), l.values());
-                    TimedValues f = flows.extrapolate(previous, last, times[k - 1]);
-                    flow.add(lead, target.data(), f.values(), ErrorMetrics.jointMask(valid, f.valid()));
-                    image(images, "flow", lead).add(target.data(), f.values());
+                    Observation l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
+                    linear.add(lead, target.data(), l.data(), ErrorMetrics.jointMask(valid, l.valid()));
+                    image(images, "linear", lead).add(target.data(), l.data());
+                    Observation f = flows.extrapolate(previous, last, times[k - 1]);
+                    flow.add(lead, target.data(), f.data(), ErrorMetrics.jointMask(valid, f.valid()));
+                    image(images, "flow", lead).add(target.data(), f.data());
                 }
                 image(images, "model", lead).add(target.data(), predicted[k - 1]);
-                image(images, "persistence", lead).add(target.data(), p.values());
+                image(images, "persistence", lead).add(target.data(), p.data());
                 truths.add(target.data());
                 valids.add(valid);
             }
@@ -165,9 +163,9 @@ public final class ModelEvaluator {
                     times[j] = time(first + j);
                 }
                 float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
-                TimedValues a = baselineFrame(first - 1);
-                TimedValues b = baselineFrame(first + gap);
-                TimedValues mean = Baselines.neighbourAverage(a, b);
+                Observation a = baselineFrame(first - 1);
+                Observation b = baselineFrame(first + gap);
+                Observation mean = Baselines.neighbourAverage(a, b);
                 List<float[]> truths = new ArrayList<>();
                 List<boolean[]> valids = new ArrayList<>();
                 for (int j = 0; j < gap; j++) {
@@ -177,23 +175,23 @@ public final class ModelEvaluator {
                     }
                     String label = gapLabel(gap, j);
                     ours.add(label, target.data(), filled[j], target.valid());
-                    TimedValues l = Baselines.linearInterpolation(a, b, times[j]);
-                    linear.add(label, target.data(), l.values(), ErrorMetrics.jointMask(target.valid(), l.valid()));
-                    average.add(label, target.data(), mean.values(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
-                    persistence.add(label, target.data(), a.values(), ErrorMetrics.jointMask(target.valid(), a.valid()));
-                    TimedValues f = flows.interpolate(a, b, times[j]);
-                    flow.add(label, target.data(), f.values(), ErrorMetrics.jointMask(target.valid(), f.valid()));
-                    image(images, "persistence", label).add(target.data(), a.values());
-                    image(images, "flow", label).add(target.data(), f.values());
+                    Observation l = Baselines.linearInterpolation(a, b, times[j]);
+                    linear.add(label, target.data(), l.data(), ErrorMetrics.jointMask(target.valid(), l.valid()));
+                    average.add(label, target.data(), mean.data(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
+                    persistence.add(label, target.data(), a.data(), ErrorMetrics.jointMask(target.valid(), a.valid()));
+                    Observation f = flows.interpolate(a, b, times[j]);
+                    flow.add(label, target.data(), f.data(), ErrorMetrics.jointMask(target.valid(), f.valid()));
+                    image(images, "persistence", label).add(target.data(), a.data());
+                    image(images, "flow", label).add(target.data(), f.data());
                     image(images, "model", label).add(target.data(), filled[j]);
-                    image(images, "linear", label).add(target.data(), l.values());
-                    image(images, "average", label).add(target.data(), mean.values());
+                    image(images, "linear", label).add(target.data(), l.data());
+                    image(images, "average", label).add(target.data(), mean.data());
                     truths.add(target.data());
                     valids.add(target.valid());
                 }
                 if (windows == 0 && stripDir != null && truths.size() == gap) {
                     writeStrip(stripDir.resolve("interpolate-gap" + gap + "-start-" + s + ".png"),
-                            List.of(a.values(), b.values()), truths, filled, valids);
+                            List.of(a.data(), b.data()), truths, filled, valids);
                 }
                 windows++;
             }
@@ -217,9 +215,9 @@ public final class ModelEvaluator {
         return new Observation(time(i), f.data(), f.valid());
     }
 
-    private TimedValues baselineFrame(int i) {
+    private Observation baselineFrame(int i) {
         var f = sequence.frame(i);
-        return new TimedValues(time(i), f.data(), f.valid());
+        return new Observation(time(i), f.data(), f.valid());
     }
 
     private double time(int i) {

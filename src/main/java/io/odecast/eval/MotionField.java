@@ -1,7 +1,7 @@
 package io.odecast.eval;
 
 import io.odecast.data.GridShape;
-
+import io.odecast.model.Observation;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_video;
@@ -36,7 +36,7 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
     }
 
     /** The Farneback flow from {@code first} to {@code second}, both {@code shape} frames with optional masks. */
-    public static MotionField between(GridShape shape, TimedValues first, TimedValues second) {
+    public static MotionField between(GridShape shape, Observation first, Observation second) {
         int h = shape.height();
         int w = shape.width();
         float[] dy = new float[h * w];
@@ -85,18 +85,18 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
     }
 
     /** Channel {@code c} of both frames scaled to 0..255 jointly; null when the channel is flat or empty. */
-    private static float[][] scaledPlanes(GridShape shape, int c, TimedValues first, TimedValues second) {
+    private static float[][] scaledPlanes(GridShape shape, int c, Observation first, Observation second) {
         int plane = shape.planeSize();
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;
         long n = 0;
-        for (TimedValues f : new TimedValues[] {first, second}) {
+        for (Observation f : new Observation[] {first, second}) {
             for (int i = c * plane; i < (c + 1) * plane; i++) {
-                if (f.isValid(i) && Float.isFinite(f.values()[i])) {
-                    min = Math.min(min, f.values()[i]);
-                    max = Math.max(max, f.values()[i]);
-                    sum += f.values()[i];
+                if (f.isValid(i) && Float.isFinite(f.data()[i])) {
+                    min = Math.min(min, f.data()[i]);
+                    max = Math.max(max, f.data()[i]);
+                    sum += f.data()[i];
                     n++;
                 }
             }
@@ -106,11 +106,11 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
         }
         double mean = sum / n;
         float[][] out = new float[2][plane];
-        TimedValues[] frames = {first, second};
+        Observation[] frames = {first, second};
         for (int k = 0; k < 2; k++) {
             for (int i = 0; i < plane; i++) {
                 int j = c * plane + i;
-                double v = frames[k].isValid(j) && Float.isFinite(frames[k].values()[j]) ? frames[k].values()[j] : mean;
+                double v = frames[k].isValid(j) && Float.isFinite(frames[k].data()[j]) ? frames[k].data()[j] : mean;
                 out[k][i] = (float) (255 * (v - min) / (max - min));
             }
         }

@@ -1,7 +1,6 @@
 package io.odecast.kafka;
 
 import com.google.protobuf.ByteString;
-import io.odecast.proto.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a rejected input record into a {@link DeadLetter} on the dead-letter topic, keeping its position, size and
+ * Turns a rejected input record into a {@link DeadLetterMessage} on the dead-letter topic, keeping its position, size and
  * SHA-256 and at most {@code maxValueBytes} of its value (a 60 MiB bad frame must not become a 60 MiB dead letter
  * that the producer cannot send), so that the record can be inspected and fetched again from its topic. The dead
  * letter's key is the stream id when known, otherwise the original key, so one stream's rejects stay together.
@@ -58,7 +57,7 @@ public final class DeadLetterPublisher {
     }
 
     /** The dead letter for a record that failed to decode. */
-    public DeadLetter deadLetter(ConsumerRecord<?, ?> record, FrameDecodeException error) {
+    public DeadLetterMessage deadLetter(ConsumerRecord<?, ?> record, FrameDecodeException error) {
         return deadLetter(record, error.reason(), error.getMessage(), error.streamId());
     }
 
@@ -66,47 +65,39 @@ public final class DeadLetterPublisher {
      * The dead letter for {@code record}. Keys and values may be {@code byte[]}, {@link String} (stored as
      * UTF-8), protobuf messages (stored serialized) or null.
      */
-    public DeadLetter deadLetter(ConsumerRecord<?, ?> record, DeadLetterReason reason, String reasonText,
-                                 Optional<String> streamId) {
+    public DeadLetterMessage deadLetter(ConsumerRecord<?, ?> record, DeadLetterReason reason, String reasonText,
+                                        Optional<String> streamId) {
         ByteString value = bytesOf(record.value());
         String text = reasonText == null ? "" : reasonText;
         if (text.length() > MAX_REASON_CHARS) {
             text = text.substring(0, MAX_REASON_CHARS) + "...";
         }
         ByteString key = bytesOf(record.key());
-        DeadLetter.Builder builder = DeadLetter.newBuilder()
-                .setOriginalTopic(record.topic())
-                .setOriginalPartition(record.partition())
-                .setOriginalOffset(record.offset())
-                .setOriginalKey(key.size() > maxValueBytes ? key.substring(0, maxValueBytes) : key)
-                .setOriginalValue(value.size() > maxValueBytes ? value.substring(0, maxValueBytes) : value)
-                .setOriginalSize(value.size())
-                .setOriginalSha256(sha256(value))
-                .setValueTruncated(value.size() > maxValueBytes)
-                .setReason(reason.toProto())
-                .setReasonText(text)
-                .setStreamId(streamId.orElse(""))
-                .setTime(ProtoTime.toTimestamp(clock.instant()));
-        if (record.timestampType() != TimestampType.NO_TIMESTAMP_TYPE && record.timestamp() >= 0) {
-            builder.setOriginalTimestamp(ProtoTime.toTimestamp(Instant.ofEpochMilli(record.timestamp())));
-        }
-        return builder.build();
+        Optional<Instant> timestamp = record.timestampType() != TimestampType.NO_TIMESTAMP_TYPE
+                && record.timestamp() >= 0 ? Optional.of(Instant.ofEpochMilli(record.timestamp())) : Optional.empty();
+        return new DeadLetterMessage(record.topic(), record.partition(), record.offset(),
+                prefix(key).toByteArray(), prefix(value).toByteArray(), value.size(), sha256(value),
+                value.size() > maxValueBytes, reason, text, streamId, clock.instant(), timestamp);
     }
 
     /** The record to produce for {@code deadLetter}, keyed by stream id or else by the original key. */
-    public ProducerRecord<String, byte[]> producerRecord(DeadLetter deadLetter) {
-        String key = !deadLetter.getStreamId().isEmpty() ? deadLetter.getStreamId()
-                : deadLetter.getOriginalKey().isEmpty() ? null : deadLetter.getOriginalKey().toStringUtf8();
-        return new ProducerRecord<>(topic, key, deadLetter.toByteArray());
+    public ProducerRecord<String, byte[]> producerRecord(DeadLetterMessage deadLetter) {
+        String key = deadLetter.streamId().orElse(deadLetter.originalKey().length == 0 ? null
+                : new String(deadLetter.originalKey(), StandardCharsets.UTF_8));
+        return new ProducerRecord<>(topic, key, DeadLetterCodec.encode(deadLetter));
     }
 
     /** Builds the dead letter for a record that failed to decode and sends it; logs one line at WARN. */
     public Future<RecordMetadata> publish(Producer<String, byte[]> producer, ConsumerRecord<?, ?> record,
                                           FrameDecodeException error) {
-        DeadLetter deadLetter = deadLetter(record, error);
+        DeadLetterMessage deadLetter = deadLetter(record, error);
         LOG.warn("Dead-lettered {}-{}@{} ({}): {}", record.topic(), record.partition(), record.offset(),
                 error.reason(), error.getMessage());
         return producer.send(producerRecord(deadLetter));
+    }
+
+    private ByteString prefix(ByteString bytes) {
+        return bytes.size() > maxValueBytes ? bytes.substring(0, maxValueBytes) : bytes;
     }
 
     private static String sha256(ByteString value) {

@@ -1,6 +1,7 @@
 package io.odecast.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.data.TimedFrame;
 import io.odecast.proto.Frame;
 import io.odecast.proto.GridShape;
 import java.time.DateTimeException;
@@ -25,10 +26,11 @@ public final class FrameCodec {
                 .setStreamId(frame.streamId())
                 .setEventTime(ProtoTime.toTimestamp(frame.eventTime()))
                 .addAllChannels(frame.channels())
-                .setShape(GridShape.newBuilder().setChannels(frame.c()).setHeight(frame.h()).setWidth(frame.w()))
+                .setShape(GridBytes.shape(frame.shape()))
                 .setData(GridBytes.floatsToBytes(frame.data()))
                 .setValidMask(GridBytes.maskToBytes(frame.valid()))
                 .putAllAttributes(frame.attributes())
+                .addAllUnits(frame.units())
                 .build();
     }
 
@@ -48,8 +50,8 @@ public final class FrameCodec {
     }
 
     /**
-     * Validates a wire frame: stream id and event time present, positive shape, one channel name per channel (or
-     * none), 4 bytes per cell of data, one mask byte per cell (or no mask), and at least one valid finite cell.
+     * Validates a wire frame: stream id and event time present, positive shape, one channel name and one unit per
+     * channel (or none), 4 bytes per cell of data, one mask byte per cell (or no mask), and at least one valid finite cell.
      * Non-finite cells become invalid.
      */
     public static FrameMessage fromProto(Frame frame) throws FrameDecodeException {
@@ -95,6 +97,10 @@ public final class FrameCodec {
             throw new FrameDecodeException(DeadLetterReason.WRONG_SHAPE, "frame of stream " + id + ": " + c
                     + " channels but " + frame.getChannelsCount() + " channel names " + frame.getChannelsList(), id);
         }
+        if (frame.getUnitsCount() != 0 && frame.getUnitsCount() != c) {
+            throw new FrameDecodeException(DeadLetterReason.WRONG_SHAPE, "frame of stream " + id + ": " + c
+                    + " channels but " + frame.getUnitsCount() + " units " + frame.getUnitsList(), id);
+        }
         float[] data = GridBytes.bytesToFloats(frame.getData());
         boolean[] valid = GridBytes.validity(frame.getValidMask(), data);
         boolean any = false;
@@ -108,7 +114,8 @@ public final class FrameCodec {
             throw new FrameDecodeException(DeadLetterReason.ALL_INVALID, "frame of stream " + id + " at " + eventTime
                     + " has no valid finite cell", id);
         }
-        return new FrameMessage(id, eventTime, frame.getChannelsList(), c, h, w, data,
-                valid, frame.getAttributesMap());
+        TimedFrame grid = new TimedFrame(eventTime, frame.getChannelsList(), new io.odecast.data.GridShape(c, h, w),
+                data, valid, false);
+        return new FrameMessage(id, grid, frame.getUnitsList(), frame.getAttributesMap());
     }
 }

@@ -1,5 +1,7 @@
 package io.odecast.kafka;
 
+import io.odecast.data.GridShape;
+import io.odecast.data.TimedFrame;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -7,80 +9,85 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One observed frame, decoded: {@code data} holds {@code c * h * w} floats, row-major C x H x W, and
- * {@code valid} says per cell whether the value may be used (NaN cells are always invalid).
- * The arrays are shared, not copied; treat them as read-only.
+ * An observed frame as it travels on {@code odecast.frames} ({@code odecast.v1.Frame}): the grid of one stream at its
+ * event time, with the sender's units and free attributes. {@link FrameCodec} converts it both ways.
  *
- * @param channels channel names in data order; empty or {@code c} names
+ * @param frame      the grid; its mask is always present (NaN cells are invalid)
+ * @param units      one per channel, or empty when the sender gave none
+ * @param attributes free metadata
  */
-public record FrameMessage(String streamId, Instant eventTime, List<String> channels, int c, int h, int w,
-                           float[] data, boolean[] valid, Map<String, String> attributes) {
+public record FrameMessage(String streamId, TimedFrame frame, List<String> units, Map<String, String> attributes) {
 
+    /** Checks the id and the units; gives the frame an explicit mask. */
     public FrameMessage {
         Objects.requireNonNull(streamId, "streamId");
-        Objects.requireNonNull(eventTime, "eventTime");
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(valid, "valid");
-        channels = channels == null ? List.of() : List.copyOf(channels);
+        Objects.requireNonNull(frame, "frame");
+        units = units == null ? List.of() : List.copyOf(units);
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
-        if (c <= 0 || h <= 0 || w <= 0) {
-            throw new IllegalArgumentException("frame of stream " + streamId + ": shape must be positive, got "
-                    + c + "x" + h + "x" + w);
+        if (!units.isEmpty() && units.size() != frame.shape().channels()) {
+            throw new IllegalArgumentException("frame of stream " + streamId + ": " + units.size() + " units for "
+                    + frame.shape().channels() + " channels");
         }
-        long cells = (long) c * h * w;
-        if (data.length != cells || valid.length != cells) {
-            throw new IllegalArgumentException("frame of stream " + streamId + ": shape " + c + "x" + h + "x" + w
-                    + " needs " + cells + " values and mask cells, got " + data.length + " and " + valid.length);
-        }
-        if (!channels.isEmpty() && channels.size() != c) {
-            throw new IllegalArgumentException("frame of stream " + streamId + ": " + c
-                    + " channels but " + channels.size() + " channel names " + channels);
+        if (frame.valid() == null) {
+            frame = new TimedFrame(frame.time(), frame.channels(), frame.shape(), frame.data(), frame.mask(),
+                    frame.missing());
         }
     }
 
-    /** A frame whose cells are all valid except the non-finite ones. */
-    public static FrameMessage of(String streamId, Instant eventTime, List<String> channels, int c, int h, int w,
+    /** A frame whose cells are all valid except the non-finite ones, without units or attributes. */
+    public static FrameMessage of(String streamId, Instant eventTime, List<String> channels, GridShape shape,
                                   float[] data) {
-        boolean[] valid = new boolean[data.length];
-        for (int i = 0; i < data.length; i++) {
-            valid[i] = Float.isFinite(data[i]);
-        }
-        return new FrameMessage(streamId, eventTime, channels, c, h, w, data, valid, Map.of());
+        return new FrameMessage(streamId, TimedFrame.finite(eventTime, channels, shape, data), List.of(), Map.of());
     }
 
-    /** Number of cells, {@code c * h * w}. */
-    public int cells() {
-        return data.length;
+    /** The frame's event time. */
+    public Instant eventTime() {
+        return frame.time();
     }
 
-    /** Number of cells that are valid. */
-    public int validCount() {
-        int n = 0;
-        for (boolean v : valid) {
-            if (v) {
-                n++;
-            }
-        }
-        return n;
+    /** Channel names in data order; empty when the sender named none. */
+    public List<String> channels() {
+        return frame.channels();
+    }
+
+    /** The grid's shape. */
+    public GridShape shape() {
+        return frame.shape();
+    }
+
+    /** Values, row-major C x H x W. */
+    public float[] data() {
+        return frame.data();
+    }
+
+    /** Per-cell validity, never null. */
+    public boolean[] valid() {
+        return frame.valid();
+    }
+
+    /** The same message with another grid (reordered channels, a shifted time). */
+    public FrameMessage withFrame(TimedFrame other) {
+        return new FrameMessage(streamId, other, units, attributes);
     }
 
     /** Value equality, arrays compared bit for bit. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof FrameMessage f && streamId.equals(f.streamId) && eventTime.equals(f.eventTime)
-                && channels.equals(f.channels) && c == f.c && h == f.h && w == f.w
-                && Arrays.equals(data, f.data) && Arrays.equals(valid, f.valid) && attributes.equals(f.attributes);
+        return o instanceof FrameMessage f && streamId.equals(f.streamId) && eventTime().equals(f.eventTime())
+                && channels().equals(f.channels()) && shape().equals(f.shape())
+                && Arrays.equals(data(), f.data()) && Arrays.equals(valid(), f.valid()) && units.equals(f.units)
+                && attributes.equals(f.attributes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(streamId, eventTime, channels, c, h, w, Arrays.hashCode(data), Arrays.hashCode(valid),
-                attributes);
+        return Objects.hash(streamId, eventTime(), channels(), shape(), Arrays.hashCode(data()),
+                Arrays.hashCode(valid()), units, attributes);
     }
 
     @Override
     public String toString() {
-        return "FrameMessage[" + streamId + " @ " + eventTime + ", " + channels + " " + c + "x" + h + "x" + w
-                + ", " + validCount() + "/" + cells() + " valid]";
+        return "FrameMessage[" + streamId + " @ " + eventTime() + ", " + channels() + " " + shape() + ", "
+                + frame.validCount() + "/" + data().length + " valid]";
     }
 }

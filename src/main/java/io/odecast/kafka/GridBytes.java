@@ -13,6 +13,12 @@ public final class GridBytes {
     private GridBytes() {
     }
 
+    /** The wire shape of {@code shape}. */
+    public static io.odecast.proto.GridShape shape(io.odecast.data.GridShape shape) {
+        return io.odecast.proto.GridShape.newBuilder().setChannels(shape.channels()).setHeight(shape.height())
+                .setWidth(shape.width()).build();
+    }
+
     /** The little-endian float32 bytes of {@code values}, bit for bit (NaN payloads included). */
     public static ByteString floatsToBytes(float[] values) {
         ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

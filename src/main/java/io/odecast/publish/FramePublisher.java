@@ -2,7 +2,6 @@ package io.odecast.publish;
 
 import io.odecast.data.FrameSequence;
 import io.odecast.data.TimedFrame;
-import io.odecast.proto.Frame;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes the frames of one stream to the frames topic as {@link Frame} protos keyed by stream id.
+ * Publishes the frames of one stream to the frames topic as {@code odecast.v1.Frame} messages keyed by stream id.
  *
  * <p>Frames the source marks missing are never sent; frames where a whole channel is missing are skipped too
  * unless {@link PublishSettings#sendPartialFrames()}. Each later frame may be dropped at random, so that a
@@ -137,7 +136,7 @@ public final class FramePublisher implements AutoCloseable {
             throwIfFailed(failure, settings, frame);
             Instant eventTime = frame.time().plus(shift);
             byte[] value = TimedFrameEncoder.encode(settings.streamId(), frame, eventTime, units, fillValue,
-                    settings.attributes()).toByteArray();
+                    settings.attributes());
             try {
                 producer.send(new ProducerRecord<>(settings.topic(), settings.streamId(), value), (meta, e) -> {
                     if (e != null) {

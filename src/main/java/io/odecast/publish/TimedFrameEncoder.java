@@ -1,24 +1,23 @@
 package io.odecast.publish;
 
 import io.odecast.data.TimedFrame;
-import io.odecast.kafka.GridBytes;
-import io.odecast.kafka.ProtoTime;
-import io.odecast.proto.Frame;
-import io.odecast.proto.GridShape;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameMessage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a reader's {@link TimedFrame} into the wire {@link Frame}: the values bit for bit, and a validity mask
- * that marks the reader's invalid cells, cells equal to the source's fill value and non-finite cells.
+ * Turns a reader's {@link TimedFrame} into the {@link FrameMessage} to publish: the values bit for bit, and a
+ * validity mask that marks the reader's invalid cells, cells equal to the source's fill value and non-finite cells.
+ * {@link io.odecast.kafka.FrameCodec} writes it.
  */
 public final class TimedFrameEncoder {
     private TimedFrameEncoder() {
     }
 
     /**
-     * The wire frame.
+     * The message to publish.
      *
      * @param streamId   stream id
      * @param frame      the frame as read
@@ -27,25 +26,22 @@ public final class TimedFrameEncoder {
      * @param fillValue  the source's fill value, or NaN when it has none
      * @param attributes free metadata
      */
-    public static Frame encode(String streamId, TimedFrame frame, Instant eventTime, List<String> units,
-                               double fillValue, Map<String, String> attributes) {
+    public static FrameMessage message(String streamId, TimedFrame frame, Instant eventTime, List<String> units,
+                                       double fillValue, Map<String, String> attributes) {
         if (!units.isEmpty() && units.size() != frame.shape().channels()) {
             throw new IllegalArgumentException("stream " + streamId + ": " + units.size() + " units for "
                     + frame.shape().channels() + " channels " + frame.channels());
         }
-        return Frame.newBuilder()
-                .setStreamId(streamId)
-                .setEventTime(ProtoTime.toTimestamp(eventTime))
-                .addAllChannels(frame.channels())
-                .setShape(GridShape.newBuilder().setChannels(frame.shape().channels())
-                        .setHeight(frame.shape().height()).setWidth(frame.shape().width()))
-                .setData(GridBytes.floatsToBytes(frame.data()))
-                .setValidMask(GridBytes.maskToBytes(validity(frame, fillValue)))
-                .putAllAttributes(attributes)
-                .addAllUnits(units.stream().map(u -> u == null ? "" : u).toList())
-                .build();
+        TimedFrame grid = new TimedFrame(eventTime, frame.channels(), frame.shape(), frame.data(),
+                validity(frame, fillValue), frame.missing());
+        return new FrameMessage(streamId, grid, units.stream().map(u -> u == null ? "" : u).toList(), attributes);
     }
 
+    /** The serialized {@code odecast.v1.Frame} of {@link #message}. */
+    public static byte[] encode(String streamId, TimedFrame frame, Instant eventTime, List<String> units,
+                                double fillValue, Map<String, String> attributes) {
+        return FrameCodec.encode(message(streamId, frame, eventTime, units, fillValue, attributes));
+    }
     /** Per cell: valid in the reader's mask, finite, and not the fill value. */
     static boolean[] validity(TimedFrame frame, double fillValue) {
         float[] data = frame.data();

@@ -1,5 +1,6 @@
 package io.odecast.render;
 
+import io.odecast.kafka.ForecastMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,19 +65,18 @@ public final class CfNetcdfWriter {
      *
      * @throws IllegalArgumentException when the list is empty or the forecasts disagree on channels or shape
      */
-    public void write(Path file, List<DecodedForecast> forecasts) throws IOException {
+    public void write(Path file, List<ForecastMessage> forecasts) throws IOException {
         if (forecasts.isEmpty()) {
             throw new IllegalArgumentException("no forecast to write to " + file);
         }
-        DecodedForecast first = forecasts.get(0);
-        DecodedForecast longest = first;
-        for (DecodedForecast f : forecasts) {
-            if (f.c() != first.c() || f.h() != first.h() || f.w() != first.w()
+        ForecastMessage first = forecasts.get(0);
+        ForecastMessage longest = first;
+        for (ForecastMessage f : forecasts) {
+            if (!f.shape().equals(first.shape())
                     || !f.channels().equals(first.channels())) {
                 throw new IllegalArgumentException("stream " + first.streamId() + ": forecast at " + f.basedOnTime()
-                        + " has " + f.channels() + " " + f.c() + "x" + f.h() + "x" + f.w() + " but the one at "
-                        + first.basedOnTime() + " has " + first.channels() + " " + first.c() + "x" + first.h()
-                        + "x" + first.w());
+                        + " has " + f.channels() + " " + f.shape() + " but the one at "
+                        + first.basedOnTime() + " has " + first.channels() + " " + first.shape());
             }
             if (f.leads().size() > longest.leads().size()) {
                 longest = f;
@@ -84,8 +84,8 @@ public final class CfNetcdfWriter {
         }
         int nr = forecasts.size();
         int nl = Math.max(1, longest.leads().size());
-        int h = first.h();
-        int w = first.w();
+        int h = first.shape().height();
+        int w = first.shape().width();
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -124,7 +124,7 @@ public final class CfNetcdfWriter {
             }
             List<Variable> channels = new ArrayList<>();
             Set<String> used = new HashSet<>(Set.of("reftime", "lead", "time", yName, xName));
-            for (int c = 0; c < first.c(); c++) {
+            for (int c = 0; c < first.shape().channels(); c++) {
                 String channel = first.channels().get(c);
                 Variable v = out.addVariable(null, variableName(channel, used), DataType.FLOAT,
                         List.of(rDim, lDim, yDim, xDim));
@@ -133,7 +133,7 @@ public final class CfNetcdfWriter {
                     attributes(out, v, "standard_name", standard);
                 }
                 attributes(out, v, "long_name", standard == null ? channel : standard.replace('_', ' '));
-                String units = first.units().get(c);
+                String units = first.unit(c);
                 if (!units.isBlank()) {
                     attributes(out, v, "units", units);
                 }
@@ -156,7 +156,7 @@ public final class CfNetcdfWriter {
             out.write(xVar, doubles(grid == null ? indices(w) : grid.longitudes(w)));
             ArrayDouble.D2 times = new ArrayDouble.D2(nr, nl);
             for (int r = 0; r < nr; r++) {
-                List<DecodedForecast.Lead> leads = forecasts.get(r).leads();
+                List<ForecastMessage.Lead> leads = forecasts.get(r).leads();
                 for (int l = 0; l < nl; l++) {
                     times.set(r, l, l < leads.size() ? seconds(leads.get(l).validTime()) : FILL_VALUE);
                 }
@@ -165,7 +165,7 @@ public final class CfNetcdfWriter {
             int plane = h * w;
             for (int c = 0; c < channels.size(); c++) {
                 for (int r = 0; r < nr; r++) {
-                    List<DecodedForecast.Lead> leads = forecasts.get(r).leads();
+                    List<ForecastMessage.Lead> leads = forecasts.get(r).leads();
                     ArrayFloat.D4 block = new ArrayFloat.D4(1, nl, h, w);
                     float[] storage = (float[]) block.getStorage();
                     for (int l = 0; l < nl; l++) {

@@ -1,5 +1,7 @@
 package io.odecast.render;
 
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameMessage;
 import java.util.List;
 import java.util.SortedMap;
 
@@ -12,8 +14,8 @@ import java.util.SortedMap;
  *                      filled frame supersedes a provisional one); empty when not asked for
  * @param undecodable   records that were not parsable or did not fit their shape, skipped
  */
-public record CollectedForecasts(SortedMap<String, List<DecodedForecast>> forecasts,
-                                 SortedMap<String, List<RegularGrid>> regularFrames, int undecodable) {
+public record CollectedForecasts(SortedMap<String, List<ForecastMessage>> forecasts,
+                                 SortedMap<String, List<RegularFrameMessage>> regularFrames, int undecodable) {
 
     /** Number of forecasts over all streams. */
     public int forecastCount() {
@@ -21,7 +23,7 @@ public record CollectedForecasts(SortedMap<String, List<DecodedForecast>> foreca
     }
 
     /** Forecasts of one stream, empty if none. */
-    public List<DecodedForecast> forecastsOf(String streamId) {
+    public List<ForecastMessage> forecastsOf(String streamId) {
         return forecasts.getOrDefault(streamId, List.of());
     }
 

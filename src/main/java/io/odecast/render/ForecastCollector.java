@@ -1,7 +1,9 @@
 package io.odecast.render;
 
-import io.odecast.proto.Forecast;
-import io.odecast.proto.RegularFrame;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameCodec;
+import io.odecast.kafka.RegularFrameMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,8 +90,8 @@ public final class ForecastCollector implements AutoCloseable {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         Map<TopicPartition, Long> end = toEnd ? consumer.endOffsets(partitions, limit) : Map.of();
-        Map<String, TreeMap<Instant, DecodedForecast>> forecasts = new HashMap<>();
-        Map<String, TreeMap<Instant, RegularGrid>> regular = new HashMap<>();
+        Map<String, TreeMap<Instant, ForecastMessage>> forecasts = new HashMap<>();
+        Map<String, TreeMap<Instant, RegularFrameMessage>> regular = new HashMap<>();
         int undecodable = 0;
         long deadline = System.nanoTime() + limit.toNanos();
         while (!toEnd || !reachedEnd(end)) {
@@ -103,10 +105,10 @@ public final class ForecastCollector implements AutoCloseable {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
                 try {
                     if (r.topic().equals(forecastsTopic)) {
-                        DecodedForecast f = DecodedForecast.of(Forecast.parseFrom(r.value()));
+                        ForecastMessage f = ForecastCodec.decode(r.value());
                         forecasts.computeIfAbsent(f.streamId(), k -> new TreeMap<>()).put(f.basedOnTime(), f);
                     } else {
-                        RegularGrid g = RegularGrid.of(RegularFrame.parseFrom(r.value()));
+                        RegularFrameMessage g = RegularFrameCodec.decode(r.value());
                         regular.computeIfAbsent(g.streamId(), k -> new TreeMap<>()).put(g.time(), g);
                     }
                 } catch (Exception e) {
@@ -115,9 +117,9 @@ public final class ForecastCollector implements AutoCloseable {
                 }
             }
         }
-        SortedMap<String, List<DecodedForecast>> f = new TreeMap<>();
+        SortedMap<String, List<ForecastMessage>> f = new TreeMap<>();
         forecasts.forEach((k, v) -> f.put(k, List.copyOf(v.values())));
-        SortedMap<String, List<RegularGrid>> g = new TreeMap<>();
+        SortedMap<String, List<RegularFrameMessage>> g = new TreeMap<>();
         regular.forEach((k, v) -> g.put(k, List.copyOf(v.values())));
         return new CollectedForecasts(f, g, undecodable);
     }

@@ -1,6 +1,10 @@
 package io.odecast.render;
 
+import io.odecast.data.GridShape;
+import io.odecast.data.TimedFrame;
 import io.odecast.eval.PngStrip.ColourMap;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameMessage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,14 +64,14 @@ public final class PngRenderer {
      *
      * @return the files written, in forecast then lead order
      */
-    public List<Path> writeLeadPngs(Path dir, List<DecodedForecast> forecasts) throws IOException {
+    public List<Path> writeLeadPngs(Path dir, List<ForecastMessage> forecasts) throws IOException {
         Files.createDirectories(dir);
-        Palette palette = palette(forecasts);
+        Palette palette = palette(leadFrames(forecasts, false), units(forecasts));
         List<Path> files = new ArrayList<>();
-        for (DecodedForecast f : forecasts) {
-            for (DecodedForecast.Lead l : f.leads()) {
+        for (ForecastMessage f : forecasts) {
+            for (ForecastMessage.Lead l : f.leads()) {
                 Path file = dir.resolve(StreamFileNames.lead(f.basedOnTime(), l.lead()) + ".png");
-                if (!ImageIO.write(image(f, l.data(), l.valid(), palette), "png", file.toFile())) {
+                if (!ImageIO.write(image(l.frame(), palette), "png", file.toFile())) {
                     throw new IOException("no PNG writer available to write " + file);
                 }
                 files.add(file);
@@ -81,55 +85,65 @@ public final class PngRenderer {
      *
      * @return the number of frames
      */
-    public int writeGif(Path file, List<DecodedForecast> forecasts) throws IOException {
-        Palette palette = palette(forecasts);
+    public int writeGif(Path file, List<ForecastMessage> forecasts) throws IOException {
+        return writeFrames(file, leadFrames(forecasts, true), units(forecasts));
+    }
+
+    /** Writes a looping GIF of regular-cadence frames, in time order; returns the number of frames. */
+    public int writeRegularGif(Path file, List<RegularFrameMessage> frames) throws IOException {
+        if (frames.isEmpty()) {
+            return 0;
+        }
+        GridShape shape = frames.get(0).frame().shape();
+        return writeFrames(file, frames.stream().map(RegularFrameMessage::frame)
+                .filter(f -> f.shape().equals(shape)).toList(), List.of());
+    }
+
+    private int writeFrames(Path file, List<TimedFrame> grids, List<String> units) throws IOException {
+        Palette palette = palette(grids, units);
         List<BufferedImage> frames = new ArrayList<>();
-        for (DecodedForecast f : forecasts) {
-            if (!f.leads().isEmpty()) {
-                DecodedForecast.Lead l = f.leads().get(0);
-                frames.add(image(f, l.data(), l.valid(), palette));
-            }
+        for (TimedFrame g : grids) {
+            frames.add(image(g, palette));
         }
         writeAnimation(file, frames);
         return frames.size();
     }
 
-    /** Writes a looping GIF of regular-cadence frames, in time order; returns the number of frames. */
-    public int writeRegularGif(Path file, List<RegularGrid> grids) throws IOException {
-        if (grids.isEmpty()) {
-            return 0;
+    private static List<TimedFrame> leadFrames(List<ForecastMessage> forecasts, boolean firstOnly) {
+        List<TimedFrame> frames = new ArrayList<>();
+        for (ForecastMessage f : forecasts) {
+            for (ForecastMessage.Lead l : firstOnly && !f.leads().isEmpty() ? f.leads().subList(0, 1) : f.leads()) {
+                frames.add(l.frame());
+            }
         }
-        RegularGrid first = grids.get(0);
-        List<DecodedForecast> asForecasts = grids.stream().map(g -> new DecodedForecast(g.streamId(), g.time(),
-                null, "", "", g.channels(), List.of(), g.c(), g.h(), g.w(),
-                List.of(new DecodedForecast.Lead(Duration.ZERO, g.time(), g.data(), g.valid())), List.of()))
-                .filter(f -> f.c() == first.c() && f.h() == first.h() && f.w() == first.w()).toList();
-        return writeGif(file, asForecasts);
+        return frames;
     }
 
-    private Palette palette(List<DecodedForecast> forecasts) {
-        if (forecasts.isEmpty()) {
+    private static List<String> units(List<ForecastMessage> forecasts) {
+        return forecasts.isEmpty() ? List.of() : forecasts.get(0).units();
+    }
+
+    private Palette palette(List<TimedFrame> frames, List<String> units) {
+        if (frames.isEmpty()) {
             return new Palette(List.of(), new double[0], new double[0], false);
         }
-        DecodedForecast first = forecasts.get(0);
-        int c = first.c();
-        int plane = first.h() * first.w();
+        TimedFrame first = frames.get(0);
+        int c = first.shape().channels();
+        int plane = first.shape().planeSize();
         List<ColourMap> maps = new ArrayList<>();
         double[] lo = new double[c];
         double[] hi = new double[c];
         for (int k = 0; k < c; k++) {
-            boolean unit = "1".equals(first.units().isEmpty() ? "" : first.units().get(k))
-                    || VIDEO_CHANNELS.contains(first.channels().get(k));
+            boolean unit = "1".equals(units.isEmpty() ? "" : units.get(k))
+                    || !first.channels().isEmpty() && VIDEO_CHANNELS.contains(first.channels().get(k));
             maps.add(unit ? ColourMap.GREY : ColourMap.DIVERGING);
             lo[k] = Double.POSITIVE_INFINITY;
             hi[k] = Double.NEGATIVE_INFINITY;
-            for (DecodedForecast f : forecasts) {
-                for (DecodedForecast.Lead l : f.leads()) {
-                    for (int i = k * plane; i < (k + 1) * plane && i < l.data().length; i++) {
-                        if (l.valid()[i]) {
-                            lo[k] = Math.min(lo[k], l.data()[i]);
-                            hi[k] = Math.max(hi[k], l.data()[i]);
-                        }
+            for (TimedFrame f : frames) {
+                for (int i = k * plane; i < (k + 1) * plane && i < f.data().length; i++) {
+                    if (f.isValid(i)) {
+                        lo[k] = Math.min(lo[k], f.data()[i]);
+                        hi[k] = Math.max(hi[k], f.data()[i]);
                     }
                 }
             }
@@ -141,11 +155,13 @@ public final class PngRenderer {
         return new Palette(maps, lo, hi, first.channels().equals(List.of("r", "g", "b")));
     }
 
-    private BufferedImage image(DecodedForecast f, float[] data, boolean[] valid, Palette palette) {
-        int h = f.h();
-        int w = f.w();
+    private BufferedImage image(TimedFrame frame, Palette palette) {
+        int h = frame.shape().height();
+        int w = frame.shape().width();
+        float[] data = frame.data();
+        boolean[] valid = frame.mask();
         int s = scale > 0 ? scale : Math.max(1, 256 / Math.max(h, w));
-        int tiles = palette.rgb() ? 1 : f.c();
+        int tiles = palette.rgb() ? 1 : frame.shape().channels();
         int tileW = w * s;
         BufferedImage image = new BufferedImage(tiles * tileW + (tiles - 1) * GAP, h * s, BufferedImage.TYPE_INT_RGB);
         for (int px = 0; px < image.getWidth(); px++) {

@@ -1,5 +1,7 @@
 package io.odecast.render;
 
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.RegularFrameMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,14 +36,14 @@ public final class StreamRenderer {
         List<RenderedStream> out = new ArrayList<>();
         for (var e : collected.forecasts().entrySet()) {
             String safe = StreamFileNames.safe(e.getKey());
-            List<DecodedForecast> forecasts = e.getValue();
+            List<ForecastMessage> forecasts = e.getValue();
             int pngs = png.writeLeadPngs(outDir.resolve(safe), forecasts).size();
             Path gif = outDir.resolve(safe + ".gif");
             png.writeGif(gif, forecasts);
             Path nc = outDir.resolve(safe + ".nc");
             netcdf.write(nc, forecasts);
             Path regularGif = null;
-            List<RegularGrid> regular = collected.regularFrames().getOrDefault(e.getKey(), List.of());
+            List<RegularFrameMessage> regular = collected.regularFrames().getOrDefault(e.getKey(), List.of());
             if (!regular.isEmpty()) {
                 regularGif = outDir.resolve(safe + ".regular.gif");
                 png.writeRegularGif(regularGif, regular);

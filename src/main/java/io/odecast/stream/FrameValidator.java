@@ -1,6 +1,7 @@
 package io.odecast.stream;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.odecast.data.TimedFrame;
 import io.odecast.kafka.DeadLetterReason;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameDecodeException;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -115,8 +115,8 @@ final class FrameValidator {
         }
         float[] mean = card.mean();
         float[] std = card.std();
-        int plane = frame.h() * frame.w();
-        for (int c = 0; c < frame.c(); c++) {
+        int plane = frame.shape().planeSize();
+        for (int c = 0; c < frame.shape().channels(); c++) {
             double limit = maxStdDevs * std[c];
             for (int i = c * plane, end = i + plane; i < end; i++) {
                 if (frame.valid()[i] && !(Math.abs(frame.data()[i] - mean[c]) <= limit)) {
@@ -144,16 +144,20 @@ final class FrameValidator {
 
     /** The frame with its channels in {@code order} (a permutation of its own). */
     static FrameMessage reorder(FrameMessage frame, List<String> order) {
-        int plane = frame.h() * frame.w();
+        int plane = frame.shape().planeSize();
         float[] data = new float[frame.data().length];
         boolean[] valid = new boolean[frame.valid().length];
+        List<String> units = new ArrayList<>();
         for (int c = 0; c < order.size(); c++) {
             int from = frame.channels().indexOf(order.get(c));
             System.arraycopy(frame.data(), from * plane, data, c * plane, plane);
             System.arraycopy(frame.valid(), from * plane, valid, c * plane, plane);
+            if (!frame.units().isEmpty()) {
+                units.add(frame.units().get(from));
+            }
         }
-        return new FrameMessage(frame.streamId(), frame.eventTime(), new ArrayList<>(order), frame.c(), frame.h(),
-                frame.w(), data, valid, Map.copyOf(frame.attributes()));
+        TimedFrame grid = new TimedFrame(frame.eventTime(), order, frame.shape(), data, valid, false);
+        return new FrameMessage(frame.streamId(), grid, units, frame.attributes());
     }
 
     private static String quote(String s) {

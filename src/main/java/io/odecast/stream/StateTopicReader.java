@@ -1,7 +1,6 @@
 package io.odecast.stream;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.odecast.proto.Forecast;
+import io.odecast.kafka.ForecastCodec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -72,11 +71,11 @@ final class StateTopicReader implements AutoCloseable {
                 return;
             }
             try {
-                Forecast f = Forecast.parseFrom(r.value());
-                if (f.getInputPartition() == partition) {
-                    newest[0] = Math.max(newest[0], f.getInputOffset());
+                ForecastCodec.InputPosition at = ForecastCodec.inputPosition(r.value());
+                if (at.partition() == partition) {
+                    newest[0] = Math.max(newest[0], at.offset());
                 }
-            } catch (InvalidProtocolBufferException e) {
+            } catch (IllegalArgumentException e) {
                 LOG.debug("Not a Forecast at {}-{}@{}", r.topic(), r.partition(), r.offset());
             }
         });

@@ -3,6 +3,8 @@ package io.odecast.stream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.odecast.kafka.DeadLetterPublisher;
 import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.RegularFrameCodec;
 import io.odecast.kafka.TopicNames;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
@@ -273,18 +275,18 @@ final class StreamProcessor {
         if (s.stream().settings().cadence().isPresent()) {
             if (outcome.filled() != null) {
                 for (int k = 0; k < outcome.filledTicks().size(); k++) {
-                    out.add(new ProducerRecord<>(topics.regularFrames(), id, OutputMessages.filled(id,
-                            s.stream().filler(), outcome.filledTicks().get(k), outcome.filled()[k],
-                            outcome.filledValid()).toByteArray()));
+                    out.add(new ProducerRecord<>(topics.regularFrames(), id, RegularFrameCodec.encode(
+                            OutputMessages.filled(id, s.stream().filler(), outcome.filledTicks().get(k),
+                                    outcome.filled()[k], outcome.filledValid()))));
                 }
                 metrics.framesFilled(outcome.filledTicks().size());
             }
             if (outcome.observedRegular()) {
                 out.add(new ProducerRecord<>(topics.regularFrames(), id,
-                        OutputMessages.observed(plan.frame(), s.stream().model().card()).toByteArray()));
+                        RegularFrameCodec.encode(OutputMessages.observed(plan.frame(), s.stream().model().card()))));
             }
         }
-        out.add(new ProducerRecord<>(topics.forecasts(), partition, id, outcome.forecast().toByteArray()));
+        out.add(new ProducerRecord<>(topics.forecasts(), partition, id, ForecastCodec.encode(outcome.forecast())));
         metrics.forecastEmitted();
         if (plan.replayed()) {
             metrics.forecastMarkedReplayed();
@@ -387,8 +389,9 @@ final class StreamProcessor {
             }
             float[][] frames = results.get(i).frames();
             for (int k = 0; k < frames.length; k++) {
-                out.add(new ProducerRecord<>(topics.regularFrames(), s.id(), OutputMessages.provisional(s.id(),
-                        s.stream().model(), ticks.get(k), frames[k], s.state().lastValid()).toByteArray()));
+                out.add(new ProducerRecord<>(topics.regularFrames(), s.id(), RegularFrameCodec.encode(
+                        OutputMessages.provisional(s.id(), s.stream().model(), ticks.get(k), frames[k],
+                                s.state().lastValid()))));
             }
             metrics.framesProvisional(frames.length);
             ownerTasks.get(i).active.put(s.id(), s.withLastRegularTime(ticks.get(ticks.size() - 1)));

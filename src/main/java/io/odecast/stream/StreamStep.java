@@ -1,5 +1,6 @@
 package io.odecast.stream;
 
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
@@ -40,7 +41,7 @@ final class StreamStep {
     }
 
     /** The next status and what to emit. */
-    record Outcome(StreamStatus next, Forecast forecast, List<Instant> filledTicks, float[][] filled,
+    record Outcome(StreamStatus next, ForecastMessage forecast, List<Instant> filledTicks, float[][] filled,
                    boolean[] filledValid, boolean observedRegular) {
     }
 
@@ -51,7 +52,7 @@ final class StreamStep {
         StreamSettings settings = status.stream().settings();
         ModelCard card = model.card();
         Observation observation = new Observation(card.modelTime(frame.eventTime()), frame.data(),
-                frame.validCount() == frame.cells() ? null : frame.valid());
+                frame.frame().maskOrNull());
         StreamState before = status.state();
         boolean restart = before.isEmpty();
         boolean afterGap = false;
@@ -108,14 +109,14 @@ final class StreamStep {
         if (plan.replayed()) {
             flags.add(Forecast.Flag.REPLAYED);
         }
-        if (frame.validCount() < frame.cells()) {
+        if (frame.frame().invalidCount() > 0) {
             flags.add(Forecast.Flag.PARTIAL_INPUT);
         }
         if (status.switched()) {
             flags.add(Forecast.Flag.MODEL_SWITCHED);
         }
         VidOdeModel model = status.stream().model();
-        Forecast forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
+        ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
                 plan.grid(), result.forecast(), result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
