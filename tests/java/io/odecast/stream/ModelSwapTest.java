@@ -6,7 +6,6 @@ import static io.odecast.stream.StreamFixtures.H;
 import static io.odecast.stream.StreamFixtures.W;
 import static io.odecast.stream.StreamFixtures.await;
 import static io.odecast.stream.StreamFixtures.config;
-import static io.odecast.stream.StreamFixtures.data;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
 import static io.odecast.stream.StreamFixtures.hours;
@@ -14,7 +13,6 @@ import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.readUntil;
 import static io.odecast.stream.StreamFixtures.statesAlone;
-import static io.odecast.stream.StreamFixtures.time;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,6 +29,7 @@ import io.odecast.model.VidOdeNetwork;
 import io.odecast.models.ModelStore;
 import io.odecast.models.ModelTopic;
 import io.odecast.models.ModelVersions;
+import io.odecast.kafka.ForecastMessage;
 import io.odecast.proto.Forecast;
 import io.odecast.proto.ModelVersion;
 import java.nio.file.Path;
@@ -90,14 +89,14 @@ class ModelSwapTest extends BrokerTestBase {
                 1 << 24, Instant.now());
     }
 
-    private static List<Forecast> forecastsOf(String prefix, int count) {
+    private static List<ForecastMessage> forecastsOf(String prefix, int count) {
         return readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(90),
                 r -> r.size() >= count).stream().map(StreamFixtures::forecast).toList();
     }
 
-    private static Map<String, List<Forecast>> byStream(List<Forecast> forecasts) {
-        Map<String, List<Forecast>> out = new HashMap<>();
-        forecasts.forEach(f -> out.computeIfAbsent(f.getStreamId(), k -> new ArrayList<>()).add(f));
+    private static Map<String, List<ForecastMessage>> byStream(List<ForecastMessage> forecasts) {
+        Map<String, List<ForecastMessage>> out = new HashMap<>();
+        forecasts.forEach(f -> out.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f));
         return out;
     }
 
@@ -128,30 +127,30 @@ class ModelSwapTest extends BrokerTestBase {
                 }
                 Thread.sleep(150);
             }
-            Map<String, List<Forecast>> got = byStream(forecastsOf(prefix, streams * frames));
+            Map<String, List<ForecastMessage>> got = byStream(forecastsOf(prefix, streams * frames));
             assertEquals(0, service.metrics().deadLettered(), "dead letters");
             assertEquals(streams, service.modelSwaps().streamsSwitched(), "streams switched");
-            for (Map.Entry<String, List<Forecast>> e : got.entrySet()) {
-                List<Forecast> fs = e.getValue();
+            for (Map.Entry<String, List<ForecastMessage>> e : got.entrySet()) {
+                List<ForecastMessage> fs = e.getValue();
                 assertEquals(frames, fs.size(), e.getKey());
                 int first = -1;
                 for (int i = 0; i < fs.size(); i++) {
-                    boolean isNew = fs.get(i).getModelVersion().equals(v2.version());
+                    boolean isNew = fs.get(i).modelVersion().equals(v2.version());
                     if (first < 0 && isNew) {
                         first = i;
                     }
                     assertEquals(first >= 0, isNew, e.getKey() + " forecast " + i + " switched back");
-                    assertEquals(i == first, fs.get(i).getFlagsList().contains(Forecast.Flag.MODEL_SWITCHED),
+                    assertEquals(i == first, fs.get(i).has(Forecast.Flag.MODEL_SWITCHED),
                             e.getKey() + " forecast " + i + " MODEL_SWITCHED");
                 }
                 assertTrue(first > 0, e.getKey() + " never switched or switched before its first frame");
                 List<FrameMessage> window = sent.get(e.getKey()).subList(Math.max(0, first - 3), first + 1);
                 StreamState state = statesAlone(v2, window).get(window.size() - 1);
-                Forecast f = fs.get(first);
-                List<Instant> grid = ForecastGrid.after(time(f.getBasedOnTime()), STEP, 4);
+                ForecastMessage f = fs.get(first);
+                List<Instant> grid = ForecastGrid.after(f.basedOnTime(), STEP, 4);
                 float[][] expected = forecastAlone(v2, state, grid);
                 for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], data(f.getLeads(k).getData()));
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
                     assertTrue(diff <= TOLERANCE, e.getKey() + " lead " + k + " differs by " + diff);
                 }
             }
@@ -173,8 +172,8 @@ class ModelSwapTest extends BrokerTestBase {
             assertTrue(service.modelSwaps().refused().get(0).reason().contains("hash"),
                     service.modelSwaps().refused().toString());
             publish(producer, prefix + ".frames", List.of(frame("plain/a", hours(0), new Random(4))));
-            Forecast f = forecastsOf(prefix, 1).get(0);
-            assertEquals(model.version(), f.getModelVersion());
+            ForecastMessage f = forecastsOf(prefix, 1).get(0);
+            assertEquals(model.version(), f.modelVersion());
             assertEquals(model.version(), service.modelSwaps().serving().get("storm"));
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -190,14 +189,14 @@ class ModelSwapTest extends BrokerTestBase {
         for (int i = 0; i < 4; i++) {
             FrameMessage f = frame("plain/before", hours(6 * i), rng);
             before.add(f);
-            after.add(FrameMessage.of("plain/after", f.eventTime(), CHANNELS, C, H, W, f.data()));
+            after.add(FrameMessage.of("plain/after", f.eventTime(), CHANNELS, f.shape(), f.data()));
         }
         StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
         try {
             ModelVersion v1 = record(model, "");
             topic(prefix).publish(v1);
             publish(producer, prefix + ".frames", before);
-            List<Forecast> old = forecastsOf(prefix, 4);
+            List<ForecastMessage> old = forecastsOf(prefix, 4);
             topic(prefix).publish(record(v2, v1.getVersion()));
             await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(30));
             new io.odecast.models.ModelVersionsAdmin(topic(prefix), new io.odecast.models.ModelVersionSettings(
@@ -205,13 +204,13 @@ class ModelSwapTest extends BrokerTestBase {
                     .rollback("storm", v1.getVersion());
             await(() -> service.modelSwaps().versionsApplied() == 2, Duration.ofSeconds(30));
             publish(producer, prefix + ".frames", after);
-            List<Forecast> again = byStream(forecastsOf(prefix, 8)).get("plain/after");
+            List<ForecastMessage> again = byStream(forecastsOf(prefix, 8)).get("plain/after");
             assertEquals(4, again.size());
             for (int i = 0; i < 4; i++) {
-                assertEquals(model.version(), again.get(i).getModelVersion());
+                assertEquals(model.version(), again.get(i).modelVersion());
                 for (int k = 0; k < 4; k++) {
-                    assertEquals(old.get(i).getLeads(k).getData(), again.get(i).getLeads(k).getData(),
-                            "frame " + i + " lead " + k);
+                    assertTrue(java.util.Arrays.equals(old.get(i).leads().get(k).data(),
+                            again.get(i).leads().get(k).data()), "frame " + i + " lead " + k);
                 }
             }
         } finally {
@@ -242,11 +241,11 @@ class ModelSwapTest extends BrokerTestBase {
         try {
             assertEquals(v2.version(), restarted.modelSwaps().serving().get("storm"));
             publish(producer, prefix + ".frames", frames.subList(4, 6));
-            List<Forecast> all = forecastsOf(prefix, 6);
+            List<ForecastMessage> all = forecastsOf(prefix, 6);
             assertEquals(6, all.size());
-            for (Forecast f : all.subList(4, 6)) {
-                assertEquals(v2.version(), f.getModelVersion());
-                assertFalse(f.getFlagsList().contains(Forecast.Flag.MODEL_SWITCHED));
+            for (ForecastMessage f : all.subList(4, 6)) {
+                assertEquals(v2.version(), f.modelVersion());
+                assertFalse(f.has(Forecast.Flag.MODEL_SWITCHED));
             }
             assertEquals(0, restarted.modelSwaps().streamsSwitched());
         } finally {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.odecast.data.GridShape;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
@@ -50,7 +51,7 @@ class TrainingRoundTest {
                     data[y * N + (t + x) % N] = 1f;
                 }
             }
-            out.add(FrameMessage.of(id, T0.plusSeconds(t), List.of("c0"), 1, N, N, data));
+            out.add(FrameMessage.of(id, T0.plusSeconds(t), List.of("c0"), new GridShape(1, N, N), data));
         }
         return out;
     }
@@ -63,7 +64,7 @@ class TrainingRoundTest {
         List<FrameMessage> out = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
             FrameMessage f = frames.get(i);
-            out.add(i < cut ? FrameMessage.of(f.streamId(), f.eventTime(), f.channels(), 1, N, N, data.get(i)) : f);
+            out.add(i < cut ? FrameMessage.of(f.streamId(), f.eventTime(), f.channels(), f.shape(), data.get(i)) : f);
         }
         return out;
     }

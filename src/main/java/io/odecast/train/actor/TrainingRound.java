@@ -134,9 +134,10 @@ public final class TrainingRound {
         return new Outcome(name, serving.version(), candidateVersion, verdict, candidateDir, verdict.reason());
     }
 
+    /** The frame's grid, named with the card's channels when the sender named none (channels in model order). */
     private static TimedFrame timed(FrameMessage f, ModelCard card) {
-        return new TimedFrame(f.eventTime(), card.channels(), new GridShape(f.c(), f.h(), f.w()), f.data(),
-                f.validCount() == f.cells() ? null : f.valid(), false);
+        TimedFrame t = f.frame();
+        return new TimedFrame(t.time(), card.channels(), t.shape(), t.data(), t.valid(), false);
     }
 
     private static FrameSequence sequence(String name, ModelCard card, List<TimedFrame> frames) {
