@@ -252,4 +252,39 @@ class ModelSwapTest extends BrokerTestBase {
             restarted.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aSnapshotOfAnOlderVersionIsReencodedFromItsRecentFramesOnRestore() throws Exception {
+        String prefix = "swap-restore";
+        Random rng = new Random(7);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            frames.add(frame("plain/o", hours(6 * i), rng));
+        }
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames.subList(0, 4));
+            forecastsOf(prefix, 4);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        topic(prefix).publish(record(v2, model.version()));
+        StreamingService restarted = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames.subList(4, 5));
+            ForecastMessage f = forecastsOf(prefix, 5).get(4);
+            assertEquals(v2.version(), f.modelVersion());
+            assertTrue(f.has(Forecast.Flag.MODEL_SWITCHED));
+            assertEquals(1, restarted.modelSwaps().streamsSwitched());
+            StreamState state = statesAlone(v2, frames.subList(1, 5)).get(3);
+            List<Instant> grid = ForecastGrid.after(f.basedOnTime(), STEP, 4);
+            float[][] expected = forecastAlone(v2, state, grid);
+            for (int k = 0; k < grid.size(); k++) {
+                float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                assertTrue(diff <= TOLERANCE, "lead " + k + " differs by " + diff);
+            }
+        } finally {
+            restarted.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
 }
