@@ -28,6 +28,9 @@ import io.odecast.render.LatLonGrid;
 import io.odecast.render.PngRenderer;
 import io.odecast.render.StreamRenderer;
 import io.odecast.stream.ServiceMetrics;
+import io.odecast.models.ModelTopic;
+import io.odecast.models.ModelVersionSettings;
+import io.odecast.models.ModelVersionsAdmin;
 import io.odecast.stream.StreamingService;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -86,6 +89,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Dropout seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--swap-to", paramLabel = "DIR",
+            description = "A checkpoint of the storm model's shape (e.g. one made with odecast train) published as a"
+                    + " new version of the storm model halfway through the storm frames: the service swaps it in"
+                    + " live, each stream at a frame boundary, its first forecast flagged MODEL_SWITCHED.")
+    Path swapTo;
+
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the service (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
@@ -115,8 +124,26 @@ final class DemoCommand implements Callable<Integer> {
                 }
             });
             try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
-                published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
-                        .withDropout(dropout, seed)));
+                if (swapTo == null) {
+                    published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
+                            .withDropout(dropout, seed)));
+                } else {
+                    int half = storm.size() / 2;
+                    PublishSummary first = publisher.publish(storm.slice(0, half),
+                            PublishSettings.of(topics.frames(), STORM_STREAM).withDropout(dropout, seed));
+                    var version = new ModelVersionsAdmin(new ModelTopic(topics.models(), Map.of(
+                            "bootstrap.servers", bootstrap), 64 << 20, Duration.ofSeconds(30)),
+                            ModelVersionSettings.fromConfig(config(bootstrap).getConfig("odecast"), 64 << 20),
+                            java.time.Clock.systemUTC()).publish(swapTo, stormModel, "", Map.of());
+                    log("published version " + version.getVersion() + " of " + stormModel + " from " + swapTo
+                            + " to " + topics.models() + " after " + first.sent() + " storm frames");
+                    PublishSummary second = publisher.publish(storm.slice(half, storm.size()),
+                            PublishSettings.of(topics.frames(), STORM_STREAM).withDropout(dropout, seed + 2));
+                    List<java.time.Instant> times = new ArrayList<>(first.sentTimes());
+                    times.addAll(second.sentTimes());
+                    published.add(new PublishSummary(first.sent() + second.sent(), first.dropped() + second.dropped(),
+                            first.skippedMissing() + second.skippedMissing(), times));
+                }
             }
             log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
                     + published.get(0).skippedMissing() + " missing in the data)");
@@ -136,6 +163,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             service.drainAndShutdown().toCompletableFuture().join();
             log("service drained: " + metrics);
+            if (swapTo != null) {
+                log("model swap: " + service.modelSwaps().streamsSwitched() + " streams switched, serving "
+                        + service.modelSwaps().serving() + (service.modelSwaps().refused().isEmpty() ? ""
+                        : ", refused " + service.modelSwaps().refused()));
+            }
             CollectedForecasts collected;
             try (ForecastCollector collector = ForecastCollector.connect(bootstrap)) {
                 collected = collector.collectToEnd(topics.forecasts(), topics.regularFrames(), Duration.ofSeconds(60));
