@@ -41,8 +41,10 @@ class EvaluateCommandTest {
         assertEquals(Set.of("model", "persistence", "linear", "flow"), systems);
         assertTrue(leads.containsAll(Set.of("+6h", "+12h", "+18h", "+24h")), leads.toString());
         String md = Files.readString(out.resolve("report.md"));
-        assertTrue(md.contains("| lead | channel | RMSE model | RMSE persistence | RMSE linear | RMSE flow |"
-                + " skill model | skill linear | skill flow |"), md);
+        assertTrue(md.contains("### RMSE, in each channel's units (lower is better)\n\n"
+                + "| lead | channel | model | persistence | linear | flow |"), md);
+        assertTrue(md.contains("| +6h | p (hPa) |"), "units beside the channel: " + md);
+        assertTrue(md.contains("- test frames: ["), md);
         try (var pngs = Files.list(out)) {
             assertTrue(pngs.anyMatch(p -> p.toString().endsWith(".png")), "a PNG strip is written");
         }

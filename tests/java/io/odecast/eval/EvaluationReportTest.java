@@ -54,12 +54,30 @@ class EvaluationReportTest {
     }
 
     @Test
-    void markdownHasOneColumnPerMetric() {
-        EvaluationReport report = new EvaluationReport();
+    void markdownHasOneTablePerMetricFamilyWithSystemsAsColumnsAndUnits() {
+        EvaluationReport report = new EvaluationReport().unit("pressure", "hPa");
         report.addErrors("linear", errors(0.5f));
+        report.addErrors("persistence", errors(1f));
         String md = report.toMarkdown();
-        assertTrue(md.startsWith("| system | lead | channel | mse | rmse | mae | count |\n"));
-        assertTrue(md.contains("| linear | 1 | pressure | 0.2500 | 0.5000 | 0.5000 | 2 |"), md);
+        assertTrue(md.startsWith("### RMSE"), md);
+        assertTrue(md.contains("### RMSE, in each channel's units (lower is better)\n\n"
+                + "| lead | channel | linear | persistence |\n|---|---|---:|---:|\n"
+                + "| 1 | pressure (hPa) | 0.5000 | 1 |\n"), md);
+        assertTrue(!md.contains("count"), "counts stay in the JSON");
+    }
+
+    @Test
+    void theJsonSaysWhatWasEvaluated(@TempDir Path dir) throws Exception {
+        EvaluationReport report = new EvaluationReport().describe("model", "storm-forecast abc")
+                .describe("test_frames", List.of(60, 80)).describe("command", "odecast evaluate ...")
+                .unit("pressure", "hPa");
+        report.addErrors("model", errors(1f));
+        report.write(dir);
+        JsonNode root = new ObjectMapper().readTree(Files.readString(dir.resolve("report.json")));
+        assertEquals("storm-forecast abc", root.get("context").get("model").asText());
+        assertEquals(80, root.get("context").get("test_frames").get(1).asInt());
+        assertEquals("hPa", root.get("units").get("pressure").asText());
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("- test frames: [60, 80]"));
     }
 
     @Test

@@ -93,4 +93,19 @@ class DecoderActorTest {
         assertInstanceOf(ModelWork.Failed.class, results.get(3));
         assertEquals(2, metrics.largestBatch(), "only the two 6 h steps share a call");
     }
+
+    @Test
+    void aGroupLargerThanMaxBatchRunsInEqualChunks() {
+        ServiceMetrics metrics = new ServiceMetrics();
+        BatchRunner runner = new BatchRunner(8, metrics);
+        Random rng = new Random(11);
+        List<ModelWork.Step> steps = new ArrayList<>();
+        for (int s = 0; s < 9; s++) {
+            steps.add(step(model.emptyState(), StreamFixtures.frame("s" + s, StreamFixtures.hours(0), rng), 1));
+        }
+        runner.steps(steps);
+        assertEquals(2, metrics.decoderBatches());
+        assertEquals(5, metrics.largestBatch(), "9 requests run as 5 + 4, not 8 + 1");
+        assertEquals(2, metrics.batchSizeHistogram()[2], "both calls in the 4-7 bucket");
+    }
 }

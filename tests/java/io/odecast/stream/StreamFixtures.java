@@ -52,7 +52,7 @@ final class StreamFixtures {
     /** 3 x 12 x 12, initDim 4, one down-sampling; storm time unit (6 h, scale 0.1). */
     static VidOdeModel model() {
         ModelCard card = new ModelCard("storm", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
-                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null);
+                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"));
         return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card);
     }
 

@@ -205,6 +205,8 @@ class StreamProcessorTest {
         records.add(record(FrameMessage.of("plain/c", hours(9), List.of("u", "v", "t"), new GridShape(C, H, W),
                 frame("plain/c", hours(9), rng).data())));
         records.add(record(FrameMessage.of("plain/c", hours(10), CHANNELS, new GridShape(C, H, W), huge)));
+        FrameMessage inPascal = frame("plain/c", hours(10.5), rng);
+        records.add(record(new FrameMessage("plain/c", inPascal.frame(), List.of("m s-1", "m s-1", "Pa"), Map.of())));
         records.add(record("plain/c", FrameCodec.encode(frame("plain/c", Instant.parse("2100-01-01T00:00:00Z"),
                 rng)), WALL));
         records.add(record(frame("plain/c", hours(3), rng)));
@@ -213,8 +215,10 @@ class StreamProcessorTest {
         List<DeadLetterMessage> letters = deadLetters(out);
         assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_SHAPE, DeadLetterReason.OUT_OF_ORDER,
                         DeadLetterReason.UNKNOWN_STREAM, DeadLetterReason.FUTURE_TIME, DeadLetterReason.OUT_OF_RANGE,
-                        DeadLetterReason.KEY_MISMATCH, DeadLetterReason.WRONG_CHANNELS),
+                        DeadLetterReason.KEY_MISMATCH, DeadLetterReason.WRONG_CHANNELS, DeadLetterReason.WRONG_CHANNELS),
                 letters.stream().map(DeadLetterMessage::reason).sorted().toList());
+        assertTrue(letters.stream().anyMatch(d -> d.reasonText().contains("channel p is in Pa but model")),
+                "units are checked against the card");
         DeadLetterMessage wideLetter = letters.stream().filter(d -> d.reason() == DeadLetterReason.WRONG_SHAPE)
                 .findFirst().orElseThrow();
         assertEquals(wide.length, wideLetter.originalSize());
@@ -225,7 +229,7 @@ class StreamProcessorTest {
         assertEquals(List.of(hours(0), hours(6), hours(12)),
                 forecasts.stream().map(f -> f.basedOnTime()).toList());
         assertForecastOf(good, forecasts.get(2));
-        assertEquals(8, metrics.deadLettered());
+        assertEquals(9, metrics.deadLettered());
     }
 
     @Test

@@ -92,6 +92,9 @@ class TrainerTest {
                     assertTrue(((Number) ((List<?>) h).get(1)).doubleValue() >= bestL1, "kept the minimum");
                 }
                 assertEquals(r.version(), saved.version(), "the run reports the kept version");
+                assertEquals(best, r.keptStep(), "the run reports the kept step");
+                assertEquals(best, ((Number) record.get("kept_step")).intValue());
+                assertTrue(((Number) record.get("minutes_this_run")).doubleValue() >= 0);
             }
         }
     }
@@ -104,6 +107,7 @@ class TrainerTest {
         try (Trainer first = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 10, out), QUIET)) {
             version = first.run(Map.of()).version();
         }
+        double firstMinutes = minutesTotal(out);
         try (Trainer second = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 15, out), QUIET)) {
             assertTrue(second.resumeIfPossible());
             assertEquals(10, second.step());
@@ -113,6 +117,11 @@ class TrainerTest {
             assertEquals(15, r.lastStep());
             assertEquals(5, r.losses().size());
         }
-        assertTrue(Files.exists(out.resolve("trainer/state.json")));
+        assertTrue(minutesTotal(out) > firstMinutes, "the second run's minutes add to the first's");
+    }
+
+    private static double minutesTotal(Path out) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("trainer/state.json").toFile())
+                .path("minutes_total").asDouble(-1);
     }
 }

@@ -1,6 +1,10 @@
 package io.odecast.bench;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +44,12 @@ public final class ModelBenchmark {
 
     /** Timings of one (case, implementation, threads, batch). */
     public record Timing(String impl, String caseName, int threads, int batch, double advanceMs, double forecastMs,
-                         double windowMs, long evaluationsPerArrival) {
+                         double windowMs, long evaluationsPerArrival, long advanceFlops, long forecastFlops) {
+
+        /** Convolution throughput of one advance and one forecast together (0 when the FLOPs are unknown). */
+        double convGflops() {
+            return (advanceFlops + forecastFlops) / ((advanceMs + forecastMs) * 1e6);
+        }
 
         double advancePerStream() {
             return advanceMs / batch;
@@ -86,8 +95,13 @@ public final class ModelBenchmark {
                 }
             }
             long before = model.encoderEvaluations();
+            long flops = VidOdeModel.convolutionFlops();
             model.advance(start, next);
             long perArrival = model.encoderEvaluations() - before;
+            long advanceFlops = VidOdeModel.convolutionFlops() - flops;
+            flops = VidOdeModel.convolutionFlops();
+            model.forecast(start, leads);
+            long forecastFlops = VidOdeModel.convolutionFlops() - flops;
             double advance = time(() -> model.advance(start, next), reps);
             double forecast = time(() -> model.forecast(start, leads), reps);
             List<List<Observation>> window = new ArrayList<>();
@@ -100,7 +114,37 @@ public final class ModelBenchmark {
                     s = model.advance(s, f);
                 }
             }, Math.max(3, reps / 4));
-            return new Timing("odecast-djl", c.name(), threads, batch, advance, forecast, reencode, perArrival);
+            return new Timing("odecast-djl", c.name(), threads, batch, advance, forecast, reencode, perArrival,
+                    advanceFlops, forecastFlops);
+        }
+    }
+
+    /** The convolution the roof is measured on: 3x3, 64 to 64 channels, 36 x 36, batch 32 (compute-bound). */
+    private static final String ROOF_SHAPE = "3x3 conv, 64 -> 64 channels, 36 x 36, batch 32";
+
+    /**
+     * GFLOP/s of one large libtorch convolution at {@code threads} intra-op threads: what the model's own
+     * convolutions (smaller, so with more overhead per FLOP) can at best approach on this machine.
+     */
+    public double convRoof(int threads) {
+        JniUtils.setNumThreads(threads);
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(32, 64, 36, 36));
+            NDArray w = m.randomNormal(new Shape(64, 64, 3, 3));
+            NDArray b = m.zeros(new Shape(64));
+            Shape one = new Shape(1, 1);
+            double flops = 2.0 * 32 * 64 * 36 * 36 * 64 * 9;
+            double ms = time(() -> {
+                try (NDManager scope = m.newSubManager()) {
+                    NDArray y = Conv2d.conv2d(x, w, b, one, one, one).singletonOrThrow();
+                    y.attach(scope);
+                }
+            }, Math.max(3, reps / 4));
+            return flops / (ms * 1e6);
+        } finally {
+            JniUtils.setGradMode(grad);
         }
     }
 
@@ -148,7 +192,7 @@ public final class ModelBenchmark {
                 JsonNode n = json.readTree(line);
                 timings.add(new Timing("pytorch-eager-" + n.path("torch").asText(), c.name(), threads,
                         n.path("batch").asInt(), n.path("advance_ms").asDouble(), n.path("forecast4_ms").asDouble(),
-                        n.path("window" + WINDOW + "_reencode_ms").asDouble(), -1));
+                        n.path("window" + WINDOW + "_reencode_ms").asDouble(), -1, 0, 0));
             }
         }
         if (p.waitFor() != 0) {
@@ -164,7 +208,16 @@ public final class ModelBenchmark {
         ObjectMapper json = new ObjectMapper();
         for (Case c : cases) {
             for (int threads : threadCounts) {
-                List<Timing> peer = timePeer(peerScript, python, c, threads, batches);
+                double roof = convRoof(threads);
+                out.printf(Locale.ROOT, "libtorch conv roof, %d threads: %.1f GFLOP/s (%s)%n", threads, roof, ROOF_SHAPE);
+                List<Timing> peer;
+                try {
+                    peer = timePeer(peerScript, python, c, threads, batches);
+                } catch (IOException e) {
+                    // Our figures stand on their own; a broken peer (e.g. python without torch) only loses the ratios.
+                    out.println("without the peer: " + e.getMessage());
+                    peer = List.of();
+                }
                 for (int batch : batches) {
                     Timing ours = timeOurs(c, threads, batch);
                     Timing theirs = peer.stream().filter(t -> t.batch() == batch).findFirst().orElse(null);
@@ -179,6 +232,10 @@ public final class ModelBenchmark {
                     row.put("window10_reencode_ms", round(ours.windowMs()));
                     row.put("reencode_over_advance", round(ours.windowMs() / ours.advanceMs()));
                     row.put("evaluations_per_arrival", ours.evaluationsPerArrival());
+                    row.put("conv_mflop_per_stream", round((ours.advanceFlops() + ours.forecastFlops()) / 1e6 / batch));
+                    row.put("conv_gflops", round(ours.convGflops()));
+                    row.put("conv_roof_gflops", round(roof));
+                    row.put("roof_share", round(ours.convGflops() / roof));
                     if (theirs != null) {
                         row.put("peer", theirs.impl());
                         row.put("peer_advance_ms_per_stream", round(theirs.advancePerStream()));
@@ -197,15 +254,15 @@ public final class ModelBenchmark {
 
     private void printTable(List<Map<String, Object>> rows) {
         out.println();
-        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival | conv GFLOP/s | of roof |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map<String, Object> r : rows) {
-            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
                     r.get("case"), r.get("threads"), r.get("batch"), r.get("advance_ms_per_stream"),
                     r.getOrDefault("peer_advance_ms_per_stream", "-"), r.getOrDefault("speedup_advance", "-"),
                     r.get("forecast4_ms_per_stream"), r.getOrDefault("peer_forecast4_ms_per_stream", "-"),
                     r.getOrDefault("speedup_forecast", "-"), r.get("window10_reencode_ms"),
-                    r.get("reencode_over_advance")));
+                    r.get("reencode_over_advance"), r.get("conv_gflops"), r.get("roof_share")));
         }
     }
 

@@ -1,6 +1,8 @@
 package io.odecast.cli;
 
+import io.odecast.bench.EndToEndBenchmark;
 import io.odecast.bench.ModelBenchmark;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,20 +37,46 @@ final class BenchCommand implements Callable<Integer> {
             + " through an embedded broker in both delivery modes (at-least-once, exactly-once), same run.")
     boolean deliveryModes;
 
-    @Option(names = "--streams", defaultValue = "20", description = "With --delivery-modes: streams (default ${DEFAULT-VALUE}).")
+    @Option(names = "--e2e", description = "Instead of the model timings: the service end to end through an embedded"
+            + " broker (saturated throughput, paced latency, batch sizes, memory, model-only ratio), one run.")
+    boolean e2e;
+
+    @Option(names = "--streams", defaultValue = "20", description = "With --delivery-modes or --e2e: streams (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--frames", defaultValue = "40", description = "With --delivery-modes: frames per stream (default ${DEFAULT-VALUE}).")
+    @Option(names = "--frames", defaultValue = "40", description = "With --delivery-modes or --e2e (saturated phase):"
+            + " frames per stream (default ${DEFAULT-VALUE}).")
     int frames;
+
+    @Option(names = "--rate", defaultValue = "0", description = "With --e2e: frames/s of the paced phase; 0: half the"
+            + " saturated rate (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--paced", defaultValue = "30s", description = "With --e2e: length of the paced phase, 0s: none"
+            + " (default ${DEFAULT-VALUE}).")
+    String paced;
+
+    @Option(names = "--model-seconds", defaultValue = "10s", description = "With --e2e: length of the model-only timing"
+            + " (default ${DEFAULT-VALUE}).")
+    String modelSeconds;
+
+    @Option(names = "--set", description = "With --e2e: a service setting, HOCON (repeatable), e.g."
+            + " --set odecast.decoder.max-batch=32")
+    List<String> settings = new java.util.ArrayList<>();
 
     @Option(names = "--rounds", defaultValue = "2", description = "With --delivery-modes: rounds of both modes (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes: model under models/ (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes or --e2e: model under models/ (default ${DEFAULT-VALUE}).")
     String model;
 
     @Override
     public Integer call() throws Exception {
+        if (e2e) {
+            new EndToEndBenchmark(System.out).run(Path.of("models"), model, new EndToEndBenchmark.Settings(streams,
+                    frames, rate, duration(paced), duration(modelSeconds), String.join("\n", settings)));
+            return 0;
+        }
         if (deliveryModes) {
             new io.odecast.bench.DeliveryBenchmark(System.out).run(java.nio.file.Path.of("models"), model, streams,
                     frames, rounds);
@@ -61,5 +89,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         new ModelBenchmark(reps, System.out).run(selected, threads, batches, peer, python);
         return 0;
+    }
+
+    /** A duration in the configuration's notation (30s, 500ms, 2m). */
+    private static Duration duration(String text) {
+        return com.typesafe.config.ConfigFactory.parseString("d = " + text).getDuration("d");
     }
 }

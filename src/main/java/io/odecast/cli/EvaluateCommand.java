@@ -49,6 +49,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--gaps", split = ",", defaultValue = "1,3", description = "Hidden block sizes for interpolation (default ${DEFAULT-VALUE}).")
     int[] gaps;
 
+    @Option(names = "--strips", defaultValue = "1",
+            description = "PNG strips to write, at origins spread over the held-out part (default ${DEFAULT-VALUE}; 0: none).")
+    int strips;
+
     @Option(names = "--out", required = true, description = "Folder for report.json, report.md and PNG strips.")
     Path out;
 
@@ -68,11 +72,23 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             Map<String, Object> training = model.card().training();
             int start = testStart >= 0 ? testStart : trained(training, "test_frames", sequence.size());
-            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery());
+            ModelEvaluator evaluator = new ModelEvaluator(model, sequence, start, loaded.imagery()).strips(strips);
             Files.createDirectories(out);
-            EvaluationReport report = ModelCard.EXTRAPOLATE.equals(model.card().task())
-                    ? evaluator.forecast(inputs > 0 ? inputs : intOf(training.get("inputs"), 4), leads, out)
-                    : evaluator.interpolate(length > 0 ? length : intOf(training.get("window_length"), 9), gaps, out);
+            boolean forecaster = ModelCard.EXTRAPOLATE.equals(model.card().task());
+            int window = forecaster ? (inputs > 0 ? inputs : intOf(training.get("inputs"), 4))
+                    : (length > 0 ? length : intOf(training.get("window_length"), 9));
+            EvaluationReport report = forecaster ? evaluator.forecast(window, leads, out)
+                    : evaluator.interpolate(window, gaps, out);
+            report.describe("model", modelDir + " (" + model.card().task() + ", version " + model.version() + ")")
+                    .describe("data", loaded.description() + ", " + sequence.size() + " frames of "
+                            + sequence.shape() + ", one per " + loaded.timeUnit())
+                    .describe("test_frames", List.of(start, sequence.size()))
+                    .describe(forecaster ? "inputs" : "window", window)
+                    .describe(forecaster ? "leads" : "gaps", forecaster ? leads : java.util.Arrays.toString(gaps))
+                    .describe("command", Odecast.commandText(spec));
+            for (int k = 0; k < sequence.channels().size(); k++) {
+                report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);
+            }
             report.write(out);
             System.out.println(report.toComparisonMarkdown("persistence"));
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));

@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
         ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, loaded.timeUnit().toString(),
-                MODEL_TIME_PER_STEP, null, null);
+                MODEL_TIME_PER_STEP, null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
                 lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
@@ -155,10 +156,10 @@ final class TrainCommand implements Callable<Integer> {
             if (resume && trainer.resumeIfPossible()) {
                 System.err.println("resuming " + out + " at step " + trainer.step());
             }
-            record.put("minutes_this_run", 0);
             Trainer.Result r = trainer.run(record);
-            System.out.printf("trained %s to step %d (%d skipped) in %.1f min: version %s in %s%n", name, r.lastStep(),
-                    r.skippedSteps(), (System.nanoTime() - started) / 60e9, r.version(), out);
+            System.out.printf("trained %s to step %d (%d skipped) in %.1f min; the checkpoint holds step %s: version"
+                    + " %s in %s%n", name, r.lastStep(), r.skippedSteps(), (System.nanoTime() - started) / 60e9,
+                    r.keptStep() < 0 ? "(none this run)" : r.keptStep(), r.version(), out);
         }
         return 0;
     }

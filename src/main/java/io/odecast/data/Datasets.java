@@ -55,8 +55,8 @@ public final class Datasets {
     /** u, v (m/s) and sea-level pressure p (hPa, converted from the file's Pa), 64 six-hourly frames. */
     public static FrameSequence storm(Path dir) throws IOException {
         return NetcdfFrameReader.builder()
-                .variable(NetcdfFrameReader.VariableSpec.of(dir.resolve("Ustorm.cdf"), "u"))
-                .variable(NetcdfFrameReader.VariableSpec.of(dir.resolve("Vstorm.cdf"), "v"))
+                .variable(NetcdfFrameReader.VariableSpec.of(dir.resolve("Ustorm.cdf"), "u").scaled(1, "m s-1"))
+                .variable(NetcdfFrameReader.VariableSpec.of(dir.resolve("Vstorm.cdf"), "v").scaled(1, "m s-1"))
                 .variable(NetcdfFrameReader.VariableSpec.of(dir.resolve("Pstorm.cdf"), "p").scaled(0.01, "hPa"))
                 .timeOverride(NetcdfFrameReader.TimeOverride.regular(STORM_START, STORM_STEP))
                 .build()

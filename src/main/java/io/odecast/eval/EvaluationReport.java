@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Scores of several systems (the model and its baselines) side by side, written as {@code report.json}
- * and as a markdown table. Every JSON row carries every metric name seen in the report (null where a
- * row has no value, or the value is not finite), so model and baseline rows always have the same keys.
+ * Scores of several systems (the model and its baselines) side by side, written as {@code report.json} (with what
+ * was evaluated: model, data, test range, inputs, command, units) and {@code report.md} (one table per metric
+ * family, systems as columns, units in the header). Every JSON row carries every metric name seen in the report
+ * (null where a row has no value, or the value is not finite), so model and baseline rows always have the same keys.
  */
 public final class EvaluationReport {
 
@@ -51,7 +52,44 @@ public final class EvaluationReport {
         }
     }
 
+    /** How each metric is named in report.md, with its unit and which way is better. */
+    private static final Map<String, String> HEADINGS = Map.of(
+            RMSE, "RMSE, in each channel's units (lower is better)",
+            MAE, "MAE, in each channel's units (lower is better)",
+            MSE, "MSE, in each channel's units squared (lower is better)",
+            SKILL, "Skill against persistence, 1 - RMSE / RMSE_persistence (higher is better; 0 = persistence)",
+            "psnr", "PSNR in dB, 10 log10(1 / MSE) with the MSE pooled over all frames: the Vid-ODE reference number"
+                    + " (higher is better)",
+            "psnr_frame_mean", "PSNR in dB, mean of each frame's PSNR (capped at " + (int) Psnr.CAP_DB
+                    + " dB): the number video codecs report; higher is better",
+            "ssim", "SSIM, mean over frames, 1 = identical (higher is better)");
+    /** Tables in report.md come in this order, then any other metric. */
+    private static final List<String> FIRST = List.of(RMSE, SKILL, MAE, MSE, "psnr", "psnr_frame_mean", "ssim");
+    /** Metrics that count things; kept in report.json, not tabled. */
+    private static final Set<String> COUNTS = Set.of(COUNT, "frames");
+
     private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Object> context = new LinkedHashMap<>();
+    private final Map<String, String> units = new LinkedHashMap<>();
+
+    /** Records what was evaluated ({@code model}, {@code data}, {@code test_frames}, {@code command}...). */
+    public EvaluationReport describe(String key, Object value) {
+        context.put(key, value);
+        return this;
+    }
+
+    /** Records the physical unit of {@code channel}, shown beside it in report.md. */
+    public EvaluationReport unit(String channel, String unit) {
+        if (unit != null && !unit.isBlank()) {
+            units.put(channel, unit);
+        }
+        return this;
+    }
+
+    /** What was evaluated, as given to {@link #describe}. */
+    public Map<String, Object> context() {
+        return Collections.unmodifiableMap(context);
+    }
 
     /** Adds one row. */
     public void add(Row row) {
@@ -154,6 +192,8 @@ public final class EvaluationReport {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         List<String> names = metricNames();
         ObjectNode root = mapper.createObjectNode();
+        root.set("context", mapper.valueToTree(context));
+        root.set("units", mapper.valueToTree(units));
         ArrayNode nameArray = root.putArray("metrics");
         names.forEach(nameArray::add);
         ArrayNode rowArray = root.putArray("rows");
@@ -179,20 +219,49 @@ public final class EvaluationReport {
         }
     }
 
-    /** The report as a markdown table, one column per metric, four significant digits. */
+    /**
+     * The report as markdown: one table per metric family (counts excepted), rows of lead and channel (with its
+     * unit), one column per system, four significant digits.
+     */
     public String toMarkdown() {
-        List<String> names = metricNames();
-        StringBuilder md = new StringBuilder("| system | lead | channel |");
-        names.forEach(n -> md.append(' ').append(n).append(" |"));
-        md.append("\n|---|---|---|");
-        names.forEach(n -> md.append("---:|"));
-        md.append('\n');
-        for (Row row : rows) {
-            md.append("| ").append(row.system()).append(" | ").append(row.lead()).append(" | ")
-                    .append(row.channel()).append(" |");
-            for (String name : names) {
-                Double v = row.metrics().get(name);
-                md.append(' ').append(v == null ? "" : format(v)).append(" |");
+        List<String> systems = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        Map<String, Row> byKey = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (!systems.contains(r.system())) {
+                systems.add(r.system());
+            }
+            String key = r.lead() + "\u0000" + r.channel();
+            if (!keys.contains(key)) {
+                keys.add(key);
+            }
+            byKey.put(r.system() + "\u0000" + key, r);
+        }
+        StringBuilder md = new StringBuilder();
+        List<String> metrics = new ArrayList<>(metricNames());
+        metrics.removeAll(COUNTS);
+        // The table to read first, then the rest as they came.
+        metrics.sort(java.util.Comparator.comparingInt(m -> FIRST.contains(m) ? FIRST.indexOf(m) : FIRST.size()));
+        for (String metric : metrics) {
+            md.append("### ").append(HEADINGS.getOrDefault(metric, metric)).append("\n\n| lead | channel |");
+            systems.forEach(s -> md.append(' ').append(s).append(" |"));
+            md.append("\n|---|---|").append("---:|".repeat(systems.size())).append('\n');
+            for (String key : keys) {
+                if (systems.stream().map(s -> byKey.get(s + "\u0000" + key))
+                        .noneMatch(r -> r != null && r.metrics().get(metric) != null)) {
+                    continue;
+                }
+                String[] lc = key.split("\u0000", 2);
+                String unit = units.get(lc[1]);
+                md.append("| ").append(lc[0]).append(" | ").append(lc[1]).append(unit == null ? "" : " (" + unit + ")")
+                        .append(" |");
+                for (String s : systems) {
+                    Row r = byKey.get(s + "\u0000" + key);
+                    Double v = r == null ? null : r.metrics().get(metric);
+                    md.append(' ').append(v == null ? "" : SKILL.equals(metric)
+                            ? String.format(Locale.ROOT, "%+.3f", v) : format(v)).append(" |");
+                }
+                md.append('\n');
             }
             md.append('\n');
         }
@@ -203,9 +272,12 @@ public final class EvaluationReport {
     public void write(Path directory) throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("report.json"), toJson());
-        Files.writeString(directory.resolve("report.md"), "## RMSE by system, skill against persistence\n\n"
-                + "Skill = 1 - RMSE / RMSE_persistence (positive: better than repeating the last frame).\n\n"
-                + toComparisonMarkdown("persistence") + "\n## Every metric\n\n" + toMarkdown());
+        StringBuilder md = new StringBuilder("# Evaluation\n\n");
+        context.forEach((k, v) -> md.append("- ").append(k.replace('_', ' ')).append(": ").append(v).append('\n'));
+        md.append(context.isEmpty() ? "" : "\n");
+        md.append("Leads are counted from the last input; \"all\" pools every lead. Skill = 1 - RMSE / RMSE_persistence"
+                + " (positive: better than repeating the last frame).\n\n").append(toMarkdown());
+        Files.writeString(directory.resolve("report.md"), md.toString());
     }
 
     private static Row errorRow(String system, String lead, String channel, ErrorSums sums) {

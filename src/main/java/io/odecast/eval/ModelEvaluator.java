@@ -31,6 +31,7 @@ public final class ModelEvaluator {
     private final int testStart;
     private final boolean video;
     private final GridShape shape;
+    private int strips = 1;
 
     /**
      * @param testStart first held-out frame index; targets are only scored at or after it
@@ -48,6 +49,15 @@ public final class ModelEvaluator {
         this.shape = new GridShape(sequence.shape().channels(), sequence.shape().height(), sequence.shape().width());
     }
 
+    /** Writes a strip for about {@code n} origins (or windows per gap) spread over the held-out part (default 1). */
+    public ModelEvaluator strips(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("--strips must not be negative, got " + n);
+        }
+        this.strips = n;
+        return this;
+    }
+
     /**
      * Scores forecasts at 1..{@code leads} frames ahead from every origin o (the last input, with {@code inputs}
      * frames fed one arrival at a time) whose targets o+1..o+leads are held out.
@@ -61,6 +71,7 @@ public final class ModelEvaluator {
         FlowBaselines flows = new FlowBaselines(shape);
         Map<String, ImageScores> images = new LinkedHashMap<>();
         int firstOrigin = Math.max(testStart - 1, inputs - 1);
+        java.util.Set<Integer> stripOrigins = spread(firstOrigin, sequence.size() - leads - 1);
         int origins = 0;
         for (int o = firstOrigin; o + leads < sequence.size(); o++) {
             if (sequence.frame(o).missing()) {
@@ -79,8 +90,11 @@ public final class ModelEvaluator {
             float[][] predicted = model.forecast(List.of(state), new double[][] {times}).get(0);
             Observation last = baselineFrame(o);
             Observation previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
-            List<float[]> truths = new ArrayList<>();
-            List<boolean[]> valids = new ArrayList<>();
+            float[][] truths = new float[leads][];
+            boolean[][] valids = new boolean[leads][];
+            float[][] persisted = new float[leads][];
+            float[][] lines = new float[leads][];
+            float[][] flowed = new float[leads][];
             for (int k = 1; k <= leads; k++) {
                 var target = sequence.frame(o + k);
                 if (target.missing()) {
@@ -98,18 +112,34 @@ public final class ModelEvaluator {
                     Observation f = flows.extrapolate(previous, last, times[k - 1]);
                     flow.add(lead, target.data(), f.data(), ErrorMetrics.jointMask(valid, f.valid()));
                     image(images, "flow", lead).add(target.data(), f.data());
+                    lines[k - 1] = l.data();
+                    flowed[k - 1] = f.data();
                 }
                 image(images, "model", lead).add(target.data(), predicted[k - 1]);
                 image(images, "persistence", lead).add(target.data(), p.data());
-                truths.add(target.data());
-                valids.add(valid);
+                truths[k - 1] = target.data();
+                valids[k - 1] = valid;
+                persisted[k - 1] = p.data();
             }
-            if (origins == 0 && stripDir != null && truths.size() == leads) {
-                List<float[]> in = new ArrayList<>();
+            if (stripDir != null && stripOrigins.contains(o)) {
+                List<String> columns = new ArrayList<>();
+                List<float[]> observed = new ArrayList<>();
+                List<boolean[]> masks = new ArrayList<>();
                 for (int i = Math.max(0, o - inputs + 1); i <= o; i++) {
-                    in.add(sequence.frame(i).data());
+                    columns.add(i == o ? "t0" : "t-" + duration(o - i));
+                    observed.add(sequence.frame(i).missing() ? null : sequence.frame(i).data());
+                    masks.add(sequence.frame(i).valid());
                 }
-                writeStrip(stripDir.resolve("forecast-origin-" + o + ".png"), in, truths, predicted, valids);
+                int before = columns.size();
+                for (int k = 1; k <= leads; k++) {
+                    columns.add(leadLabel(k));
+                    observed.add(truths[k - 1]);
+                    masks.add(valids[k - 1]);
+                }
+                writeStrip(stripDir.resolve("forecast-origin-" + o + ".png"), "forecast from "
+                        + sequence.frame(o).time() + " (frame " + o + ")", columns, observed, masks, before,
+                        List.of(new String[] {"model", "persistence", "linear", "flow"}),
+                        List.of(predicted, persisted, lines, flowed));
             }
             origins++;
         }
@@ -146,6 +176,7 @@ public final class ModelEvaluator {
                 throw new IllegalArgumentException("a gap of " + gap + " frames does not fit a window of " + length);
             }
             int before = (length - gap) / 2 - 1;
+            java.util.Set<Integer> stripStarts = spread(testStart, sequence.size() - length);
             for (int s = testStart; s + length <= sequence.size(); s++) {
                 int first = s + before + 1;
                 List<Observation> window = new ArrayList<>();
@@ -166,8 +197,11 @@ public final class ModelEvaluator {
                 Observation a = baselineFrame(first - 1);
                 Observation b = baselineFrame(first + gap);
                 Observation mean = Baselines.neighbourAverage(a, b);
-                List<float[]> truths = new ArrayList<>();
-                List<boolean[]> valids = new ArrayList<>();
+                float[][] truths = new float[gap][];
+                boolean[][] valids = new boolean[gap][];
+                float[][] lines = new float[gap][];
+                float[][] averages = new float[gap][];
+                float[][] flowed = new float[gap][];
                 for (int j = 0; j < gap; j++) {
                     var target = sequence.frame(first + j);
                     if (target.missing()) {
@@ -186,12 +220,28 @@ public final class ModelEvaluator {
                     image(images, "model", label).add(target.data(), filled[j]);
                     image(images, "linear", label).add(target.data(), l.data());
                     image(images, "average", label).add(target.data(), mean.data());
-                    truths.add(target.data());
-                    valids.add(target.valid());
+                    truths[j] = target.data();
+                    valids[j] = target.valid();
+                    lines[j] = l.data();
+                    averages[j] = mean.data();
+                    flowed[j] = f.data();
                 }
-                if (windows == 0 && stripDir != null && truths.size() == gap) {
-                    writeStrip(stripDir.resolve("interpolate-gap" + gap + "-start-" + s + ".png"),
-                            List.of(a.data(), b.data()), truths, filled, valids);
+                if (stripDir != null && stripStarts.contains(s)) {
+                    List<String> columns = new ArrayList<>(List.of("before"));
+                    List<float[]> observed = new ArrayList<>(java.util.Collections.singletonList(a.data()));
+                    List<boolean[]> masks = new ArrayList<>(java.util.Collections.singletonList(a.valid()));
+                    for (int j = 0; j < gap; j++) {
+                        columns.add(gapLabel(gap, j).substring(4));
+                        observed.add(truths[j]);
+                        masks.add(valids[j]);
+                    }
+                    columns.add("after");
+                    observed.add(b.data());
+                    masks.add(b.valid());
+                    writeStrip(stripDir.resolve("interpolate-gap" + gap + "-start-" + s + ".png"), "gap of " + gap
+                            + " frame(s) after " + sequence.frame(first - 1).time(), columns, observed, masks, 1,
+                            List.of(new String[] {"model", "linear", "average", "flow"}),
+                            List.of(filled, lines, averages, flowed));
                 }
                 windows++;
             }
@@ -243,18 +293,62 @@ public final class ModelEvaluator {
         return d.toMinutes() % 60 == 0 ? d.toHours() + "h" : d.toMinutes() + "min";
     }
 
-    private void writeStrip(Path file, List<float[]> inputs, List<float[]> truths, float[][] predicted,
-                            List<boolean[]> valids) throws IOException {
+    /**
+     * Writes a labelled strip: the observed row ({@code observed}, inputs then truths), one row per system (its frames
+     * from column {@code first} on) and |model - truth|.
+     */
+    private void writeStrip(Path file, String what, List<String> columns, List<float[]> observed,
+                            List<boolean[]> masks, int first, List<String> systems, List<float[][]> frames)
+            throws IOException {
         Files.createDirectories(file.getParent());
+        List<PngStrip.Row> rows = new ArrayList<>();
+        rows.add(new PngStrip.Row("observed", observed, false));
+        for (int k = 0; k < systems.size(); k++) {
+            rows.add(new PngStrip.Row(systems.get(k), shifted(frames.get(k), first, columns.size()), false));
+        }
+        float[][] errors = new float[columns.size() - first][];
+        float[][] ours = frames.get(0);
+        for (int j = 0; j < errors.length && j < ours.length; j++) {
+            float[] truth = observed.get(first + j);
+            if (truth != null && ours[j] != null) {
+                errors[j] = new float[truth.length];
+                for (int i = 0; i < truth.length; i++) {
+                    errors[j][i] = Math.abs(ours[j][i] - truth[i]);
+                }
+            }
+        }
+        rows.add(new PngStrip.Row("|model - truth|", shifted(errors, first, columns.size()), true));
         List<PngStrip.ColourMap> maps = new ArrayList<>();
         for (int c = 0; c < shape.channels(); c++) {
             maps.add(video ? PngStrip.ColourMap.GREY : PngStrip.ColourMap.DIVERGING);
         }
-        List<float[]> predictions = new ArrayList<>();
-        for (int k = 0; k < truths.size(); k++) {
-            predictions.add(predicted[k]);
+        double[] lat = sequence.lat();
+        boolean northUp = lat != null && lat.length > 1 && lat[0] < lat[lat.length - 1];
+        List<String> units = sequence.units() == null ? List.of() : java.util.Arrays.stream(sequence.units())
+                .map(u -> u == null ? "" : u).toList();
+        PngStrip.Layout layout = new PngStrip.Layout(shape, sequence.channels(), units, maps,
+                Math.max(1, 160 / Math.max(shape.height(), shape.width())), northUp);
+        PngStrip.write(file, model.card().name() + ": " + what, layout, columns, rows, masks);
+    }
+
+    private static List<float[]> shifted(float[][] frames, int first, int columns) {
+        List<float[]> out = new ArrayList<>(java.util.Collections.nCopies(columns, (float[]) null));
+        for (int j = 0; j < frames.length && first + j < columns; j++) {
+            out.set(first + j, frames[j]);
         }
-        PngStrip.write(file, shape, maps, inputs, truths, predictions, valids, video ? 2 : 4);
+        return out;
+    }
+
+    /** About {@link #strips} positions spread evenly over {@code from..to} (inclusive). */
+    private java.util.Set<Integer> spread(int from, int to) {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        if (to < from || strips <= 0) {
+            return out;
+        }
+        for (int k = 0; k < strips; k++) {
+            out.add(from + (int) Math.round((double) (to - from) * k / Math.max(1, strips - 1)));
+        }
+        return out;
     }
 
     private ImageScores image(Map<String, ImageScores> images, String system, String lead) {

@@ -1,20 +1,26 @@
 package io.odecast.eval;
 
 import io.odecast.data.GridShape;
-
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * A PNG contact sheet of a forecast. For each channel, four rows of tiles: inputs, truth, prediction and
- * |prediction - truth|; columns are frames in time order (rows with fewer frames are padded with a dark
- * background). Each cell becomes a {@code scale} x {@code scale} block, so the image is
- * {@code columns * W * scale} wide and {@code 4 * C * H * scale} high. Cells invalid in the truth mask
- * are drawn magenta in the truth, prediction and error rows.
+ * A labelled PNG contact sheet of one forecast (or one filled gap), a block per channel. Columns are times (labelled,
+ * e.g. {@code t-18h .. t0, +6h .. +24h}); rows are labelled too: what was observed (inputs, then the truth at the
+ * forecast times), each system's frames, and |model - truth|. Every value row of a channel shares one colour scale,
+ * drawn as a colour bar with its range and the channel's unit; the error row has its own bar from 0. Cells invalid in
+ * the truth are magenta; a row without a frame at a time leaves that tile dark.
  */
 public final class PngStrip {
 
@@ -40,75 +46,123 @@ public final class PngStrip {
         }
     }
 
+    /**
+     * One labelled row: a frame (C x H x W) per column, or null where the row has nothing at that time.
+     *
+     * @param error whether the row holds absolute errors (drawn on its own scale from 0)
+     */
+    public record Row(String label, List<float[]> frames, boolean error) {
+        /** Copies the list (null entries allowed). */
+        public Row {
+            frames = java.util.Collections.unmodifiableList(new ArrayList<>(frames));
+        }
+    }
+
+    /**
+     * What the tiles are.
+     *
+     * @param channels channel names, one per channel
+     * @param units    one per channel ({@code ""} when unknown), or empty
+     * @param maps     one colour map per channel
+     * @param scale    pixels per cell side, at least 1
+     * @param northUp  draw the last grid row at the top (rows in increasing latitude)
+     */
+    public record Layout(GridShape shape, List<String> channels, List<String> units, List<ColourMap> maps, int scale,
+                         boolean northUp) {
+        /** Checks that there is a name and a map per channel. */
+        public Layout {
+            if (channels.size() != shape.channels() || maps.size() != shape.channels()
+                    || !units.isEmpty() && units.size() != shape.channels()) {
+                throw new IllegalArgumentException("need a name, a colour map and a unit (or none) per channel of "
+                        + shape + ": got " + channels.size() + ", " + maps.size() + " and " + units.size());
+            }
+            if (scale < 1) {
+                throw new IllegalArgumentException("scale must be at least 1, got " + scale);
+            }
+        }
+    }
+
     private static final int BACKGROUND = 0x202020;
+    private static final int PAPER = 0xFFFFFF;
     private static final int INVALID = 0xFF00FF;
     private static final int[] BLUE = {59, 76, 192};
     private static final int[] WHITE = {255, 255, 255};
     private static final int[] RED = {180, 4, 38};
+    private static final int LABEL_WIDTH = 150;
+    private static final int HEADER = 22;
+    private static final int GAP = 3;
+    private static final int BAR_WIDTH = 16;
+    private static final int BAR_TEXT = 90;
 
     private PngStrip() {
     }
 
     /**
-     * Writes the strip to {@code file}.
+     * Writes the sheet to {@code file}.
      *
-     * @param colourMaps one map per channel
-     * @param inputs observed frames (may be empty)
-     * @param truths true frames at the forecast times
-     * @param predictions predicted frames, paired with {@code truths}
-     * @param truthValid masks paired with {@code truths}; null, or null entries, mean all valid
-     * @param scale pixels per cell side, at least 1
+     * @param title       the line above the sheet (model, data, origin)
+     * @param columns     column labels, one per time
+     * @param rows        labelled rows, each with one entry per column
+     * @param columnValid validity of the truth per column (null entries, or a null list: all valid)
      */
-    public static void write(Path file, GridShape shape, List<ColourMap> colourMaps, List<float[]> inputs,
-            List<float[]> truths, List<float[]> predictions, List<boolean[]> truthValid, int scale)
-            throws IOException {
-        if (colourMaps.size() != shape.channels()) {
-            throw new IllegalArgumentException("need one colour map per channel: got " + colourMaps.size()
-                    + " for " + shape.channels() + " channels");
-        }
-        if (truths.size() != predictions.size() || (truthValid != null && truthValid.size() != truths.size())) {
-            throw new IllegalArgumentException("truth, prediction and mask lists must pair up, got "
-                    + truths.size() + ", " + predictions.size() + ", "
-                    + (truthValid == null ? "none" : truthValid.size()));
-        }
-        if (scale < 1) {
-            throw new IllegalArgumentException("scale must be at least 1, got " + scale);
-        }
-        int h = shape.height();
-        int w = shape.width();
-        int columns = Math.max(1, Math.max(inputs.size(), truths.size()));
-        BufferedImage image = new BufferedImage(columns * w * scale, 4 * shape.channels() * h * scale,
-                BufferedImage.TYPE_INT_RGB);
-        for (int c = 0; c < shape.channels(); c++) {
-            ColourMap map = colourMaps.get(c);
-            double[] range = valueRange(shape, c, map, truths, truthValid);
-            double maxError = maxAbsError(shape, c, truths, predictions, truthValid);
-            int top = 4 * c * h;
-            for (int col = 0; col < columns; col++) {
-                boolean[] mask = truthValid == null || col >= truths.size() ? null : truthValid.get(col);
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        int i = shape.index(c, y, x);
-                        boolean ok = mask == null || mask[i];
-                        int in = col < inputs.size() ? valueColour(inputs.get(col)[i], map, range) : BACKGROUND;
-                        int truth = BACKGROUND;
-                        int pred = BACKGROUND;
-                        int err = BACKGROUND;
-                        if (col < truths.size()) {
-                            float t = truths.get(col)[i];
-                            float p = predictions.get(col)[i];
-                            truth = ok ? valueColour(t, map, range) : INVALID;
-                            pred = ok ? valueColour(p, map, range) : INVALID;
-                            err = ok ? errorColour(Math.abs((double) p - t), map, maxError) : INVALID;
-                        }
-                        fill(image, col * w + x, top + y, scale, in);
-                        fill(image, col * w + x, top + h + y, scale, truth);
-                        fill(image, col * w + x, top + 2 * h + y, scale, pred);
-                        fill(image, col * w + x, top + 3 * h + y, scale, err);
-                    }
-                }
+    public static void write(Path file, String title, Layout layout, List<String> columns, List<Row> rows,
+                             List<boolean[]> columnValid) throws IOException {
+        for (Row r : rows) {
+            if (r.frames().size() != columns.size()) {
+                throw new IllegalArgumentException("row " + r.label() + " has " + r.frames().size() + " frames for "
+                        + columns.size() + " columns");
             }
         }
+        GridShape shape = layout.shape();
+        int tileW = shape.width() * layout.scale();
+        int tileH = shape.height() * layout.scale();
+        int blockH = HEADER + rows.size() * (tileH + GAP);
+        int width = LABEL_WIDTH + columns.size() * (tileW + GAP) + BAR_WIDTH + BAR_TEXT;
+        int height = HEADER + shape.channels() * (blockH + HEADER);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(new Color(PAPER));
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        g.drawString(title, 6, 16);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int c = 0; c < shape.channels(); c++) {
+            int top = HEADER + c * (blockH + HEADER);
+            ColourMap map = layout.maps().get(c);
+            String unit = layout.units().isEmpty() ? "" : layout.units().get(c);
+            double[] range = valueRange(shape, c, map, rows, columnValid);
+            double maxError = maxError(shape, c, rows, columnValid);
+            g.setColor(Color.BLACK);
+            g.drawString(layout.channels().get(c) + (unit.isEmpty() ? "" : " (" + unit + ")"), 6, top + 15);
+            for (int col = 0; col < columns.size(); col++) {
+                g.drawString(columns.get(col), LABEL_WIDTH + col * (tileW + GAP) + 2, top + 15);
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                Row row = rows.get(r);
+                int y0 = top + HEADER + r * (tileH + GAP);
+                g.setColor(Color.BLACK);
+                g.drawString(row.label(), 6, y0 + Math.min(tileH, 14) + 2);
+                for (int col = 0; col < columns.size(); col++) {
+                    float[] frame = row.frames().get(col);
+                    boolean[] mask = columnValid == null ? null : columnValid.get(col);
+                    tile(image, LABEL_WIDTH + col * (tileW + GAP), y0, layout, c, frame, mask, row.error()
+                            ? v -> errorColour(v, map, maxError) : v -> valueColour((float) v, map, range));
+                }
+            }
+            int barX = LABEL_WIDTH + columns.size() * (tileW + GAP) + 4;
+            int barTop = top + HEADER;
+            int valueRows = (int) rows.stream().filter(r -> !r.error()).count();
+            int barH = Math.max(20, valueRows * (tileH + GAP) - GAP);
+            colourBar(g, image, barX, barTop, barH, v -> map.colour(v, range[0], range[1]), range[0], range[1], unit);
+            if (valueRows < rows.size()) {
+                int errTop = barTop + valueRows * (tileH + GAP);
+                int errH = Math.max(20, (rows.size() - valueRows) * (tileH + GAP) - GAP);
+                colourBar(g, image, barX, errTop, errH, v -> errorColour(v, map, maxError), 0, maxError, unit);
+            }
+        }
+        g.dispose();
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -118,37 +172,80 @@ public final class PngStrip {
         }
     }
 
-    private static double[] valueRange(GridShape shape, int c, ColourMap map, List<float[]> truths,
-            List<boolean[]> truthValid) {
+    private static void tile(BufferedImage image, int x0, int y0, Layout layout, int c, float[] frame, boolean[] mask,
+                             java.util.function.DoubleToIntFunction colour) {
+        GridShape shape = layout.shape();
+        int s = layout.scale();
+        for (int y = 0; y < shape.height(); y++) {
+            int row = layout.northUp() ? shape.height() - 1 - y : y;
+            for (int x = 0; x < shape.width(); x++) {
+                int i = shape.index(c, row, x);
+                int rgb = frame == null ? BACKGROUND : mask != null && !mask[i] ? INVALID : colour.applyAsInt(frame[i]);
+                for (int dy = 0; dy < s; dy++) {
+                    for (int dx = 0; dx < s; dx++) {
+                        image.setRGB(x0 + x * s + dx, y0 + y * s + dy, rgb);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void colourBar(Graphics2D g, BufferedImage image, int x, int top, int h,
+                                  java.util.function.DoubleToIntFunction colour, double lo, double hi, String unit) {
+        for (int y = 0; y < h; y++) {
+            double v = hi - (hi - lo) * y / Math.max(1, h - 1);
+            int rgb = colour.applyAsInt(v);
+            for (int dx = 0; dx < BAR_WIDTH; dx++) {
+                image.setRGB(x + dx, top + y, rgb);
+            }
+        }
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(1));
+        g.drawRect(x, top, BAR_WIDTH - 1, h - 1);
+        String u = unit.isEmpty() ? "" : " " + unit;
+        g.drawString(number(hi) + u, x + BAR_WIDTH + 3, top + 11);
+        g.drawString(number(lo) + u, x + BAR_WIDTH + 3, top + h);
+    }
+
+    private static String number(double v) {
+        return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
+                : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static double[] valueRange(GridShape shape, int c, ColourMap map, List<Row> rows, List<boolean[]> valid) {
         if (map == ColourMap.GREY) {
             return new double[] {0, 1};
         }
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         int plane = shape.planeSize();
-        for (int f = 0; f < truths.size(); f++) {
-            boolean[] mask = truthValid == null ? null : truthValid.get(f);
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                float v = truths.get(f)[i];
-                if ((mask == null || mask[i]) && Float.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+        // The observed row (the first) sets the scale, so that systems are judged against what happened.
+        for (Row r : rows.isEmpty() ? List.<Row>of() : rows.subList(0, 1)) {
+            for (int col = 0; col < r.frames().size(); col++) {
+                float[] f = r.frames().get(col);
+                boolean[] mask = valid == null ? null : valid.get(col);
+                for (int i = c * plane; f != null && i < (c + 1) * plane; i++) {
+                    if ((mask == null || mask[i]) && Float.isFinite(f[i])) {
+                        lo = Math.min(lo, f[i]);
+                        hi = Math.max(hi, f[i]);
+                    }
                 }
             }
         }
-        return lo <= hi ? new double[] {lo, hi} : new double[] {0, 1};
+        return lo < hi ? new double[] {lo, hi} : lo == hi ? new double[] {lo - 1, hi + 1} : new double[] {0, 1};
     }
 
-    private static double maxAbsError(GridShape shape, int c, List<float[]> truths, List<float[]> predictions,
-            List<boolean[]> truthValid) {
+    private static double maxError(GridShape shape, int c, List<Row> rows, List<boolean[]> valid) {
         double max = 0;
         int plane = shape.planeSize();
-        for (int f = 0; f < truths.size(); f++) {
-            boolean[] mask = truthValid == null ? null : truthValid.get(f);
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                double e = Math.abs((double) predictions.get(f)[i] - truths.get(f)[i]);
-                if ((mask == null || mask[i]) && Double.isFinite(e)) {
-                    max = Math.max(max, e);
+        for (Row r : rows) {
+            for (int col = 0; r.error() && col < r.frames().size(); col++) {
+                float[] f = r.frames().get(col);
+                boolean[] mask = valid == null ? null : valid.get(col);
+                for (int i = c * plane; f != null && i < (c + 1) * plane; i++) {
+                    if ((mask == null || mask[i]) && Float.isFinite(f[i])) {
+                        max = Math.max(max, f[i]);
+                    }
                 }
             }
         }
@@ -182,13 +279,5 @@ public final class PngStrip {
 
     private static int rgb(int r, int g, int b) {
         return (r << 16) | (g << 8) | b;
-    }
-
-    private static void fill(BufferedImage image, int cellX, int cellY, int scale, int colour) {
-        for (int dy = 0; dy < scale; dy++) {
-            for (int dx = 0; dx < scale; dx++) {
-                image.setRGB(cellX * scale + dx, cellY * scale + dy, colour);
-            }
-        }
     }
 }

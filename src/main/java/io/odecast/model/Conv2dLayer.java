@@ -4,11 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import java.util.concurrent.atomic.LongAdder;
 
 /** A 2-D convolution with PyTorch's default initialisation (U(+-1/sqrt(fan_in)) for weight and bias). */
 final class Conv2dLayer {
 
     private static final Shape NO_DILATION = new Shape(1, 1);
+    /** Floating-point operations (2 per multiply-add) of every convolution run in this process. */
+    static final LongAdder FLOPS = new LongAdder();
 
     private final NDArray weight;
     private final NDArray bias;
@@ -55,6 +58,9 @@ final class Conv2dLayer {
     }
 
     NDArray forward(NDArray x) {
-        return Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
+        NDArray y = Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
+        Shape w = weight.getShape();
+        FLOPS.add(2 * y.getShape().size() * w.get(1) * w.get(2) * w.get(3));
+        return y;
     }
 }

@@ -20,10 +20,12 @@ import java.util.Map;
  * @param timeScale  model time per time unit (e.g. 0.1: ten steps make one unit of model time)
  * @param training   how the model was trained (command, data, split, steps, losses)
  * @param evaluation evaluation results on held-out data
+ * @param units      physical unit per channel of the data it was trained on (e.g. "m s-1", "hPa"), or empty when
+ *                   unknown; frames that name other units are refused
  */
 public record ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
                         String timeUnit, double timeScale, Map<String, Object> training,
-                        Map<String, Object> evaluation) {
+                        Map<String, Object> evaluation, List<String> units) {
 
     public static final String EXTRAPOLATE = "extrapolate";
     public static final String INTERPOLATE = "interpolate";
@@ -47,6 +49,21 @@ public record ModelCard(String name, String task, List<String> channels, float[]
         }
         training = training == null ? new LinkedHashMap<>() : new LinkedHashMap<>(training);
         evaluation = evaluation == null ? new LinkedHashMap<>() : new LinkedHashMap<>(evaluation);
+        units = units == null ? List.of() : units.stream().map(u -> u == null ? "" : u).toList();
+        if (!units.isEmpty() && units.size() != channels.size()) {
+            throw new IllegalArgumentException("units must be empty or one per channel " + channels + ", got " + units);
+        }
+    }
+
+    /** A card without units. */
+    public ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
+                     String timeUnit, double timeScale, Map<String, Object> training, Map<String, Object> evaluation) {
+        this(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, evaluation, List.of());
+    }
+
+    /** Whether the card knows the unit of channel {@code c}. */
+    public boolean knowsUnit(int c) {
+        return !units.isEmpty() && !units.get(c).isBlank();
     }
 
     /** An identity-normalised card for channels named c0.., unit 1 s and scale 1 (tests, untrained models). */
@@ -78,10 +95,11 @@ public record ModelCard(String name, String task, List<String> channels, float[]
     }
 
     public ModelCard withEvaluation(Map<String, Object> results) {
-        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, results);
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, results, units);
     }
 
     public ModelCard withTraining(Map<String, Object> record) {
-        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, record, evaluation);
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, record, evaluation,
+                units);
     }
 }

@@ -74,6 +74,14 @@ public final class VidOdeModel implements AutoCloseable {
         return network;
     }
 
+    /**
+     * Floating-point operations (2 per multiply-add) of all convolutions run in this process so far, every model
+     * together: a benchmark divides the difference over a timed call by its time.
+     */
+    public static long convolutionFlops() {
+        return Conv2dLayer.FLOPS.sum();
+    }
+
     /** ODE function evaluations (each covering a whole batch) spent between arrivals so far. */
     public long encoderEvaluations() {
         return encoderEvaluations.get();

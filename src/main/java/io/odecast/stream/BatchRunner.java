@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs an engine step's model work as few batched calls: steps grouped by model, encoder sub-step count and number
  * of forecast times (so a stream with a long gap never lengthens the call of streams with short ones), fills by
- * model, kind and shape, each group in chunks of at most {@code maxBatch}. A failing chunk is retried one request
+ * model, kind and shape, each group in equal chunks of at most {@code maxBatch}. A failing chunk is retried one request
  * at a time so that one bad request fails alone. Inference is batch-independent, so the grouping changes no value.
  */
 final class BatchRunner {
@@ -91,9 +91,13 @@ final class BatchRunner {
 
     private <R> void run(List<Integer> group, List<R> requests, Object[] results,
                          Function<List<R>, List<?>> call) {
-        for (int from = 0; from < group.size(); from += maxBatch) {
-            List<Integer> chunk = group.subList(from, Math.min(group.size(), from + maxBatch));
-            runChunk(chunk, requests, results, call);
+        // Equal chunks: 65 requests run as 33 + 32, not 64 + 1, since a small call costs nearly as much per request
+        // as a batch of one.
+        int chunks = (group.size() + maxBatch - 1) / maxBatch;
+        for (int k = 0, from = 0; k < chunks; k++) {
+            int to = from + (group.size() - from + chunks - k - 1) / (chunks - k);
+            runChunk(group.subList(from, to), requests, results, call);
+            from = to;
         }
     }
 

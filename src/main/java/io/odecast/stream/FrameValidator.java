@@ -93,6 +93,7 @@ final class FrameValidator {
 
     /**
      * Checks a read frame against its stream: channel names (reordered when they are a permutation of the model's),
+     * units where both the frame and the model's card give them,
      * values within {@code maxStdDevs} of the model's normalisation, event time at most {@code maxClockSkew} after
      * the record's timestamp (when it has one), and after the stream's last time.
      *
@@ -112,6 +113,14 @@ final class FrameValidator {
                         + card.channels(), Optional.of(id));
             }
             frame = reorder(frame, card.channels());
+        }
+        for (int c = 0; c < frame.units().size(); c++) {
+            String unit = frame.units().get(c);
+            if (card.knowsUnit(c) && !unit.isBlank() && !unit.equals(card.units().get(c))) {
+                return new Rejected(DeadLetterReason.WRONG_CHANNELS, "frame of stream " + id + ": channel "
+                        + card.channels().get(c) + " is in " + unit + " but model " + read.stream().settings().model()
+                        + " reads " + card.units().get(c), Optional.of(id));
+            }
         }
         float[] mean = card.mean();
         float[] std = card.std();

@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of a running service; thread-safe, read at any time. */
 public final class ServiceMetrics {
+    /** Buckets of {@link #batchSizeHistogram()}: sizes 1, 2-3, 4-7, ..., 2^14 and more. */
+    public static final int BATCH_SIZE_BUCKETS = 15;
+
     private final LongAdder framesAccepted = new LongAdder();
     private final LongAdder forecastsEmitted = new LongAdder();
     private final LongAdder framesFilled = new LongAdder();
@@ -17,6 +20,7 @@ public final class ServiceMetrics {
     private final LongAdder decoderBatches = new LongAdder();
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
+    private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
     private final AtomicLong streamsEvicted = new AtomicLong();
     private final LongAdder snapshotsWritten = new LongAdder();
     private final LongAdder streamsRestored = new LongAdder();
@@ -34,6 +38,9 @@ public final class ServiceMetrics {
     public ServiceMetrics() {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLettered.put(reason, new LongAdder());
+        }
+        for (int i = 0; i < BATCH_SIZE_BUCKETS; i++) {
+            batchSizes[i] = new LongAdder();
         }
     }
 
@@ -84,6 +91,18 @@ public final class ServiceMetrics {
     /** Requests served by all model calls; divided by {@link #decoderBatches()} it is the mean batch size. */
     public long batchedRequests() {
         return batchedRequests.sum();
+    }
+
+    /**
+     * Model calls by size: element {@code i} counts the calls of {@code 2^i} to {@code 2^(i+1) - 1} requests (the
+     * last bucket everything larger), so a batching change shows as a shift between buckets.
+     */
+    public long[] batchSizeHistogram() {
+        long[] counts = new long[BATCH_SIZE_BUCKETS];
+        for (int i = 0; i < BATCH_SIZE_BUCKETS; i++) {
+            counts[i] = batchSizes[i].sum();
+        }
+        return counts;
     }
 
     /** Streams whose state was dropped from memory (idle, or beyond max-active-streams). */
@@ -138,6 +157,7 @@ public final class ServiceMetrics {
         decoderBatches.increment();
         batchedRequests.add(size);
         largestBatch.accumulate(size);
+        batchSizes[Math.min(BATCH_SIZE_BUCKETS - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, size)))].increment();
         modelNanos.add(nanos);
     }
 

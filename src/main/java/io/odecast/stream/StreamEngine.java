@@ -278,8 +278,10 @@ final class StreamEngine {
                 if (n >= chunk / 2) {
                     // Processing cost per record; the commit's cost is per chunk and does not scale with it.
                     double perRecord = (double) (processed - start) / n;
-                    chunk = (int) Math.max(minChunk, Math.min(MAX_CHUNK,
-                            settings.engine().targetStep().toNanos() / Math.max(1.0, perRecord)));
+                    // A whole number of full model batches: a chunk of distinct streams then runs no small call.
+                    int fit = (int) Math.min(MAX_CHUNK,
+                            settings.engine().targetStep().toNanos() / Math.max(1.0, perRecord));
+                    chunk = Math.max(minChunk, fit / minChunk * minChunk);
                 }
                 if (end - start > SLOW_STEP_NANOS) {
                     LOG.warn("Slow step: {} records processed in {} ms, {} outputs committed in {} ms", n,

@@ -48,7 +48,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** What a run did. */
-    public record Result(int firstStep, int lastStep, List<StepLosses> losses, int skippedSteps, String version) {
+    /**
+     * What a run did.
+     *
+     * @param keptStep the step whose weights are the model checkpoint (the best validation score, or the last step
+     *                 without validation); -1 when no checkpoint was written in this run
+     * @param minutes  wall-clock minutes of this run
+     */
+    public record Result(int firstStep, int lastStep, List<StepLosses> losses, int skippedSteps, String version,
+                         int keptStep, double minutes) {
     }
 
     private static final String STATE_DIR = "trainer";
@@ -66,6 +74,10 @@ public final class Trainer implements AutoCloseable {
     private final Adamax criticOptimizer;
     private int step;
     private double bestValidation = Double.POSITIVE_INFINITY;
+    private int keptStep = -1;
+    /** Minutes spent by earlier runs of this checkpoint (from the trainer state when resuming). */
+    private double earlierMinutes;
+    private long runStarted = System.nanoTime();
 
     public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, TrainingOptions options,
                    PrintStream progress) {
@@ -114,16 +126,19 @@ public final class Trainer implements AutoCloseable {
         critics.parameters().load(options.output().resolve(STATE_DIR).resolve("critics.bin"));
         generatorOptimizer.load(options.output().resolve(STATE_DIR).resolve("generator-adamax.bin"));
         criticOptimizer.load(options.output().resolve(STATE_DIR).resolve("critics-adamax.bin"));
-        step = JSON.readTree(state.toFile()).path("step").asInt();
+        var json = JSON.readTree(state.toFile());
+        step = json.path("step").asInt();
+        earlierMinutes = json.path("minutes_total").asDouble(0);
         return true;
     }
 
     /** Trains from the current step to {@code options.steps()} or until the time budget is spent. */
     public Result run(Map<String, Object> trainingRecord) throws IOException {
         int first = step;
+        runStarted = System.nanoTime();
         int perEpoch = Math.max(1, (windows.starts() + options.batchSize() - 1) / options.batchSize());
         long deadline = options.maxMinutes() > 0 ? System.nanoTime() + (long) (options.maxMinutes() * 60e9) : Long.MAX_VALUE;
-        ProgressBar bar = new ProgressBar(progress, first, options.steps(), Duration.ofSeconds(30));
+        ProgressBar bar = new ProgressBar(progress, first, options.steps(), Duration.ofSeconds(30), deadline);
         List<StepLosses> history = new ArrayList<>();
         int skipped = 0;
         String version = null;
@@ -169,7 +184,8 @@ public final class Trainer implements AutoCloseable {
             version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
         }
         String latest = save(trainingRecord, history, skipped, validation.isEmpty());
-        return new Result(first, step, history, skipped, validation.isEmpty() ? latest : version);
+        return new Result(first, step, history, skipped, validation.isEmpty() ? latest : version, keptStep,
+                minutesThisRun());
     }
 
     /** Scores the validation windows; when they improve, the current weights become the model checkpoint. */
@@ -183,6 +199,7 @@ public final class Trainer implements AutoCloseable {
             bestValidation = v;
             Map<String, Object> record = new LinkedHashMap<>(trainingRecord);
             record.put("best_step", step);
+            keptStep = step;
             record.put("validation_l1", v);
             record.put("validation_history", List.copyOf(validationHistory));
             return save(record, history, skipped, true);
@@ -206,6 +223,13 @@ public final class Trainer implements AutoCloseable {
         record.put("lambda_adv", options.lambdaAdv());
         record.put("seed", options.seed());
         record.put("skipped_steps", skipped);
+        double minutes = minutesThisRun();
+        record.put("minutes_this_run", Math.round(minutes * 10) / 10.0);
+        record.put("minutes_total", Math.round((earlierMinutes + minutes) * 10) / 10.0);
+        if (asModel) {
+            record.put("kept_step", step);
+            keptStep = step;
+        }
         if (!history.isEmpty()) {
             int from = Math.max(0, history.size() - 50);
             record.put("final_reconstruction_l1", history.subList(from, history.size()).stream()
@@ -218,8 +242,13 @@ public final class Trainer implements AutoCloseable {
         critics.parameters().save(dir.resolve("critics.bin"));
         generatorOptimizer.save(dir.resolve("generator-adamax.bin"));
         criticOptimizer.save(dir.resolve("critics-adamax.bin"));
-        JSON.writeValue(dir.resolve("state.json").toFile(), Map.of("step", step, "version", version));
+        JSON.writeValue(dir.resolve("state.json").toFile(), Map.of("step", step, "version", version,
+                "minutes_total", earlierMinutes + minutes));
         return version;
+    }
+
+    private double minutesThisRun() {
+        return (System.nanoTime() - runStarted) / 60e9;
     }
 
     /** One critic step then one generator step on a batch of windows. */

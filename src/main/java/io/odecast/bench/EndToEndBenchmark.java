@@ -1,0 +1,538 @@
+package io.odecast.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.data.GridShape;
+import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.ForecastCodec;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ModelCard;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.stream.ServiceMetrics;
+import io.odecast.stream.StreamingService;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The streaming service end to end, in one process: an embedded broker, the real service with its defaults (plus
+ * any overrides), {@code streams} streams of one model's shape, and a consumer of the forecasts topic that matches
+ * every forecast to the frame it is based on (stream id, event time).
+ *
+ * <ol>
+ *   <li><b>saturated</b>: {@code streams x frames} frames published as fast as the producer goes; forecasts per
+ *       second over the whole phase and over its middle 80 % (without the ramp and the tail), the share of wall
+ *       time inside model calls and the decoder's batch sizes;</li>
+ *   <li><b>paced</b>: frames at a fixed rate (by default half the saturated rate), round robin over the streams;
+ *       arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
+ *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the saturated phase's mean batch size on
+ *       this thread, with the service stopped, so the service's throughput shows as a ratio of its model's.</li>
+ * </ol>
+ *
+ * <p>The RSS is the whole process's: the broker and the load generator share it with the service.
+ */
+public final class EndToEndBenchmark {
+    private static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
+    private static final String PATTERN = "e2e/*";
+    /** A phase fails when no forecast arrives for this long. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /** Distinct random frames cycled through by the load generator (the values do not change the cost). */
+    private static final int FRAME_POOL = 16;
+
+    /**
+     * What to run.
+     *
+     * @param streams         streams, published round robin
+     * @param frames          frames per stream in the saturated phase
+     * @param pacedRate       frames per second of the paced phase; 0: half the saturated phase's rate
+     * @param pacedDuration   length of the paced phase; zero: none
+     * @param modelSeconds    about how long the model-only timing runs
+     * @param overrides       HOCON overriding the service's settings (e.g. {@code odecast.decoder.max-batch = 32})
+     */
+    public record Settings(int streams, int frames, double pacedRate, Duration pacedDuration, Duration modelSeconds,
+                           String overrides) {
+        public Settings {
+            if (streams < 1 || frames < 1) {
+                throw new IllegalArgumentException("streams and frames must be positive, got " + streams + " and "
+                        + frames);
+            }
+        }
+    }
+
+    /** Arrival-to-forecast latency in milliseconds. */
+    public record Latency(double p50, double p95, double p99, double max) {
+        static Latency of(long[] nanos) {
+            if (nanos.length == 0) {
+                return new Latency(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            }
+            long[] sorted = nanos.clone();
+            Arrays.sort(sorted);
+            return new Latency(quantile(sorted, 0.50), quantile(sorted, 0.95), quantile(sorted, 0.99),
+                    sorted[sorted.length - 1] * 1e-6);
+        }
+
+        private static double quantile(long[] sorted, double q) {
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] * 1e-6;
+        }
+    }
+
+    /**
+     * One phase's figures.
+     *
+     * @param perSecond       forecasts over the time from the first send to the last forecast
+     * @param middlePerSecond forecasts per second between the 10 % and the 90 % forecast (no ramp, no tail)
+     * @param modelShare      model-call time over the phase's wall time
+     * @param batchSizes      model calls by size bucket ({@link ServiceMetrics#batchSizeHistogram()})
+     * @param meanBatch       requests per model call
+     */
+    public record Phase(String name, long published, double seconds, double perSecond,
+                        double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
+                        Latency latency) {
+    }
+
+    /**
+     * The run's figures.
+     *
+     * @param missing            published frames without a forecast when a phase ended
+     * @param duplicates         forecasts for a frame that already had one
+     * @param unexpected         forecasts for no published frame
+     * @param modelOnlyPerSecond forecasts per second of the model alone at batch {@code modelOnlyBatch}
+     */
+    public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected, long rssBytes,
+                         long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyPerSecond) {
+        /** Saturated service throughput (middle 80 %) over the model-only figure. */
+        public double serviceOverModel() {
+            return saturated.middlePerSecond() / modelOnlyPerSecond;
+        }
+    }
+
+    /** A frame's identity, the key a forecast is matched by. */
+    private record Key(String stream, Instant time) {
+    }
+
+    private final PrintStream out;
+
+    public EndToEndBenchmark(PrintStream out) {
+        this.out = out;
+    }
+
+    /** Runs the benchmark on model {@code modelName} loaded from {@code modelsDir}. */
+    public Report run(Path modelsDir, String modelName, Settings settings) throws Exception {
+        try (VidOdeModel model = VidOdeModel.load(modelsDir.resolve(modelName))) {
+            return run(model, modelName, settings);
+        }
+    }
+
+    /** Runs the benchmark on {@code model}, named {@code modelName} in the service's stream rule. */
+    public Report run(VidOdeModel model, String modelName, Settings settings) throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
+            Path stateDir = Files.createTempDirectory("odecast-e2e-state");
+            Config config = serviceConfig(kafka.bootstrapServers(), stateDir, model, modelName, settings.overrides());
+            Load load = new Load(model, settings.streams());
+            StreamingService service = StreamingService.builder(config).models(Map.of(modelName, model)).start();
+            Phase saturated;
+            Phase paced = null;
+            long rss;
+            long peakRss;
+            long heap;
+            try (ForecastReader reader = new ForecastReader(kafka.bootstrapServers(),
+                    service.settings().kafka().topics().forecasts(), load.sent);
+                 KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                String frames = service.settings().kafka().topics().frames();
+                out.printf("saturated: %d streams x %d frames published at once%n", settings.streams(),
+                        settings.frames());
+                saturated = load.saturated(producer, frames, settings.frames(), reader, service.metrics());
+                print(saturated);
+                rss = procStatus("VmRSS");
+                peakRss = procStatus("VmHWM");
+                heap = heapAfterGc();
+                if (!settings.pacedDuration().isZero()) {
+                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
+                    out.printf("paced: %.1f frames/s for %s%n", rate, settings.pacedDuration());
+                    paced = load.paced(producer, frames, rate, settings.pacedDuration(), reader, service.metrics());
+                    print(paced);
+                }
+                reader.settle();
+                long missing = load.sent.keySet().stream().filter(k -> !reader.received.containsKey(k)).count();
+                service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
+                int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
+                double modelOnly = modelOnly(model, batch, load.leads, settings.modelSeconds());
+                Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
+                        reader.unexpected.get(), rss, peakRss, heap, batch, modelOnly);
+                print(report);
+                return report;
+            } catch (Exception | Error e) {
+                service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
+                throw e;
+            } finally {
+                deleteRecursively(stateDir);
+            }
+        }
+    }
+
+    private static Config serviceConfig(String bootstrap, Path stateDir, VidOdeModel model, String modelName,
+                                        String overrides) {
+        Duration unit = Duration.parse(model.card().timeUnit());
+        Config base = ConfigFactory.parseString("""
+                odecast {
+                  instance-id = "e2e"
+                  state-dir = "%2$s"
+                  kafka {
+                    bootstrap-servers = "%1$s"
+                    group-id = "e2e"
+                    topics {
+                      frames = "e2e.frames", forecasts = "e2e.forecasts", regular-frames = "e2e.regular"
+                      state = "e2e.state", models = "e2e.models", dead-letters = "e2e.dlq"
+                    }
+                  }
+                  streams = [{ pattern = "%3$s", model = "%4$s", forecast { step = %5$dms, horizon = %6$dms } }]
+                }
+                """.formatted(bootstrap, stateDir.toAbsolutePath().toString().replace('\\', '/'), PATTERN, modelName,
+                unit.toMillis(), unit.multipliedBy(4).toMillis()));
+        return ConfigFactory.parseString(overrides == null ? "" : overrides).withFallback(base);
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The load generator: streams' next frame times and the send time of every frame. */
+    private static final class Load {
+        final ModelCard card;
+        final int c;
+        final int h;
+        final int w;
+        final Duration step;
+        final int streams;
+        final float[][] pool = new float[FRAME_POOL][];
+        final long[] nextIndex;
+        final double[] leads;
+        final Map<Key, Long> sent = new ConcurrentHashMap<>();
+        int nextStream;
+
+        Load(VidOdeModel model, int streams) {
+            this.card = model.card();
+            this.c = model.config().channels();
+            this.h = model.config().height();
+            this.w = model.config().width();
+            this.step = Duration.parse(card.timeUnit());
+            this.streams = streams;
+            this.nextIndex = new long[streams];
+            this.leads = new double[4];
+            for (int k = 0; k < leads.length; k++) {
+                leads[k] = card.modelDuration(step.multipliedBy(k + 1));
+            }
+            Random rng = new Random(1);
+            for (int i = 0; i < FRAME_POOL; i++) {
+                float[] data = new float[c * h * w];
+                for (int k = 0; k < data.length; k++) {
+                    int ch = k / (h * w);
+                    data[k] = card.mean()[ch] + card.std()[ch] * (float) rng.nextGaussian();
+                }
+                pool[i] = data;
+            }
+        }
+
+        /** The next stream's next frame, encoded, and its key. */
+        Map.Entry<Key, byte[]> next() {
+            int s = nextStream;
+            nextStream = (nextStream + 1) % streams;
+            long index = nextIndex[s]++;
+            Key key = new Key("e2e/s" + s, T0.plus(step.multipliedBy(index)));
+            FrameMessage f = FrameMessage.of(key.stream(), key.time(), card.channels(), new GridShape(c, h, w),
+                    pool[(int) ((s + index) % FRAME_POOL)]);
+            return Map.entry(key, FrameCodec.encode(f));
+        }
+
+        void send(KafkaProducer<String, byte[]> producer, String topic, Key key, byte[] value) {
+            // Recorded before the send: the forecast may come back before send() returns.
+            sent.put(key, System.nanoTime());
+            producer.send(new ProducerRecord<>(topic, key.stream(), value));
+        }
+
+        Phase saturated(KafkaProducer<String, byte[]> producer, String topic, int frames, ForecastReader reader,
+                        ServiceMetrics metrics) throws InterruptedException {
+            List<Map.Entry<Key, byte[]>> encoded = new ArrayList<>(streams * frames);
+            for (int i = 0; i < streams * frames; i++) {
+                encoded.add(next());
+            }
+            Probe probe = new Probe(metrics);
+            long start = System.nanoTime();
+            for (Map.Entry<Key, byte[]> e : encoded) {
+                send(producer, topic, e.getKey(), e.getValue());
+            }
+            producer.flush();
+            List<Key> keys = encoded.stream().map(Map.Entry::getKey).toList();
+            return reader.await("saturated", keys, start, this, probe);
+        }
+
+        Phase paced(KafkaProducer<String, byte[]> producer, String topic, double rate, Duration duration,
+                    ForecastReader reader, ServiceMetrics metrics) throws InterruptedException {
+            long n = Math.max(1, Math.round(rate * duration.toNanos() * 1e-9));
+            List<Key> keys = new ArrayList<>();
+            Probe probe = new Probe(metrics);
+            long start = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                long due = start + Math.round(i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                Map.Entry<Key, byte[]> e = next();
+                send(producer, topic, e.getKey(), e.getValue());
+                keys.add(e.getKey());
+            }
+            producer.flush();
+            return reader.await("paced", keys, start, this, probe);
+        }
+    }
+
+    /** The service's counters at the start of a phase. */
+    private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes) {
+        Probe(ServiceMetrics metrics) {
+            this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
+                    metrics.batchSizeHistogram());
+        }
+
+        double modelSecondsSince() {
+            return metrics.modelSeconds() - modelSeconds;
+        }
+
+        double meanBatchSince() {
+            long b = metrics.decoderBatches() - batches;
+            return b == 0 ? 0 : (double) (metrics.batchedRequests() - requests) / b;
+        }
+
+        long[] sizesSince() {
+            long[] now = metrics.batchSizeHistogram();
+            for (int i = 0; i < now.length; i++) {
+                now[i] -= sizes[i];
+            }
+            return now;
+        }
+    }
+
+    /** Reads every forecast from the start of the topic and matches it to its frame. */
+    private static final class ForecastReader implements AutoCloseable {
+        final KafkaConsumer<String, byte[]> consumer;
+        final Map<Key, Long> received = new ConcurrentHashMap<>();
+        final AtomicLong duplicates = new AtomicLong();
+        final AtomicLong unexpected = new AtomicLong();
+        final AtomicLong lastReceipt = new AtomicLong(System.nanoTime());
+        final Thread thread;
+        final Map<Key, Long> sent;
+        volatile boolean stopping;
+        volatile Throwable failure;
+
+        ForecastReader(String bootstrap, String topic, Map<Key, Long> sent) {
+            this.sent = sent;
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
+            p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+            consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            thread = new Thread(this::loop, "e2e-forecast-reader");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            try {
+                while (!stopping) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                        long now = System.nanoTime();
+                        // Decoded and checked in full: a forecast that does not fit its shape fails the run.
+                        ForecastMessage f = ForecastCodec.decode(r.value());
+                        Key key = new Key(f.streamId(), f.basedOnTime());
+                        if (!sent.containsKey(key)) {
+                            unexpected.incrementAndGet();
+                        } else if (received.putIfAbsent(key, now) != null) {
+                            duplicates.incrementAndGet();
+                        }
+                        lastReceipt.set(now);
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        /** Waits for a forecast of every key; fails when the stream of forecasts stalls. */
+        Phase await(String name, List<Key> keys, long start, Load load, Probe probe) throws InterruptedException {
+            int done = 0;
+            while (done < keys.size()) {
+                if (failure != null) {
+                    throw new IllegalStateException("forecast reader failed", failure);
+                }
+                if (received.containsKey(keys.get(done))) {
+                    done++;
+                    continue;
+                }
+                long quiet = System.nanoTime() - Math.max(lastReceipt.get(), start);
+                if (quiet > STALL_NANOS) {
+                    throw new IllegalStateException(name + ": no forecast for " + quiet / 1_000_000_000 + " s, "
+                            + done + " of " + keys.size() + " frames have one");
+                }
+                Thread.sleep(5);
+            }
+            double modelSeconds = probe.modelSecondsSince();
+            long[] receipts = keys.stream().mapToLong(received::get).sorted().toArray();
+            long[] latencies = keys.stream().mapToLong(k -> received.get(k) - load.sent.get(k)).toArray();
+            double seconds = (receipts[receipts.length - 1] - start) * 1e-9;
+            int lo = (int) (0.1 * receipts.length);
+            int hi = Math.max(lo + 1, (int) (0.9 * receipts.length) - 1);
+            double middle = hi < receipts.length && receipts[hi] > receipts[lo]
+                    ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : keys.size() / seconds;
+            return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
+                    modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies));
+        }
+
+        /** Gives late duplicates a moment to arrive before they are counted. */
+        void settle() throws InterruptedException {
+            Thread.sleep(1000);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stopping = true;
+            consumer.wakeup();
+            thread.join(10_000);
+            consumer.close();
+        }
+    }
+
+    /** Forecasts per second of {@code advanceAndForecast} alone at {@code batch}, with 4 leads as in the service. */
+    private static double modelOnly(VidOdeModel model, int batch, double[] leads, Duration budget) {
+        Random rng = new Random(2);
+        int size = model.config().frameSize();
+        List<StreamState> states = new ArrayList<>(Collections.nCopies(batch, model.emptyState()));
+        double time = 0;
+        List<VidOdeModel.Stepped> stepped = null;
+        long calls = 0;
+        long spent = 0;
+        // Two untimed calls (the first absorbs into empty states), then timed ones until the budget is spent.
+        for (int i = 0; i < 2 || spent < budget.toNanos() || calls < 3; i++) {
+            List<Observation> frames = new ArrayList<>(batch);
+            double[][] times = new double[batch][leads.length];
+            for (int b = 0; b < batch; b++) {
+                float[] data = new float[size];
+                for (int k = 0; k < size; k++) {
+                    data[k] = (float) rng.nextGaussian();
+                }
+                frames.add(new Observation(time, data, null));
+                for (int k = 0; k < leads.length; k++) {
+                    times[b][k] = time + leads[k];
+                }
+            }
+            long t0 = System.nanoTime();
+            stepped = model.advanceAndForecast(states, frames, times);
+            long t1 = System.nanoTime();
+            if (i >= 2) {
+                spent += t1 - t0;
+                calls++;
+            }
+            states = stepped.stream().map(VidOdeModel.Stepped::state).toList();
+            time += leads[0];
+        }
+        return batch * calls / (spent * 1e-9);
+    }
+
+    private void print(Phase p) {
+        out.printf("%s: %d frames, each with its forecast, in %.1f s: %.1f forecasts/s (middle 80 %%: %.1f/s),"
+                        + " model calls %.0f %% of wall time, mean batch %.1f%n", p.name(), p.published(),
+                p.seconds(), p.perSecond(), p.middlePerSecond(), 100 * p.modelShare(), p.meanBatch());
+        out.printf("%s: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
+                p.latency().p50(), p.latency().p95(), p.latency().p99(), p.latency().max());
+        StringBuilder sizes = new StringBuilder();
+        long[] counts = p.batchSizes();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                int lo = 1 << i;
+                sizes.append(sizes.isEmpty() ? "" : ", ").append(lo == 1 ? "1" : lo + "-" + (2 * lo - 1))
+                        .append(": ").append(counts[i]);
+            }
+        }
+        out.printf("%s: model calls by batch size: %s%n", p.name(), sizes);
+    }
+
+    private void print(Report r) {
+        out.printf("matching: %d frames without a forecast, %d duplicate forecasts, %d forecasts of no frame%n",
+                r.missing(), r.duplicates(), r.unexpected());
+        out.printf("memory after the saturated phase (whole process, broker included): RSS %.0f MB (peak %.0f MB),"
+                + " heap %.0f MB after GC%n", r.rssBytes() / 1e6, r.peakRssBytes() / 1e6, r.heapBytes() / 1e6);
+        out.printf("model only at batch %d: %.1f forecasts/s; service (saturated, middle 80 %%) / model: %.2f%n",
+                r.modelOnlyBatch(), r.modelOnlyPerSecond(), r.serviceOverModel());
+    }
+
+    /** A field of /proc/self/status in bytes (Linux), or -1 elsewhere. */
+    private static long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long heapAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Collections.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

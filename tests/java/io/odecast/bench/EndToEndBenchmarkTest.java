@@ -1,0 +1,45 @@
+package io.odecast.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.VidOdeModel;
+import io.odecast.model.VidOdeNetwork;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The end-to-end benchmark's short mode: every published frame gets exactly one forecast, matched by (stream, time). */
+class EndToEndBenchmarkTest {
+
+    @Test
+    void everyFrameGetsExactlyOneForecastInBothPhases() throws Exception {
+        ModelCard card = new ModelCard("tiny", ModelCard.EXTRAPOLATE, List.of("u", "v", "p"),
+                new float[] {0f, 0f, 1000f}, new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null);
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        EndToEndBenchmark.Report r;
+        try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(3, 12, 12, 4, 1), 7), card)) {
+            r = new EndToEndBenchmark(new PrintStream(text, true, StandardCharsets.UTF_8)).run(model, "tiny",
+                    new EndToEndBenchmark.Settings(3, 4, 10, Duration.ofSeconds(1), Duration.ofMillis(200),
+                            "odecast.decoder.max-batch = 8"));
+        }
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertEquals(0, r.missing(), printed);
+        assertEquals(0, r.duplicates(), printed);
+        assertEquals(0, r.unexpected(), printed);
+        assertEquals(12, r.saturated().published());
+        assertEquals(10, r.paced().published());
+        // Every forecast came from a model call of at most max-batch requests, and each call is counted once.
+        long[] sizes = r.saturated().batchSizes();
+        assertEquals(0, Arrays.stream(sizes, 4, sizes.length).sum(), printed);
+        assertTrue(r.saturated().meanBatch() >= 1 && r.saturated().meanBatch() <= 8, printed);
+        assertTrue(r.modelOnlyPerSecond() > 0 && r.paced().latency().max() >= r.paced().latency().p50(), printed);
+        assertTrue(printed.contains("p99"), printed);
+    }
+}
