@@ -201,6 +201,9 @@ public final class EndToEndBenchmark {
                 print(report);
                 return report;
             } catch (Exception | Error e) {
+                if (trainer != null) {
+                    trainer.close();
+                }
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
                 throw e;
             } finally {
