@@ -110,6 +110,11 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Scenario bad-input: data size of the wrong-shape frame (default ${DEFAULT-VALUE}).")
     int bigFrameMiB;
 
+    @Option(names = "--instances", defaultValue = "1",
+            description = "Service instances in the consumer group: 2 adds a partner that is never disturbed, so"
+                    + " partitions move between instances as the other is killed or stopped (default ${DEFAULT-VALUE}).")
+    int instances;
+
     @Option(names = "--keep-broker-data", description = "Keep the broker's storage (<out>/kafka) after the run.")
     boolean keepBrokerData;
 
@@ -124,7 +129,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
                     modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB,
-                    rssKillMiB);
+                    rssKillMiB, instances);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

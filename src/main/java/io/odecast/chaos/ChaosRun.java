@@ -40,6 +40,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * after {@value #MAX_CRASHES} exits in a row without a forecast the harness stops restarting it).
  */
 public final class ChaosRun {
+    /** The instance id of the partner service (the disturbed one keeps the configured default). */
+    static final String PARTNER_ID = "chaos-partner";
     /** Consecutive exits without a forecast after which the service is no longer restarted. */
     static final int MAX_CRASHES = 4;
     /** Unexpected exits in all after which the service is no longer restarted (a crash loop). */
@@ -65,6 +67,8 @@ public final class ChaosRun {
     private Path config;
     private ChildJvm broker;
     private volatile ChildJvm service;
+    /** With {@code --instances 2}: a second instance in the group, never disturbed, that takes partitions over. */
+    private ChildJvm partner;
     private ChildJvm accountedDead;
     private long serviceStartNanos;
     private int serviceStarts;
@@ -134,6 +138,12 @@ public final class ChaosRun {
             rss.start();
             rss.phase(s.scenario() == Scenario.BAD_INPUT ? "before bad input" : "run");
             startService("initial");
+            if (s.instances() > 1) {
+                partner = ChildJvm.start("partner", ChildJvm.odecastCommand(s.serviceHeap(), List.of("serve", "--config",
+                        config.toString(), "--bootstrap-servers", bootstrap, "--instance-id", PARTNER_ID)),
+                        logs.resolve("partner.log"));
+                say("started " + partner + " (instance " + PARTNER_ID + " in the same group)");
+            }
             phases.put("startup", seconds(t));
 
             t = System.nanoTime();
@@ -167,11 +177,19 @@ public final class ChaosRun {
             published.forEach((id, frames) -> frames.forEach(f -> expectedKeys.add(new ForecastKey(id, f.eventTime()))));
             drain(expectedKeys);
             phases.put("drain", seconds(t));
-            boolean aliveAtEnd = service != null && service.alive();
+            boolean aliveAtEnd = service != null && service.alive() && (partner == null || partner.alive());
+            if (partner != null && !partner.alive()) {
+                notes.add("the partner instance exited on its own with status " + partner.exitCode() + ": "
+                        + shorten(exitReason(partner.lastLines(400)), 300));
+            }
             if (service != null) {
                 say("stopping the service (SIGTERM)");
                 accountedDead = service;
                 service.stop(TERM_TIMEOUT);
+            }
+            if (partner != null && partner.alive()) {
+                say("stopping the partner (SIGTERM)");
+                partner.stop(TERM_TIMEOUT);
             }
             rss.close();
 
@@ -489,6 +507,9 @@ public final class ChaosRun {
             if (service != null && service.alive()) {
                 accountedDead = service;
                 service.kill();
+            }
+            if (partner != null && partner.alive()) {
+                partner.kill();
             }
             if (broker != null && broker.alive()) {
                 broker.stop(Duration.ofSeconds(30));

@@ -37,7 +37,7 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
                             Path out, double rate, double publishSeconds, Duration outage, Duration maxKillDelay,
                             Duration quiet, Duration drainTimeout, String serviceHeap, String brokerHeap,
                             int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData,
-                            int bigFrameMiB, long rssKillMiB) {
+                            int bigFrameMiB, long rssKillMiB, int instances) {
 
     public ChaosSettings {
         Objects.requireNonNull(scenario, "scenario");
@@ -61,6 +61,7 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         require(rssLimitMiB > 0, "--rss-limit-mib must be positive, got " + rssLimitMiB);
         require(rssKillMiB >= rssLimitMiB, "--rss-kill-mib must be at least --rss-limit-mib (" + rssLimitMiB
                 + "), got " + rssKillMiB);
+        require(instances == 1 || instances == 2, "--instances must be 1 or 2, got " + instances);
         require(bigFrameMiB >= 1 && bigFrameMiB <= 63, "--big-frame-mib must be in 1..63 (the topics take 64 MiB"
                 + " records), got " + bigFrameMiB);
     }
@@ -87,6 +88,9 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         }
         if (scenario == Scenario.BROKER_OUTAGE) {
             m.put("outage", outage.toMillis() / 1000.0 + " s");
+        }
+        if (instances > 1) {
+            m.put("instances", instances + " in one consumer group (the partner is never disturbed)");
         }
         m.put("seed", seed);
         m.put("rate", String.format(Locale.ROOT, "%.1f frames/s", effectiveRate()));
