@@ -102,7 +102,7 @@ class StreamProcessorTest {
         return new StreamProcessor(settings, catalog,
                 (steps, fills) -> new DecoderActor.Results(runner.steps(steps), runner.fills(fills)), metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
-                        settings.input().deadLetterValueBytes()), store);
+                        settings.input().deadLetterValueBytes()), store, new ModelSwaps());
     }
 
     private ConsumerRecord<String, byte[]> record(String key, byte[] value, Instant timestamp) {

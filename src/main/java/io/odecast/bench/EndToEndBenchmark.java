@@ -14,6 +14,7 @@ import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
+import io.odecast.train.actor.TrainerService;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -160,6 +161,10 @@ public final class EndToEndBenchmark {
             Config config = serviceConfig(kafka.bootstrapServers(), stateDir, model, modelName, settings.overrides());
             Load load = new Load(model, settings.streams());
             StreamingService service = StreamingService.builder(config).models(Map.of(modelName, model)).start();
+            Config full = ConfigFactory.load(config);
+            // With odecast.trainer.enabled the training actor runs beside serving, as in odecast serve.
+            TrainerService trainer = full.getBoolean("odecast.trainer.enabled")
+                    ? TrainerService.start(full, service.settings(), service.system()) : null;
             Phase saturated;
             Phase paced = null;
             long rss;
@@ -183,6 +188,10 @@ public final class EndToEndBenchmark {
                     print(paced);
                 }
                 reader.settle();
+                if (trainer != null) {
+                    trainer.close();
+                    out.printf("training actor: %d frames recorded%n", trainer.recorded());
+                }
                 long missing = load.sent.keySet().stream().filter(k -> !reader.received.containsKey(k)).count();
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
                 int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
@@ -192,6 +201,9 @@ public final class EndToEndBenchmark {
                 print(report);
                 return report;
             } catch (Exception | Error e) {
+                if (trainer != null) {
+                    trainer.close();
+                }
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
                 throw e;
             } finally {

@@ -33,6 +33,9 @@ import io.odecast.render.PngRenderer;
 import io.odecast.render.StreamRenderer;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.ServiceSettings;
+import io.odecast.models.ModelTopic;
+import io.odecast.models.ModelVersionSettings;
+import io.odecast.models.ModelVersionsAdmin;
 import io.odecast.stream.StreamingService;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -93,6 +96,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "7", description = "Dropout seed (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--swap-to", paramLabel = "DIR",
+            description = "A checkpoint of the storm model's shape (e.g. one made with odecast train) published as a"
+                    + " new version of the storm model halfway through the storm frames: the service swaps it in"
+                    + " live, each stream at a frame boundary, its first forecast flagged MODEL_SWITCHED.")
+    Path swapTo;
 
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the service (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -161,8 +170,12 @@ final class DemoCommand implements Callable<Integer> {
             }
         });
         try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
-            published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
-                    .withDropout(dropout, seed)));
+            if (swapTo == null) {
+                published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
+                        .withDropout(dropout, seed)));
+            } else {
+                published.add(publishWithSwap(publisher, storm, bootstrap, topics));
+            }
         }
         log("published " + published.get(0).sent() + " storm frames (" + published.get(0).dropped() + " dropped, "
                 + published.get(0).skippedMissing() + " missing in the data)");
@@ -185,6 +198,11 @@ final class DemoCommand implements Callable<Integer> {
             service.drainAndShutdown().toCompletableFuture().join();
             log("service drained: " + metrics);
         }
+        if (swapTo != null) {
+            log("model swap: " + service.modelSwaps().streamsSwitched() + " streams switched, serving "
+                    + service.modelSwaps().serving() + (service.modelSwaps().refused().isEmpty() ? ""
+                    : ", refused " + service.modelSwaps().refused()));
+        }
         CollectedForecasts collected;
         try (ForecastCollector collector = ForecastCollector.connect(bootstrap)) {
             collected = collector.collectToEnd(topics.forecasts(), topics.regularFrames(), Duration.ofSeconds(60));
@@ -194,6 +212,29 @@ final class DemoCommand implements Callable<Integer> {
         if (keepRunning) {
             serveUntilStopped(broker, service, ops);
         }
+    }
+
+    /**
+     * Publishes the first half of the storm frames, then the checkpoint in {@code --swap-to} as a new version of the
+     * storm model on the models topic, then the second half: the service swaps at a frame boundary in between.
+     */
+    private PublishSummary publishWithSwap(FramePublisher publisher, FrameSequence storm, String bootstrap,
+                                           TopicNames topics) throws Exception {
+        int half = storm.size() / 2;
+        PublishSummary first = publisher.publish(storm.slice(0, half),
+                PublishSettings.of(topics.frames(), STORM_STREAM).withDropout(dropout, seed));
+        var version = new ModelVersionsAdmin(new ModelTopic(topics.models(), Map.of(
+                "bootstrap.servers", bootstrap), 64 << 20, Duration.ofSeconds(30)),
+                ModelVersionSettings.fromConfig(config(bootstrap).getConfig("odecast"), 64 << 20),
+                java.time.Clock.systemUTC()).publish(swapTo, stormModel, "", Map.of());
+        log("published version " + version.getVersion() + " of " + stormModel + " from " + swapTo
+                + " to " + topics.models() + " after " + first.sent() + " storm frames");
+        PublishSummary second = publisher.publish(storm.slice(half, storm.size()),
+                PublishSettings.of(topics.frames(), STORM_STREAM).withDropout(dropout, seed + 2));
+        List<java.time.Instant> times = new ArrayList<>(first.sentTimes());
+        times.addAll(second.sentTimes());
+        return new PublishSummary(first.sent() + second.sent(), first.dropped() + second.dropped(),
+                first.skippedMissing() + second.skippedMissing(), times);
     }
 
     /** Keeps everything up until Ctrl-C (SIGTERM), then drains the service and stops the page and the broker. */

@@ -8,6 +8,7 @@ import io.odecast.ops.OpsSettings;
 import io.odecast.ops.PrometheusMetrics;
 import io.odecast.stream.ServiceSettings;
 import io.odecast.stream.StreamingService;
+import io.odecast.train.actor.TrainerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -87,9 +88,14 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("odecast serve: metrics at " + ops.url() + "metrics, health at " + ops.url()
                     + "health/ready" + (http.page().enabled() ? ", live page at " + ops.url() : ""));
         }
+        TrainerService trainer = full.getBoolean("odecast.trainer.enabled")
+                ? TrainerService.start(full, service.settings(), service.system()) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (trainer != null) {
+                    trainer.close();
+                }
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("odecast serve: shutdown did not finish cleanly: " + e.getMessage());

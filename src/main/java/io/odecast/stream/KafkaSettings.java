@@ -57,7 +57,7 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
     }
 
     /** Producer properties from configuration (before the engine's own settings). */
-    Map<String, Object> producerProperties() {
+    public Map<String, Object> producerProperties() {
         return merged(producer);
     }
 

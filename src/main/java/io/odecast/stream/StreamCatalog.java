@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * The streams the service accepts: the rules of {@code odecast.streams} with their models loaded and
  * cross-checked at start, so a rule naming a missing model, or a fill model that cannot fill for its forecaster,
- * fails the start with the rule's pattern in the message instead of dead-lettering frames one by one.
+ * fails the start with the rule's pattern in the message instead of dead-lettering frames one by one. A model
+ * swap ({@link #swap}) resolves every rule again, atomically for the engine thread.
  */
 final class StreamCatalog {
 
@@ -18,13 +19,49 @@ final class StreamCatalog {
     }
 
     private final StreamRules rules;
-    private final List<ResolvedStream> resolved = new ArrayList<>();
+    private final ModelRegistry models;
+    /** Replaced whole on a model swap, read by the engine thread: a rule's models change between frames only. */
+    private volatile List<ResolvedStream> resolved;
 
     /**
      * @throws IllegalArgumentException naming the rule when a model cannot be loaded or does not fit
      */
     StreamCatalog(StreamRules rules, ModelRegistry models) {
         this.rules = rules;
+        this.models = models;
+        this.resolved = resolveAll();
+    }
+
+    /** Whether some rule uses the model called {@code name}, as forecaster or filler. */
+    boolean uses(String name) {
+        return rules.rules().stream().anyMatch(r -> r.settings().model().equals(name)
+                || r.settings().fillModel().map(name::equals).orElse(false));
+    }
+
+    /** The model called {@code name} that serves now. */
+    VidOdeModel model(String name) {
+        return models.get(name);
+    }
+
+    /**
+     * Makes {@code next} the model called {@code name} for every rule using it, checked as at start; streams switch
+     * at their next frame. Nothing changes when a rule would not accept it.
+     *
+     * @throws IllegalArgumentException naming the rule that does not accept the new version
+     */
+    synchronized void swap(String name, VidOdeModel next) {
+        VidOdeModel previous = models.get(name);
+        models.replace(name, next);
+        try {
+            resolved = resolveAll();
+        } catch (IllegalArgumentException e) {
+            models.replace(name, previous);
+            throw e;
+        }
+    }
+
+    private List<ResolvedStream> resolveAll() {
+        List<ResolvedStream> out = new ArrayList<>();
         for (StreamRules.Rule rule : rules.rules()) {
             StreamSettings s = rule.settings();
             String where = "odecast.streams rule \"" + rule.pattern() + "\"";
@@ -52,8 +89,9 @@ final class StreamCatalog {
                         + filler.card().channels() + " " + shape(filler) + " but model " + s.model() + " has "
                         + model.card().channels() + " " + shape(model) + "; they must match");
             }
-            resolved.add(new ResolvedStream(rule.pattern(), s, model, filler));
+            out.add(new ResolvedStream(rule.pattern(), s, model, filler));
         }
+        return List.copyOf(out);
     }
 
     /** The stream's resolved settings, or empty when no rule matches it. */

@@ -75,14 +75,14 @@ final class StreamEngine {
     private volatile int owned;
 
     StreamEngine(ServiceSettings settings, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
-                 ServiceMetrics metrics, Clock clock) {
+                 ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
         this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
         this.store = new SnapshotStore(settings.stateDir().resolve(settings.instanceId()));
         this.processor = new StreamProcessor(settings, catalog, runner, metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
-                        settings.input().deadLetterValueBytes()), store);
+                        settings.input().deadLetterValueBytes()), store, swaps);
         this.thread = new Thread(this::run, "odecast-engine-" + settings.instanceId());
     }
 

@@ -6,6 +6,9 @@ import io.odecast.kafka.DeadLetterReason;
 import io.odecast.kafka.ForecastCodec;
 import io.odecast.kafka.RegularFrameCodec;
 import io.odecast.kafka.TopicNames;
+import io.odecast.model.Observation;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
 import io.odecast.proto.StateSnapshot;
 import io.odecast.stream.FrameValidator.Accepted;
 import io.odecast.stream.FrameValidator.Read;
@@ -14,6 +17,7 @@ import io.odecast.stream.FrameValidator.Validation;
 import io.odecast.stream.ModelWork.FillResult;
 import io.odecast.stream.ModelWork.StepResult;
 import io.odecast.stream.StateSnapshotCodec.InputPosition;
+import io.odecast.stream.StateSnapshotCodec.TimedObservation;
 import io.odecast.stream.StreamCatalog.ResolvedStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,13 +62,15 @@ final class StreamProcessor {
     private final DeadLetterPublisher deadLetters;
     private final SnapshotStore store;
     private final TopicNames topics;
+    private final ModelSwaps swaps;
     private Instant lastProvisionalCheck = Instant.MIN;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
 
     StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
-                    DeadLetterPublisher deadLetters, SnapshotStore store) {
+                    DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps) {
         this.settings = settings;
+        this.swaps = swaps;
         this.catalog = catalog;
         this.runner = runner;
         this.metrics = metrics;
@@ -119,12 +125,18 @@ final class StreamProcessor {
     }
 
     private void runWave(List<Item> wave, Instant now, List<ProducerRecord<String, byte[]>> out) throws Exception {
+        List<StreamStatus> statuses = new ArrayList<>();
+        for (Item item : wave) {
+            statuses.add(status(item.task(), item.read().frame().streamId(), item.read().stream(), now).seen(now));
+        }
+        switchModels(statuses);
         List<StreamStep.Plan> plans = new ArrayList<>();
         List<Item> planned = new ArrayList<>();
-        for (Item item : wave) {
+        for (int w = 0; w < wave.size(); w++) {
+            Item item = wave.get(w);
             ConsumerRecord<String, byte[]> record = item.record();
             String id = item.read().frame().streamId();
-            StreamStatus status = status(item.task(), id, item.read().stream(), now).seen(now);
+            StreamStatus status = statuses.get(w);
             item.task().active.put(id, status);
             if (record.offset() <= status.offset()) {
                 metrics.frameSkipped();
@@ -179,6 +191,86 @@ final class StreamProcessor {
                 next = snapshot(item.task(), next, now, out);
             }
             item.task().active.put(next.id(), next);
+        }
+    }
+
+    /**
+     * The frame boundary of a model swap: every status of the wave whose state was encoded by another version than
+     * its rule's model now has is re-encoded from its recent frames under the new version, in batched rounds (round
+     * k advances every such stream by its k-th recent frame), so its next forecast is as warm as one made under the
+     * new version all along. A long gap inside the recent frames restarts the re-encoding there, as it would have
+     * restarted the stream. A failed re-encoding leaves the stream to restart under the new version with its frame.
+     */
+    private void switchModels(List<StreamStatus> statuses) throws Exception {
+        List<Integer> switching = new ArrayList<>();
+        List<StreamState> states = new ArrayList<>();
+        List<List<TimedObservation>> recents = new ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            StreamStatus s = statuses.get(i);
+            Optional<ResolvedStream> now = catalog.resolve(s.id());
+            if (now.isEmpty()) {
+                continue;
+            }
+            ResolvedStream current = now.get();
+            if (current.model().version().equals(s.stateVersion())) {
+                if (current != s.stream()) {
+                    statuses.set(i, s.withStream(current));
+                }
+                continue;
+            }
+            VidOdeModel model = current.model();
+            List<TimedObservation> recent = new ArrayList<>();
+            for (TimedObservation o : s.recent()) {
+                recent.add(new TimedObservation(o.time(), new Observation(model.card().modelTime(o.time()),
+                        o.observation().data(), o.observation().valid())));
+            }
+            statuses.set(i, s.withStream(current));
+            switching.add(i);
+            states.add(model.emptyState());
+            recents.add(recent);
+        }
+        long maxSubsteps = settings.decoder().maxSubsteps();
+        for (int round = 0; !switching.isEmpty(); round++) {
+            List<ModelWork.Step> steps = new ArrayList<>();
+            List<Integer> who = new ArrayList<>();
+            for (int j = 0; j < switching.size(); j++) {
+                if (round < recents.get(j).size() && states.get(j) != null) {
+                    VidOdeModel model = statuses.get(switching.get(j)).stream().model();
+                    Observation o = recents.get(j).get(round).observation();
+                    StreamState before = states.get(j);
+                    if (!before.isEmpty() && model.encoderSubsteps(o.time() - before.lastTime()) > maxSubsteps) {
+                        before = model.emptyState();
+                    }
+                    steps.add(new ModelWork.Step(model, before, o, new double[0], null));
+                    who.add(j);
+                }
+            }
+            if (steps.isEmpty()) {
+                break;
+            }
+            List<StepResult> results = runner.run(steps, List.of()).steps();
+            for (int k = 0; k < who.size(); k++) {
+                int j = who.get(k);
+                if (results.get(k) instanceof ModelWork.Stepped stepped) {
+                    states.set(j, stepped.result().state());
+                } else {
+                    LOG.warn("Stream {}: re-encoding under model version {} failed ({}); it restarts with its next"
+                            + " frame", statuses.get(switching.get(j)).id(),
+                            statuses.get(switching.get(j)).stream().model().version(),
+                            ((ModelWork.Failed) results.get(k)).error());
+                    states.set(j, null);
+                }
+            }
+        }
+        for (int j = 0; j < switching.size(); j++) {
+            int i = switching.get(j);
+            StreamStatus s = statuses.get(i);
+            VidOdeModel model = s.stream().model();
+            StreamState state = states.get(j) == null ? model.emptyState() : states.get(j);
+            LOG.debug("Stream {}: switched from model version {} to {}, re-encoded from {} recent frames", s.id(),
+                    s.stateVersion(), model.version(), recents.get(j).size());
+            statuses.set(i, s.switchedTo(s.stream(), state, recents.get(j)));
+            swaps.streamSwitched();
         }
     }
 
@@ -334,11 +426,9 @@ final class StreamProcessor {
         }
         try {
             StateSnapshot snapshot = StateSnapshot.parseFrom(bytes.get());
-            if (!snapshot.getModelName().equals(stream.settings().model())
-                    || !snapshot.getModelVersion().equals(stream.model().version())) {
-                LOG.info("Stream {}: snapshot is for model {} version {}, the stream now uses {} version {}; starting"
-                        + " from an empty state", id, snapshot.getModelName(), snapshot.getModelVersion(),
-                        stream.settings().model(), stream.model().version());
+            if (!snapshot.getModelName().equals(stream.settings().model())) {
+                LOG.info("Stream {}: snapshot is for model {}, the stream now uses {}; starting from an empty state",
+                        id, snapshot.getModelName(), stream.settings().model());
                 return StreamStatus.fresh(id, stream, now);
             }
             if (snapshot.getInputPartition() != task.partition) {
@@ -349,8 +439,11 @@ final class StreamProcessor {
             }
             StateSnapshotCodec.Restored r = StateSnapshotCodec.decode(snapshot, stream.model());
             metrics.streamRestored();
+            // A snapshot of another version of the model keeps its recent frames: the wave re-encodes them under
+            // the serving version (switchModels) instead of trusting the old state.
             return new StreamStatus(id, stream, r.state(), r.state().isEmpty() ? null : r.lastEventTime(),
-                    r.lastRegularTime(), r.recent(), r.position().offset(), -1, null, 0, null, now);
+                    r.lastRegularTime(), r.recent(), r.position().offset(), -1, null, 0, null, now,
+                    snapshot.getModelVersion(), false);
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             LOG.warn("Stream {}: cannot restore its state ({}); starting from an empty state", id, e.getMessage());
             return StreamStatus.fresh(id, stream, now);

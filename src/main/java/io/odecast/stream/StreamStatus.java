@@ -24,10 +24,14 @@ import java.util.Optional;
  * @param sinceSnapshot    frames absorbed since the last snapshot
  * @param lastArrival      wall-clock time of the last absorbed frame's arrival (provisional-frame timing)
  * @param lastSeen         wall-clock time of the last record of the stream (idle eviction)
+ * @param stateVersion     version of the model that encoded {@code state}; when the stream's model now has another,
+ *                         the state is re-encoded from {@code recent} before the next frame
+ * @param switched         the state was re-encoded under a new version and no forecast has said so yet
  */
 record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant lastTime,
                     Optional<Instant> lastRegularTime, List<TimedObservation> recent, long offset, long firstDirtyOffset,
-                    Instant dirtySince, long sinceSnapshot, Instant lastArrival, Instant lastSeen) {
+                    Instant dirtySince, long sinceSnapshot, Instant lastArrival, Instant lastSeen, String stateVersion,
+                    boolean switched) {
 
     StreamStatus {
         recent = List.copyOf(recent);
@@ -36,7 +40,7 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
     /** A stream seen for the first time. */
     static StreamStatus fresh(String id, ResolvedStream stream, Instant now) {
         return new StreamStatus(id, stream, stream.model().emptyState(), null, Optional.empty(), List.of(), -1, -1,
-                null, 0, null, now);
+                null, 0, null, now, stream.model().version(), false);
     }
 
     /** Whether it absorbed frames that no snapshot holds yet. */
@@ -47,29 +51,48 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
     /** After a snapshot of this status was written. */
     StreamStatus snapshotted() {
         return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, -1, null, 0, lastArrival,
-                lastSeen);
+                lastSeen, stateVersion, switched);
     }
 
     StreamStatus seen(Instant now) {
         return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, firstDirtyOffset,
-                dirtySince, sinceSnapshot, lastArrival, now);
+                dirtySince, sinceSnapshot, lastArrival, now, stateVersion, switched);
     }
 
     StreamStatus withLastRegularTime(Instant t) {
         return new StreamStatus(id, stream, state, lastTime, Optional.of(t), recent, offset, firstDirtyOffset,
-                dirtySince, sinceSnapshot, lastArrival, lastSeen);
+                dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
     }
 
-    /** The status after absorbing a frame at {@code offset} into {@code next}. */
+    /**
+     * The status under {@code current} (the stream's rule after a model swap) with {@code reencoded}, the state
+     * the new version encoded from {@link #recent}; the recent frames' model times follow the new card.
+     */
+    StreamStatus switchedTo(ResolvedStream current, StreamState reencoded, List<TimedObservation> recentUnderNew) {
+        return new StreamStatus(id, current, reencoded, lastTime, lastRegularTime, recentUnderNew, offset,
+                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, current.model().version(), true);
+    }
+
+    /** The status under {@code current} when only the rule's filler changed (the state stays valid). */
+    StreamStatus withStream(ResolvedStream current) {
+        return new StreamStatus(id, current, state, lastTime, lastRegularTime, recent, offset, firstDirtyOffset,
+                dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
+    }
+
+    /**
+     * The status after absorbing a frame at {@code offset} into {@code next}; {@code announced} says whether its
+     * forecast carried the switch (a replayed frame emits none, so the flag waits for the next one).
+     */
     StreamStatus absorbed(StreamState next, Instant time, TimedObservation observation, long inputOffset,
-                          Optional<Instant> regular, Instant now) {
+                          Optional<Instant> regular, Instant now, boolean announced) {
         List<TimedObservation> window = new ArrayList<>(recent);
         window.add(observation);
         while (window.size() > stream.settings().fillWindow()) {
             window.remove(0);
         }
         return new StreamStatus(id, stream, next, time, regular, window, inputOffset,
-                dirty() ? firstDirtyOffset : inputOffset, dirty() ? dirtySince : now, sinceSnapshot + 1, now, now);
+                dirty() ? firstDirtyOffset : inputOffset, dirty() ? dirtySince : now, sinceSnapshot + 1, now, now,
+                stateVersion, switched && !announced);
     }
 
     /** Bytes of state held for this stream (hidden state, last frame, encodings, recent frames). */

@@ -94,7 +94,8 @@ final class StreamStep {
             regular = Optional.of(frame.eventTime());
         }
         StreamStatus next = status.absorbed(result.state(), frame.eventTime(),
-                new TimedObservation(frame.eventTime(), plan.observation()), plan.offset(), regular, now);
+                new TimedObservation(frame.eventTime(), plan.observation()), plan.offset(), regular, now,
+                !plan.replay());
         if (plan.replay()) {
             return new Outcome(next, null, List.of(), null, null, observedRegular);
         }
@@ -110,6 +111,9 @@ final class StreamStep {
         }
         if (frame.frame().invalidCount() > 0) {
             flags.add(Forecast.Flag.PARTIAL_INPUT);
+        }
+        if (status.switched()) {
+            flags.add(Forecast.Flag.MODEL_SWITCHED);
         }
         VidOdeModel model = status.stream().model();
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,

@@ -5,6 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import io.odecast.kafka.TopicSetup;
 import io.odecast.kafka.TopicSetupException;
 import io.odecast.model.VidOdeModel;
+import io.odecast.models.ModelFollower;
+import io.odecast.models.ModelTopic;
+import io.odecast.models.ModelVersionSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -52,16 +55,21 @@ public final class StreamingService {
     private final ModelRegistry models;
     private final StreamEngine engine;
     private final Map<String, String> modelVersions;
+    private final ModelSwaps swaps;
+    private final ModelFollower follower;
     private volatile boolean draining;
 
     private StreamingService(ServiceSettings settings, ServiceMetrics metrics, ActorSystem<Void> system,
-                             ModelRegistry models, StreamEngine engine, Map<String, String> modelVersions) {
+                             ModelRegistry models, StreamEngine engine, Map<String, String> modelVersions,
+                             ModelSwaps swaps, ModelFollower follower) {
         this.settings = settings;
         this.metrics = metrics;
         this.system = system;
         this.models = models;
         this.engine = engine;
         this.modelVersions = Map.copyOf(modelVersions);
+        this.swaps = swaps;
+        this.follower = follower;
     }
 
     /**
@@ -89,9 +97,14 @@ public final class StreamingService {
                 engine.ownedPartitions());
     }
 
-    /** The version of every model a stream rule uses, by model name (forecasters and fill models). */
+    /**
+     * The version of every model a stream rule uses, by model name (forecasters and fill models): those loaded at
+     * start, replaced by those swapped in from the models topic since.
+     */
     public Map<String, String> modelVersions() {
-        return modelVersions;
+        Map<String, String> now = new java.util.TreeMap<>(modelVersions);
+        now.putAll(swaps.serving());
+        return now;
     }
 
     /** Starts the service with the {@code odecast} settings of {@code config} (reference defaults filled in). */
@@ -113,6 +126,16 @@ public final class StreamingService {
         return metrics;
     }
 
+    /** The model versions serving, refused and switched to (see {@code odecast.model-versions}). */
+    public ModelSwaps modelSwaps() {
+        return swaps;
+    }
+
+    /** The actor system the service runs on (a training actor may run beside the decoder on it). */
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
     /**
      * Completes when the service has stopped after {@link #drainAndShutdown()}. Failures do not complete it: the
      * engine restarts by itself (see {@link ServiceMetrics#engineRestarts()}).
@@ -127,6 +150,9 @@ public final class StreamingService {
      */
     public CompletionStage<Done> drainAndShutdown() {
         draining = true;
+        if (follower != null) {
+            follower.close();
+        }
         engine.stop();
         return engine.completion()
                 .thenCompose(done -> {
@@ -209,6 +235,18 @@ public final class StreamingService {
                 }
             }
             ServiceMetrics metrics = new ServiceMetrics(observer);
+            ModelSwaps swaps = new ModelSwaps();
+            ModelVersionSettings versions = ModelVersionSettings.fromConfig(full.getConfig("odecast"),
+                    kafka.topicSetup().maxMessageBytes());
+            ModelFollower follower = null;
+            if (versions.follow()) {
+                try {
+                    follower = follow(settings, versions, catalog, registry, swaps);
+                } catch (RuntimeException e) {
+                    registry.close();
+                    throw e;
+                }
+            }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", full);
             try {
                 ActorRef<DecoderActor.Command> decoder = system.systemActorOf(
@@ -220,22 +258,54 @@ public final class StreamingService {
                                 replyTo -> new DecoderActor.Run(steps, fills, replyTo), timeout, system.scheduler())
                         .toCompletableFuture().get();
                 warmUp(catalog, settings, runner);
-                StreamEngine engine = new StreamEngine(settings, catalog, runner, metrics, clock);
+                StreamEngine engine = new StreamEngine(settings, catalog, runner, metrics, swaps, clock);
                 engine.start();
+                if (follower != null) {
+                    follower.start();
+                }
                 LOG.info("Streaming service {} consuming {} from {} as group {}, {}", settings.instanceId(),
                         kafka.topics().frames(), kafka.bootstrapServers(), kafka.groupId(), settings.delivery());
-                Map<String, String> versions = new java.util.TreeMap<>();
+                Map<String, String> loaded = new java.util.TreeMap<>();
                 for (StreamRules.Rule rule : settings.streams().rules()) {
                     StreamCatalog.ResolvedStream stream = catalog.resolved(rule);
-                    versions.put(stream.settings().model(), stream.model().version());
-                    stream.settings().fillModel().ifPresent(name -> versions.put(name, stream.filler().version()));
+                    loaded.put(stream.settings().model(), stream.model().version());
+                    stream.settings().fillModel().ifPresent(name -> loaded.put(name, stream.filler().version()));
                 }
-                return new StreamingService(settings, metrics, system, registry, engine, versions);
+                return new StreamingService(settings, metrics, system, registry, engine, loaded, swaps, follower);
             } catch (RuntimeException e) {
+                if (follower != null) {
+                    follower.close();
+                }
                 system.terminate();
                 registry.close();
                 throw e;
             }
+        }
+
+        /**
+         * Reads the models topic to its end and serves the latest version of each model the rules use before the
+         * engine joins the group, so a restart after a swap restores snapshots of the version they were taken
+         * with (nothing to re-encode); the follower then keeps reading once the engine runs.
+         */
+        private static ModelFollower follow(ServiceSettings settings, ModelVersionSettings versions,
+                                            StreamCatalog catalog, ModelRegistry registry, ModelSwaps swaps) {
+            KafkaSettings kafka = settings.kafka();
+            for (StreamRules.Rule rule : settings.streams().rules()) {
+                swaps.serving(rule.settings().model(), catalog.resolved(rule).model().version());
+            }
+            ModelTopic topic = new ModelTopic(kafka.topics().models(), kafka.consumerProperties(),
+                    kafka.topicSetup().maxMessageBytes(), kafka.setupTimeout());
+            ModelSwitcher switcher = new ModelSwitcher(catalog, registry, swaps,
+                    settings.stateDir().resolve(settings.instanceId()).resolve("model-versions"));
+            ModelFollower follower = new ModelFollower(topic, kafka.consumerProperties(),
+                    kafka.topicSetup().maxMessageBytes(), versions.pollTimeout(), switcher, settings.instanceId());
+            try {
+                follower.catchUp(kafka.setupTimeout());
+            } catch (RuntimeException e) {
+                follower.close();
+                throw e;
+            }
+            return follower;
         }
 
         /**

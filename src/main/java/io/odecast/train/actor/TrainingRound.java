@@ -1,0 +1,176 @@
+package io.odecast.train.actor;
+
+import io.odecast.data.ChannelNormalization;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.GridShape;
+import io.odecast.data.TimeScale;
+import io.odecast.data.TimedFrame;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.Checkpoint;
+import io.odecast.model.ModelCard;
+import io.odecast.model.VidOdeModel;
+import io.odecast.models.ModelVersions;
+import io.odecast.train.Trainer;
+import io.odecast.train.TrainingOptions;
+import io.odecast.train.TrainingWindows;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One fine-tuning round of one model: the recorded frames of its streams are split per stream into the frames to
+ * train on and the most recent {@code holdout-frames} (the gate's targets, never trained on); a candidate is
+ * trained from the serving weights with the {@link Trainer} (early stopping on the last training frames), scored
+ * by the {@link Gate}, the decision written into the candidate's card, and the candidate published only when the
+ * gate says so.
+ */
+public final class TrainingRound {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRound.class);
+
+    /** Where a passing candidate goes (the models topic in the service). */
+    public interface Publisher {
+        void publish(Path checkpoint, String name, String parentVersion, Map<String, Double> metrics)
+                throws IOException;
+    }
+
+    /**
+     * What a round did.
+     *
+     * @param verdict   the gate's decision; null when the round did not train (see {@code note})
+     * @param candidate the candidate's checkpoint folder; null when it did not train
+     */
+    public record Outcome(String model, String servingVersion, String candidateVersion, Gate.Verdict verdict,
+                          Path candidate, String note) {
+        public boolean published() {
+            return verdict != null && verdict.publish();
+        }
+    }
+
+    private final TrainerSettings settings;
+    private final Publisher publisher;
+
+    public TrainingRound(TrainerSettings settings, Publisher publisher) {
+        this.settings = settings;
+        this.publisher = publisher;
+    }
+
+    /**
+     * Runs a round for model {@code name} serving as {@code serving} on {@code recorded} (frames by stream, in time
+     * order), with the candidate written to {@code candidateDir}.
+     */
+    public Outcome run(String name, VidOdeModel serving, Map<String, List<FrameMessage>> recorded, Path candidateDir,
+                       long seed) throws IOException {
+        ModelCard card = serving.card();
+        int holdout = settings.gate().holdoutFrames();
+        List<FrameSequence> gateSequences = new ArrayList<>();
+        List<List<TimedFrame>> trainParts = new ArrayList<>();
+        int trainFrames = 0;
+        for (Map.Entry<String, List<FrameMessage>> e : recorded.entrySet()) {
+            List<TimedFrame> frames = e.getValue().stream().map(f -> timed(f, card)).toList();
+            if (frames.size() < holdout + settings.inputs() + 1) {
+                continue;
+            }
+            gateSequences.add(sequence(e.getKey(), card, frames));
+            trainParts.add(frames.subList(0, frames.size() - holdout));
+            trainFrames += frames.size() - holdout;
+        }
+        if (gateSequences.isEmpty() || trainFrames < Math.max(settings.minFrames(), settings.length())) {
+            String note = "not enough recorded frames: " + trainFrames + " to train on in " + gateSequences.size()
+                    + " streams (needs min-frames " + settings.minFrames() + " besides " + holdout
+                    + " held out per stream)";
+            LOG.info("Model {}: no training round: {}", name, note);
+            return new Outcome(name, serving.version(), null, null, null, note);
+        }
+        FrameSequence train = concatenated(name, card, trainParts);
+        ChannelNormalization norm = normalization(card);
+        TimeScale scale = new TimeScale(Duration.parse(card.timeUnit()), card.timeScale());
+        int validationFrames = settings.length() - settings.inputs();
+        boolean validate = train.size() >= settings.length() + validationFrames;
+        int fitEnd = validate ? train.size() - validationFrames : train.size();
+        TrainingWindows windows = new TrainingWindows(train.slice(0, fitEnd), norm, scale, ModelCard.EXTRAPOLATE,
+                settings.inputs(), settings.length(), 1, 0, seed);
+        List<TrainingWindows.Sample> validation = validate ? new TrainingWindows(train, norm, scale,
+                ModelCard.EXTRAPOLATE, settings.inputs(), settings.length(), 1, 0, seed + 1).fixedFrom(fitEnd)
+                : List.of();
+        TrainingOptions options = new TrainingOptions(ModelCard.EXTRAPOLATE, settings.inputs(), settings.length(), 1,
+                0, settings.batch(), settings.steps(), settings.maxMinutes(), settings.learningRate(), 0, 10,
+                settings.steps(), Math.max(1, settings.steps() / 4), seed, candidateDir);
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("command", "training actor round");
+        record.put(ModelVersions.PARENT_KEY, serving.version());
+        record.put("recorded_streams", gateSequences.size());
+        record.put("train_frames", trainFrames);
+        record.put("gate_holdout_frames_per_stream", holdout);
+        String candidateVersion;
+        Path parentWeights = candidateDir.resolveSibling(candidateDir.getFileName() + "-parent");
+        serving.save(parentWeights);
+        try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of()), windows, validation,
+                options, new PrintStream(OutputStream.nullOutputStream()))) {
+            trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
+            candidateVersion = trainer.run(record).version();
+        }
+        Gate.Verdict verdict;
+        try (VidOdeModel candidate = VidOdeModel.load(candidateDir)) {
+            verdict = Gate.decide(Gate.score(candidate, serving, gateSequences, settings.gate(), settings.inputs()),
+                    settings.gate());
+            Checkpoint.writeCard(candidateDir, candidate.card().withEvaluation(verdict.toCard()));
+        }
+        LOG.info("Model {}: candidate {} from serving {} {}: {}", name, candidateVersion, serving.version(),
+                verdict.publish() ? "PUBLISHED" : "REJECTED", verdict.reason());
+        if (verdict.publish()) {
+            publisher.publish(candidateDir, name, serving.version(), Map.of(
+                    "gate_candidate", verdict.scores().candidate(), "gate_serving", verdict.scores().serving(),
+                    "gate_persistence", verdict.scores().persistence()));
+        }
+        return new Outcome(name, serving.version(), candidateVersion, verdict, candidateDir, verdict.reason());
+    }
+
+    /** The frame's grid, named with the card's channels when the sender named none (channels in model order). */
+    private static TimedFrame timed(FrameMessage f, ModelCard card) {
+        TimedFrame t = f.frame();
+        return new TimedFrame(t.time(), card.channels(), t.shape(), t.data(), t.valid(), false);
+    }
+
+    private static FrameSequence sequence(String name, ModelCard card, List<TimedFrame> frames) {
+        GridShape shape = frames.get(0).shape();
+        return new FrameSequence(name, card.channels(), shape, frames, null, null, null, Double.NaN, null);
+    }
+
+    /**
+     * The streams' training frames one after another, each stream shifted to start one of its own steps after the
+     * previous one ends (the trainer reads one sequence; the few windows across a seam see a jump between streams).
+     */
+    private static FrameSequence concatenated(String name, ModelCard card, List<List<TimedFrame>> parts) {
+        List<TimedFrame> all = new ArrayList<>();
+        Instant end = null;
+        for (List<TimedFrame> part : parts) {
+            Duration step = part.size() > 1 ? Duration.between(part.get(0).time(), part.get(1).time())
+                    : Duration.parse(card.timeUnit());
+            Duration shift = end == null ? Duration.ZERO : Duration.between(part.get(0).time(), end.plus(step));
+            for (TimedFrame f : part) {
+                all.add(new TimedFrame(f.time().plus(shift), f.channels(), f.shape(), f.data(), f.valid(), false));
+            }
+            end = all.get(all.size() - 1).time();
+        }
+        return sequence(name + "-recorded", card, all);
+    }
+
+    private static ChannelNormalization normalization(ModelCard card) {
+        double[] mean = new double[card.mean().length];
+        double[] std = new double[card.std().length];
+        for (int c = 0; c < mean.length; c++) {
+            mean[c] = card.mean()[c];
+            std[c] = card.std()[c];
+        }
+        return new ChannelNormalization(mean, std);
+    }
+}

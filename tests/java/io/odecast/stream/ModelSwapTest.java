@@ -1,0 +1,290 @@
+package io.odecast.stream;
+
+import static io.odecast.stream.StreamFixtures.C;
+import static io.odecast.stream.StreamFixtures.CHANNELS;
+import static io.odecast.stream.StreamFixtures.H;
+import static io.odecast.stream.StreamFixtures.W;
+import static io.odecast.stream.StreamFixtures.await;
+import static io.odecast.stream.StreamFixtures.config;
+import static io.odecast.stream.StreamFixtures.forecastAlone;
+import static io.odecast.stream.StreamFixtures.frame;
+import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.maxRelDiff;
+import static io.odecast.stream.StreamFixtures.publish;
+import static io.odecast.stream.StreamFixtures.readUntil;
+import static io.odecast.stream.StreamFixtures.statesAlone;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeModel;
+import io.odecast.model.VidOdeNetwork;
+import io.odecast.models.ModelStore;
+import io.odecast.models.ModelTopic;
+import io.odecast.models.ModelVersions;
+import io.odecast.kafka.ForecastMessage;
+import io.odecast.proto.Forecast;
+import io.odecast.proto.ModelVersion;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hot swap through the models topic against a real broker: a published version reaches every stream at a frame
+ * boundary, its first forecast equals one from the same recent frames encoded by the new weights, a corrupt
+ * version is refused, a rollback restores the old forecasts exactly, and a restart resumes on the new version.
+ */
+class ModelSwapTest extends BrokerTestBase {
+    private static final float TOLERANCE = 1e-5f;
+    private static final Duration STEP = Duration.ofHours(6);
+    private static VidOdeModel v2;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void secondVersion() {
+        ModelCard card = new ModelCard("storm", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null);
+        v2 = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 8), card);
+    }
+
+    @AfterAll
+    static void closeSecond() {
+        v2.close();
+    }
+
+    private static Config serviceConfig(String prefix) {
+        return ConfigFactory.parseString("odecast.model-versions { store = \"" + dir.resolve("store") + "\","
+                + " poll-timeout = 100ms }").withFallback(config(kafka.bootstrapServers(), prefix));
+    }
+
+    private static ModelTopic topic(String prefix) {
+        return new ModelTopic(prefix + ".models", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                64 << 20, Duration.ofSeconds(30));
+    }
+
+    private static ModelVersion record(VidOdeModel m, String parent) throws Exception {
+        Path checkpoint = dir.resolve("ckpt-" + m.version()).resolve("storm");
+        m.save(checkpoint);
+        return ModelVersions.fromCheckpoint(checkpoint, "storm", parent, Map.of(), new ModelStore(dir.resolve("s")),
+                1 << 24, Instant.now());
+    }
+
+    private static List<ForecastMessage> forecastsOf(String prefix, int count) {
+        return readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(90),
+                r -> r.size() >= count).stream().map(StreamFixtures::forecast).toList();
+    }
+
+    private static Map<String, List<ForecastMessage>> byStream(List<ForecastMessage> forecasts) {
+        Map<String, List<ForecastMessage>> out = new HashMap<>();
+        forecasts.forEach(f -> out.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f));
+        return out;
+    }
+
+    @Test
+    void publishingUnderLoadSwitchesEveryStreamOnceAtAFrameBoundaryAsIfEncodedByTheNewModel() throws Exception {
+        String prefix = "swap-load";
+        int streams = 12;
+        int frames = 10;
+        Map<String, List<FrameMessage>> sent = new HashMap<>();
+        Random rng = new Random(3);
+        for (int s = 0; s < streams; s++) {
+            List<FrameMessage> list = new ArrayList<>();
+            for (int i = 0; i < frames; i++) {
+                list.add(frame("plain/s" + s, hours(6 * i), rng));
+            }
+            sent.put("plain/s" + s, list);
+        }
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            for (int i = 0; i < frames; i++) {
+                List<FrameMessage> wave = new ArrayList<>();
+                for (int s = 0; s < streams; s++) {
+                    wave.add(sent.get("plain/s" + s).get(i));
+                }
+                publish(producer, prefix + ".frames", wave);
+                if (i == 4) {
+                    topic(prefix).publish(record(v2, model.version()));
+                }
+                Thread.sleep(150);
+            }
+            Map<String, List<ForecastMessage>> got = byStream(forecastsOf(prefix, streams * frames));
+            assertEquals(0, service.metrics().deadLettered(), "dead letters");
+            assertEquals(streams, service.modelSwaps().streamsSwitched(), "streams switched");
+            for (Map.Entry<String, List<ForecastMessage>> e : got.entrySet()) {
+                List<ForecastMessage> fs = e.getValue();
+                assertEquals(frames, fs.size(), e.getKey());
+                int first = -1;
+                for (int i = 0; i < fs.size(); i++) {
+                    boolean isNew = fs.get(i).modelVersion().equals(v2.version());
+                    if (first < 0 && isNew) {
+                        first = i;
+                    }
+                    assertEquals(first >= 0, isNew, e.getKey() + " forecast " + i + " switched back");
+                    assertEquals(i == first, fs.get(i).has(Forecast.Flag.MODEL_SWITCHED),
+                            e.getKey() + " forecast " + i + " MODEL_SWITCHED");
+                }
+                assertTrue(first > 0, e.getKey() + " never switched or switched before its first frame");
+                List<FrameMessage> window = sent.get(e.getKey()).subList(Math.max(0, first - 3), first + 1);
+                StreamState state = statesAlone(v2, window).get(window.size() - 1);
+                ForecastMessage f = fs.get(first);
+                List<Instant> grid = ForecastGrid.after(f.basedOnTime(), STEP, 4);
+                float[][] expected = forecastAlone(v2, state, grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                    assertTrue(diff <= TOLERANCE, e.getKey() + " lead " + k + " differs by " + diff);
+                }
+            }
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aCorruptVersionIsRefusedAndTheOldOneKeepsServing() throws Exception {
+        String prefix = "swap-corrupt";
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            ModelVersion good = record(v2, "");
+            byte[] bytes = good.getParametersInline().toByteArray();
+            bytes[bytes.length - 5] ^= 0x40;
+            topic(prefix).publish(good.toBuilder().setParametersInline(ByteString.copyFrom(bytes)).build());
+            await(() -> !service.modelSwaps().refused().isEmpty(), Duration.ofSeconds(30));
+            assertTrue(service.modelSwaps().refused().get(0).reason().contains("hash"),
+                    service.modelSwaps().refused().toString());
+            publish(producer, prefix + ".frames", List.of(frame("plain/a", hours(0), new Random(4))));
+            ForecastMessage f = forecastsOf(prefix, 1).get(0);
+            assertEquals(model.version(), f.modelVersion());
+            assertEquals(model.version(), service.modelSwaps().serving().get("storm"));
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void rollbackRestoresThePreviousForecastsExactly() throws Exception {
+        String prefix = "swap-rollback";
+        Random rng = new Random(5);
+        List<FrameMessage> before = new ArrayList<>();
+        List<FrameMessage> after = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            FrameMessage f = frame("plain/before", hours(6 * i), rng);
+            before.add(f);
+            after.add(FrameMessage.of("plain/after", f.eventTime(), CHANNELS, f.shape(), f.data()));
+        }
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            ModelVersion v1 = record(model, "");
+            topic(prefix).publish(v1);
+            publish(producer, prefix + ".frames", before);
+            List<ForecastMessage> old = forecastsOf(prefix, 4);
+            topic(prefix).publish(record(v2, v1.getVersion()));
+            await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(30));
+            new io.odecast.models.ModelVersionsAdmin(topic(prefix), new io.odecast.models.ModelVersionSettings(
+                    true, dir.resolve("store"), 1 << 24, Duration.ofMillis(100)), java.time.Clock.systemUTC())
+                    .rollback("storm", v1.getVersion());
+            await(() -> service.modelSwaps().versionsApplied() == 2, Duration.ofSeconds(30));
+            publish(producer, prefix + ".frames", after);
+            List<ForecastMessage> again = byStream(forecastsOf(prefix, 8)).get("plain/after");
+            assertEquals(4, again.size());
+            for (int i = 0; i < 4; i++) {
+                assertEquals(model.version(), again.get(i).modelVersion());
+                for (int k = 0; k < 4; k++) {
+                    assertTrue(java.util.Arrays.equals(old.get(i).leads().get(k).data(),
+                            again.get(i).leads().get(k).data()), "frame " + i + " lead " + k);
+                }
+            }
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aRestartAfterASwapResumesOnTheNewVersionWithoutReencoding() throws Exception {
+        String prefix = "swap-restart";
+        Random rng = new Random(6);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            frames.add(frame("plain/r", hours(6 * i), rng));
+        }
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames.subList(0, 3));
+            forecastsOf(prefix, 3);
+            topic(prefix).publish(record(v2, model.version()));
+            await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(30));
+            publish(producer, prefix + ".frames", frames.subList(3, 4));
+            forecastsOf(prefix, 4);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        StreamingService restarted = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            assertEquals(v2.version(), restarted.modelSwaps().serving().get("storm"));
+            publish(producer, prefix + ".frames", frames.subList(4, 6));
+            List<ForecastMessage> all = forecastsOf(prefix, 6);
+            assertEquals(6, all.size());
+            for (ForecastMessage f : all.subList(4, 6)) {
+                assertEquals(v2.version(), f.modelVersion());
+                assertFalse(f.has(Forecast.Flag.MODEL_SWITCHED));
+            }
+            assertEquals(0, restarted.modelSwaps().streamsSwitched());
+        } finally {
+            restarted.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aSnapshotOfAnOlderVersionIsReencodedFromItsRecentFramesOnRestore() throws Exception {
+        String prefix = "swap-restore";
+        Random rng = new Random(7);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            frames.add(frame("plain/o", hours(6 * i), rng));
+        }
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames.subList(0, 4));
+            forecastsOf(prefix, 4);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        topic(prefix).publish(record(v2, model.version()));
+        StreamingService restarted = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            publish(producer, prefix + ".frames", frames.subList(4, 5));
+            ForecastMessage f = forecastsOf(prefix, 5).get(4);
+            assertEquals(v2.version(), f.modelVersion());
+            assertTrue(f.has(Forecast.Flag.MODEL_SWITCHED));
+            assertEquals(1, restarted.modelSwaps().streamsSwitched());
+            StreamState state = statesAlone(v2, frames.subList(1, 5)).get(3);
+            List<Instant> grid = ForecastGrid.after(f.basedOnTime(), STEP, 4);
+            float[][] expected = forecastAlone(v2, state, grid);
+            for (int k = 0; k < grid.size(); k++) {
+                float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                assertTrue(diff <= TOLERANCE, "lead " + k + " differs by " + diff);
+            }
+        } finally {
+            restarted.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.odecast.train.actor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.odecast.data.GridShape;
+import io.odecast.kafka.FrameMessage;
+import io.odecast.model.Checkpoint;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.VidOdeModel;
+import io.odecast.model.VidOdeNetwork;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gate's decision and a fine-tuning round on a tiny model. */
+class TrainingRoundTest {
+    static final int N = 8;
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    static Gate.Settings gate(double margin) {
+        return new Gate.Settings(Gate.Metric.RMSE, margin, 6, 2);
+    }
+
+    static TrainerSettings settings(int steps) {
+        return new TrainerSettings(true, List.of("blob"), Path.of("unused"), "g",
+                new TrainingSet.Limits(1 << 20, Duration.ofDays(1), 1 << 18, Duration.ofHours(1)), Duration.ZERO,
+                10, steps, 2, 3, 5, 3e-3, 0, gate(0.02));
+    }
+
+    /** A bright square drifting one cell per frame to the right (wrapping), per stream a different row. */
+    static List<FrameMessage> blob(String id, int row, int frames) {
+        List<FrameMessage> out = new ArrayList<>();
+        for (int t = 0; t < frames; t++) {
+            float[] data = new float[N * N];
+            for (int y = row; y < row + 2; y++) {
+                for (int x = 0; x < 2; x++) {
+                    data[y * N + (t + x) % N] = 1f;
+                }
+            }
+            out.add(FrameMessage.of(id, T0.plusSeconds(t), List.of("c0"), new GridShape(1, N, N), data));
+        }
+        return out;
+    }
+
+    /** The frames with their data permuted among their times, except the last {@code keep}. */
+    static List<FrameMessage> shuffledBefore(List<FrameMessage> frames, int keep, long seed) {
+        int cut = frames.size() - keep;
+        List<float[]> data = new ArrayList<>(frames.subList(0, cut).stream().map(FrameMessage::data).toList());
+        Collections.shuffle(data, new Random(seed));
+        List<FrameMessage> out = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            FrameMessage f = frames.get(i);
+            out.add(i < cut ? FrameMessage.of(f.streamId(), f.eventTime(), f.channels(), f.shape(), data.get(i)) : f);
+        }
+        return out;
+    }
+
+    static VidOdeModel tiny(long seed) {
+        return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(1, N, N, 4, 1), seed),
+                ModelCard.untrained("blob", ModelCard.EXTRAPOLATE, 1));
+    }
+
+    @Test
+    void theGatePublishesOnlyACandidateBetterByTheMargin() {
+        assertTrue(Gate.decide(new Gate.Scores(0.97, 1.0, 2.0, 1), gate(0.02)).publish());
+        assertFalse(Gate.decide(new Gate.Scores(0.99, 1.0, 2.0, 1), gate(0.02)).publish());
+        assertFalse(Gate.decide(new Gate.Scores(Double.NaN, 1.0, 2.0, 1), gate(0.02)).publish());
+    }
+
+    @Test
+    void aCandidateTrainedOnShuffledFramesIsRejectedAndNotPublished() throws Exception {
+        List<String> published = new ArrayList<>();
+        TrainingRound round = new TrainingRound(settings(6),
+                (checkpoint, name, parent, metrics) -> published.add(name));
+        Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
+        recorded.put("a", shuffledBefore(blob("a", 1, 20), 6, 1));
+        recorded.put("b", shuffledBefore(blob("b", 5, 20), 6, 2));
+        try (VidOdeModel serving = tiny(3)) {
+            TrainingRound.Outcome outcome = round.run("blob", serving, recorded, dir.resolve("candidate"), 0);
+            assertFalse(outcome.published(), outcome.note());
+            assertTrue(published.isEmpty());
+            assertEquals("rejected", Checkpoint.readMetadata(dir.resolve("candidate")).card().evaluation()
+                    .get("gate_decision"));
+        }
+    }
+}
