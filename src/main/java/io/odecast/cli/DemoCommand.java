@@ -41,6 +41,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,8 +101,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--swap-to", paramLabel = "DIR",
             description = "A checkpoint of the storm model's shape (e.g. one made with odecast train) published as a"
                     + " new version of the storm model halfway through the storm frames: the service swaps it in"
-                    + " live, each stream at a frame boundary, its first forecast flagged MODEL_SWITCHED.")
-    Path swapTo;
+                    + " live, each stream at a frame boundary, its first forecast flagged MODEL_SWITCHED (default:"
+                    + " <models-dir>/<storm-model>-v2 when it exists, as shipped; none: no swap).")
+    String swapTo;
 
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for the service (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -170,7 +172,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         });
         try (FramePublisher publisher = FramePublisher.connect(bootstrap)) {
-            if (swapTo == null) {
+            if (swapCheckpoint() == null) {
                 published.add(publisher.publish(storm, PublishSettings.of(topics.frames(), STORM_STREAM)
                         .withDropout(dropout, seed)));
             } else {
@@ -198,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
             service.drainAndShutdown().toCompletableFuture().join();
             log("service drained: " + metrics);
         }
-        if (swapTo != null) {
+        if (swapCheckpoint() != null) {
             log("model swap: " + service.modelSwaps().streamsSwitched() + " streams switched, serving "
                     + service.modelSwaps().serving() + (service.modelSwaps().refused().isEmpty() ? ""
                     : ", refused " + service.modelSwaps().refused()));
@@ -214,6 +216,15 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The checkpoint to swap in halfway, or null for none. */
+    private Path swapCheckpoint() {
+        if (swapTo == null) {
+            Path shipped = modelsDir.resolve(stormModel + "-v2");
+            return Files.isRegularFile(shipped.resolve("model.json")) ? shipped : null;
+        }
+        return "none".equals(swapTo) ? null : Path.of(swapTo);
+    }
+
     /**
      * Publishes the first half of the storm frames, then the checkpoint in {@code --swap-to} as a new version of the
      * storm model on the models topic, then the second half: the service swaps at a frame boundary in between.
@@ -226,8 +237,8 @@ final class DemoCommand implements Callable<Integer> {
         var version = new ModelVersionsAdmin(new ModelTopic(topics.models(), Map.of(
                 "bootstrap.servers", bootstrap), 64 << 20, Duration.ofSeconds(30)),
                 ModelVersionSettings.fromConfig(config(bootstrap).getConfig("odecast"), 64 << 20),
-                java.time.Clock.systemUTC()).publish(swapTo, stormModel, "", Map.of());
-        log("published version " + version.getVersion() + " of " + stormModel + " from " + swapTo
+                java.time.Clock.systemUTC()).publish(swapCheckpoint(), stormModel, "", Map.of());
+        log("published version " + version.getVersion() + " of " + stormModel + " from " + swapCheckpoint()
                 + " to " + topics.models() + " after " + first.sent() + " storm frames");
         PublishSummary second = publisher.publish(storm.slice(half, storm.size()),
                 PublishSettings.of(topics.frames(), STORM_STREAM).withDropout(dropout, seed + 2));
@@ -292,7 +303,11 @@ final class DemoCommand implements Callable<Integer> {
                               FrameSequence storm, FrameSequence video) throws java.io.IOException {
         Map<String, Object> summary = new LinkedHashMap<>();
         StringBuilder md = new StringBuilder("# odecast demo summary\n\n");
-        md.append("| stream | frames sent | dropped | forecasts | regular frames | filled |\n|---|---|---|---|---|---|\n");
+        md.append("| stream | frames sent | dropped | forecasts | regular frames | filled |\n|---|---:|---:|---:|---:|---:|\n");
+        StringBuilder skillTable = new StringBuilder("| stream | channel | forecast leads scored | RMSE model"
+                + " | RMSE persistence | model / persistence |\n|---|---|---:|---:|---:|---:|\n");
+        StringBuilder fillTable = new StringBuilder("| stream | channel | filled frames scored | model / linear"
+                + " interpolation |\n|---|---|---:|---:|\n");
         Map<String, FrameSequence> truth = new LinkedHashMap<>();
         truth.put(STORM_STREAM, storm);
         if (video != null) {
@@ -301,12 +316,20 @@ final class DemoCommand implements Callable<Integer> {
         int i = 0;
         for (Map.Entry<String, FrameSequence> e : truth.entrySet()) {
             String stream = e.getKey();
+            FrameSequence sequence = e.getValue();
+            boolean isVideo = stream.startsWith("video/");
+            // Score only what the model never trained on: forecasts from the last training frame on (their
+            // targets are held out) and fills after it.
+            Instant heldOut = heldOutFrom(isVideo ? videoModel : stormModel, sequence, isVideo ? videoStart : 0);
             List<ForecastMessage> forecasts = collected.forecasts().getOrDefault(stream, List.of());
             List<RegularFrameMessage> regular = collected.regularFrames().getOrDefault(stream, List.of());
             long filled = regular.stream().filter(r -> r.flag() == RegularFrame.Flag.FILLED).count();
             PublishSummary p = published.get(i++);
-            ForecastSkill skill = new ForecastSkill(e.getValue(), stream.startsWith("video/"));
+            ForecastSkill skill = new ForecastSkill(sequence, isVideo);
             for (ForecastMessage f : forecasts) {
+                if (f.basedOnTime().isBefore(heldOut)) {
+                    continue;
+                }
                 List<Duration> leads = new ArrayList<>();
                 List<float[]> frames = new ArrayList<>();
                 for (ForecastMessage.Lead l : f.leads()) {
@@ -315,16 +338,19 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 skill.add(new ForecastSkill.Issued(f.basedOnTime(), leads, frames));
             }
-            EvaluationReport report = skill.report();
-            FillSkill fills = new FillSkill(e.getValue());
-            fills.addAll(regular.stream().map(r -> new FillSkill.RegularFrame(r.time(), r.frame().data(),
-                    r.flag() == RegularFrame.Flag.FILLED)).toList());
+            EvaluationReport report = skill.report().describe("stream", stream)
+                    .describe("scored", "forecasts based on frames from " + heldOut + " on (held out from training)");
+            FillSkill fills = new FillSkill(sequence);
+            fills.addAll(regular.stream().filter(r -> r.time().isAfter(heldOut))
+                    .map(r -> new FillSkill.RegularFrame(r.time(), r.frame().data(),
+                            r.flag() == RegularFrame.Flag.FILLED)).toList());
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("frames_sent", p.sent());
             s.put("frames_dropped", p.dropped());
             s.put("forecasts", forecasts.size());
             s.put("regular_frames", regular.size());
             s.put("filled_frames", filled);
+            s.put("scored_from", heldOut.toString());
             s.put("scored_leads", skill.scored());
             s.put("rmse_model_over_persistence", skill.rmseRatio());
             s.put("skill", report.rows());
@@ -333,6 +359,18 @@ final class DemoCommand implements Callable<Integer> {
             summary.put(stream, s);
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d |%n", stream, p.sent(), p.dropped(),
                     forecasts.size(), regular.size(), filled));
+            for (int c = 0; c < sequence.channels().size(); c++) {
+                String channel = sequence.channels().get(c);
+                String unit = sequence.units() == null || sequence.units()[c] == null || sequence.units()[c].isBlank()
+                        ? "" : " (" + sequence.units()[c] + ")";
+                double[] rmse = skill.rmse(channel);
+                skillTable.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3g | %.3g | %.2f |%n", stream,
+                        channel + unit, skill.scored(), rmse[0], rmse[1], rmse[0] / rmse[1]));
+                Double fillRatio = fills.rmseRatio().get(channel);
+                fillTable.append(String.format(Locale.ROOT, "| %s | %s | %d | %s |%n", stream, channel + unit,
+                        fills.scored(), fillRatio == null || fillRatio.isNaN() ? "n/a"
+                                : String.format(Locale.ROOT, "%.2f", fillRatio)));
+            }
             report.write(out.resolve("skill").resolve(stream.replace('/', '_')));
             fills.report().write(out.resolve("skill").resolve(stream.replace('/', '_') + "-fills"));
         }
@@ -344,27 +382,32 @@ final class DemoCommand implements Callable<Integer> {
         service.put("decoder_batches", metrics.decoderBatches());
         service.put("largest_batch", metrics.largestBatch());
         summary.put("service", service);
-        md.append("\nService: ").append(metrics).append("\n\n## Skill against persistence (RMSE, physical units)\n\n");
-        md.append("Model RMSE / persistence RMSE over all leads (below 1: better than repeating the last frame):\n\n");
-        for (String stream : truth.keySet()) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> s = (Map<String, Object>) summary.get(stream);
-            md.append("- ").append(stream).append(": ").append(s.get("rmse_model_over_persistence")).append("\n");
-        }
-        md.append("\nFilled frames: model RMSE / linear interpolation RMSE (below 1: better than a straight line"
-                + " between the neighbours):\n\n");
-        for (String stream : truth.keySet()) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> s = (Map<String, Object>) summary.get(stream);
-            md.append("- ").append(stream).append(": ").append(s.get("rmse_fill_over_linear_interpolation"))
-                    .append(" over ").append(s.get("scored_fills")).append(" filled frames\n");
-        }
+        md.append(String.format(Locale.ROOT, "%nService: %d frames accepted, %d forecasts, %d filled frames, %d dead"
+                + " letters, %d model calls (largest batch %d).%n", metrics.framesAccepted(), metrics.forecastsEmitted(),
+                metrics.framesFilled(), metrics.deadLettered(), metrics.decoderBatches(), metrics.largestBatch()));
+        md.append("\n## Forecast skill on frames the models never trained on\n\nRMSE over all leads in physical"
+                + " units; model / persistence below 1 means better than repeating the last frame.\n\n")
+                .append(skillTable);
+        md.append("\n## Filled frames on held-out data\n\nModel RMSE / RMSE of a straight line between the"
+                + " neighbours (below 1: better than linear interpolation).\n\n").append(fillTable);
         md.append("\nPer lead and channel: `skill/<stream>/report.md`. Forecast files: `forecasts/`.\n");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
         Files.writeString(out.resolve("summary.md"), md.toString());
         PrintWriter console = new PrintWriter(System.out, true);
         console.println(md);
         console.println("outputs in " + out.toAbsolutePath());
+    }
+
+    /**
+     * The time of the last frame {@code model} trained on, in {@code sequence} (which starts at frame {@code first}
+     * of the data set): forecasts based on it or later are scored on held-out targets only. The sequence's start when
+     * the card does not say.
+     */
+    private Instant heldOutFrom(String model, FrameSequence sequence, int first) throws java.io.IOException {
+        Object test = Checkpoint.readMetadata(modelsDir.resolve(model)).card().training().get("test_frames");
+        int index = test instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Number n ? n.intValue() - 1 - first
+                : 0;
+        return sequence.frame(Math.max(0, Math.min(sequence.size() - 1, index))).time();
     }
 
     private static void log(String message) {

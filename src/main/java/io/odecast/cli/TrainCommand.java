@@ -3,21 +3,22 @@ package io.odecast.cli;
 import io.odecast.data.ChannelNormalization;
 import io.odecast.data.FrameSequence;
 import io.odecast.data.TimeScale;
+import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.train.Trainer;
 import io.odecast.train.TrainingOptions;
 import io.odecast.train.TrainingWindows;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code odecast train}: trains a forecaster or an interpolator on the first part of a data set. */
 @Command(name = "train", description = "Train a Vid-ODE model (extrapolate or interpolate) and save it under models/.")
@@ -109,16 +110,32 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the checkpoint and trainer state in the output folder.")
     boolean resume;
 
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Fine-tune: start from the weights of this checkpoint (its architecture, normalisation and"
+                    + " time unit are kept; the data must have its channels and shape).")
+    Path initFrom;
+
     @Override
     public Integer call() throws Exception {
         DataSourceOptions.Loaded loaded = data.read("64x48");
         FrameSequence all = loaded.frames();
         int n = trainFrames > 0 ? Math.min(trainFrames, all.size()) : all.size();
         FrameSequence train = all.slice(0, n);
-        ChannelNormalization norm = ChannelNormalization.fit(train.frames());
-        TimeScale scale = new TimeScale(loaded.timeUnit(), MODEL_TIME_PER_STEP);
-        ModelConfig config = new ModelConfig(all.shape().channels(), all.shape().height(), all.shape().width(), initDim,
-                nDowns, nLayers, solver, maxStep, solver, maxStep, 1e-3, 1e-4, discWidth);
+        Checkpoint.Metadata parent = initFrom == null ? null : Checkpoint.readMetadata(initFrom);
+        ChannelNormalization norm = parent == null ? ChannelNormalization.fit(train.frames())
+                : new ChannelNormalization(doubles(parent.card().mean()), doubles(parent.card().std()));
+        Duration unit = parent == null ? loaded.timeUnit() : Duration.parse(parent.card().timeUnit());
+        TimeScale scale = new TimeScale(unit, parent == null ? MODEL_TIME_PER_STEP : parent.card().timeScale());
+        ModelConfig config = parent != null ? parent.config() : new ModelConfig(all.shape().channels(),
+                all.shape().height(), all.shape().width(), initDim, nDowns, nLayers, solver, maxStep, solver, maxStep,
+                1e-3, 1e-4, discWidth);
+        if (parent != null && (config.channels() != all.shape().channels() || config.height() != all.shape().height()
+                || config.width() != all.shape().width() || !parent.card().channels().equals(all.channels())
+                || !parent.card().task().equals(task))) {
+            throw new IllegalArgumentException("--init-from " + initFrom + " is a " + parent.card().task() + " model of "
+                    + parent.card().channels() + " " + config.channels() + "x" + config.height() + "x" + config.width()
+                    + "; the data is " + all.channels() + " " + all.shape() + " and --task is " + task);
+        }
         float[] mean = new float[norm.channels()];
         float[] std = new float[norm.channels()];
         for (int c = 0; c < mean.length; c++) {
@@ -126,8 +143,8 @@ final class TrainCommand implements Callable<Integer> {
             std[c] = (float) norm.std()[c];
         }
         Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
-        ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, loaded.timeUnit().toString(),
-                MODEL_TIME_PER_STEP, null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
+        ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, unit.toString(), scale.scale(),
+                null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
                 lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
@@ -155,6 +172,10 @@ final class TrainCommand implements Callable<Integer> {
         try (Trainer trainer = new Trainer(config, card, windows, validation, options, System.err)) {
             if (resume && trainer.resumeIfPossible()) {
                 System.err.println("resuming " + out + " at step " + trainer.step());
+            } else if (parent != null) {
+                trainer.network().parameters().load(initFrom.resolve(Checkpoint.PARAMETERS));
+                record.put("init_from", initFrom + " (version " + trainer.network().parameters().version() + ")");
+                System.err.println("fine-tuning from " + initFrom);
             }
             Trainer.Result r = trainer.run(record);
             System.out.printf("trained %s to step %d (%d skipped) in %.1f min; the checkpoint holds step %s: version"
@@ -162,5 +183,13 @@ final class TrainCommand implements Callable<Integer> {
                     r.keptStep() < 0 ? "(none this run)" : r.keptStep(), r.version(), out);
         }
         return 0;
+    }
+
+    private static double[] doubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
     }
 }

@@ -86,6 +86,11 @@ public final class ForecastSkill {
         return report;
     }
 
+    /** Model and persistence RMSE of {@code channel} over all leads, in physical units. */
+    public double[] rmse(String channel) {
+        return new double[] {model.channelTotal(channel).rmse(), persistence.channelTotal(channel).rmse()};
+    }
+
     /** Model RMSE over persistence RMSE per channel over all leads (below 1: the model is better). */
     public Map<String, Double> rmseRatio() {
         Map<String, Double> out = new TreeMap<>();
