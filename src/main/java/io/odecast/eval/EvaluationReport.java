@@ -243,11 +243,14 @@ public final class EvaluationReport {
         // The table to read first, then the rest as they came.
         metrics.sort(java.util.Comparator.comparingInt(m -> FIRST.contains(m) ? FIRST.indexOf(m) : FIRST.size()));
         for (String metric : metrics) {
+            // Only the systems that have this metric (no empty persistence column in the skill table).
+            List<String> columns = systems.stream().filter(s -> keys.stream().map(k -> byKey.get(s + "\u0000" + k))
+                    .anyMatch(r -> r != null && r.metrics().get(metric) != null)).toList();
             md.append("### ").append(HEADINGS.getOrDefault(metric, metric)).append("\n\n| lead | channel |");
-            systems.forEach(s -> md.append(' ').append(s).append(" |"));
-            md.append("\n|---|---|").append("---:|".repeat(systems.size())).append('\n');
+            columns.forEach(s -> md.append(' ').append(s).append(" |"));
+            md.append("\n|---|---|").append("---:|".repeat(columns.size())).append('\n');
             for (String key : keys) {
-                if (systems.stream().map(s -> byKey.get(s + "\u0000" + key))
+                if (columns.stream().map(s -> byKey.get(s + "\u0000" + key))
                         .noneMatch(r -> r != null && r.metrics().get(metric) != null)) {
                     continue;
                 }
@@ -255,7 +258,7 @@ public final class EvaluationReport {
                 String unit = units.get(lc[1]);
                 md.append("| ").append(lc[0]).append(" | ").append(lc[1]).append(unit == null ? "" : " (" + unit + ")")
                         .append(" |");
-                for (String s : systems) {
+                for (String s : columns) {
                     Row r = byKey.get(s + "\u0000" + key);
                     Double v = r == null ? null : r.metrics().get(metric);
                     md.append(' ').append(v == null ? "" : SKILL.equals(metric)
