@@ -32,7 +32,7 @@ results=docs/results.md
     echo "## $model"
     echo
     # The report's own title is replaced by the section above; its tables move down one level.
-    tail -n +2 "out/eval/$model/report.md" | sed 's/^### /#### /'
+    tail -n +3 "out/eval/$model/report.md" | sed 's/^### /#### /'
   done
 } > "$results"
 echo "evaluate-models: wrote $results" >&2
