@@ -1,13 +1,12 @@
 package io.odecast.eval;
 
-import io.odecast.data.GridShape;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.odecast.data.GridShape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -1,5 +1,8 @@
 package io.odecast.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.odecast.data.BouncingBalls;
 import io.odecast.data.ChannelNormalization;
 import io.odecast.data.FrameSequence;
@@ -7,19 +10,14 @@ import io.odecast.data.TimeScale;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
 

@@ -14,7 +14,6 @@ import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.model.VidOdeNetwork;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -2,13 +2,12 @@ package io.odecast.cli;
 
 import io.odecast.bench.EndToEndBenchmark;
 import io.odecast.bench.ModelBenchmark;
-import java.time.Duration;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code odecast bench}: model timings beside the PyTorch eager peer, in one run. */
 @Command(name = "bench", description = "Time per-arrival updates and forecasts against the PyTorch eager peer.")

@@ -8,16 +8,15 @@ import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code odecast evaluate}: scores a model and the baselines on the held-out part of a data set. */
 @Command(name = "evaluate", description = "Evaluate a model against persistence, linear and optical-flow baselines on held-out data"

@@ -1,14 +1,12 @@
 package io.odecast.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.odecast.models.ModelTopic;
 import io.odecast.models.ModelVersionSettings;
 import io.odecast.models.ModelVersionsAdmin;
 import io.odecast.proto.ModelVersion;
 import io.odecast.stream.KafkaSettings;
 import io.odecast.stream.ServiceSettings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -37,24 +35,12 @@ final class ModelsCommand implements Runnable {
 
     /** Where the topic is: configuration file and broker override. */
     static final class Connection {
-        @Option(names = "--config", paramLabel = "FILE",
-                description = "HOCON configuration overriding reference.conf (e.g. conf/application.conf).")
-        Path config;
-
-        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-                description = "Kafka brokers; overrides odecast.kafka.bootstrap-servers.")
-        String bootstrapServers;
+        @Mixin
+        ServiceConfigOptions configuration;
 
         ModelVersionsAdmin admin() {
-            if (config != null && !Files.isRegularFile(config)) {
-                throw new IllegalArgumentException("configuration file " + config + " does not exist");
-            }
-            Config loaded = ConfigFactory.load(config == null ? ConfigFactory.empty()
-                    : ConfigFactory.parseFile(config.toFile()));
+            Config loaded = configuration.load();
             ServiceSettings settings = ServiceSettings.fromConfig(loaded);
-            if (bootstrapServers != null) {
-                settings = settings.withBootstrapServers(bootstrapServers);
-            }
             KafkaSettings kafka = settings.kafka();
             int max = kafka.topicSetup().maxMessageBytes();
             return new ModelVersionsAdmin(new ModelTopic(kafka.topics().models(), kafka.producerProperties(), max,

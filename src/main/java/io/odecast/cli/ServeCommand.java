@@ -9,12 +9,13 @@ import io.odecast.ops.PrometheusMetrics;
 import io.odecast.stream.ServiceSettings;
 import io.odecast.stream.StreamingService;
 import io.odecast.train.actor.TrainerService;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code odecast serve}: the streaming service against a Kafka cluster, until Ctrl-C. */
@@ -22,13 +23,8 @@ import picocli.CommandLine.Option;
         + " interrupted (Ctrl-C drains the frames in flight, then stops).")
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "HOCON configuration overriding reference.conf (e.g. conf/application.conf).")
-    Path config;
-
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka brokers; overrides odecast.kafka.bootstrap-servers.")
-    String bootstrapServers;
+    @Mixin
+    ServiceConfigOptions configuration;
 
     @Option(names = "--instance-id", paramLabel = "NAME",
             description = "This instance's stable name (static group membership, transactional id); overrides"
@@ -46,25 +42,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Config loaded;
-        if (config != null) {
-            if (!Files.isRegularFile(config)) {
-                throw new IllegalArgumentException("configuration file " + config + " does not exist");
-            }
-            loaded = ConfigFactory.parseFile(config.toFile());
-        } else {
-            loaded = ConfigFactory.empty();
-        }
-        if (instanceId != null) {
-            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.instance-id", instanceId)).withFallback(loaded);
-        }
-        if (delivery != null) {
-            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.delivery", delivery)).withFallback(loaded);
-        }
-        if (bootstrapServers != null) {
-            loaded = ConfigFactory.parseMap(java.util.Map.of("odecast.kafka.bootstrap-servers", bootstrapServers))
-                    .withFallback(loaded);
-        }
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("odecast.instance-id", instanceId);
+        overrides.put("odecast.delivery", delivery);
+        Config loaded = configuration.overrides(overrides);
         Config full = ConfigFactory.load(loaded);
         OpsSettings http = OpsSettings.fromConfig(full);
         if (httpPort != null) {

@@ -1,21 +1,18 @@
 package io.odecast.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.odecast.stream.ServiceSettings;
 import io.odecast.train.actor.TrainerService;
 import io.odecast.train.actor.TrainingRound;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code odecast trainer}: the training actor alone against the service's Kafka. */
@@ -25,13 +22,8 @@ import picocli.CommandLine.Option;
         + " decisions and exit.")
 final class TrainerCommand implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "HOCON configuration overriding reference.conf (e.g. conf/application.conf).")
-    Path config;
-
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka brokers; overrides odecast.kafka.bootstrap-servers.")
-    String bootstrapServers;
+    @Mixin
+    ServiceConfigOptions configuration;
 
     @Option(names = "--once", description = "Run one round after --record-for, print the decisions, exit.")
     boolean once;
@@ -46,15 +38,7 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null && !Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("configuration file " + config + " does not exist");
-        }
-        Config loaded = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config.toFile());
-        if (bootstrapServers != null) {
-            loaded = ConfigFactory.parseMap(Map.of("odecast.kafka.bootstrap-servers", bootstrapServers))
-                    .withFallback(loaded);
-        }
-        Config full = ConfigFactory.load(loaded);
+        Config full = configuration.load();
         ServiceSettings settings = ServiceSettings.fromConfig(full);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast-trainer", full);
         try (TrainerService trainer = TrainerService.start(full, settings, system)) {

@@ -3,7 +3,6 @@ package io.odecast.eval;
 import io.odecast.data.FrameSequence;
 import io.odecast.data.GridShape;
 import io.odecast.data.TimedFrame;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

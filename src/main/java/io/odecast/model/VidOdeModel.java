@@ -8,7 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.odecast.ode.OdeSolution;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

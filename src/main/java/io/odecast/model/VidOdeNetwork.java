@@ -9,7 +9,6 @@ import io.odecast.ode.FixedStepSolver;
 import io.odecast.ode.OdeFunction;
 import io.odecast.ode.OdeSolution;
 import io.odecast.ode.OdeSolver;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.odecast.model.Checkpoint;
@@ -16,7 +16,6 @@ import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.ParameterStore;
 import io.odecast.model.VidOdeNetwork;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
