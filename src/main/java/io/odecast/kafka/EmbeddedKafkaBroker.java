@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -36,27 +37,33 @@ import org.apache.kafka.common.utils.Time;
  * }</pre>
  *
  * <p>With {@link Builder#saslPlainUsers} the broker also has a {@code SASL_PLAINTEXT} listener that authenticates
- * those users with the PLAIN mechanism ({@link #saslBootstrapServers()}), for tests of secured clients.
+ * those users with the PLAIN mechanism ({@link #saslBootstrapServers()}), for tests of secured clients. With
+ * {@link Builder#saslSslKeystore} as well it also has a {@code SASL_SSL} listener, the same users over TLS with the
+ * keystore's certificate ({@link #saslSslBootstrapServers()}).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String HOST = "127.0.0.1";
     private static final String SASL_LISTENER = "SASL";
+    private static final String SASL_SSL_LISTENER = "SASL_SSL";
 
     private final KafkaRaftServer server;
     private final Path logDir;
     private final boolean deleteOnClose;
     private final int port;
     private final int saslPort;
+    private final int saslSslPort;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port, int saslPort) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean deleteOnClose, int port, int saslPort,
+                                int saslSslPort) {
         this.server = server;
         this.logDir = logDir;
         this.deleteOnClose = deleteOnClose;
         this.port = port;
         this.saslPort = saslPort;
+        this.saslSslPort = saslSslPort;
     }
 
     /** Starts a broker on a free port with temporary storage. */
@@ -83,6 +90,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("this embedded broker has no SASL listener; build it with saslPlainUsers");
         }
         return HOST + ":" + saslPort;
+    }
+
+    /**
+     * {@code host:port} of the SASL_SSL listener (PLAIN mechanism over TLS); clients must trust the keystore's
+     * certificate, which must name {@code 127.0.0.1} for the clients' host name check.
+     *
+     * @throws IllegalStateException when the broker was built without {@link Builder#saslSslKeystore}
+     */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort == 0) {
+            throw new IllegalStateException("this embedded broker has no SASL_SSL listener; build it with"
+                    + " saslPlainUsers and saslSslKeystore");
+        }
+        return HOST + ":" + saslSslPort;
     }
 
     /** The client listener's port. */
@@ -117,6 +138,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private final Map<String, String> plainUsers = new LinkedHashMap<>();
+        private Path keystore;
+        private String keystorePassword;
 
         private Builder() {
         }
@@ -163,6 +186,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a SASL_SSL listener on a free port as well: the {@link #saslPlainUsers} users over TLS, the broker
+         * presenting the private key and certificate of this PKCS12 keystore. One password opens the store and its
+         * key, as {@code keytool} makes PKCS12 stores. Clients are not asked for certificates.
+         */
+        public Builder saslSslKeystore(Path pkcs12, String password) {
+            if (!Files.isRegularFile(pkcs12)) {
+                throw new IllegalArgumentException("SASL_SSL keystore " + pkcs12 + " is not a file");
+            }
+            this.keystore = pkcs12;
+            this.keystorePassword = password;
+            return this;
+        }
+
         /** A broker setting, overriding the embedded defaults (e.g. {@code auto.create.topics.enable}). */
         public Builder property(String key, String value) {
             overrides.put(key, value);
@@ -175,6 +212,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
          * @throws IllegalStateException if the broker does not start
          */
         public EmbeddedKafkaBroker start() {
+            if (keystore != null && plainUsers.isEmpty()) {
+                throw new IllegalStateException("a SASL_SSL listener needs saslPlainUsers as well as its keystore");
+            }
             boolean temporary = logDir == null;
             Path dir;
             try {
@@ -185,16 +225,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             int brokerPort = port > 0 ? port : freePort();
             int quorumPort = controllerPort > 0 ? controllerPort : freePort();
             int saslPort = plainUsers.isEmpty() ? 0 : freePort();
+            int saslSslPort = keystore == null ? 0 : freePort();
             KafkaRaftServer server = null;
             try {
-                Properties properties = properties(dir, brokerPort, quorumPort, saslPort);
+                Properties properties = properties(dir, brokerPort, quorumPort, saslPort, saslSslPort);
                 if (!Files.exists(dir.resolve("meta.properties"))) {
                     format(properties, dir);
                 }
                 KafkaConfig config = new KafkaConfig(properties, false);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
-                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, temporary, brokerPort, saslPort);
+                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, temporary, brokerPort, saslPort,
+                        saslSslPort);
                 awaitReady(broker.bootstrapServers(), startTimeout);
                 return broker;
             } catch (Exception | Error e) {
@@ -210,25 +252,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
 
-        private Properties properties(Path dir, int brokerPort, int quorumPort, int saslPort) {
+        private Properties properties(Path dir, int brokerPort, int quorumPort, int saslPort, int saslSslPort) {
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", Integer.toString(NODE_ID));
             p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + quorumPort);
-            String sasl = saslPort == 0 ? "" : "," + SASL_LISTENER + "://" + HOST + ":" + saslPort;
+            String sasl = (saslPort == 0 ? "" : "," + SASL_LISTENER + "://" + HOST + ":" + saslPort)
+                    + (saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + "://" + HOST + ":" + saslSslPort);
             p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST
                     + ":" + quorumPort + sasl);
             p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + sasl);
             p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
-                    + (saslPort == 0 ? "" : "," + SASL_LISTENER + ":SASL_PLAINTEXT"));
+                    + (saslPort == 0 ? "" : "," + SASL_LISTENER + ":SASL_PLAINTEXT")
+                    + (saslSslPort == 0 ? "" : "," + SASL_SSL_LISTENER + ":SASL_SSL"));
             if (saslPort != 0) {
-                String prefix = "listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
                 p.put("sasl.enabled.mechanisms", "PLAIN");
                 StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule"
                         + " required");
                 plainUsers.forEach((name, password) -> jaas.append(" user_").append(name).append("=\"")
                         .append(password.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
-                p.put(prefix + "plain.sasl.jaas.config", jaas.append(';').toString());
+                jaas.append(';');
+                p.put(listenerPrefix(SASL_LISTENER) + "plain.sasl.jaas.config", jaas.toString());
+                if (saslSslPort != 0) {
+                    // The JAAS users are per listener; TLS settings too, so the other listeners stay plaintext.
+                    String tls = listenerPrefix(SASL_SSL_LISTENER);
+                    p.put(tls + "plain.sasl.jaas.config", jaas.toString());
+                    p.put(tls + "ssl.keystore.location", keystore.toAbsolutePath().toString());
+                    p.put(tls + "ssl.keystore.type", "PKCS12");
+                    p.put(tls + "ssl.keystore.password", keystorePassword);
+                    p.put(tls + "ssl.key.password", keystorePassword);
+                }
             }
             p.put("controller.listener.names", CONTROLLER_LISTENER);
             p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -291,6 +344,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Kafka's prefix for one listener's settings: its name in lower case. */
+    private static String listenerPrefix(String listener) {
+        return "listener.name." + listener.toLowerCase(Locale.ROOT) + ".";
     }
 
     private static int freePort() {
