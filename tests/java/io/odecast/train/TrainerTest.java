@@ -122,4 +122,24 @@ class TrainerTest {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("trainer/state.json").toFile())
                 .path("minutes_total").asDouble(-1);
     }
+
+    @Test
+    void aHeldBackRunWaitsAndNeverPassesItsTimeBudget() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        TrainingOptions capped = new TrainingOptions("extrapolate", 3, 6, 2, 0.2, 4, 5, 0.01, 3e-3, 0.003, 10, 5, 5,
+                42, dir.resolve("held"));
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), capped, QUIET)) {
+            trainer.holdBackWhile(() -> true);
+            long start = System.nanoTime();
+            Trainer.Result r = trainer.run(Map.of());
+            assertEquals(0, r.lastStep(), "no step while held back");
+            assertTrue(System.nanoTime() - start >= 500_000_000L, "waited for its 0.6 s budget");
+        }
+        int[] checks = {0};
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1),
+                options("extrapolate", 5, dir.resolve("released")), QUIET)) {
+            trainer.holdBackWhile(() -> checks[0]++ < 3);
+            assertEquals(5, trainer.run(Map.of()).lastStep(), "every step once released");
+        }
+    }
 }

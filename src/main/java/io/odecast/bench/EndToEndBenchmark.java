@@ -164,7 +164,8 @@ public final class EndToEndBenchmark {
             Config full = ConfigFactory.load(config);
             // With odecast.trainer.enabled the training actor runs beside serving, as in odecast serve.
             TrainerService trainer = full.getBoolean("odecast.trainer.enabled")
-                    ? TrainerService.start(full, service.settings(), service.system()) : null;
+                    ? TrainerService.start(full, service.settings(), service.system(),
+                        service.metrics()::recentLatencyP99) : null;
             Phase saturated;
             Phase paced = null;
             long rss;

@@ -70,7 +70,8 @@ final class ServeCommand implements Callable<Integer> {
                     + "health/ready" + (http.page().enabled() ? ", live page at " + ops.url() : ""));
         }
         TrainerService trainer = full.getBoolean("odecast.trainer.enabled")
-                ? TrainerService.start(full, service.settings(), service.system()) : null;
+                ? TrainerService.start(full, service.settings(), service.system(),
+                        service.metrics()::recentLatencyP99) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

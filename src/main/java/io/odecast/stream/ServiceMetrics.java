@@ -23,6 +23,10 @@ public final class ServiceMetrics {
     private final LongAdder framesProvisional = new LongAdder();
     private final Map<DeadLetterReason, LongAdder> deadLettered = new EnumMap<>(DeadLetterReason.class);
     private final LongAdder decoderBatches = new LongAdder();
+    private static final int RECENT = 1024;
+    private final long[] recentLatency = new long[RECENT];
+    private final long[] recentAt = new long[RECENT];
+    private long recentNext;
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
     private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
@@ -255,6 +259,37 @@ public final class ServiceMetrics {
     void forecastDelivered(long millis) {
         forecastsDelivered.increment();
         observer.forecastDelivered(millis);
+        synchronized (recentLatency) {
+            recentLatency[(int) (recentNext % RECENT)] = millis;
+            recentAt[(int) (recentNext % RECENT)] = System.nanoTime();
+            recentNext++;
+        }
+    }
+
+    /**
+     * The 99th percentile of the arrival-to-forecast latencies of forecasts delivered within {@code window} (of the
+     * last 1024 at most), in milliseconds; -1 when none was delivered in it. What a co-located training actor reads
+     * to hold back while serving is slow.
+     */
+    public long recentLatencyP99(java.time.Duration window) {
+        long since = System.nanoTime() - window.toNanos();
+        long[] values;
+        int n = 0;
+        synchronized (recentLatency) {
+            int count = (int) Math.min(recentNext, RECENT);
+            values = new long[count];
+            for (int i = 0; i < count; i++) {
+                if (recentAt[i] - since >= 0) {
+                    values[n++] = recentLatency[i];
+                }
+            }
+        }
+        if (n == 0) {
+            return -1;
+        }
+        long[] in = java.util.Arrays.copyOf(values, n);
+        java.util.Arrays.sort(in);
+        return in[Math.min(n - 1, (int) Math.ceil(0.99 * n) - 1)];
     }
 
     /** Forecasts whose outputs were acknowledged (or committed in a transaction); each has a latency observed. */

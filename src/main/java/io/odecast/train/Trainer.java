@@ -77,6 +77,7 @@ public final class Trainer implements AutoCloseable {
     /** Minutes spent by earlier runs of this checkpoint (from the trainer state when resuming). */
     private double earlierMinutes;
     private long runStarted = System.nanoTime();
+    private java.util.function.BooleanSupplier holdBack = () -> false;
 
     public Trainer(ModelConfig config, ModelCard card, TrainingWindows windows, TrainingOptions options,
                    PrintStream progress) {
@@ -113,6 +114,14 @@ public final class Trainer implements AutoCloseable {
         return step;
     }
 
+    /**
+     * Before each step the run waits while {@code holdBack} says so (checked every 250 ms, never past the time
+     * budget): how a co-located training actor yields the cores to serving when serving is slow.
+     */
+    public void holdBackWhile(java.util.function.BooleanSupplier holdBack) {
+        this.holdBack = holdBack;
+    }
+
     /** Loads the checkpoint and trainer state in the output folder, if a previous run left them. */
     public boolean resumeIfPossible() throws IOException {
         Path state = options.output().resolve(STATE_DIR).resolve("state.json");
@@ -144,6 +153,15 @@ public final class Trainer implements AutoCloseable {
         double[] smoothed = null;
         List<List<Double>> validationHistory = new ArrayList<>();
         while (step < options.steps() && System.nanoTime() < deadline) {
+            if (holdBack.getAsBoolean()) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                continue;
+            }
             int epoch = step / perEpoch;
             float lr = (float) Math.max(options.learningRate() * Math.pow(0.99, epoch + 1), options.learningRate() / 10);
             List<TrainingWindows.Sample> batch = new ArrayList<>(options.batchSize());

@@ -56,6 +56,16 @@ public final class TrainerService implements AutoCloseable {
      */
     public static TrainerService start(Config config, ServiceSettings service, ActorSystem<?> system)
             throws IOException {
+        return start(config, service, system, window -> -1L);
+    }
+
+    /**
+     * Starts the training actor beside a running service whose recent arrival-to-forecast p99 (in ms, -1 when
+     * unknown) {@code servingP99} reports: with {@code odecast.trainer.serving-p99-budget} set, training steps wait
+     * while that p99 is above the budget.
+     */
+    public static TrainerService start(Config config, ServiceSettings service, ActorSystem<?> system,
+                                       java.util.function.ToLongFunction<Duration> servingP99) throws IOException {
         Config odecast = config.getConfig("odecast");
         TrainerSettings settings = TrainerSettings.fromConfig(odecast);
         KafkaSettings kafka = service.kafka();
@@ -78,8 +88,12 @@ public final class TrainerService implements AutoCloseable {
             return latest != null ? ModelVersions.load(latest, work)
                     : VidOdeModel.load(service.modelsDir().resolve(name));
         };
+        Duration budget = odecast.getDuration("trainer.serving-p99-budget");
+        Duration window = odecast.getDuration("trainer.serving-p99-window");
+        java.util.function.BooleanSupplier holdBack = budget.isZero() ? () -> false
+                : () -> servingP99.applyAsLong(window) > budget.toMillis();
         TrainingRound round = new TrainingRound(settings, (checkpoint, name, parent, metrics) ->
-                admin.publish(checkpoint, name, parent, metrics));
+                admin.publish(checkpoint, name, parent, metrics), holdBack);
         ActorRef<TrainingActor.Command> actor = system.systemActorOf(
                 TrainingActor.create(settings, sets, serving, round), "trainer",
                 DispatcherSelector.fromConfig("odecast.trainer-dispatcher"));

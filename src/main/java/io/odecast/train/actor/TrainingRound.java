@@ -57,10 +57,20 @@ public final class TrainingRound {
 
     private final TrainerSettings settings;
     private final Publisher publisher;
+    private final java.util.function.BooleanSupplier holdBack;
 
     public TrainingRound(TrainerSettings settings, Publisher publisher) {
+        this(settings, publisher, () -> false);
+    }
+
+    /**
+     * A round whose training waits while {@code holdBack} says so (serving too slow; see
+     * {@code odecast.trainer.serving-p99-budget}).
+     */
+    public TrainingRound(TrainerSettings settings, Publisher publisher, java.util.function.BooleanSupplier holdBack) {
         this.settings = settings;
         this.publisher = publisher;
+        this.holdBack = holdBack;
     }
 
     /**
@@ -116,6 +126,7 @@ public final class TrainingRound {
         try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of()), windows, validation,
                 options, new PrintStream(OutputStream.nullOutputStream()))) {
             trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
+            trainer.holdBackWhile(holdBack);
             candidateVersion = trainer.run(record).version();
         }
         Gate.Verdict verdict;
