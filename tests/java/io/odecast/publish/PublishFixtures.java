@@ -1,7 +1,10 @@
 package io.odecast.publish;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.odecast.data.FrameSequence;
 import io.odecast.data.NetcdfFrameReader;
+import io.odecast.kafka.TopicSetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +24,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The storm fixture, the video fixture and a few broker helpers. */
 final class PublishFixtures {
@@ -55,12 +57,7 @@ final class PublishFixtures {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1).configs(Map.of(
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024)))))
                     .all().get(30, TimeUnit.SECONDS);
-            // Creation returns before every partition has a serving leader.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline && admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get(topic).partitions().stream().anyMatch(p -> p.leader() == null)) {
-                Thread.sleep(50);
-            }
+            TopicSetup.awaitPartitionLeaders(admin, List.of(topic), Duration.ofSeconds(30));
         }
     }
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.cli.Odecast;
 import io.odecast.kafka.EmbeddedKafkaBroker;
+import io.odecast.kafka.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +38,7 @@ class RenderCommandTest {
                     kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("odecast.forecasts", 3, (short) 1)))
                         .all().get(30, TimeUnit.SECONDS);
-                // Creation returns before every partition has a serving leader.
-                while (admin.describeTopics(List.of("odecast.forecasts")).allTopicNames().get(30, TimeUnit.SECONDS)
-                        .get("odecast.forecasts").partitions().stream().anyMatch(p -> p.leader() == null)) {
-                    Thread.sleep(50);
-                }
+                TopicSetup.awaitPartitionLeaders(admin, List.of("odecast.forecasts"), Duration.ofSeconds(30));
             }
             try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers",
                     kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {

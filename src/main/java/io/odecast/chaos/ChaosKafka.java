@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,23 +59,7 @@ final class ChaosKafka {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             new TopicSetup(admin, topics, new TopicSetup.Settings(partitions, (short) 1, MAX_MESSAGE_BYTES))
                     .ensureTopics(timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                try {
-                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                    admin.describeTopics(topics.all()).allTopicNames().get().forEach((name, d) ->
-                            d.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()),
-                                    OffsetSpec.latest())));
-                    admin.listOffsets(latest).all().get();
-                    return;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("partitions of " + topics.all() + " have no leader: "
-                                + e.getCause().getMessage(), e.getCause());
-                    }
-                    Thread.sleep(200);
-                }
-            }
+            TopicSetup.awaitPartitionLeaders(admin, topics.all(), timeout);
         }
     }
 

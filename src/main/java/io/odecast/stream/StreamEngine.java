@@ -66,6 +66,8 @@ final class StreamEngine {
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean stopping;
+    /** Whether the engine is inside {@code poll}: the only call stop() may interrupt with a wakeup. */
+    private volatile boolean polling;
     private volatile Session session;
     /** The current session's consumer has joined the group (its first assignment, maybe empty, came back). */
     private volatile boolean joined;
@@ -117,7 +119,8 @@ final class StreamEngine {
     void stop() {
         stopping = true;
         Session s = session;
-        if (s != null) {
+        // Only a poll is woken: a wakeup during a step would fail its commit and lose the stop's final snapshots.
+        if (s != null && polling) {
             s.consumer.wakeup();
         }
     }
@@ -257,13 +260,23 @@ final class StreamEngine {
                     settings.kafka().groupId(), settings.delivery());
             while (!stopping) {
                 ConsumerRecords<String, byte[]> polled;
+                polling = true;
                 try {
+                    if (stopping) {
+                        break;
+                    }
                     polled = consumer.poll(settings.engine().pollTimeout());
                 } catch (WakeupException e) {
                     if (stopping) {
                         break;
                     }
                     throw e;
+                } finally {
+                    polling = false;
+                }
+                if (stopping) {
+                    // Not processed, not committed: these records are read again by the next owner.
+                    break;
                 }
                 lag();
                 step(polled);
@@ -384,11 +397,26 @@ final class StreamEngine {
                 sendAndAwait(out.stream().filter(r -> !r.topic().equals(state)).toList());
                 sendAndAwait(out.stream().filter(r -> r.topic().equals(state)).toList());
                 if (!offsets.isEmpty()) {
-                    consumer.commitSync(offsets, settings.kafka().commitTimeout());
+                    commitSync(offsets);
                 }
             }
             points.forEach((t, p) -> t.committed(p[0], p[1]));
             metrics.committed(System.nanoTime() - start);
+        }
+
+        /**
+         * Commits offsets; a wakeup left pending by a stop that raced the end of a poll is absorbed once (a commit of
+         * the same offsets again is harmless), so the stop's final commit still happens.
+         */
+        private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            try {
+                consumer.commitSync(offsets, settings.kafka().commitTimeout());
+            } catch (WakeupException e) {
+                if (!stopping) {
+                    throw e;
+                }
+                consumer.commitSync(offsets, settings.kafka().commitTimeout());
+            }
         }
 
         private void sendAndAwait(List<ProducerRecord<String, byte[]>> records) throws Exception {

@@ -14,10 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -228,7 +225,7 @@ public final class StreamingService {
                 try (Admin admin = Admin.create(kafka.adminProperties())) {
                     List<String> created = new TopicSetup(admin, kafka.topics(), kafka.topicSetup())
                             .ensureTopics(kafka.setupTimeout());
-                    awaitPartitionLeaders(admin, created, kafka.setupTimeout());
+                    TopicSetup.awaitPartitionLeaders(admin, created, kafka.setupTimeout());
                 } catch (RuntimeException e) {
                     registry.close();
                     throw e;
@@ -350,40 +347,5 @@ public final class StreamingService {
             LOG.info("Models warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
         }
 
-        /**
-         * Waits until every partition of the just-created topics answers a request for its end offset: the
-         * broker may report a leader before it hosts the partition, and a producer writing in that window can
-         * get its first batch both appended and refused, then retry it forever as out of sequence.
-         */
-        private static void awaitPartitionLeaders(Admin admin, List<String> topics, Duration timeout) {
-            if (topics.isEmpty()) {
-                return;
-            }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                try {
-                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                    admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
-                            description.partitions().forEach(p ->
-                                    latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-                    admin.listOffsets(latest).all().get();
-                    return;
-                } catch (ExecutionException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw new TopicSetupException("partitions of " + topics + " have no leader after " + timeout
-                                + ": " + e.getCause().getMessage(), e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new TopicSetupException("interrupted while waiting for partition leaders of " + topics, e);
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new TopicSetupException("interrupted while waiting for partition leaders of " + topics, e);
-                }
-            }
-        }
     }
 }
