@@ -27,6 +27,7 @@ ln -sf /usr/share/ncarg/data/cdf/fice.nc data/fice.nc
 ln -sf /usr/share/ncarg/data/cdf/meccatemp.cdf data/meccatemp.cdf
 ln -sf /usr/share/ncarg/data/cdf/hgt.nc data/hgt.nc
 ln -sfn /usr/share/ncarg/data/grb data/grb
+ln -sfn /usr/share/ncarg/data/shp data/shp
 for f in vtest tree; do
   ln -sf /usr/share/doc/opencv-doc/examples/data/$f.avi data/video/$f.avi
 done

@@ -327,8 +327,21 @@ public final class ModelEvaluator {
         List<String> units = sequence.units() == null ? List.of() : java.util.Arrays.stream(sequence.units())
                 .map(u -> u == null ? "" : u).toList();
         PngStrip.Layout layout = new PngStrip.Layout(shape, sequence.channels(), units, maps,
-                Math.max(1, 160 / Math.max(shape.height(), shape.width())), northUp);
+                Math.max(1, 160 / Math.max(shape.height(), shape.width())), northUp, geography());
         PngStrip.write(file, model.card().name() + ": " + what, layout, columns, rows, masks);
+    }
+
+    /** The grid's place and the US state outlines, for a regular lat/lon grid (null otherwise). */
+    private PngStrip.Geography geography() {
+        double[] lat = sequence.lat();
+        double[] lon = sequence.lon();
+        if (video || lat == null || lon == null || lat.length != shape.height() || lon.length != shape.width()
+                || lat.length < 2 || lon.length < 2) {
+            return null;
+        }
+        double lon0 = lon[0] > 180 ? lon[0] - 360 : lon[0];
+        return io.odecast.data.Outlines.usStates().map(o -> new PngStrip.Geography(lat[0], lat[1] - lat[0], lon0,
+                lon[1] - lon[0], o)).orElse(null);
     }
 
     private static List<float[]> shifted(float[][] frames, int first, int columns) {

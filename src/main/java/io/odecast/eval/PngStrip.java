@@ -59,6 +59,17 @@ public final class PngStrip {
     }
 
     /**
+     * Where a regular latitude/longitude grid lies, and the outlines to draw over it.
+     *
+     * @param lat0 latitude of row 0's centre
+     * @param dlat latitude step between rows
+     * @param lon0 longitude of column 0's centre (the outlines' convention, -180..180)
+     * @param dlon longitude step between columns
+     */
+    public record Geography(double lat0, double dlat, double lon0, double dlon, io.odecast.data.Outlines outlines) {
+    }
+
+    /**
      * What the tiles are.
      *
      * @param channels channel names, one per channel
@@ -68,7 +79,14 @@ public final class PngStrip {
      * @param northUp  draw the last grid row at the top (rows in increasing latitude)
      */
     public record Layout(GridShape shape, List<String> channels, List<String> units, List<ColourMap> maps, int scale,
-                         boolean northUp) {
+                         boolean northUp, Geography geography) {
+
+        /** A layout without geography. */
+        public Layout(GridShape shape, List<String> channels, List<String> units, List<ColourMap> maps, int scale,
+                      boolean northUp) {
+            this(shape, channels, units, maps, scale, northUp, null);
+        }
+
         /** Checks that there is a name and a map per channel. */
         public Layout {
             if (channels.size() != shape.channels() || maps.size() != shape.channels()
@@ -85,6 +103,7 @@ public final class PngStrip {
     private static final int BACKGROUND = 0x202020;
     private static final int PAPER = 0xFFFFFF;
     private static final int INVALID = 0xFF00FF;
+    private static final Color OUTLINE = new Color(0x303030);
     private static final int[] BLUE = {59, 76, 192};
     private static final int[] WHITE = {255, 255, 255};
     private static final int[] RED = {180, 4, 38};
@@ -136,6 +155,12 @@ public final class PngStrip {
             double maxError = maxError(shape, c, rows, columnValid);
             g.setColor(Color.BLACK);
             g.drawString(layout.channels().get(c) + (unit.isEmpty() ? "" : " (" + unit + ")"), 6, top + 15);
+            if (layout.geography() != null) {
+                Geography geo = layout.geography();
+                g.drawString(String.format(Locale.ROOT, "lat %.4g..%.4g, lon %.4g..%.4g", geo.lat0(),
+                        geo.lat0() + geo.dlat() * (shape.height() - 1), geo.lon0(),
+                        geo.lon0() + geo.dlon() * (shape.width() - 1)), 6, top + HEADER + rows.size() * (tileH + GAP) + 12);
+            }
             for (int col = 0; col < columns.size(); col++) {
                 g.drawString(columns.get(col), LABEL_WIDTH + col * (tileW + GAP) + 2, top + 15);
             }
@@ -149,6 +174,9 @@ public final class PngStrip {
                     boolean[] mask = columnValid == null ? null : columnValid.get(col);
                     tile(image, LABEL_WIDTH + col * (tileW + GAP), y0, layout, c, frame, mask, row.error()
                             ? v -> errorColour(v, map, maxError) : v -> valueColour((float) v, map, range));
+                    if (frame != null && layout.geography() != null) {
+                        outlines(g, LABEL_WIDTH + col * (tileW + GAP), y0, layout);
+                    }
                 }
             }
             int barX = LABEL_WIDTH + columns.size() * (tileW + GAP) + 4;
@@ -188,6 +216,36 @@ public final class PngStrip {
                 }
             }
         }
+    }
+
+    /** Draws the outlines over one tile, clipped to it; a cell's centre is at the middle of its block. */
+    private static void outlines(Graphics2D g, int x0, int y0, Layout layout) {
+        Geography geo = layout.geography();
+        GridShape shape = layout.shape();
+        int s = layout.scale();
+        java.awt.Shape clip = g.getClip();
+        g.setClip(x0, y0, shape.width() * s, shape.height() * s);
+        g.setColor(OUTLINE);
+        for (double[] ring : geo.outlines().rings()) {
+            for (int i = 2; i + 1 < ring.length; i += 2) {
+                double cx0 = (ring[i - 2] - geo.lon0()) / geo.dlon();
+                double cy0 = (ring[i - 1] - geo.lat0()) / geo.dlat();
+                double cx1 = (ring[i] - geo.lon0()) / geo.dlon();
+                double cy1 = (ring[i + 1] - geo.lat0()) / geo.dlat();
+                g.drawLine(x0 + px(cx0, s), y0 + py(cy0, s, shape, layout.northUp()),
+                        x0 + px(cx1, s), y0 + py(cy1, s, shape, layout.northUp()));
+            }
+        }
+        g.setClip(clip);
+    }
+
+    private static int px(double column, int scale) {
+        return (int) Math.round((column + 0.5) * scale);
+    }
+
+    private static int py(double row, int scale, GridShape shape, boolean northUp) {
+        double r = northUp ? shape.height() - 1 - row : row;
+        return (int) Math.round((r + 0.5) * scale);
     }
 
     private static void colourBar(Graphics2D g, BufferedImage image, int x, int top, int h,
