@@ -1,7 +1,6 @@
 package io.odecast.stream;
 
 import static io.odecast.stream.StreamFixtures.config;
-import static io.odecast.stream.StreamFixtures.data;
 import static io.odecast.stream.StreamFixtures.forecast;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
@@ -11,7 +10,6 @@ import static io.odecast.stream.StreamFixtures.producer;
 import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.readUntil;
 import static io.odecast.stream.StreamFixtures.statesAlone;
-import static io.odecast.stream.StreamFixtures.time;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -2,7 +2,6 @@ package io.odecast.stream;
 
 import static io.odecast.stream.StreamFixtures.await;
 import static io.odecast.stream.StreamFixtures.config;
-import static io.odecast.stream.StreamFixtures.data;
 import static io.odecast.stream.StreamFixtures.forecast;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;

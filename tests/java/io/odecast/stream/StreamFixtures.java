@@ -7,7 +7,6 @@ import io.odecast.kafka.ForecastCodec;
 import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
-import io.odecast.kafka.GridBytes;
 import io.odecast.kafka.ProtoTime;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
@@ -36,12 +35,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** A small random storm-like model, frames, service configuration and topic readers for the stream tests. */
-final class StreamFixtures {
-    static final int C = 3;
-    static final int H = 12;
-    static final int W = 12;
-    static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
-    static final List<String> CHANNELS = List.of("u", "v", "p");
+/** Small models, configurations, frames and Kafka helpers for the service's tests (the ops tests use them too). */
+public final class StreamFixtures {
+    public static final int C = 3;
+    public static final int H = 12;
+    public static final int W = 12;
+    public static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
+    public static final List<String> CHANNELS = List.of("u", "v", "p");
     /** The local state stores of the tests' services (one folder per instance id inside). */
     static final java.nio.file.Path STATE_DIR = java.nio.file.Path.of("target", "test-state",
             Long.toString(System.nanoTime()));
@@ -50,7 +50,7 @@ final class StreamFixtures {
     }
 
     /** 3 x 12 x 12, initDim 4, one down-sampling; storm time unit (6 h, scale 0.1). */
-    static VidOdeModel model() {
+    public static VidOdeModel model() {
         ModelCard card = new ModelCard("storm", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
                 new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"));
         return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card);
@@ -60,7 +60,7 @@ final class StreamFixtures {
      * Service configuration on topics prefixed {@code prefix}: {@code plain/*} streams forecast every 6 h to
      * +24 h without a cadence, {@code storm/*} the same with a 6 h cadence.
      */
-    static Config config(String bootstrap, String prefix) {
+    public static Config config(String bootstrap, String prefix) {
         return ConfigFactory.parseString("""
                 odecast {
                   instance-id = "%2$s-1"
@@ -90,7 +90,7 @@ final class StreamFixtures {
     }
 
     /** A frame of random physical values around the model's means. */
-    static FrameMessage frame(String streamId, Instant t, Random rng) {
+    public static FrameMessage frame(String streamId, Instant t, Random rng) {
         float[] data = new float[C * H * W];
         float[] mean = {0f, 0f, 1000f};
         float[] std = {5f, 5f, 10f};
@@ -101,18 +101,22 @@ final class StreamFixtures {
         return FrameMessage.of(streamId, t, CHANNELS, new GridShape(C, H, W), data);
     }
 
-    static Instant hours(double h) {
+    public static Instant hours(double h) {
         return T0.plus(Duration.ofMinutes(Math.round(h * 60)));
     }
 
-    static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    public static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /** A producer with {@code properties} (e.g. SASL settings) and {@code acks=all}. */
+    public static KafkaProducer<String, byte[]> producer(Map<String, Object> properties) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>(properties);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    static void publish(KafkaProducer<String, byte[]> producer, String topic, List<FrameMessage> frames) {
+    public static void publish(KafkaProducer<String, byte[]> producer, String topic, List<FrameMessage> frames) {
         for (FrameMessage f : frames) {
             producer.send(new ProducerRecord<>(topic, f.streamId(), FrameCodec.encode(f)));
         }
@@ -147,11 +151,16 @@ final class StreamFixtures {
         return ForecastCodec.decode(record.value());
     }
 
-    static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    public static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        await("the condition", timeout, condition);
+    }
+
+    /** Waits for {@code done}, failing with {@code what} after {@code timeout}. */
+    public static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
+        while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout);
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             }
             Thread.sleep(50);
         }
@@ -193,9 +202,6 @@ final class StreamFixtures {
         return worst;
     }
 
-    static float[] data(com.google.protobuf.ByteString bytes) {
-        return GridBytes.bytesToFloats(bytes);
-    }
 
     static Instant time(com.google.protobuf.Timestamp t) {
         return ProtoTime.toInstant(t);
