@@ -89,8 +89,11 @@ class EvaluationReportTest {
         assertEquals(0.25, report.rows().get(1).metrics().get(EvaluationReport.SKILL), 1e-12);
         assertNull(report.rows().get(0).metrics().get(EvaluationReport.SKILL), "no skill of the reference itself");
         assertNull(report.rows().get(2).metrics().get(EvaluationReport.SKILL), "no reference at +12h");
-        String md = report.toComparisonMarkdown("persistence");
-        assertTrue(md.startsWith("| lead | channel | RMSE persistence | RMSE flow | skill flow |\n"), md);
-        assertTrue(md.contains("| +6h | u | 4 | 3 | +0.250 |"), md);
+        String md = report.toMarkdown(List.of(EvaluationReport.RMSE, EvaluationReport.SKILL));
+        assertTrue(md.startsWith("### RMSE, in each channel's units (lower is better)\n\n"
+                + "| lead | channel | persistence | flow |\n|---|---|---:|---:|\n| +6h | u | 4 | 3 |\n"
+                + "| +12h | u |  | 3 |\n"), md);
+        assertTrue(md.contains("| lead | channel | flow |\n|---|---|---:|\n| +6h | u | +0.250 |\n\n"),
+                "the skill table has no empty persistence column and no +12h row: " + md);
     }
 }

@@ -89,7 +89,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);
             }
             report.write(out);
-            System.out.println(report.toComparisonMarkdown("persistence"));
+            System.out.println(report.toMarkdown(List.of(EvaluationReport.RMSE, EvaluationReport.SKILL)));
             System.out.println("wrote " + out.resolve("report.json") + " and " + out.resolve("report.md"));
             if (updateCard) {
                 Map<String, Object> summary = new LinkedHashMap<>();

@@ -131,50 +131,6 @@ public final class EvaluationReport {
         }
     }
 
-    /**
-     * RMSE of every system side by side, one row per lead and channel, then each system's skill against
-     * {@code reference}: the table to read first.
-     */
-    public String toComparisonMarkdown(String reference) {
-        List<String> systems = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
-        Map<String, Row> byKey = new LinkedHashMap<>();
-        for (Row r : rows) {
-            if (r.metrics().get(RMSE) == null) {
-                continue;
-            }
-            if (!systems.contains(r.system())) {
-                systems.add(r.system());
-            }
-            String key = r.lead() + "\u0000" + r.channel();
-            if (!keys.contains(key)) {
-                keys.add(key);
-            }
-            byKey.put(r.system() + "\u0000" + key, r);
-        }
-        List<String> skilled = systems.stream().filter(s -> !s.equals(reference)).toList();
-        StringBuilder md = new StringBuilder("| lead | channel |");
-        systems.forEach(s -> md.append(" RMSE ").append(s).append(" |"));
-        skilled.forEach(s -> md.append(" skill ").append(s).append(" |"));
-        md.append("\n|---|---|");
-        md.append("---:|".repeat(systems.size() + skilled.size())).append('\n');
-        for (String key : keys) {
-            String[] lc = key.split("\u0000", 2);
-            md.append("| ").append(lc[0]).append(" | ").append(lc[1]).append(" |");
-            for (String s : systems) {
-                Row r = byKey.get(s + "\u0000" + key);
-                md.append(' ').append(r == null ? "" : format(r.metrics().get(RMSE))).append(" |");
-            }
-            for (String s : skilled) {
-                Row r = byKey.get(s + "\u0000" + key);
-                Double v = r == null ? null : r.metrics().get(SKILL);
-                md.append(' ').append(v == null ? "" : String.format(Locale.ROOT, "%+.3f", v)).append(" |");
-            }
-            md.append('\n');
-        }
-        return md.toString();
-    }
-
     /** All rows in insertion order. */
     public List<Row> rows() {
         return List.copyOf(rows);
@@ -224,6 +180,15 @@ public final class EvaluationReport {
      * unit), one column per system, four significant digits.
      */
     public String toMarkdown() {
+        List<String> metrics = new ArrayList<>(metricNames());
+        metrics.removeAll(COUNTS);
+        // The table to read first, then the rest as they came.
+        metrics.sort(java.util.Comparator.comparingInt(m -> FIRST.contains(m) ? FIRST.indexOf(m) : FIRST.size()));
+        return toMarkdown(metrics);
+    }
+
+    /** The tables of {@code metrics} only, in that order (e.g. RMSE and skill for a terminal). */
+    public String toMarkdown(List<String> metrics) {
         List<String> systems = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         Map<String, Row> byKey = new LinkedHashMap<>();
@@ -238,10 +203,6 @@ public final class EvaluationReport {
             byKey.put(r.system() + "\u0000" + key, r);
         }
         StringBuilder md = new StringBuilder();
-        List<String> metrics = new ArrayList<>(metricNames());
-        metrics.removeAll(COUNTS);
-        // The table to read first, then the rest as they came.
-        metrics.sort(java.util.Comparator.comparingInt(m -> FIRST.contains(m) ? FIRST.indexOf(m) : FIRST.size()));
         for (String metric : metrics) {
             // Only the systems that have this metric (no empty persistence column in the skill table).
             List<String> columns = systems.stream().filter(s -> keys.stream().map(k -> byKey.get(s + "\u0000" + k))
