@@ -126,10 +126,12 @@ final class StreamProcessor {
 
     private void runWave(List<Item> wave, Instant now, List<ProducerRecord<String, byte[]>> out) throws Exception {
         List<StreamStatus> statuses = new ArrayList<>();
+        List<ResolvedStream> current = new ArrayList<>();
         for (Item item : wave) {
             statuses.add(status(item.task(), item.read().frame().streamId(), item.read().stream(), now).seen(now));
+            current.add(item.read().stream());
         }
-        switchModels(statuses);
+        switchModels(statuses, current);
         List<StreamStep.Plan> plans = new ArrayList<>();
         List<Item> planned = new ArrayList<>();
         for (int w = 0; w < wave.size(); w++) {
@@ -195,23 +197,21 @@ final class StreamProcessor {
     }
 
     /**
-     * The frame boundary of a model swap: every status of the wave whose state was encoded by another version than
+     * The frame boundary of a model swap ({@code resolved}: each frame's stream as its read found it in the catalog):
+     * every status of the wave whose state was encoded by another version than
      * its rule's model now has is re-encoded from its recent frames under the new version, in batched rounds (round
      * k advances every such stream by its k-th recent frame), so its next forecast is as warm as one made under the
      * new version all along. A long gap inside the recent frames restarts the re-encoding there, as it would have
      * restarted the stream. A failed re-encoding leaves the stream to restart under the new version with its frame.
      */
-    private void switchModels(List<StreamStatus> statuses) throws Exception {
+    private void switchModels(List<StreamStatus> statuses, List<ResolvedStream> resolved) throws Exception {
         List<Integer> switching = new ArrayList<>();
         List<StreamState> states = new ArrayList<>();
         List<List<TimedObservation>> recents = new ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             StreamStatus s = statuses.get(i);
-            Optional<ResolvedStream> now = catalog.resolve(s.id());
-            if (now.isEmpty()) {
-                continue;
-            }
-            ResolvedStream current = now.get();
+            // As the frame's read resolved it: the catalog is not matched against the stream id a second time.
+            ResolvedStream current = resolved.get(i);
             if (current.model().version().equals(s.stateVersion())) {
                 if (current != s.stream()) {
                     statuses.set(i, s.withStream(current));
