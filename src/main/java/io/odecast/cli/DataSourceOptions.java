@@ -8,13 +8,9 @@ import io.odecast.data.GridCrop;
 import io.odecast.data.GridResampler;
 import io.odecast.data.ImageFolderReader;
 import io.odecast.data.NetcdfFrameReader;
+import io.odecast.data.TimedFrame;
 import io.odecast.data.VariableArgument;
 import io.odecast.data.VideoFrameReader;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +21,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The data options shared by {@code publish}, {@code train} and {@code evaluate}, so that one set of words reads
@@ -128,18 +128,37 @@ final class DataSourceOptions {
         }
         Loaded loaded;
         if (dataset != null) {
-            loaded = builtIn(defaultVideoSize);
+            loaded = retimed(builtIn(defaultVideoSize));
         } else if (!variables.isEmpty()) {
             FrameSequence grid = readGrid();
             loaded = new Loaded(grid, false, unitOf(grid), "grid " + String.join(" ", variables));
         } else if (video != null) {
             FrameSequence frames = readVideo(defaultVideoSize);
-            loaded = new Loaded(frames, true, unitOf(frames), "video " + video);
+            loaded = retimed(new Loaded(frames, true, unitOf(frames), "video " + video));
         } else {
             FrameSequence frames = readImages(defaultVideoSize);
             loaded = new Loaded(frames, true, unitOf(frames), "images " + images);
         }
         return new Loaded(reshape(loaded.frames()), loaded.imagery(), loaded.timeUnit(), loaded.description());
+    }
+
+    /**
+     * With {@code --time-start/--time-step}, the source's frames placed at the given times (grid files and image
+     * folders take the override while they are read; built-in data sets and video take it here).
+     */
+    private Loaded retimed(Loaded loaded) {
+        if (timeStart == null) {
+            return loaded;
+        }
+        FrameSequence s = loaded.frames();
+        Instant first = start();
+        Duration step = step();
+        List<TimedFrame> frames = new ArrayList<>();
+        for (int i = 0; i < s.size(); i++) {
+            frames.add(s.frame(i).at(first.plus(step.multipliedBy(i))));
+        }
+        return new Loaded(new FrameSequence(s.name(), s.channels(), s.shape(), frames, s.lat(), s.lon(), s.units(),
+                s.fillValue(), step), loaded.imagery(), step, loaded.description());
     }
 
     private Loaded builtIn(String defaultVideoSize) throws IOException {
