@@ -27,8 +27,17 @@ public record Outlines(List<double[]> rings) {
         rings = List.copyOf(rings);
     }
 
-    /** The US state outlines shipped by libncarg-data, when installed ({@code scripts/fetch-data.sh}). */
+    /** The US state outlines shipped by libncarg-data, when installed ({@code scripts/fetch-data.sh}); read once. */
     public static Optional<Outlines> usStates() {
+        return UsStates.OUTLINES;
+    }
+
+    /** Read on first use, then shared: every strip of an evaluation draws the same outlines. */
+    private static final class UsStates {
+        static final Optional<Outlines> OUTLINES = read();
+    }
+
+    private static Optional<Outlines> read() {
         for (Path p : List.of(Path.of("data/shp/states.shp"), Path.of("/usr/share/ncarg/data/shp/states.shp"))) {
             if (Files.isRegularFile(p)) {
                 try {
