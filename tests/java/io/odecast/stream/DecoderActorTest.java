@@ -47,7 +47,7 @@ class DecoderActorTest {
     void stepsOfManyStreamsRunAsOneBatchEachEqualToTheModelAlone() {
         ServiceMetrics metrics = new ServiceMetrics();
         ActorRef<DecoderActor.Command> decoder = TEST_KIT.spawn(DecoderActor.create(
-                new DecoderSettings(8, Duration.ofSeconds(30), 64), metrics));
+                new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1), metrics));
         Random rng = new Random(9);
         List<FrameMessage> frames = new ArrayList<>();
         List<ModelWork.Step> steps = new ArrayList<>();
@@ -107,5 +107,43 @@ class DecoderActorTest {
         assertEquals(2, metrics.decoderBatches());
         assertEquals(5, metrics.largestBatch(), "9 requests run as 5 + 4, not 8 + 1");
         assertEquals(2, metrics.batchSizeHistogram()[2], "both calls in the 4-7 bucket");
+    }
+
+    @Test
+    void twoWorkersSplitAStepIntoCallsThatRunAtOnceWithTheSameResults() {
+        ServiceMetrics metrics = new ServiceMetrics();
+        Random rng = new Random(12);
+        List<FrameMessage> frames = new ArrayList<>();
+        List<ModelWork.Step> steps = new ArrayList<>();
+        for (int s = 0; s < 5; s++) {
+            FrameMessage f = StreamFixtures.frame("w" + s, StreamFixtures.hours(s), rng);
+            frames.add(f);
+            steps.add(step(model.emptyState(), f, 2));
+        }
+        List<ModelWork.StepResult> results;
+        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 2, 1), metrics)) {
+            results = runner.steps(steps);
+        }
+        assertEquals(2, metrics.decoderBatches(), "5 requests on 2 workers run as 3 + 2");
+        assertEquals(3, metrics.largestBatch());
+        for (int s = 0; s < 5; s++) {
+            StreamState alone = StreamFixtures.statesAlone(model, List.of(frames.get(s))).get(0);
+            var stepped = ((ModelWork.Stepped) results.get(s)).result();
+            assertTrue(StreamFixtures.maxRelDiff(alone.hidden(), stepped.state().hidden()) <= 1e-5f);
+            float[][] expected = StreamFixtures.forecastAlone(model, alone, List.of(
+                    frames.get(s).eventTime().plus(Duration.ofHours(6)),
+                    frames.get(s).eventTime().plus(Duration.ofHours(12))));
+            assertTrue(StreamFixtures.maxRelDiff(expected[1], stepped.forecast()[1]) <= 1e-5f);
+        }
+    }
+
+    @Test
+    void chunksAreEqualAtMostMaxBatchAndAMultipleOfTheWorkers() {
+        assertEquals(List.of(List.of(0, 1, 2), List.of(3, 4)), BatchRunner.chunks(5, 8, 2));
+        assertEquals(List.of(List.of(0)), BatchRunner.chunks(1, 8, 2), "one request: one call");
+        assertEquals(List.of(5, 4), BatchRunner.chunks(9, 8, 1).stream().map(List::size).toList());
+        // 130 requests, max 64, 2 workers: 3 calls would leave one worker idle for the third; 4 of 32-33.
+        assertEquals(List.of(33, 33, 32, 32), BatchRunner.chunks(130, 64, 2).stream().map(List::size).toList());
+        assertEquals(List.of(1, 1, 1), BatchRunner.chunks(3, 64, 4).stream().map(List::size).toList());
     }
 }

@@ -98,7 +98,8 @@ class StreamProcessorTest {
                 new ModelRegistry(settings.modelsDir(), Map.of("storm", model)));
         BatchRunner runner = new BatchRunner(settings.decoder().maxBatch(), metrics);
         return new StreamProcessor(settings, catalog,
-                (steps, fills) -> new DecoderActor.Results(runner.steps(steps), runner.fills(fills)), metrics,
+                (steps, fills) -> java.util.concurrent.CompletableFuture.completedFuture(
+                        new DecoderActor.Results(runner.steps(steps), runner.fills(fills))), metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
                         settings.input().deadLetterValueBytes()), store, new ModelSwaps());
     }

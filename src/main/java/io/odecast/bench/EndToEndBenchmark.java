@@ -12,6 +12,7 @@ import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
+import io.odecast.stream.BatchRunner;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
 import io.odecast.train.actor.TrainerService;
@@ -56,8 +57,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       time inside model calls and the decoder's batch sizes;</li>
  *   <li><b>paced</b>: frames at a fixed rate (by default half the saturated rate), round robin over the streams;
  *       arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
- *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the saturated phase's mean batch size on
- *       this thread, with the service stopped, so the service's throughput shows as a ratio of its model's.</li>
+ *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the saturated phase's mean batch size per
+ *       call, on a {@link BatchRunner} with the service's decoder settings (as many calls at once as it has
+ *       workers), with the service stopped, so the service's throughput shows as a ratio of its model's.</li>
  * </ol>
  *
  * <p>The RSS is the whole process's: the broker and the load generator share it with the service.
@@ -196,7 +198,10 @@ public final class EndToEndBenchmark {
                 long missing = load.sent.keySet().stream().filter(k -> !reader.received.containsKey(k)).count();
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
                 int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
-                double modelOnly = modelOnly(model, batch, load.leads, settings.modelSeconds());
+                double modelOnly;
+                try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
+                    modelOnly = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
+                }
                 Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
                         reader.unexpected.get(), rss, peakRss, heap, batch, modelOnly);
                 print(report);
@@ -456,10 +461,15 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** Forecasts per second of {@code advanceAndForecast} alone at {@code batch}, with 4 leads as in the service. */
-    private static double modelOnly(VidOdeModel model, int batch, double[] leads, Duration budget) {
+    /**
+     * Forecasts per second of {@code advanceAndForecast} alone at {@code batch} per call, with 4 leads as in the
+     * service, run as the decoder runs it: {@code batch} requests per worker, the workers at once.
+     */
+    private static double modelOnly(BatchRunner runner, VidOdeModel model, int perCall, double[] leads,
+                                    Duration budget) {
         Random rng = new Random(2);
         int size = model.config().frameSize();
+        int batch = perCall * runner.workers();
         List<StreamState> states = new ArrayList<>(Collections.nCopies(batch, model.emptyState()));
         double time = 0;
         List<VidOdeModel.Stepped> stepped = null;
@@ -480,7 +490,7 @@ public final class EndToEndBenchmark {
                 }
             }
             long t0 = System.nanoTime();
-            stepped = model.advanceAndForecast(states, frames, times);
+            stepped = runner.advanceAndForecast(model, states, frames, times);
             long t1 = System.nanoTime();
             if (i >= 2) {
                 spent += t1 - t0;

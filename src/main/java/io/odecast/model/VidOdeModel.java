@@ -91,6 +91,14 @@ public final class VidOdeModel implements AutoCloseable {
         return decoderEvaluations.get();
     }
 
+    /**
+     * Sets the libtorch intra-op threads of the calling thread's model calls (OpenMP's thread count is per calling
+     * thread, so each worker thread sets its own).
+     */
+    public static void setIntraOpThreads(int threads) {
+        JniUtils.setNumThreads(threads);
+    }
+
     public StreamState emptyState() {
         return StreamState.empty(config);
     }

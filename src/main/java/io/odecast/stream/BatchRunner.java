@@ -1,7 +1,6 @@
 package io.odecast.stream;
 
 import io.odecast.model.Observation;
-import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.stream.ModelWork.Fill;
 import io.odecast.stream.ModelWork.FillResult;
@@ -9,10 +8,17 @@ import io.odecast.stream.ModelWork.ForecastFill;
 import io.odecast.stream.ModelWork.InterpolateFill;
 import io.odecast.stream.ModelWork.Step;
 import io.odecast.stream.ModelWork.StepResult;
+import io.odecast.model.StreamState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,16 +28,72 @@ import org.slf4j.LoggerFactory;
  * of forecast times (so a stream with a long gap never lengthens the call of streams with short ones), fills by
  * model, kind and shape, each group in equal chunks of at most {@code maxBatch}. A failing chunk is retried one request
  * at a time so that one bad request fails alone. Inference is batch-independent, so the grouping changes no value.
+ *
+ * <p>The calls run on {@code workers} threads at once, each with its own libtorch intra-op thread count: a group is
+ * split into at least as many equal calls as there are workers (when it has that many requests), so a small step
+ * keeps every core busy with single-threaded calls instead of one call whose small convolutions parallelise badly.
+ * Different streams' requests are independent, so running them at once changes no value either.
  */
-final class BatchRunner {
+public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
+    private static final AtomicInteger RUNNERS = new AtomicInteger();
 
     private final int maxBatch;
+    private final int workers;
     private final ServiceMetrics metrics;
+    private final ExecutorService pool;
 
+    /** One worker with one intra-op thread (tests). */
     BatchRunner(int maxBatch, ServiceMetrics metrics) {
-        this.maxBatch = maxBatch;
+        this(new DecoderSettings(maxBatch, java.time.Duration.ofMinutes(1), 1, 1, 1), metrics);
+    }
+
+    /** A runner with the decoder's batch, worker and thread settings; close it to stop its threads. */
+    public BatchRunner(DecoderSettings settings, ServiceMetrics metrics) {
+        this.maxBatch = settings.maxBatch();
+        this.workers = settings.resolvedWorkers();
         this.metrics = metrics;
+        int intraOp = settings.intraOpThreads();
+        int runner = RUNNERS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(workers, task -> {
+            Thread t = new Thread(() -> {
+                VidOdeModel.setIntraOpThreads(intraOp);
+                task.run();
+            }, "odecast-model-" + runner + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Model calls that run at once. */
+    public int workers() {
+        return workers;
+    }
+
+    /**
+     * {@code advanceAndForecast} of {@code model} for every stream, as the service runs it (grouped, chunked and
+     * spread over the workers); for benchmarks that compare the service with its model.
+     */
+    public List<VidOdeModel.Stepped> advanceAndForecast(VidOdeModel model, List<StreamState> states,
+                                                        List<Observation> observations, double[][] times) {
+        List<Step> steps = new ArrayList<>(states.size());
+        for (int i = 0; i < states.size(); i++) {
+            steps.add(new Step(model, states.get(i), observations.get(i), times[i], null));
+        }
+        List<VidOdeModel.Stepped> out = new ArrayList<>(steps.size());
+        for (StepResult r : steps(steps)) {
+            if (r instanceof ModelWork.Failed failed) {
+                throw new IllegalStateException(failed.error());
+            }
+            out.add(((ModelWork.Stepped) r).result());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
     }
 
     /** The steps' results in request order. */
@@ -52,9 +114,7 @@ final class BatchRunner {
             Step s = steps.get(i);
             groups.computeIfAbsent(List.of(s.model(), s.substeps(), s.times().length), k -> new ArrayList<>()).add(i);
         }
-        for (List<Integer> group : groups.values()) {
-            run(group, steps, results, this::advanceAndForecast);
-        }
+        run(groups.values(), steps, results, this::advanceAndForecast);
         List<StepResult> out = new ArrayList<>(steps.size());
         for (int i = 0; i < steps.size(); i++) {
             if (results[i] instanceof String error) {
@@ -79,9 +139,7 @@ final class BatchRunner {
                     : List.of(f.model(), "forecast", f.times().length);
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
         }
-        for (List<Integer> group : groups.values()) {
-            run(group, fills, results, this::fill);
-        }
+        run(groups.values(), fills, results, this::fill);
         List<FillResult> out = new ArrayList<>(fills.size());
         for (Object r : results) {
             out.add(r instanceof String error ? new FillResult(null, error) : new FillResult((float[][]) r, null));
@@ -89,16 +147,62 @@ final class BatchRunner {
         return out;
     }
 
-    private <R> void run(List<Integer> group, List<R> requests, Object[] results,
+    /** Runs every group's chunks on the workers and waits for all of them. */
+    private <R> void run(java.util.Collection<List<Integer>> groups, List<R> requests, Object[] results,
                          Function<List<R>, List<?>> call) {
-        // Equal chunks: 65 requests run as 33 + 32, not 64 + 1, since a small call costs nearly as much per request
-        // as a batch of one.
-        int chunks = (group.size() + maxBatch - 1) / maxBatch;
+        if (groups.isEmpty()) {
+            return;
+        }
+        List<Callable<Void>> calls = new ArrayList<>();
+        for (List<Integer> group : groups) {
+            for (List<Integer> chunk : chunks(group.size(), maxBatch, workers)) {
+                List<Integer> indices = chunk.stream().map(group::get).toList();
+                calls.add(() -> {
+                    runChunk(indices, requests, results, call);
+                    return null;
+                });
+            }
+        }
+        long start = System.nanoTime();
+        try {
+            // Each chunk writes its own slots of results; invokeAll's completion orders those writes before the reads.
+            for (Future<Void> f : pool.invokeAll(calls)) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for model calls", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("model call failed", cause);
+        } finally {
+            metrics.modelBusy(System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * Positions 0..size-1 split into equal chunks of at most {@code maxBatch}: 65 requests run as 33 + 32, not
+     * 64 + 1, since a small call costs nearly as much per request as a batch of one; the number of chunks is a
+     * multiple of {@code workers} (or {@code size}, when smaller), so every worker gets a chunk of about one size.
+     */
+    static List<List<Integer>> chunks(int size, int maxBatch, int workers) {
+        int chunks = (size + maxBatch - 1) / maxBatch;
+        chunks = (chunks + workers - 1) / workers * workers;
+        chunks = Math.min(chunks, size);
+        List<List<Integer>> out = new ArrayList<>(chunks);
         for (int k = 0, from = 0; k < chunks; k++) {
-            int to = from + (group.size() - from + chunks - k - 1) / (chunks - k);
-            runChunk(group.subList(from, to), requests, results, call);
+            int to = from + (size - from + chunks - k - 1) / (chunks - k);
+            List<Integer> chunk = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                chunk.add(i);
+            }
+            out.add(chunk);
             from = to;
         }
+        return out;
     }
 
     private <R> void runChunk(List<Integer> chunk, List<R> requests, Object[] results,

@@ -7,6 +7,7 @@ import io.odecast.stream.ModelWork.StepResult;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -34,7 +35,10 @@ public final class DecoderActor {
 
     /** The behaviour; spawn it with {@code DispatcherSelector.fromConfig("odecast.decoder-dispatcher")}. */
     public static Behavior<Command> create(DecoderSettings settings, ServiceMetrics metrics) {
-        BatchRunner runner = new BatchRunner(settings.maxBatch(), metrics);
+        return Behaviors.setup(context -> running(new BatchRunner(settings, metrics)));
+    }
+
+    private static Behavior<Command> running(BatchRunner runner) {
         return Behaviors.receive(Command.class)
                 .onMessage(Run.class, run -> {
                     try {
@@ -43,6 +47,10 @@ public final class DecoderActor {
                     } catch (RuntimeException | Error e) {
                         run.replyTo().tell(StatusReply.error(e));
                     }
+                    return Behaviors.same();
+                })
+                .onSignal(PostStop.class, stop -> {
+                    runner.close();
                     return Behaviors.same();
                 })
                 .build();

@@ -11,8 +11,18 @@ import java.time.Duration;
  *                    which restarts from its last commit (a frame is never dead-lettered for slowness)
  * @param maxSubsteps the most encoder solver sub-steps one arrival may cost; a longer gap restarts the stream's
  *                    state from the new frame instead (bounded work per frame, whatever its time stamp)
+ * @param workers     model calls run at once, each on its own thread (0: one per available processor); a step's
+ *                    work is split into at least this many equal calls when it has that many requests
+ * @param intraOpThreads libtorch intra-op threads of each worker; with {@code workers} of them together about the
+ *                    machine's cores. On small grids one thread per call and one call per core is 1.3x (batch 32)
+ *                    to 2-3x (batch 2-8) the throughput of one call using every core (docs/benchmarks.md)
  */
-public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps) {
+public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
+
+    /** One worker per available processor, one intra-op thread each. */
+    public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps) {
+        this(maxBatch, askTimeout, maxSubsteps, 0, 1);
+    }
 
     public DecoderSettings {
         if (maxBatch < 1) {
@@ -24,9 +34,23 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
         if (maxSubsteps < 1) {
             throw new IllegalArgumentException("decoder.max-substeps must be >= 1, got " + maxSubsteps);
         }
+        if (workers < 0 || workers > 256) {
+            throw new IllegalArgumentException("decoder.workers must be between 0 (one per processor) and 256, got "
+                    + workers);
+        }
+        if (intraOpThreads < 1 || intraOpThreads > 256) {
+            throw new IllegalArgumentException("decoder.intra-op-threads must be between 1 and 256, got "
+                    + intraOpThreads);
+        }
+    }
+
+    /** The number of workers, with 0 resolved to the available processors. */
+    public int resolvedWorkers() {
+        return workers > 0 ? workers : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     static DecoderSettings fromConfig(Config c) {
-        return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"));
+        return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"),
+                c.getInt("workers"), c.getInt("intra-op-threads"));
     }
 }

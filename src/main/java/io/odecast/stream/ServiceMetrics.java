@@ -186,8 +186,12 @@ public final class ServiceMetrics {
         batchedRequests.add(size);
         largestBatch.accumulate(size);
         batchSizes[Math.min(BATCH_SIZE_BUCKETS - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, size)))].increment();
-        modelNanos.add(nanos);
         observer.modelCall(size, nanos);
+    }
+
+    /** Wall time during which model calls ran (calls on several workers at once count once). */
+    void modelBusy(long nanos) {
+        modelNanos.add(nanos);
     }
 
     /** Frames absorbed again without output after a partition was assigned (state rebuild up to the commit). */

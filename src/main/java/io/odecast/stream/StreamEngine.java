@@ -82,7 +82,27 @@ final class StreamEngine {
         this.metrics = metrics;
         this.clock = clock;
         this.store = new SnapshotStore(settings.stateDir().resolve(settings.instanceId()));
-        this.processor = new StreamProcessor(settings, catalog, runner, metrics,
+        // A chunk's commit runs while the next chunk's model calls do (see Session.step): the model's cores do not
+        // wait for the acknowledgements and the offset commit, and the commit does not wait for the model.
+        StreamProcessor.ModelRunner overlapping = new StreamProcessor.ModelRunner() {
+            @Override
+            public CompletableFuture<DecoderActor.Results> start(List<ModelWork.Step> steps,
+                                                                 List<ModelWork.Fill> fills) {
+                return runner.start(steps, fills);
+            }
+
+            @Override
+            public DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills)
+                    throws Exception {
+                CompletableFuture<DecoderActor.Results> results = runner.start(steps, fills);
+                Session s = session;
+                if (s != null) {
+                    s.commitPending();
+                }
+                return results.get();
+            }
+        };
+        this.processor = new StreamProcessor(settings, catalog, overlapping, metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
                         settings.input().deadLetterValueBytes()), store, swaps);
         this.thread = new Thread(this::run, "odecast-engine-" + settings.instanceId());
@@ -190,6 +210,11 @@ final class StreamEngine {
     }
 
     /** One life of the clients, from creation to a failure or the stop. */
+    /** One chunk's outputs, offsets, replay points and the arrival times of its forecasts. */
+    private record Commit(List<ProducerRecord<String, byte[]>> out, Map<TopicPartition, OffsetAndMetadata> offsets,
+                          Map<PartitionTask, long[]> points, List<Long> arrivals) {
+    }
+
     private final class Session implements AutoCloseable, ConsumerRebalanceListener {
         final KafkaConsumer<String, byte[]> consumer;
         final KafkaProducer<String, byte[]> producer;
@@ -202,6 +227,8 @@ final class StreamEngine {
         final int minChunk = settings.decoder().maxBatch();
         int chunk = minChunk;
         boolean clean;
+        /** A finished chunk's commit, made during the next chunk's model calls; dropped with the session on failure. */
+        Commit pending;
 
         Session() {
             KafkaSettings kafka = settings.kafka();
@@ -312,12 +339,17 @@ final class StreamEngine {
                 long processed = System.nanoTime();
                 List<Long> arrivals = processor.takeArrivals();
                 List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
+                // This chunk's model calls are done, so a previous chunk's commit (if no model call absorbed it) goes
+                // first: commits stay in chunk order.
+                commitPending();
                 if (!out.isEmpty() || !due.isEmpty()) {
-                    commit(out, due);
-                }
-                long acknowledged = System.currentTimeMillis();
-                for (long arrival : arrivals) {
-                    metrics.forecastDelivered(acknowledged - arrival);
+                    Commit commit = prepare(out, due, arrivals);
+                    if (from + n < records.size() && !stopping) {
+                        // More chunks follow: this one commits during the next one's model calls.
+                        pending = commit;
+                    } else {
+                        commit(commit);
+                    }
                 }
                 long end = System.nanoTime();
                 if (n >= chunk / 2) {
@@ -334,6 +366,7 @@ final class StreamEngine {
                 }
                 from += n;
             } while (from < records.size() && !stopping);
+            commitPending();
             Instant now = clock.instant();
             if (!now.isBefore(lastProgress.plus(PROGRESS_EVERY))) {
                 lastProgress = now;
@@ -370,7 +403,16 @@ final class StreamEngine {
         /** Produces {@code out} and commits the offsets of {@code due} as one unit (transaction or acks first). */
         private void commit(List<ProducerRecord<String, byte[]>> out, Collection<PartitionTask> due)
                 throws Exception {
-            long start = System.nanoTime();
+            commitPending();
+            commit(prepare(out, due, List.of()));
+        }
+
+        /**
+         * A chunk's outputs and commit points, fixed when the chunk is done: committed later (during the next
+         * chunk's model calls) they still name exactly this chunk's offsets and replay points.
+         */
+        private Commit prepare(List<ProducerRecord<String, byte[]>> out, Collection<PartitionTask> due,
+                               List<Long> arrivals) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             Map<PartitionTask, long[]> points = new HashMap<>();
             for (PartitionTask t : due) {
@@ -380,6 +422,22 @@ final class StreamEngine {
                         new OffsetAndMetadata(offset, PartitionTask.metadata(replayFrom)));
                 points.put(t, new long[] {offset, replayFrom});
             }
+            return new Commit(out, offsets, points, arrivals);
+        }
+
+        /** Commits the chunk left pending, if any (on the engine's thread, inside or between model calls). */
+        void commitPending() throws Exception {
+            Commit c = pending;
+            if (c != null) {
+                pending = null;
+                commit(c);
+            }
+        }
+
+        private void commit(Commit c) throws Exception {
+            long start = System.nanoTime();
+            List<ProducerRecord<String, byte[]>> out = c.out();
+            Map<TopicPartition, OffsetAndMetadata> offsets = c.offsets();
             if (exactlyOnce()) {
                 producer.beginTransaction();
                 for (ProducerRecord<String, byte[]> record : out) {
@@ -400,8 +458,12 @@ final class StreamEngine {
                     commitSync(offsets);
                 }
             }
-            points.forEach((t, p) -> t.committed(p[0], p[1]));
+            c.points().forEach((t, p) -> t.committed(p[0], p[1]));
             metrics.committed(System.nanoTime() - start);
+            long acknowledged = System.currentTimeMillis();
+            for (long arrival : c.arrivals()) {
+                metrics.forecastDelivered(acknowledged - arrival);
+            }
         }
 
         /**

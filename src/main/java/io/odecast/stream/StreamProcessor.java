@@ -52,7 +52,14 @@ final class StreamProcessor {
 
     /** Runs model work: the decoder actor in the service, a {@link BatchRunner} directly in tests. */
     interface ModelRunner {
-        DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills) throws Exception;
+        /** Starts the work; its results complete the future (exceptionally when the call failed or timed out). */
+        java.util.concurrent.CompletableFuture<DecoderActor.Results> start(List<ModelWork.Step> steps,
+                                                                         List<ModelWork.Fill> fills);
+
+        /** Runs the work and waits for its results. */
+        default DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills) throws Exception {
+            return start(steps, fills).get();
+        }
     }
 
     private final ServiceSettings settings;

@@ -253,7 +253,7 @@ public final class StreamingService {
                 StreamProcessor.ModelRunner runner = (steps, fills) -> AskPattern
                         .<DecoderActor.Command, DecoderActor.Results>askWithStatus(decoder,
                                 replyTo -> new DecoderActor.Run(steps, fills, replyTo), timeout, system.scheduler())
-                        .toCompletableFuture().get();
+                        .toCompletableFuture();
                 warmUp(catalog, settings, runner);
                 StreamEngine engine = new StreamEngine(settings, catalog, runner, metrics, swaps, clock);
                 engine.start();
