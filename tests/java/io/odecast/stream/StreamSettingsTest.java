@@ -42,6 +42,28 @@ class StreamSettingsTest {
     }
 
     @Test
+    void decoderWorkersDefaultToOnePerProcessorWithOneIntraOpThreadAndPriorityToNormal() {
+        ServiceSettings settings = example();
+        assertEquals(0, settings.decoder().workers());
+        assertEquals(Runtime.getRuntime().availableProcessors(), settings.decoder().resolvedWorkers());
+        assertEquals(1, settings.decoder().intraOpThreads());
+        assertEquals(StreamSettings.Priority.NORMAL,
+                settings.streams().settingsFor("storm/jan1996").orElseThrow().priority());
+        var high = ConfigFactory.parseString("odecast.streams = [{ pattern = \"x/*\", model = m, priority = high }]")
+                .withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf").toFile()));
+        assertEquals(StreamSettings.Priority.HIGH, ServiceSettings.fromConfig(ConfigFactory.load(high)).streams()
+                .settingsFor("x/1").orElseThrow().priority());
+        var bad = ConfigFactory.parseString("odecast.streams = [{ pattern = \"x/*\", model = m, priority = urgent }]")
+                .withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf").toFile()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServiceSettings.fromConfig(ConfigFactory.load(bad)));
+        assertTrue(e.getMessage().contains("priority must be normal or high"), e.getMessage());
+        var workers = ConfigFactory.parseString("odecast.decoder.workers = -1")
+                .withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf").toFile()));
+        assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(workers)));
+    }
+
+    @Test
     void kafkaClientSectionsPassThroughAsPropertiesWithTheSpecificSectionWinning() {
         var config = ConfigFactory.parseString("""
                 odecast.delivery = "exactly-once"

@@ -292,4 +292,51 @@ class StreamingServiceTest extends BrokerTestBase {
     private static RegularFrameMessage parse(byte[] bytes) {
         return RegularFrameCodec.decode(bytes);
     }
+
+    @Test
+    void aHighPriorityStreamsFrameOvertakesTheBacklogOfOtherPartitions() throws Exception {
+        String prefix = "priority";
+        Random rng = new Random(21);
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            for (int s = 0; s < 30; s++) {
+                frames.add(frame(String.format("plain/p%02d", s), hours(6 * i), rng));
+            }
+        }
+        FrameMessage urgent = frame("urgent/a", hours(0), rng);
+        frames.add(urgent);
+        Config config = ConfigFactory.parseString("""
+                odecast.streams = [
+                  { pattern = "urgent/*", priority = high }
+                  { pattern = "plain/*" }
+                ]
+                """).withFallback(config(kafka.bootstrapServers(), prefix));
+        // The whole backlog is there before the service starts (a first start creates the topics): without priority
+        // the urgent frame, last in its partition, would run in the last chunk.
+        startService(config, model).drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        publish(producer, prefix + ".frames", frames);
+        StreamingService service = startService(config, model);
+        try {
+            List<ConsumerRecord<String, byte[]>> out = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
+                    frames.size());
+            assertEquals(frames.size(), out.size());
+            ConsumerRecord<String, byte[]> first = out.stream().filter(r -> r.key().equals("urgent/a")).findFirst()
+                    .orElseThrow();
+            int urgentPartition = partitionOf("urgent/a");
+            long otherPartitions = frames.stream().filter(f -> partitionOf(f.streamId()) != urgentPartition).count();
+            long otherAfter = out.stream().filter(r -> partitionOf(r.key()) != urgentPartition)
+                    .filter(r -> r.timestamp() >= first.timestamp()).count();
+            assertTrue(otherPartitions > 0);
+            assertEquals(otherPartitions, otherAfter, "forecasts of other partitions' streams produced before the"
+                    + " high-priority stream's");
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The frames topic's partition of a key (3 partitions), as the default partitioner places it. */
+    private static int partitionOf(String key) {
+        byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes)) % 3;
+    }
 }

@@ -14,6 +14,9 @@ import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.model.VidOdeNetwork;
+import io.odecast.stream.BatchRunner;
+import io.odecast.stream.DecoderSettings;
+import io.odecast.stream.ServiceMetrics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +24,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -115,6 +119,34 @@ public final class ModelBenchmark {
             }, Math.max(3, reps / 4));
             return new Timing("odecast-djl", c.name(), threads, batch, advance, forecast, reencode, perArrival,
                     advanceFlops, forecastFlops);
+        }
+    }
+
+    /**
+     * Milliseconds per stream of one arrival and a 4-lead forecast at {@code batch} streams, run as the service's
+     * decoder runs them: a {@link BatchRunner} with {@code workers} workers of one intra-op thread each, the batch
+     * split into one call per worker, the calls at once.
+     */
+    public double timeDecoderPath(Case c, int workers, int batch) {
+        ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
+        ModelCard card = ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE, c.channels());
+        int perCall = (batch + workers - 1) / workers;
+        try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(config, 0), card);
+             BatchRunner runner = new BatchRunner(new DecoderSettings(perCall, Duration.ofMinutes(10), 64, workers, 1),
+                     new ServiceMetrics())) {
+            Random rng = new Random(0);
+            List<StreamState> start = model.advance(new ArrayList<>(Collections.nCopies(batch, model.emptyState())),
+                    frames(config, rng, batch, 0.0));
+            List<Observation> next = frames(config, rng, batch, 0.1);
+            double[][] leads = new double[batch][];
+            for (int b = 0; b < batch; b++) {
+                leads[b] = LEADS.clone();
+                for (int k = 0; k < LEADS.length; k++) {
+                    leads[b][k] += 0.1;
+                }
+            }
+            runner.advanceAndForecast(model, start, next, leads);
+            return time(() -> runner.advanceAndForecast(model, start, next, leads), reps) / batch;
         }
     }
 
@@ -235,6 +267,17 @@ public final class ModelBenchmark {
                     row.put("conv_gflops", round(ours.convGflops()));
                     row.put("conv_roof_gflops", round(roof));
                     row.put("roof_share", round(ours.convGflops() / roof));
+                    if (threads > 1) {
+                        // The service's way of using the same cores: one single-threaded call per core at once.
+                        double decoder = timeDecoderPath(c, threads, batch);
+                        row.put("decoder_path_ms_per_stream", round(decoder));
+                        row.put("decoder_path_over_one_call",
+                                round((ours.advancePerStream() + ours.forecastPerStream()) / decoder));
+                        if (theirs != null) {
+                            row.put("speedup_decoder_path",
+                                    round((theirs.advancePerStream() + theirs.forecastPerStream()) / decoder));
+                        }
+                    }
                     if (theirs != null) {
                         row.put("peer", theirs.impl());
                         row.put("peer_advance_ms_per_stream", round(theirs.advancePerStream()));
@@ -253,15 +296,18 @@ public final class ModelBenchmark {
 
     private void printTable(List<Map<String, Object>> rows) {
         out.println();
-        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival | conv GFLOP/s | of roof |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival | conv GFLOP/s | of roof | decoder path ms/stream | x one call | x peer |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map<String, Object> r : rows) {
-            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+            out.println(String.format(Locale.ROOT,
+                    "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
                     r.get("case"), r.get("threads"), r.get("batch"), r.get("advance_ms_per_stream"),
                     r.getOrDefault("peer_advance_ms_per_stream", "-"), r.getOrDefault("speedup_advance", "-"),
                     r.get("forecast4_ms_per_stream"), r.getOrDefault("peer_forecast4_ms_per_stream", "-"),
                     r.getOrDefault("speedup_forecast", "-"), r.get("window10_reencode_ms"),
-                    r.get("reencode_over_advance"), r.get("conv_gflops"), r.get("roof_share")));
+                    r.get("reencode_over_advance"), r.get("conv_gflops"), r.get("roof_share"),
+                    r.getOrDefault("decoder_path_ms_per_stream", "-"), r.getOrDefault("decoder_path_over_one_call", "-"),
+                    r.getOrDefault("speedup_decoder_path", "-")));
         }
     }
 

@@ -94,6 +94,11 @@ final class StreamCatalog {
         return List.copyOf(out);
     }
 
+    /** Whether any rule gives its streams high priority. */
+    boolean hasHighPriority() {
+        return resolved.stream().anyMatch(r -> r.settings().priority() == StreamSettings.Priority.HIGH);
+    }
+
     /** The stream's resolved settings, or empty when no rule matches it. */
     Optional<ResolvedStream> resolve(String streamId) {
         int i = rules.indexFor(streamId);

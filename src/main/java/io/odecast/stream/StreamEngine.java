@@ -4,9 +4,11 @@ import io.odecast.kafka.DeadLetterPublisher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,6 +61,7 @@ final class StreamEngine {
     private static final int MAX_CHUNK = 100_000;
 
     private final ServiceSettings settings;
+    private final StreamCatalog catalog;
     private final StreamProcessor processor;
     private final SnapshotStore store;
     private final ServiceMetrics metrics;
@@ -79,6 +82,7 @@ final class StreamEngine {
     StreamEngine(ServiceSettings settings, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
                  ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
         this.settings = settings;
+        this.catalog = catalog;
         this.metrics = metrics;
         this.clock = clock;
         this.store = new SnapshotStore(settings.stateDir().resolve(settings.instanceId()));
@@ -227,6 +231,10 @@ final class StreamEngine {
         final int minChunk = settings.decoder().maxBatch();
         int chunk = minChunk;
         boolean clean;
+        /** Polled records not processed yet, per partition in offset order; at most about two polls' worth. */
+        final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
+        int buffered;
+        final int maxPollRecords;
         /** A finished chunk's commit, made during the next chunk's model calls; dropped with the session on failure. */
         Commit pending;
 
@@ -278,6 +286,8 @@ final class StreamEngine {
             }
             consumer = groupConsumer;
             producer = outputs;
+            maxPollRecords = Integer.parseInt(String.valueOf(
+                    c.getOrDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.DEFAULT_MAX_POLL_RECORDS)));
             reader = new StateTopicReader(readerConsumer, kafka.commitTimeout());
         }
 
@@ -292,7 +302,14 @@ final class StreamEngine {
                     if (stopping) {
                         break;
                     }
-                    polled = consumer.poll(settings.engine().pollTimeout());
+                    // A bounded buffer: fetch more only while it holds less than one poll's worth; a paused poll still
+                    // keeps the group membership alive.
+                    if (buffered >= maxPollRecords) {
+                        consumer.pause(consumer.assignment());
+                    } else if (!consumer.paused().isEmpty()) {
+                        consumer.resume(consumer.paused());
+                    }
+                    polled = consumer.poll(buffered > 0 ? Duration.ZERO : settings.engine().pollTimeout());
                 } catch (WakeupException e) {
                     if (stopping) {
                         break;
@@ -305,9 +322,12 @@ final class StreamEngine {
                     // Not processed, not committed: these records are read again by the next owner.
                     break;
                 }
+                buffer(polled);
                 lag();
-                step(polled);
+                step();
             }
+            // Buffered records were not processed and are not committed: the next owner reads them again.
+            commitPending();
             // Stop: snapshot and commit everything, then leave the group (close) so partitions move at once.
             for (PartitionTask task : List.copyOf(tasks.values())) {
                 finish(task);
@@ -316,60 +336,134 @@ final class StreamEngine {
             clean = true;
         }
 
-        /**
-         * Processes a poll's records in chunks, each committed on its own: a chunk takes a prefix of every partition's
-         * records (round robin), sized from the last chunks' cost to take about {@code target-step}, so a backlog
-         * after a restart or a rebalance shows its first outputs after one short step, not after a whole poll.
-         */
-        private void step(ConsumerRecords<String, byte[]> polled) throws Exception {
-            List<ConsumerRecord<String, byte[]>> records = interleaved(polled);
-            int from = 0;
-            do {
-                int n = Math.min(records.size() - from, chunk);
-                Instant now = clock.instant();
-                long start = System.nanoTime();
-                // Arrivals of a failed step's forecasts were never acknowledged; they are replayed and counted anew.
-                processor.takeArrivals();
-                List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
-                        processor.process(records.subList(from, from + n), tasks, now));
-                if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
-                    lastMaintenance = now;
-                    out.addAll(processor.maintain(tasks, now));
+        /** Adds a poll's records to the buffer, each partition's in offset order. */
+        private void buffer(ConsumerRecords<String, byte[]> polled) {
+            for (TopicPartition tp : polled.partitions()) {
+                List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
+                waiting.computeIfAbsent(tp, k -> new ArrayDeque<>()).addAll(records);
+                buffered += records.size();
+            }
+        }
+
+        /** Drops the buffered records of partitions this instance gives up or re-seeks: they are read again. */
+        private void unbuffer(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                ArrayDeque<ConsumerRecord<String, byte[]>> dropped = waiting.remove(tp);
+                if (dropped != null) {
+                    buffered -= dropped.size();
                 }
-                long processed = System.nanoTime();
-                List<Long> arrivals = processor.takeArrivals();
-                List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
-                // This chunk's model calls are done, so a previous chunk's commit (if no model call absorbed it) goes
-                // first: commits stay in chunk order.
-                commitPending();
-                if (!out.isEmpty() || !due.isEmpty()) {
-                    Commit commit = prepare(out, due, arrivals);
-                    if (from + n < records.size() && !stopping) {
-                        // More chunks follow: this one commits during the next one's model calls.
-                        pending = commit;
-                    } else {
-                        commit(commit);
+            }
+        }
+
+        /**
+         * The next chunk from the buffer: when high-priority streams have frames waiting, every partition's records up
+         * to its last such frame (a partition's records stay in order); otherwise a prefix of every partition's
+         * records, round robin, of at most {@code chunk} records.
+         */
+        private Chunk take() {
+            List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
+            if (catalog.hasHighPriority()) {
+                for (ArrayDeque<ConsumerRecord<String, byte[]>> queue : waiting.values()) {
+                    int last = -1;
+                    int i = 0;
+                    for (ConsumerRecord<String, byte[]> r : queue) {
+                        if (r.key() != null && catalog.resolve(r.key())
+                                .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
+                            last = i;
+                        }
+                        i++;
+                    }
+                    List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(last + 1);
+                    for (int k = 0; k <= last; k++) {
+                        part.add(queue.poll());
+                    }
+                    if (!part.isEmpty()) {
+                        parts.add(part);
                     }
                 }
-                long end = System.nanoTime();
-                if (n >= chunk / 2) {
-                    // Processing cost per record; the commit's cost is per chunk and does not scale with it.
-                    double perRecord = (double) (processed - start) / n;
-                    // A whole number of full model batches: a chunk of distinct streams then runs no small call.
-                    int fit = (int) Math.min(MAX_CHUNK,
-                            settings.engine().targetStep().toNanos() / Math.max(1.0, perRecord));
-                    chunk = Math.max(minChunk, fit / minChunk * minChunk);
+            }
+            boolean urgent = !parts.isEmpty();
+            if (!urgent) {
+                List<ArrayDeque<ConsumerRecord<String, byte[]>>> queues = new ArrayList<>(waiting.values());
+                for (int q = 0; q < queues.size(); q++) {
+                    parts.add(new ArrayList<>());
                 }
-                if (end - start > SLOW_STEP_NANOS) {
-                    LOG.warn("Slow step: {} records processed in {} ms, {} outputs committed in {} ms", n,
-                            (processed - start) / 1_000_000, out.size(), (end - processed) / 1_000_000);
+                int taken = 0;
+                while (taken < chunk && taken < buffered) {
+                    for (int q = 0; q < queues.size() && taken < chunk; q++) {
+                        ConsumerRecord<String, byte[]> r = queues.get(q).poll();
+                        if (r != null) {
+                            parts.get(q).add(r);
+                            taken++;
+                        }
+                    }
                 }
-                from += n;
-            } while (from < records.size() && !stopping);
-            commitPending();
+            }
+            waiting.values().removeIf(ArrayDeque::isEmpty);
+            List<ConsumerRecord<String, byte[]>> records = interleaved(parts);
+            buffered -= records.size();
+            return new Chunk(records, urgent);
+        }
+
+        /** The records of one step, and whether they are there for a high-priority stream. */
+        private record Chunk(List<ConsumerRecord<String, byte[]>> records, boolean urgent) {
+        }
+
+        /**
+         * Processes the next chunk of buffered records (or none: maintenance and due commits still run) and commits it:
+         * the chunk's size comes from the last chunks' cost, to take about {@code target-step}, so a backlog after a
+         * restart or a rebalance shows its first outputs after one short step, and the engine polls between steps,
+         * so newly arrived frames of high-priority streams overtake the waiting ones. While more chunks wait, a chunk's
+         * commit runs during the next chunk's model calls; a high-priority chunk commits at once.
+         */
+        private void step() throws Exception {
+            Chunk next = take();
+            List<ConsumerRecord<String, byte[]>> records = next.records();
+            int n = records.size();
             Instant now = clock.instant();
-            if (!now.isBefore(lastProgress.plus(PROGRESS_EVERY))) {
-                lastProgress = now;
+            long start = System.nanoTime();
+            // Arrivals of a failed step's forecasts were never acknowledged; they are replayed and counted anew.
+            processor.takeArrivals();
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
+                    processor.process(records, tasks, now));
+            if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
+                lastMaintenance = now;
+                out.addAll(processor.maintain(tasks, now));
+            }
+            long processed = System.nanoTime();
+            List<Long> arrivals = processor.takeArrivals();
+            List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
+            // This chunk's model calls are done, so a previous chunk's commit (if no model call absorbed it) goes
+            // first: commits stay in chunk order.
+            commitPending();
+            if (!out.isEmpty() || !due.isEmpty()) {
+                Commit commit = prepare(out, due, arrivals);
+                if (buffered > 0 && !next.urgent() && !stopping) {
+                    // More chunks follow: this one commits during the next one's model calls.
+                    pending = commit;
+                } else {
+                    commit(commit);
+                }
+            }
+            long end = System.nanoTime();
+            if (n >= chunk / 2) {
+                // Processing cost per record; the commit's cost is per chunk and does not scale with it.
+                double perRecord = (double) (processed - start) / n;
+                // A whole number of full model batches: a chunk of distinct streams then runs no small call.
+                int fit = (int) Math.min(MAX_CHUNK,
+                        settings.engine().targetStep().toNanos() / Math.max(1.0, perRecord));
+                chunk = Math.max(minChunk, fit / minChunk * minChunk);
+            }
+            if (end - start > SLOW_STEP_NANOS) {
+                LOG.warn("Slow step: {} records processed in {} ms, {} outputs committed in {} ms", n,
+                        (processed - start) / 1_000_000, out.size(), (end - processed) / 1_000_000);
+            }
+            if (buffered == 0 || stopping) {
+                commitPending();
+            }
+            Instant finished = clock.instant();
+            if (!finished.isBefore(lastProgress.plus(PROGRESS_EVERY))) {
+                lastProgress = finished;
                 LOG.info("Progress: {} partitions, {}", tasks.size(), metrics);
             }
         }
@@ -384,13 +478,11 @@ final class StreamEngine {
         }
 
         /** The records partition by partition in turn, each partition's in offset order. */
-        private List<ConsumerRecord<String, byte[]>> interleaved(ConsumerRecords<String, byte[]> polled) {
-            List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
-            for (TopicPartition tp : polled.partitions()) {
-                parts.add(polled.records(tp));
-            }
-            List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(polled.count());
-            for (int i = 0; out.size() < polled.count(); i++) {
+        private static List<ConsumerRecord<String, byte[]>> interleaved(
+                List<List<ConsumerRecord<String, byte[]>>> parts) {
+            int count = parts.stream().mapToInt(List::size).sum();
+            List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(count);
+            for (int i = 0; out.size() < count; i++) {
                 for (List<ConsumerRecord<String, byte[]>> part : parts) {
                     if (i < part.size()) {
                         out.add(part.get(i));
@@ -507,6 +599,7 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            unbuffer(partitions);
             restoring = true;
             try {
                 assign(partitions);
@@ -549,6 +642,7 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            unbuffer(partitions);
             for (TopicPartition tp : partitions) {
                 PartitionTask task = tasks.remove(tp.partition());
                 if (task == null) {
@@ -571,6 +665,7 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            unbuffer(partitions);
             for (TopicPartition tp : partitions) {
                 tasks.remove(tp.partition());
                 LOG.warn("Lost {} (the group moved on without this instance); its states are dropped", tp);

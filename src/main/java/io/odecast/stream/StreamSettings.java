@@ -21,10 +21,28 @@ import java.util.Optional;
  *                        AFTER_GAP and WARMING_UP) instead of integrating across it; empty: only the decoder's
  *                        sub-step cap applies
  * @param warmUpFrames    forecasts from fewer absorbed frames than this are flagged WARMING_UP
+ * @param priority        {@code high}: the engine runs and commits this stream's frames (with the records before them
+ *                        in their partitions) ahead of the frames of normal streams waiting in its buffer
  */
 public record StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon,
                              Optional<Duration> cadence, Duration maxWait, Duration allowedLateness, int fillWindow,
-                             int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames) {
+                             int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames, Priority priority) {
+
+    /** How a stream's frames queue in the engine. */
+    public enum Priority {
+        /** In arrival order with every other stream, in chunks sized for throughput. */
+        NORMAL,
+        /** Ahead of normal streams' waiting frames, in a step of their own committed at once. */
+        HIGH
+    }
+
+    /** Normal priority. */
+    public StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon,
+                          Optional<Duration> cadence, Duration maxWait, Duration allowedLateness, int fillWindow,
+                          int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames) {
+        this(model, fillModel, forecastStep, forecastHorizon, cadence, maxWait, allowedLateness, fillWindow,
+                maxFillTicks, maxGap, warmUpFrames, Priority.NORMAL);
+    }
 
     public StreamSettings {
         if (model == null || model.isBlank()) {
@@ -67,9 +85,16 @@ public record StreamSettings(String model, Optional<String> fillModel, Duration 
         Optional<Duration> cadence = c.hasPath("cadence") ? Optional.of(c.getDuration("cadence")) : Optional.empty();
         Optional<String> fillModel = c.hasPath("fill-model") ? Optional.of(c.getString("fill-model")) : Optional.empty();
         Optional<Duration> maxGap = c.hasPath("max-gap") ? Optional.of(c.getDuration("max-gap")) : Optional.empty();
+        Priority priority;
+        try {
+            priority = Priority.valueOf(c.getString("priority").toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("priority must be normal or high, got \"" + c.getString("priority")
+                    + "\"");
+        }
         return new StreamSettings(c.getString("model"), fillModel, c.getDuration("forecast.step"),
                 c.getDuration("forecast.horizon"), cadence, c.getDuration("max-wait"),
                 c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"), maxGap,
-                c.getInt("warm-up-frames"));
+                c.getInt("warm-up-frames"), priority);
     }
 }
