@@ -117,10 +117,13 @@ public final class EndToEndBenchmark {
      * @param modelShare      model-call time over the phase's wall time
      * @param batchSizes      model calls by size bucket ({@link ServiceMetrics#batchSizeHistogram()})
      * @param meanBatch       requests per model call
+     * @param commits         commits (transactions, or acknowledgements and offset commits) in the phase
+     * @param commitShare     time spent producing and committing over the phase's wall time (with more than one
+     *                        chunk waiting, a commit runs during the next chunk's model calls)
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
-                        Latency latency) {
+                        Latency latency, long commits, double commitShare) {
     }
 
     /**
@@ -341,10 +344,19 @@ public final class EndToEndBenchmark {
     }
 
     /** The service's counters at the start of a phase. */
-    private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes) {
+    private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
+                         long commits, double commitSeconds) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
-                    metrics.batchSizeHistogram());
+                    metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds());
+        }
+
+        long commitsSince() {
+            return metrics.commits() - commits;
+        }
+
+        double commitSecondsSince() {
+            return metrics.commitSeconds() - commitSeconds;
         }
 
         double modelSecondsSince() {
@@ -444,7 +456,8 @@ public final class EndToEndBenchmark {
             double middle = hi < receipts.length && receipts[hi] > receipts[lo]
                     ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : keys.size() / seconds;
             return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
-                    modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies));
+                    modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
+                    probe.commitsSince(), probe.commitSecondsSince() / seconds);
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -518,6 +531,9 @@ public final class EndToEndBenchmark {
             }
         }
         out.printf("%s: model calls by batch size: %s%n", p.name(), sizes);
+        out.printf("%s: %d commits, producing and committing %.0f %% of wall time (%.1f ms each)%n", p.name(),
+                p.commits(), 100 * p.commitShare(), p.commits() == 0 ? 0 : 1000 * p.commitShare() * p.seconds()
+                        / p.commits());
     }
 
     private void print(Report r) {

@@ -39,6 +39,7 @@ public final class ServiceMetrics {
     private final LongAdder streamRestarts = new LongAdder();
     private final LongAdder engineRestarts = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
+    private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
     private final AtomicLong activeStreams = new AtomicLong();
     private final AtomicLong stateBytes = new AtomicLong();
@@ -257,7 +258,13 @@ public final class ServiceMetrics {
 
     void committed(long nanos) {
         commits.increment();
+        commitNanos.add(nanos);
         observer.committed(nanos);
+    }
+
+    /** Time the engine spent producing outputs and committing (part of it overlaps model calls). */
+    public double commitSeconds() {
+        return commitNanos.sum() * 1e-9;
     }
 
     void forecastDelivered(long millis) {

@@ -235,7 +235,10 @@ final class StreamEngine {
         final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
         int buffered;
         final int maxPollRecords;
-        /** A finished chunk's commit, made during the next chunk's model calls; dropped with the session on failure. */
+        /**
+         * A finished chunk's commit, made during the next chunk's model calls (or by the next step when it has none);
+         * dropped with the session on failure, so its records are processed again from the last commit.
+         */
         Commit pending;
 
         Session() {
@@ -309,7 +312,8 @@ final class StreamEngine {
                     } else if (!consumer.paused().isEmpty()) {
                         consumer.resume(consumer.paused());
                     }
-                    polled = consumer.poll(buffered > 0 ? Duration.ZERO : settings.engine().pollTimeout());
+                    polled = consumer.poll(buffered > 0 || pending != null ? Duration.ZERO
+                            : settings.engine().pollTimeout());
                 } catch (WakeupException e) {
                     if (stopping) {
                         break;
@@ -413,8 +417,9 @@ final class StreamEngine {
          * Processes the next chunk of buffered records (or none: maintenance and due commits still run) and commits it:
          * the chunk's size comes from the last chunks' cost, to take about {@code target-step}, so a backlog after a
          * restart or a rebalance shows its first outputs after one short step, and the engine polls between steps,
-         * so newly arrived frames of high-priority streams overtake the waiting ones. While more chunks wait, a chunk's
-         * commit runs during the next chunk's model calls; a high-priority chunk commits at once.
+         * so newly arrived frames of high-priority streams overtake the waiting ones. A chunk's commit runs during the
+         * next chunk's model calls when the poll after it brings frames, and at once otherwise; a high-priority
+         * chunk commits at once.
          */
         private void step() throws Exception {
             Chunk next = take();
@@ -432,14 +437,15 @@ final class StreamEngine {
             }
             long processed = System.nanoTime();
             List<Long> arrivals = processor.takeArrivals();
-            List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
             // This chunk's model calls are done, so a previous chunk's commit (if no model call absorbed it) goes
             // first: commits stay in chunk order.
             commitPending();
+            List<PartitionTask> due = tasks.values().stream().filter(PartitionTask::commitDue).toList();
             if (!out.isEmpty() || !due.isEmpty()) {
                 Commit commit = prepare(out, due, arrivals);
-                if (buffered > 0 && !next.urgent() && !stopping) {
-                    // More chunks follow: this one commits during the next one's model calls.
+                if (n > 0 && !next.urgent() && !stopping) {
+                    // Committed during the next chunk's model calls, or by the next step at once when the poll
+                    // that follows (which does not wait while a commit is pending) brings nothing.
                     pending = commit;
                 } else {
                     commit(commit);
@@ -458,7 +464,7 @@ final class StreamEngine {
                 LOG.warn("Slow step: {} records processed in {} ms, {} outputs committed in {} ms", n,
                         (processed - start) / 1_000_000, out.size(), (end - processed) / 1_000_000);
             }
-            if (buffered == 0 || stopping) {
+            if (stopping) {
                 commitPending();
             }
             Instant finished = clock.instant();
