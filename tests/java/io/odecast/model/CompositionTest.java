@@ -40,7 +40,7 @@ class CompositionTest {
         // The reference's composition gives M W = sigmoid(0) W = W / 2 there: the option really changes the output.
         for (int k = 1; k < paperFrames.length; k++) {
             for (int i = 0; i < anchor.length; i++) {
-                assertEquals(anchor[i] * 0.5f, paperFrames[k][i], 1e-6f);
+                assertEquals(paperFrames[0][i] * 0.5f, paperFrames[k][i], 1e-6f);
             }
         }
     }
