@@ -18,9 +18,11 @@ package io.odecast.model;
  * @param atol            dopri5 absolute tolerance (reference 1e-4)
  * @param discWidth       width multiplier of the discriminators (reference widths at 1.0)
  * @param composition     how G's outputs make a frame: {@value #PAPER} (the reference's M W + (1 - M) D, where D is
- *                        also trained toward frame differences) or {@value #RESIDUAL} (W + (1 - M) D: D is a
- *                        correction added to the warped frame, so static regions pass through); absent (null) in
- *                        a model.json means {@value #PAPER}
+ *                        also trained toward frame differences; the warp chain runs on warped images only) or
+ *                        {@value #RESIDUAL} (W + (1 - M) D: D is a correction added to the warped frame, so static
+ *                        regions pass through, and the next step warps the composed frame, so D is one step's
+ *                        correction, as its difference loss asks); absent (null) in a model.json means
+ *                        {@value #PAPER}
  */
 public record ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
                           String encoderSolver, double encoderMaxStep, String decoderSolver, double decoderMaxStep,
