@@ -32,7 +32,10 @@ promote() {  # promote CANDIDATE_DIR NAME: the candidate's checkpoint replaces m
 bin/odecast train --dataset vtest --size 64x48 --task extrapolate --name vtest-forecast --models-dir out/cand-vf2 \
   --init-from models/vtest-forecast --composition residual --augment flip-x --train-frames 600 --validation-frames 50 \
   --validate-every 100 --inputs 5 --length 10 --steps 6000 --lr 5e-4 --max-minutes 35 --checkpoint-every 100 --seed 5
-promote out/cand-vf2 vtest-forecast
+bin/odecast train --dataset vtest --size 64x48 --task extrapolate --name vtest-forecast --models-dir out/cand-vf3 \
+  --init-from out/cand-vf2/vtest-forecast --augment flip-x --train-frames 600 --validation-frames 50 \
+  --validate-every 100 --inputs 5 --length 10 --steps 6000 --lr 5e-4 --max-minutes 17 --checkpoint-every 100 --seed 7
+promote out/cand-vf3 vtest-forecast
 bin/odecast train --dataset storm --task interpolate --name storm-interp --models-dir out/cand-si1 \
   --init-from models/storm-interp --composition residual --train-frames 48 --validation-frames 10 --validate-every 10 \
   --length 7 --max-gap 3 --dropout 0.2 --steps 400 --lr 3e-4 --max-minutes 8 --checkpoint-every 100 --seed 2
