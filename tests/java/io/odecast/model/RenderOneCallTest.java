@@ -16,7 +16,15 @@ class RenderOneCallTest {
 
     @Test
     void oneCallOverAllStepsEqualsOneCallPerStepWithAndWithoutAnchors() {
-        ModelConfig config = ModelFixtures.stormLike();
+        check(ModelFixtures.stormLike());
+    }
+
+    @Test
+    void theSameUnderTheResidualComposition() {
+        check(ModelFixtures.stormLike().withComposition(ModelConfig.RESIDUAL));
+    }
+
+    private static void check(ModelConfig config) {
         try (VidOdeNetwork network = new VidOdeNetwork(config, 3);
              NDManager m = network.manager().newSubManager()) {
             boolean grad = JniUtils.isGradMode();

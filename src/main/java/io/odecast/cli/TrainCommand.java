@@ -6,6 +6,7 @@ import io.odecast.data.TimeScale;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
+import io.odecast.train.Augmentation;
 import io.odecast.train.Trainer;
 import io.odecast.train.TrainingOptions;
 import io.odecast.train.TrainingWindows;
@@ -115,6 +116,22 @@ final class TrainCommand implements Callable<Integer> {
                     + " time unit are kept; the data must have its channels and shape).")
     Path initFrom;
 
+    @Option(names = "--composition", paramLabel = "paper|residual",
+            description = "How a frame is made of G's outputs: paper (the reference's M W + (1-M) D) or residual"
+                    + " (W + (1-M) D: static regions pass through). Default: paper, or the --init-from model's.")
+    String composition;
+
+    @Option(names = "--augment", paramLabel = "KINDS", defaultValue = "none",
+            description = "Training-window augmentation, comma-separated: flip-x, flip-y (mirrors; the vector"
+                    + " component across the mirror changes sign), rotate180 (both), reverse (extrapolation windows"
+                    + " backwards in time, vector components negated); each with probability 1/2 (default ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--vector-channels", paramLabel = "X,Y",
+            description = "The channels holding a vector field's x (width) and y (height) components, whose signs"
+                    + " --augment changes; 'none' for no vector field. Default: u,v when the data has both.")
+    String vectorChannels;
+
     @Override
     public Integer call() throws Exception {
         DataSourceOptions.Loaded loaded = data.read("64x48");
@@ -129,6 +146,10 @@ final class TrainCommand implements Callable<Integer> {
         ModelConfig config = parent != null ? parent.config() : new ModelConfig(all.shape().channels(),
                 all.shape().height(), all.shape().width(), initDim, nDowns, nLayers, solver, maxStep, solver, maxStep,
                 1e-3, 1e-4, discWidth);
+        if (composition != null) {
+            config = config.withComposition(composition);
+        }
+        Augmentation augmentation = Augmentation.parse(augment, vectorChannels, all.channels());
         if (parent != null && (config.channels() != all.shape().channels() || config.height() != all.shape().height()
                 || config.width() != all.shape().width() || !parent.card().channels().equals(all.channels())
                 || !parent.card().task().equals(task))) {
@@ -154,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " frames to train on, fewer than one window of " + length);
         }
         TrainingWindows windows = new TrainingWindows(train.slice(0, fitEnd), norm, scale, task, inputs, length, maxGap,
-                dropout, seed);
+                dropout, seed, augmentation);
         List<TrainingWindows.Sample> validation = validationFrames == 0 ? List.of()
                 : new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, seed + 1000)
                         .fixedFrom(fitEnd);
@@ -164,6 +185,8 @@ final class TrainCommand implements Callable<Integer> {
         record.put("frames", all.size());
         record.put("train_frames", List.of(0, n));
         record.put("test_frames", List.of(n, all.size()));
+        record.put("composition", config.composition());
+        record.put("augmentation", augmentation.describe(all.channels()));
         if (validationFrames > 0) {
             record.put("fit_frames", List.of(0, fitEnd));
             record.put("validation_frames", List.of(fitEnd, n));

@@ -71,4 +71,16 @@ public final class BackwardWarp {
     static NDArray compose(NDArray mask, NDArray warped, NDArray difference) {
         return difference.add(warped.sub(difference).mul(mask));
     }
+
+    /**
+     * The composition of a configuration: the reference's (see {@link #compose(NDArray, NDArray, NDArray)}) or, when
+     * {@code residual}, W + (1 - M) * D (written as W + (D - M * D)): D is a correction of the warped frame, so a
+     * zero flow and a zero D give the anchor frame exactly.
+     */
+    static NDArray compose(NDArray mask, NDArray warped, NDArray difference, boolean residual) {
+        if (!residual) {
+            return compose(mask, warped, difference);
+        }
+        return warped.add(difference.sub(difference.mul(mask)));
+    }
 }

@@ -17,12 +17,27 @@ package io.odecast.model;
  * @param rtol            dopri5 relative tolerance (reference 1e-3)
  * @param atol            dopri5 absolute tolerance (reference 1e-4)
  * @param discWidth       width multiplier of the discriminators (reference widths at 1.0)
+ * @param composition     how G's outputs make a frame: {@value #PAPER} (the reference's M W + (1 - M) D, where D is
+ *                        also trained toward frame differences; the warp chain runs on warped images only) or
+ *                        {@value #RESIDUAL} (W + (1 - M) D: D is a correction added to the warped frame, so static
+ *                        regions pass through, and the next step warps the composed frame, so D is one step's
+ *                        correction, as its difference loss asks); absent (null) in a model.json means
+ *                        {@value #PAPER}
  */
 public record ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
                           String encoderSolver, double encoderMaxStep, String decoderSolver, double decoderMaxStep,
-                          double rtol, double atol, double discWidth) {
+                          double rtol, double atol, double discWidth, String composition) {
 
+    /** The reference's composition M W + (1 - M) D. */
+    public static final String PAPER = "paper";
+    /** The residual composition W + (1 - M) D. */
+    public static final String RESIDUAL = "residual";
+
+    @com.fasterxml.jackson.annotation.JsonCreator
     public ModelConfig {
+        composition = composition == null ? PAPER : composition;
+        require(PAPER.equals(composition) || RESIDUAL.equals(composition),
+                "composition must be " + PAPER + " or " + RESIDUAL + ", got " + composition);
         require(channels >= 1, "channels must be >= 1, got " + channels);
         require(height >= 1 && width >= 1, "height and width must be >= 1, got " + height + "x" + width);
         require(initDim >= 1, "initDim must be >= 1, got " + initDim);
@@ -32,6 +47,14 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
         require(discWidth > 0, "discWidth must be positive, got " + discWidth);
     }
 
+    /** A configuration with the reference's composition. */
+    public ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
+                       String encoderSolver, double encoderMaxStep, String decoderSolver, double decoderMaxStep,
+                       double rtol, double atol, double discWidth) {
+        this(channels, height, width, initDim, nDowns, nLayers, encoderSolver, encoderMaxStep, decoderSolver,
+                decoderMaxStep, rtol, atol, discWidth, PAPER);
+    }
+
     /** A configuration with the reference's layer sizes and our streaming solver defaults (rk4, max step 0.1). */
     public static ModelConfig of(int channels, int height, int width, int initDim, int nDowns) {
         return new ModelConfig(channels, height, width, initDim, nDowns, 2, "rk4", 0.1, "rk4", 0.1, 1e-3, 1e-4, 0.25);
@@ -39,7 +62,18 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
 
     public ModelConfig withSolvers(String encoder, double encoderMax, String decoder, double decoderMax) {
         return new ModelConfig(channels, height, width, initDim, nDowns, nLayers, encoder, encoderMax, decoder,
-                decoderMax, rtol, atol, discWidth);
+                decoderMax, rtol, atol, discWidth, composition);
+    }
+
+    /** The same network with another composition (the weights fit both: only how G's outputs combine changes). */
+    public ModelConfig withComposition(String name) {
+        return new ModelConfig(channels, height, width, initDim, nDowns, nLayers, encoderSolver, encoderMaxStep,
+                decoderSolver, decoderMaxStep, rtol, atol, discWidth, name);
+    }
+
+    /** Whether frames are W + (1 - M) D. */
+    public boolean residual() {
+        return RESIDUAL.equals(composition);
     }
 
     /** Channels of the latent state: initDim * 2^nDowns. */

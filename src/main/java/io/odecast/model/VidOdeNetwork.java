@@ -189,7 +189,8 @@ public final class VidOdeNetwork implements AutoCloseable {
     /**
      * Runs G over decoded latents with the reference's chaining (spec 1.7 to 1.10): G sees [h_k, previous latent]
      * (the first previous latent is E of the start frame), the warp chain runs on warped images only, and each
-     * frame is M * W + (1 - M) * D. Used for forecasts: nothing is observed after the start frame.
+     * frame is M * W + (1 - M) * D (W + (1 - M) * D under the residual composition, whose chain warps the
+     * composed frames, see {@link ModelConfig#composition()}). Used for forecasts: nothing is observed after the start frame.
      *
      * @param latents     decoded latents, one per output time (excluding the initial state)
      * @param startFrame  padded frame the warp chain starts from (last observed for forecasts)
@@ -269,7 +270,13 @@ public final class VidOdeNetwork implements AutoCloseable {
             NDArray difference = parts.get(1);
             NDArray mask = parts.get(2).getNDArrayInternal().sigmoid();
             warped = BackwardWarp.warp(warped, flow);
-            frames.add(BackwardWarp.compose(mask, warped, difference));
+            NDArray frame = BackwardWarp.compose(mask, warped, difference, config.residual());
+            frames.add(frame);
+            if (config.residual()) {
+                // Residual: the next step warps this frame, so D is the correction of one step's warp, the
+                // frame difference its loss asks for, at every lead (the reference chains warped images only).
+                warped = frame;
+            }
             differences.add(difference);
             masks.add(mask);
             flows.add(flow);

@@ -33,9 +33,16 @@ public final class TrainingWindows {
     private final int maxGap;
     private final double dropout;
     private final Random random;
+    private final Augmentation augmentation;
 
     public TrainingWindows(FrameSequence sequence, ChannelNormalization normalization, TimeScale timeScale, String task,
                            int inputs, int length, int maxGap, double dropout, long seed) {
+        this(sequence, normalization, timeScale, task, inputs, length, maxGap, dropout, seed, Augmentation.NONE);
+    }
+
+    /** Windows augmented by {@code augmentation} (see {@link Augmentation}; never use it for validation windows). */
+    public TrainingWindows(FrameSequence sequence, ChannelNormalization normalization, TimeScale timeScale, String task,
+                           int inputs, int length, int maxGap, double dropout, long seed, Augmentation augmentation) {
         if (sequence.size() < length) {
             throw new IllegalArgumentException(sequence.name() + " has " + sequence.size()
                     + " frames, fewer than one window of " + length);
@@ -52,6 +59,7 @@ public final class TrainingWindows {
         this.maxGap = maxGap;
         this.dropout = dropout;
         this.random = new Random(seed);
+        this.augmentation = augmentation;
     }
 
     /** Number of distinct window starts (one epoch visits each once on average). */
@@ -107,6 +115,9 @@ public final class TrainingWindows {
             present[i] = !f.missing();
             times[i] = timeScale.modelTime(first.time(), f.time());
         }
+        if (augmentation.any()) {
+            augment(frames, valid, present, times);
+        }
         boolean[] observed = new boolean[length];
         if ("extrapolate".equals(task)) {
             if (!present[inputs - 1]) {
@@ -131,6 +142,45 @@ public final class TrainingWindows {
             return reversed(new Sample(frames, valid, observed, times));
         }
         return new Sample(frames, valid, observed, times);
+    }
+
+    /** Applies the augmentation drawn for this window to its frames, validity, presence and times in place. */
+    private void augment(float[][] frames, float[][] valid, boolean[] present, double[] times) {
+        boolean rotate = augmentation.has("rotate180") && random.nextBoolean();
+        boolean mirrorX = rotate ^ (augmentation.has("flip-x") && random.nextBoolean());
+        boolean mirrorY = rotate ^ (augmentation.has("flip-y") && random.nextBoolean());
+        boolean reverse = "extrapolate".equals(task) && augmentation.has("reverse") && random.nextBoolean();
+        if (reverse) {
+            int n = times.length;
+            double end = times[n - 1];
+            for (int i = 0, j = n - 1; i < j; i++, j--) {
+                float[] f = frames[i];
+                frames[i] = frames[j];
+                frames[j] = f;
+                float[] v = valid[i];
+                valid[i] = valid[j];
+                valid[j] = v;
+                boolean p = present[i];
+                present[i] = present[j];
+                present[j] = p;
+                double t = times[i];
+                times[i] = times[j];
+                times[j] = t;
+            }
+            for (int i = 0; i < n; i++) {
+                times[i] = end - times[i];
+            }
+        }
+        if (!mirrorX && !mirrorY && !reverse) {
+            return;
+        }
+        var shape = sequence.shape();
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = Augmentation.transform(frames[i], valid[i], shape.channels(), shape.height(), shape.width(),
+                    mirrorX, mirrorY, mirrorX ^ reverse, mirrorY ^ reverse, augmentation.uChannel(),
+                    augmentation.vChannel(), normalization);
+            valid[i] = Augmentation.mirror(valid[i], shape.channels(), shape.height(), shape.width(), mirrorX, mirrorY);
+        }
     }
 
     /**
