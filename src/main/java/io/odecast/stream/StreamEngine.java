@@ -234,6 +234,8 @@ final class StreamEngine {
         /** Polled records not processed yet, per partition in offset order; at most about two polls' worth. */
         final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
         int buffered;
+        /** Per partition, how many leading buffered records reach its last high-priority frame. */
+        final Map<TopicPartition, Integer> urgent = new LinkedHashMap<>();
         final int maxPollRecords;
         /**
          * A finished chunk's commit, made during the next chunk's model calls (or by the next step when it has none);
@@ -340,18 +342,29 @@ final class StreamEngine {
             clean = true;
         }
 
-        /** Adds a poll's records to the buffer, each partition's in offset order. */
+        /**
+         * Adds a poll's records to the buffer, each partition's in offset order, and notes for each partition how many
+         * of its leading records reach its last frame of a high-priority stream (rules resolved once per record).
+         */
         private void buffer(ConsumerRecords<String, byte[]> polled) {
+            boolean priorities = catalog.hasHighPriority();
             for (TopicPartition tp : polled.partitions()) {
-                List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
-                waiting.computeIfAbsent(tp, k -> new ArrayDeque<>()).addAll(records);
-                buffered += records.size();
+                ArrayDeque<ConsumerRecord<String, byte[]>> queue = waiting.computeIfAbsent(tp, k -> new ArrayDeque<>());
+                for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
+                    queue.add(r);
+                    buffered++;
+                    if (priorities && r.key() != null && catalog.resolve(r.key())
+                            .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
+                        urgent.put(tp, queue.size());
+                    }
+                }
             }
         }
 
         /** Drops the buffered records of partitions this instance gives up or re-seeks: they are read again. */
         private void unbuffer(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
+                urgent.remove(tp);
                 ArrayDeque<ConsumerRecord<String, byte[]>> dropped = waiting.remove(tp);
                 if (dropped != null) {
                     buffered -= dropped.size();
@@ -360,53 +373,41 @@ final class StreamEngine {
         }
 
         /**
-         * The next chunk from the buffer: when high-priority streams have frames waiting, every partition's records up
-         * to its last such frame (a partition's records stay in order); otherwise a prefix of every partition's
-         * records, round robin, of at most {@code chunk} records.
+         * The next chunk from the buffer: when high-priority streams have frames waiting, every such partition's
+         * records up to its last such frame (a partition's records stay in order); otherwise a prefix of every
+         * partition's records, round robin, of at most {@code chunk} records.
          */
         private Chunk take() {
-            List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
-            if (catalog.hasHighPriority()) {
-                for (ArrayDeque<ConsumerRecord<String, byte[]>> queue : waiting.values()) {
-                    int last = -1;
-                    int i = 0;
-                    for (ConsumerRecord<String, byte[]> r : queue) {
-                        if (r.key() != null && catalog.resolve(r.key())
-                                .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
-                            last = i;
-                        }
-                        i++;
-                    }
-                    List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(last + 1);
-                    for (int k = 0; k <= last; k++) {
+            List<ConsumerRecord<String, byte[]>> records;
+            boolean first = !urgent.isEmpty();
+            if (first) {
+                List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
+                urgent.forEach((tp, count) -> {
+                    ArrayDeque<ConsumerRecord<String, byte[]>> queue = waiting.get(tp);
+                    List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(count);
+                    for (int k = 0; k < count; k++) {
                         part.add(queue.poll());
                     }
-                    if (!part.isEmpty()) {
-                        parts.add(part);
-                    }
-                }
-            }
-            boolean urgent = !parts.isEmpty();
-            if (!urgent) {
+                    parts.add(part);
+                });
+                urgent.clear();
+                records = interleaved(parts);
+            } else {
+                // Round robin over the partitions: the order of taking is the interleaved order.
+                records = new ArrayList<>(Math.min(chunk, buffered));
                 List<ArrayDeque<ConsumerRecord<String, byte[]>>> queues = new ArrayList<>(waiting.values());
-                for (int q = 0; q < queues.size(); q++) {
-                    parts.add(new ArrayList<>());
-                }
-                int taken = 0;
-                while (taken < chunk && taken < buffered) {
-                    for (int q = 0; q < queues.size() && taken < chunk; q++) {
+                while (records.size() < Math.min(chunk, buffered)) {
+                    for (int q = 0; q < queues.size() && records.size() < chunk; q++) {
                         ConsumerRecord<String, byte[]> r = queues.get(q).poll();
                         if (r != null) {
-                            parts.get(q).add(r);
-                            taken++;
+                            records.add(r);
                         }
                     }
                 }
             }
             waiting.values().removeIf(ArrayDeque::isEmpty);
-            List<ConsumerRecord<String, byte[]>> records = interleaved(parts);
             buffered -= records.size();
-            return new Chunk(records, urgent);
+            return new Chunk(records, first);
         }
 
         /** The records of one step, and whether they are there for a high-priority stream. */
