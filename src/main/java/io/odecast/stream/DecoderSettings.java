@@ -19,11 +19,6 @@ import java.time.Duration;
  */
 public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
 
-    /** One worker per available processor, one intra-op thread each. */
-    public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps) {
-        this(maxBatch, askTimeout, maxSubsteps, 0, 1);
-    }
-
     public DecoderSettings {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("decoder.max-batch must be >= 1, got " + maxBatch);

@@ -36,13 +36,6 @@ public record StreamSettings(String model, Optional<String> fillModel, Duration 
         HIGH
     }
 
-    /** Normal priority. */
-    public StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon,
-                          Optional<Duration> cadence, Duration maxWait, Duration allowedLateness, int fillWindow,
-                          int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames) {
-        this(model, fillModel, forecastStep, forecastHorizon, cadence, maxWait, allowedLateness, fillWindow,
-                maxFillTicks, maxGap, warmUpFrames, Priority.NORMAL);
-    }
 
     public StreamSettings {
         if (model == null || model.isBlank()) {
