@@ -79,24 +79,44 @@ public final class ModelBenchmark {
         Engine.getInstance(); // loads the native library before any direct JNI call
     }
 
+    /** A case's model with random weights (timing does not depend on them). */
+    private static VidOdeModel model(Case c) {
+        ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
+        return new VidOdeModel(new VidOdeNetwork(config, 0), ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE,
+                c.channels()));
+    }
+
+    /** {@code batch} states after one random frame at model time 0, and the next random frames at 0.1. */
+    private record Inputs(List<StreamState> start, List<Observation> next) {
+        static Inputs of(VidOdeModel model, int batch) {
+            Random rng = new Random(0);
+            return new Inputs(model.advance(new ArrayList<>(Collections.nCopies(batch, model.emptyState())),
+                    frames(model.config(), rng, batch, 0.0)), frames(model.config(), rng, batch, 0.1));
+        }
+    }
+
+    /** Per stream, the forecast {@link #LEADS} after model time {@code from}. */
+    private static double[][] leadsAfter(int batch, double from) {
+        double[][] leads = new double[batch][];
+        for (int b = 0; b < batch; b++) {
+            leads[b] = LEADS.clone();
+            for (int k = 0; k < LEADS.length; k++) {
+                leads[b][k] += from;
+            }
+        }
+        return leads;
+    }
+
     /** Times our implementation on one case. */
     public Timing timeOurs(Case c, int threads, int batch) {
         JniUtils.setNumThreads(threads);
-        ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
-        ModelCard card = ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE, c.channels());
-        try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(config, 0), card)) {
-            Random rng = new Random(0);
-            List<StreamState> states = new ArrayList<>(Collections.nCopies(batch, model.emptyState()));
-            states = model.advance(states, frames(config, rng, batch, 0.0));
-            List<StreamState> start = states;
-            List<Observation> next = frames(config, rng, batch, 0.1);
-            double[][] leads = new double[batch][];
-            for (int b = 0; b < batch; b++) {
-                leads[b] = LEADS.clone();
-                for (int k = 0; k < LEADS.length; k++) {
-                    leads[b][k] += start.get(b).lastTime();
-                }
-            }
+        try (VidOdeModel model = model(c)) {
+            ModelConfig config = model.config();
+            Inputs inputs = Inputs.of(model, batch);
+            List<StreamState> start = inputs.start();
+            List<Observation> next = inputs.next();
+            Random rng = new Random(1);
+            double[][] leads = leadsAfter(batch, 0.0);
             long before = model.encoderEvaluations();
             long flops = VidOdeModel.convolutionFlops();
             model.advance(start, next);
@@ -128,23 +148,15 @@ public final class ModelBenchmark {
      * split into one call per worker, the calls at once.
      */
     public double timeDecoderPath(Case c, int workers, int batch) {
-        ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
-        ModelCard card = ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE, c.channels());
         int perCall = (batch + workers - 1) / workers;
-        try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(config, 0), card);
+        try (VidOdeModel model = model(c);
              BatchRunner runner = new BatchRunner(new DecoderSettings(perCall, Duration.ofMinutes(10), 64, workers, 1),
                      new ServiceMetrics())) {
-            Random rng = new Random(0);
-            List<StreamState> start = model.advance(new ArrayList<>(Collections.nCopies(batch, model.emptyState())),
-                    frames(config, rng, batch, 0.0));
-            List<Observation> next = frames(config, rng, batch, 0.1);
-            double[][] leads = new double[batch][];
-            for (int b = 0; b < batch; b++) {
-                leads[b] = LEADS.clone();
-                for (int k = 0; k < LEADS.length; k++) {
-                    leads[b][k] += 0.1;
-                }
-            }
+            Inputs inputs = Inputs.of(model, batch);
+            List<StreamState> start = inputs.start();
+            List<Observation> next = inputs.next();
+            // Forecast from the new frame at 0.1, as the service does after each arrival.
+            double[][] leads = leadsAfter(batch, 0.1);
             runner.advanceAndForecast(model, start, next, leads);
             return time(() -> runner.advanceAndForecast(model, start, next, leads), reps) / batch;
         }
