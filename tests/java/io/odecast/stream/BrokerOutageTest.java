@@ -5,6 +5,7 @@ import static io.odecast.stream.StreamFixtures.forecast;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
 import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.sixHourly;
 import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.producer;
 import static io.odecast.stream.StreamFixtures.publish;
@@ -49,10 +50,7 @@ class BrokerOutageTest {
         List<FrameMessage> before = new ArrayList<>();
         List<FrameMessage> after = new ArrayList<>();
         for (String id : List.of("plain/o1", "plain/o2")) {
-            List<FrameMessage> frames = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                frames.add(frame(id, hours(6 * i), rng));
-            }
+            List<FrameMessage> frames = sixHourly(id, 12, rng);
             byStream.put(id, frames);
             before.addAll(frames.subList(0, 6));
             after.addAll(frames.subList(6, 12));

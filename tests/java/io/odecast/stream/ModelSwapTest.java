@@ -9,6 +9,7 @@ import static io.odecast.stream.StreamFixtures.config;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
 import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.sixHourly;
 import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.readUntil;
@@ -221,10 +222,7 @@ class ModelSwapTest extends BrokerTestBase {
     void aRestartAfterASwapResumesOnTheNewVersionWithoutReencoding() throws Exception {
         String prefix = "swap-restart";
         Random rng = new Random(6);
-        List<FrameMessage> frames = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            frames.add(frame("plain/r", hours(6 * i), rng));
-        }
+        List<FrameMessage> frames = sixHourly("plain/r", 6, rng);
         StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
         try {
             publish(producer, prefix + ".frames", frames.subList(0, 3));
@@ -256,10 +254,7 @@ class ModelSwapTest extends BrokerTestBase {
     void aSnapshotOfAnOlderVersionIsReencodedFromItsRecentFramesOnRestore() throws Exception {
         String prefix = "swap-restore";
         Random rng = new Random(7);
-        List<FrameMessage> frames = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            frames.add(frame("plain/o", hours(6 * i), rng));
-        }
+        List<FrameMessage> frames = sixHourly("plain/o", 5, rng);
         StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
         try {
             publish(producer, prefix + ".frames", frames.subList(0, 4));

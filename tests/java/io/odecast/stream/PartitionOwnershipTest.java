@@ -6,6 +6,7 @@ import static io.odecast.stream.StreamFixtures.forecast;
 import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
 import static io.odecast.stream.StreamFixtures.hours;
+import static io.odecast.stream.StreamFixtures.sixHourly;
 import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.statesAlone;
@@ -59,10 +60,7 @@ class PartitionOwnershipTest extends BrokerTestBase {
         List<FrameMessage> second = new ArrayList<>();
         for (int s = 0; s < STREAMS; s++) {
             String id = "plain/s" + s;
-            List<FrameMessage> frames = new ArrayList<>();
-            for (int i = 0; i < FRAMES; i++) {
-                frames.add(frame(id, hours(6 * i), rng));
-            }
+            List<FrameMessage> frames = sixHourly(id, FRAMES, rng);
             byStream.put(id, frames);
             first.addAll(frames.subList(0, FRAMES / 2));
             second.addAll(frames.subList(FRAMES / 2, FRAMES));

@@ -39,7 +39,7 @@ class StateSnapshotTest extends BrokerTestBase {
     @Test
     void everySecondFrameTheStateTopicGetsTheModelsOwnStateWithTheOffsetOfTheLastFrameIncluded() throws Exception {
         String prefix = "snap";
-        List<FrameMessage> frames = frames("plain/a", 5, new Random(11));
+        List<FrameMessage> frames = sixHourly("plain/a", 5, new Random(11));
         StreamingService service = startService(snapshotting(prefix), model);
         try {
             List<RecordMetadata> sent = send(prefix, frames);
@@ -61,7 +61,7 @@ class StateSnapshotTest extends BrokerTestBase {
     @Test
     void afterARestartTheForecastsContinueThoseOfAnUninterruptedRun() throws Exception {
         String prefix = "resume";
-        List<FrameMessage> frames = frames("plain/r", 9, new Random(12));
+        List<FrameMessage> frames = sixHourly("plain/r", 9, new Random(12));
         StreamingService first = startService(snapshotting(prefix), model);
         send(prefix, frames.subList(0, 5));
         await(() -> first.metrics().forecastsEmitted() >= 5, Duration.ofSeconds(30));
@@ -95,7 +95,7 @@ class StateSnapshotTest extends BrokerTestBase {
     @Test
     void aReplayedFrameAlreadyInTheRestoredSnapshotIsSkippedNotAbsorbedTwice() throws Exception {
         String prefix = "replay";
-        List<FrameMessage> frames = frames("plain/z", 6, new Random(13));
+        List<FrameMessage> frames = sixHourly("plain/z", 6, new Random(13));
         StreamingService first = startService(snapshotting(prefix), model);
         send(prefix, frames.subList(0, 4));
         awaitSnapshot(prefix, "plain/z", 4);
@@ -117,7 +117,7 @@ class StateSnapshotTest extends BrokerTestBase {
     @Test
     void anIdleStreamIsSnapshottedWhenItIsEvicted() throws Exception {
         String prefix = "evict";
-        List<FrameMessage> frames = frames("plain/e", 3, new Random(14));
+        List<FrameMessage> frames = sixHourly("plain/e", 3, new Random(14));
         ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         StreamingService service = StreamingService.builder(ConfigFactory.parseString(
                         "odecast { idle-timeout = 1h, provisional-check-every = 100ms }")
@@ -139,13 +139,6 @@ class StateSnapshotTest extends BrokerTestBase {
                 .withFallback(config(kafka.bootstrapServers(), prefix));
     }
 
-    private static List<FrameMessage> frames(String stream, int n, Random rng) {
-        List<FrameMessage> frames = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            frames.add(frame(stream, hours(6 * i), rng));
-        }
-        return frames;
-    }
 
     private List<RecordMetadata> send(String prefix, List<FrameMessage> frames) throws Exception {
         List<RecordMetadata> sent = new ArrayList<>();

@@ -101,6 +101,15 @@ public final class StreamFixtures {
         return FrameMessage.of(streamId, t, CHANNELS, new GridShape(C, H, W), data);
     }
 
+    /** {@code n} random frames of one stream, 6 h apart from {@link #T0}. */
+    public static List<FrameMessage> sixHourly(String streamId, int n, Random rng) {
+        List<FrameMessage> frames = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            frames.add(frame(streamId, hours(6 * i), rng));
+        }
+        return frames;
+    }
+
     public static Instant hours(double h) {
         return T0.plus(Duration.ofMinutes(Math.round(h * 60)));
     }
