@@ -46,8 +46,8 @@ class DecoderActorTest {
     @Test
     void stepsOfManyStreamsRunAsOneBatchEachEqualToTheModelAlone() {
         ServiceMetrics metrics = new ServiceMetrics();
-        ActorRef<DecoderActor.Command> decoder = TEST_KIT.spawn(DecoderActor.create(
-                new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1), metrics));
+        BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1), metrics);
+        ActorRef<DecoderActor.Command> decoder = TEST_KIT.spawn(DecoderActor.create(runner));
         Random rng = new Random(9);
         List<FrameMessage> frames = new ArrayList<>();
         List<ModelWork.Step> steps = new ArrayList<>();

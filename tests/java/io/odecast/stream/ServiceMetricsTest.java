@@ -27,4 +27,33 @@ class ServiceMetricsTest {
         }
         assertEquals(1, metrics.recentLatencyP99(Duration.ofMinutes(1)));
     }
+
+    @Test
+    void modelTimeOfOverlappingStepsCountsOnceAndGaugesSumOverConsumerLoops() throws Exception {
+        ServiceMetrics metrics = new ServiceMetrics();
+        long t0 = System.nanoTime();
+        metrics.modelStarted();
+        Thread.sleep(30);
+        metrics.modelStarted();
+        Thread.sleep(30);
+        metrics.modelFinished();
+        assertEquals(0.0, metrics.modelSeconds(), "a call still runs: the busy period is open");
+        metrics.modelFinished();
+        double wall = (System.nanoTime() - t0) * 1e-9;
+        double busy = metrics.modelSeconds();
+        // Overlapping periods count once: never more than the wall time around them (a sum would exceed it by the
+        // inner period, at least 30 ms), and at least the sleeps inside them.
+        org.junit.jupiter.api.Assertions.assertTrue(busy >= 0.06 && busy <= wall, busy + " s busy in " + wall);
+
+        ServiceMetrics.EngineGauges a = metrics.engineGauges();
+        ServiceMetrics.EngineGauges b = metrics.engineGauges();
+        a.memory(10, 1000, 2);
+        b.memory(5, 500, 1);
+        a.consumerLag(java.util.Map.of(0, 3L, 2, 0L));
+        b.consumerLag(java.util.Map.of(1, 7L));
+        assertEquals(15, metrics.activeStreams());
+        assertEquals(1500, metrics.stateBytes());
+        assertEquals(3, metrics.assignedPartitions());
+        assertEquals(java.util.Map.of(0, 3L, 1, 7L, 2, 0L), metrics.consumerLag());
+    }
 }

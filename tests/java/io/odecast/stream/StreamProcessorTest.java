@@ -101,7 +101,8 @@ class StreamProcessorTest {
                 (steps, fills) -> java.util.concurrent.CompletableFuture.completedFuture(
                         new DecoderActor.Results(runner.steps(steps), runner.fills(fills))), metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
-                        settings.input().deadLetterValueBytes()), store, new ModelSwaps());
+                        settings.input().deadLetterValueBytes()), store, new ModelSwaps(), metrics.engineGauges(),
+                settings.maxActiveStreams());
     }
 
     private ConsumerRecord<String, byte[]> record(String key, byte[] value, Instant timestamp) {

@@ -64,6 +64,25 @@ class StreamSettingsTest {
     }
 
     @Test
+    void consumerLoopsDefaultToOnePerDecoderWorkerAndOnlyTheFirstKeepsTheInstanceId() {
+        ServiceSettings settings = example();
+        assertEquals(0, settings.engine().threads());
+        assertEquals(settings.decoder().resolvedWorkers(), settings.engineThreads());
+        var three = ConfigFactory.parseString("odecast { instance-id = node-a, engine.threads = 3,"
+                + " decoder.workers = 1 }").withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf")
+                .toFile()));
+        ServiceSettings s = ServiceSettings.fromConfig(ConfigFactory.load(three));
+        assertEquals(3, s.engineThreads());
+        assertEquals(List.of("node-a", "node-a-e1", "node-a-e2"),
+                List.of(s.engineId(0), s.engineId(1), s.engineId(2)));
+        var bad = ConfigFactory.parseString("odecast.engine.threads = -1")
+                .withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf").toFile()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServiceSettings.fromConfig(ConfigFactory.load(bad)));
+        assertTrue(e.getMessage().contains("odecast.engine.threads"), e.getMessage());
+    }
+
+    @Test
     void kafkaClientSectionsPassThroughAsPropertiesWithTheSpecificSectionWinning() {
         var config = ConfigFactory.parseString("""
                 odecast.delivery = "exactly-once"

@@ -310,6 +310,8 @@ class StreamingServiceTest extends BrokerTestBase {
                   { pattern = "urgent/*", priority = high }
                   { pattern = "plain/*" }
                 ]
+                # Priority orders the work of one consumer loop; with several, the others' partitions run beside it.
+                odecast.engine.threads = 1
                 """).withFallback(config(kafka.bootstrapServers(), prefix));
         // The whole backlog is there before the service starts (a first start creates the topics): without priority
         // the urgent frame, last in its partition, would run in the last chunk.
@@ -329,6 +331,52 @@ class StreamingServiceTest extends BrokerTestBase {
             assertTrue(otherPartitions > 0);
             assertEquals(otherPartitions, otherAfter, "forecasts of other partitions' streams produced before the"
                     + " high-priority stream's");
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void twoConsumerLoopsShareThePartitionsAndEveryFrameGetsOneForecastEqualToTheModelAlone() throws Exception {
+        String prefix = "loops";
+        Random rng = new Random(22);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> frames = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            for (int s = 0; s < 12; s++) {
+                FrameMessage f = frame(String.format("plain/l%02d", s), hours(6 * i), rng);
+                byStream.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f);
+                frames.add(f);
+            }
+        }
+        Config config = ConfigFactory.parseString("odecast { engine.threads = 2, decoder.workers = 2 }")
+                .withFallback(config(kafka.bootstrapServers(), prefix));
+        StreamingService service = startService(config, model);
+        try {
+            // Both loops own partitions (3 between them), each its own static member of the group.
+            await("both loops own partitions", Duration.ofSeconds(60), () -> {
+                StreamingService.Readiness r = service.readiness();
+                return r.ready() && r.partitions() == 3 && r.loopPartitions().size() == 2
+                        && r.loopPartitions().stream().allMatch(n -> n > 0);
+            });
+            publish(producer, prefix + ".frames", frames);
+            List<ForecastMessage> forecasts = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
+                    frames.size()).stream().map(StreamFixtures::forecast).toList();
+            assertEquals(frames.size(), forecasts.size());
+            assertEquals(frames.size(), forecasts.stream().map(f -> f.streamId() + "@" + f.basedOnTime())
+                    .distinct().count(), "a frame with two forecasts");
+            for (var entry : byStream.entrySet()) {
+                List<StreamState> states = statesAlone(model, entry.getValue());
+                List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
+                        .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
+                for (int i = 0; i < states.size(); i++) {
+                    List<Instant> grid = mine.get(i).leads().stream().map(l -> l.validTime()).toList();
+                    float[][] expected = forecastAlone(model, states.get(i), grid);
+                    float diff = maxRelDiff(expected[grid.size() - 1], mine.get(i).leads().get(grid.size() - 1).data());
+                    assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + ": " + diff);
+                }
+            }
+            assertEquals(Set.of(0, 1, 2), service.metrics().consumerLag().keySet(), "lag of every partition");
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }

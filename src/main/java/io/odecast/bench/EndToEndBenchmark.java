@@ -79,11 +79,15 @@ public final class EndToEndBenchmark {
      * @param frames          frames per stream in the saturated phase
      * @param pacedRate       frames per second of the paced phase; 0: half the saturated phase's rate
      * @param pacedDuration   length of the paced phase; zero: none
+     * @param warmUp          frames at the paced rate for this long before the paced phase, whose latencies are
+     *                        printed apart: the JIT compiles the broker's, the clients' and the service's paths for
+     *                        tens of seconds after a start (0.4 of 2 cores in C2 threads 20 s in), which a
+     *                        long-running service has behind it
      * @param modelSeconds    about how long the model-only timing runs
      * @param overrides       HOCON overriding the service's settings (e.g. {@code odecast.decoder.max-batch = 32})
      */
-    public record Settings(int streams, int frames, double pacedRate, Duration pacedDuration, Duration modelSeconds,
-                           String overrides) {
+    public record Settings(int streams, int frames, double pacedRate, Duration pacedDuration, Duration warmUp,
+                           Duration modelSeconds, String overrides) {
         public Settings {
             if (streams < 1 || frames < 1) {
                 throw new IllegalArgumentException("streams and frames must be positive, got " + streams + " and "
@@ -120,10 +124,11 @@ public final class EndToEndBenchmark {
      * @param commits         commits (transactions, or acknowledgements and offset commits) in the phase
      * @param commitShare     time spent producing and committing over the phase's wall time (with more than one
      *                        chunk waiting, a commit runs during the next chunk's model calls)
+     * @param cpuCores        CPU time of the whole process (service, broker, load generator) over wall time
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
-                        Latency latency, long commits, double commitShare) {
+                        Latency latency, long commits, double commitShare, double cpuCores) {
     }
 
     /**
@@ -189,9 +194,19 @@ public final class EndToEndBenchmark {
                 heap = heapAfterGc();
                 if (!settings.pacedDuration().isZero()) {
                     double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
+                    if (!settings.warmUp().isZero()) {
+                        out.printf("warm-up: %.1f frames/s for %s%n", rate, settings.warmUp());
+                        Phase warm = load.paced("warm-up", producer, frames, rate, settings.warmUp(), reader,
+                                service.metrics());
+                        out.printf("warm-up: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n",
+                                warm.latency().p50(), warm.latency().p95(), warm.latency().p99(),
+                                warm.latency().max());
+                    }
                     out.printf("paced: %.1f frames/s for %s%n", rate, settings.pacedDuration());
-                    paced = load.paced(producer, frames, rate, settings.pacedDuration(), reader, service.metrics());
+                    Map<String, Long> threadsBefore = threadCpu();
+                    paced = load.paced("paced", producer, frames, rate, settings.pacedDuration(), reader, service.metrics());
                     print(paced);
+                    printThreadCpu("paced", threadsBefore, threadCpu(), paced.seconds());
                 }
                 reader.settle();
                 if (trainer != null) {
@@ -322,7 +337,7 @@ public final class EndToEndBenchmark {
             return reader.await("saturated", keys, start, this, probe);
         }
 
-        Phase paced(KafkaProducer<String, byte[]> producer, String topic, double rate, Duration duration,
+        Phase paced(String name, KafkaProducer<String, byte[]> producer, String topic, double rate, Duration duration,
                     ForecastReader reader, ServiceMetrics metrics) throws InterruptedException {
             long n = Math.max(1, Math.round(rate * duration.toNanos() * 1e-9));
             List<Key> keys = new ArrayList<>();
@@ -339,16 +354,20 @@ public final class EndToEndBenchmark {
                 keys.add(e.getKey());
             }
             producer.flush();
-            return reader.await("paced", keys, start, this, probe);
+            return reader.await(name, keys, start, this, probe);
         }
     }
 
     /** The service's counters at the start of a phase. */
     private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
-                         long commits, double commitSeconds) {
+                         long commits, double commitSeconds, long cpuNanos) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
-                    metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds());
+                    metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos());
+        }
+
+        double cpuSecondsSince() {
+            return (processCpuNanos() - cpuNanos) * 1e-9;
         }
 
         long commitsSince() {
@@ -457,7 +476,7 @@ public final class EndToEndBenchmark {
                     ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : keys.size() / seconds;
             return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
                     modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
-                    probe.commitsSince(), probe.commitSecondsSince() / seconds);
+                    probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds);
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -515,10 +534,56 @@ public final class EndToEndBenchmark {
         return batch * calls / (spent * 1e-9);
     }
 
+    /**
+     * CPU time per thread group of this process's live threads (thread names with their numbers and ids folded:
+     * {@code odecast-model-1-2} counts as {@code odecast-model}); native work (libtorch) included.
+     */
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<String, Long> byGroup = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = threads.getThreadCpuTime(info.getThreadId());
+            if (cpu > 0) {
+                byGroup.merge(threadGroup(info.getThreadName()), cpu, Long::sum);
+            }
+        }
+        return byGroup;
+    }
+
+    /** A thread's name without its numbers and instance parts, e.g. {@code kafka-producer-network-thread}. */
+    static String threadGroup(String name) {
+        String n = name.replaceAll("\\|.*", "").replaceAll("[-_ ]?\\d+", "").replaceAll("[-_ ]?e2e.*", "");
+        if (n.startsWith("kafka-producer-network-thread") || n.startsWith("kafka-coordinator-heartbeat")) {
+            return n.replaceAll(" .*", "");
+        }
+        return n.isEmpty() ? name : n;
+    }
+
+    private void printThreadCpu(String phase, Map<String, Long> before, Map<String, Long> after, double seconds) {
+        List<Map.Entry<String, Long>> spent = new ArrayList<>();
+        after.forEach((group, cpu) -> spent.add(Map.entry(group, cpu - before.getOrDefault(group, 0L))));
+        spent.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < Math.min(8, spent.size()); i++) {
+            line.append(i == 0 ? "" : ", ").append(spent.get(i).getKey()).append(' ')
+                    .append(String.format("%.2f", spent.get(i).getValue() * 1e-9 / seconds));
+        }
+        out.printf("%s: CPU cores by thread group (top 8): %s%n", phase, line);
+    }
+
+    /** CPU time of this process (every thread, the broker's included). */
+    private static long processCpuNanos() {
+        return ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
+    }
+
     private void print(Phase p) {
         out.printf("%s: %d frames, each with its forecast, in %.1f s: %.1f forecasts/s (middle 80 %%: %.1f/s),"
-                        + " model calls %.0f %% of wall time, mean batch %.1f%n", p.name(), p.published(),
-                p.seconds(), p.perSecond(), p.middlePerSecond(), 100 * p.modelShare(), p.meanBatch());
+                        + " model calls %.0f %% of wall time, mean batch %.1f, process CPU %.2f of %d cores%n",
+                p.name(), p.published(), p.seconds(), p.perSecond(), p.middlePerSecond(), 100 * p.modelShare(),
+                p.meanBatch(), p.cpuCores(), Runtime.getRuntime().availableProcessors());
         out.printf("%s: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
                 p.latency().p50(), p.latency().p95(), p.latency().p99(), p.latency().max());
         StringBuilder sizes = new StringBuilder();

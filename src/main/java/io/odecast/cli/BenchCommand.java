@@ -55,6 +55,11 @@ final class BenchCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     String paced;
 
+    @Option(names = "--warm-up", defaultValue = "0s", description = "With --e2e: frames at the paced rate for this long"
+            + " before the paced phase, reported apart (JIT warm-up of broker, clients and service) (default"
+            + " ${DEFAULT-VALUE}).")
+    String warmUp;
+
     @Option(names = "--model-seconds", defaultValue = "10s", description = "With --e2e: length of the model-only timing"
             + " (default ${DEFAULT-VALUE}).")
     String modelSeconds;
@@ -73,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (e2e) {
             new EndToEndBenchmark(System.out).run(Path.of("models"), model, new EndToEndBenchmark.Settings(streams,
-                    frames, rate, duration(paced), duration(modelSeconds), String.join("\n", settings)));
+                    frames, rate, duration(paced), duration(warmUp), duration(modelSeconds), String.join("\n", settings)));
             return 0;
         }
         if (deliveryModes) {

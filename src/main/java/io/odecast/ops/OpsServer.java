@@ -129,6 +129,7 @@ public final class OpsServer extends AllDirectives implements AutoCloseable {
             body.put("partitionsRestored", r.partitionsRestored());
             body.put("draining", r.draining());
             body.put("partitions", r.partitions());
+            body.put("loopPartitions", r.loopPartitions());
         }
         body.put("ready", ready);
         return json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);

@@ -163,7 +163,7 @@ public final class BatchRunner implements AutoCloseable {
                 });
             }
         }
-        long start = System.nanoTime();
+        metrics.modelStarted();
         try {
             // Each chunk writes its own slots of results; invokeAll's completion orders those writes before the reads.
             for (Future<Void> f : pool.invokeAll(calls)) {
@@ -179,7 +179,7 @@ public final class BatchRunner implements AutoCloseable {
             }
             throw new IllegalStateException("model call failed", cause);
         } finally {
-            metrics.modelBusy(System.nanoTime() - start);
+            metrics.modelFinished();
         }
     }
 

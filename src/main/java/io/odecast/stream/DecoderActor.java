@@ -7,7 +7,6 @@ import io.odecast.stream.ModelWork.StepResult;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -33,9 +32,14 @@ public final class DecoderActor {
     private DecoderActor() {
     }
 
-    /** The behaviour; spawn it with {@code DispatcherSelector.fromConfig("odecast.decoder-dispatcher")}. */
-    public static Behavior<Command> create(DecoderSettings settings, ServiceMetrics metrics) {
-        return Behaviors.setup(context -> running(new BatchRunner(settings, metrics)));
+    /**
+     * The behaviour; spawn it with {@code DispatcherSelector.fromConfig("odecast.decoder-dispatcher")}. Each consumer
+     * loop has a decoder actor of its own, and they share one {@link BatchRunner} (its workers): a loop's step waits
+     * for its own calls only, and the steps of several loops run their calls at once. The runner is closed by its
+     * owner, not by the actor.
+     */
+    public static Behavior<Command> create(BatchRunner runner) {
+        return running(runner);
     }
 
     private static Behavior<Command> running(BatchRunner runner) {
@@ -47,10 +51,6 @@ public final class DecoderActor {
                     } catch (RuntimeException | Error e) {
                         run.replyTo().tell(StatusReply.error(e));
                     }
-                    return Behaviors.same();
-                })
-                .onSignal(PostStop.class, stop -> {
-                    runner.close();
                     return Behaviors.same();
                 })
                 .build();

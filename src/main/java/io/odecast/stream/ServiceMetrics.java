@@ -41,11 +41,32 @@ public final class ServiceMetrics {
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
-    private final AtomicLong activeStreams = new AtomicLong();
-    private final AtomicLong stateBytes = new AtomicLong();
-    private final AtomicLong assignedPartitions = new AtomicLong();
+    private final java.util.List<EngineGauges> engines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LongAdder forecastsDelivered = new LongAdder();
-    private volatile Map<Integer, Long> consumerLag = Map.of();
+    private final Object busyLock = new Object();
+    private int modelRuns;
+    private long busySince;
+
+    /**
+     * One consumer loop's gauges (its streams, state bytes, partitions and lag); the service's figures are their
+     * sums. Written by its loop only.
+     */
+    static final class EngineGauges {
+        private volatile long streams;
+        private volatile long bytes;
+        private volatile long partitions;
+        private volatile Map<Integer, Long> lag = Map.of();
+
+        void memory(long streams, long bytes, long partitions) {
+            this.streams = streams;
+            this.bytes = bytes;
+            this.partitions = partitions;
+        }
+
+        void consumerLag(Map<Integer, Long> lag) {
+            this.lag = Map.copyOf(lag);
+        }
+    }
 
     /** Counters without an observer. */
     public ServiceMetrics() {
@@ -190,9 +211,32 @@ public final class ServiceMetrics {
         observer.modelCall(size, nanos);
     }
 
-    /** Wall time during which model calls ran (calls on several workers at once count once). */
-    void modelBusy(long nanos) {
-        modelNanos.add(nanos);
+    /** Gauges for one more consumer loop, counted into the service's figures from now on. */
+    EngineGauges engineGauges() {
+        EngineGauges g = new EngineGauges();
+        engines.add(g);
+        return g;
+    }
+
+    /**
+     * A step's model calls started; with {@link #modelFinished()} this measures the wall time during which any model
+     * call ran (calls on several workers or of several consumer loops at once count once).
+     */
+    void modelStarted() {
+        synchronized (busyLock) {
+            if (modelRuns++ == 0) {
+                busySince = System.nanoTime();
+            }
+        }
+    }
+
+    /** A step's model calls finished. */
+    void modelFinished() {
+        synchronized (busyLock) {
+            if (--modelRuns == 0) {
+                modelNanos.add(System.nanoTime() - busySince);
+            }
+        }
     }
 
     /** Frames absorbed again without output after a partition was assigned (state rebuild up to the commit). */
@@ -227,17 +271,17 @@ public final class ServiceMetrics {
 
     /** Streams whose state is in memory now. */
     public long activeStreams() {
-        return activeStreams.get();
+        return engines.stream().mapToLong(g -> g.streams).sum();
     }
 
     /** Bytes of stream state in memory now (measured from the state arrays). */
     public long stateBytes() {
-        return stateBytes.get();
+        return engines.stream().mapToLong(g -> g.bytes).sum();
     }
 
     /** Partitions this instance owns now. */
     public long assignedPartitions() {
-        return assignedPartitions.get();
+        return engines.stream().mapToLong(g -> g.partitions).sum();
     }
 
     void frameReplayed() {
@@ -313,17 +357,9 @@ public final class ServiceMetrics {
      * offset minus its position); partitions without a known end are left out.
      */
     public Map<Integer, Long> consumerLag() {
-        return consumerLag;
-    }
-
-    void consumerLag(Map<Integer, Long> lag) {
-        consumerLag = Map.copyOf(lag);
-    }
-
-    void memory(long streams, long bytes, long partitions) {
-        activeStreams.set(streams);
-        stateBytes.set(bytes);
-        assignedPartitions.set(partitions);
+        Map<Integer, Long> all = new java.util.TreeMap<>();
+        engines.forEach(g -> all.putAll(g.lag));
+        return all;
     }
 
     void streamEvicted() {

@@ -62,10 +62,17 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
      * @param backoffMax    the wait doubles per consecutive failure up to this
      * @param maintenance   how often idle eviction and timed snapshots are checked
      * @param targetStep    a poll's records are processed and committed in chunks sized to take about this long
+     * @param threads       consumer loops in this process (each with its own consumer, producer and partitions,
+     *                      sharing the decoder's workers), so that steps of different partitions are in flight at
+     *                      once; 0: as many as the decoder has workers
      */
     public record EngineSettings(Duration pollTimeout, Duration backoffMin, Duration backoffMax,
-                                 Duration maintenance, Duration targetStep) {
+                                 Duration maintenance, Duration targetStep, int threads) {
         public EngineSettings {
+            if (threads < 0 || threads > 64) {
+                throw new IllegalArgumentException("odecast.engine.threads must be between 0 (as many as the decoder"
+                        + " has workers) and 64, got " + threads);
+            }
             if (backoffMin.isNegative() || backoffMax.compareTo(backoffMin) < 0) {
                 throw new IllegalArgumentException("odecast.engine.restart-backoff: need 0 <= min <= max, got "
                         + backoffMin + " and " + backoffMax);
@@ -75,7 +82,7 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
         static EngineSettings fromConfig(Config c) {
             return new EngineSettings(c.getDuration("poll-timeout"), c.getDuration("restart-backoff.min"),
                     c.getDuration("restart-backoff.max"), c.getDuration("maintenance-every"),
-                    c.getDuration("target-step"));
+                    c.getDuration("target-step"), c.getInt("threads"));
         }
     }
 
@@ -128,6 +135,21 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
                 c.getDuration("idle-timeout"), c.getInt("max-active-streams"), Path.of(c.getString("state-dir")),
                 c.getDuration("provisional-check-every"), Path.of(c.getString("models-dir")),
                 StreamRules.fromConfig(c.getConfigList("streams"), c.getConfig("stream-defaults")));
+    }
+
+    /** Consumer loops of this process: {@code engine.threads}, with 0 resolved to the decoder's workers. */
+    public int engineThreads() {
+        return engine.threads() > 0 ? engine.threads() : decoder.resolvedWorkers();
+    }
+
+    /**
+     * The identity of consumer loop {@code index} (group.instance.id, transactional id, state folder): the
+     * instance id for the first, {@code <instance id>-e<index>} for the others, so a single-loop instance keeps the
+     * names it always had, and a restarted instance with the same loop count takes back every loop's partitions and
+     * fences every loop's predecessor.
+     */
+    public String engineId(int index) {
+        return index == 0 ? instanceId : instanceId + "-e" + index;
     }
 
     /** A copy with other bootstrap servers. */

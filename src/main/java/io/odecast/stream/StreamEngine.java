@@ -61,6 +61,9 @@ final class StreamEngine {
     private static final int MAX_CHUNK = 100_000;
 
     private final ServiceSettings settings;
+    /** This loop's identity: static group member, transactional id, client id and state folder. */
+    private final String id;
+    private final ServiceMetrics.EngineGauges gauges;
     private final StreamCatalog catalog;
     private final StreamProcessor processor;
     private final SnapshotStore store;
@@ -79,13 +82,19 @@ final class StreamEngine {
     /** Partitions owned, with their states in place. */
     private volatile int owned;
 
-    StreamEngine(ServiceSettings settings, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
+    /**
+     * Consumer loop {@code index} of {@code settings.engineThreads()}: its identity is
+     * {@link ServiceSettings#engineId(int)}, its share of {@code max-active-streams} an equal part.
+     */
+    StreamEngine(ServiceSettings settings, int index, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
                  ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
         this.settings = settings;
+        this.id = settings.engineId(index);
+        this.gauges = metrics.engineGauges();
         this.catalog = catalog;
         this.metrics = metrics;
         this.clock = clock;
-        this.store = new SnapshotStore(settings.stateDir().resolve(settings.instanceId()));
+        this.store = new SnapshotStore(settings.stateDir().resolve(id));
         // A chunk's commit runs while the next chunk's model calls do (see Session.step): the model's cores do not
         // wait for the acknowledgements and the offset commit, and the commit does not wait for the model.
         StreamProcessor.ModelRunner overlapping = new StreamProcessor.ModelRunner() {
@@ -108,8 +117,9 @@ final class StreamEngine {
         };
         this.processor = new StreamProcessor(settings, catalog, overlapping, metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
-                        settings.input().deadLetterValueBytes()), store, swaps);
-        this.thread = new Thread(this::run, "odecast-engine-" + settings.instanceId());
+                        settings.input().deadLetterValueBytes()), store, swaps, gauges,
+                Math.max(1, (settings.maxActiveStreams() + settings.engineThreads() - 1) / settings.engineThreads()));
+        this.thread = new Thread(this::run, "odecast-engine-" + id);
     }
 
     void start() {
@@ -248,27 +258,27 @@ final class StreamEngine {
             String maxBytes = Integer.toString(kafka.topicSetup().maxMessageBytes());
             Map<String, Object> c = kafka.consumerProperties();
             c.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.groupId());
-            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
+            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
-            c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId());
+            c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id);
             Map<String, Object> r = kafka.consumerProperties();
             r.remove(ConsumerConfig.GROUP_ID_CONFIG);
             r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             r.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
             r.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
-            r.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId() + "-restore");
+            r.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id + "-restore");
             Map<String, Object> p = kafka.producerProperties();
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBytes);
             p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(kafka.commitTimeout().toMillis()));
-            p.put(ProducerConfig.CLIENT_ID_CONFIG, "odecast-" + settings.instanceId());
+            p.put(ProducerConfig.CLIENT_ID_CONFIG, "odecast-" + id);
             if (exactlyOnce()) {
                 p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "odecast-" + kafka.groupId() + "-"
-                        + settings.instanceId());
+                        + id);
                 p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                         Integer.toString((int) kafka.transactionTimeout().toMillis()));
             }
@@ -298,7 +308,7 @@ final class StreamEngine {
 
         void loop() throws Exception {
             consumer.subscribe(List.of(frames), this);
-            LOG.info("Engine {} consuming {} as group {} ({})", settings.instanceId(), frames,
+            LOG.info("Engine {} consuming {} as group {} ({})", id, frames,
                     settings.kafka().groupId(), settings.delivery());
             while (!stopping) {
                 ConsumerRecords<String, byte[]> polled;
@@ -481,7 +491,7 @@ final class StreamEngine {
             for (TopicPartition tp : consumer.assignment()) {
                 consumer.currentLag(tp).ifPresent(n -> lag.put(tp.partition(), n));
             }
-            metrics.consumerLag(lag);
+            gauges.consumerLag(lag);
         }
 
         /** The records partition by partition in turn, each partition's in offset order. */
@@ -685,8 +695,8 @@ final class StreamEngine {
             joined = false;
             tasks.clear();
             owned = 0;
-            metrics.memory(0, 0, 0);
-            metrics.consumerLag(Map.of());
+            gauges.memory(0, 0, 0);
+            gauges.consumerLag(Map.of());
             if (exactlyOnce() && !clean) {
                 try {
                     producer.abortTransaction();

@@ -70,13 +70,19 @@ final class StreamProcessor {
     private final SnapshotStore store;
     private final TopicNames topics;
     private final ModelSwaps swaps;
+    private final ServiceMetrics.EngineGauges gauges;
+    /** This consumer loop's share of {@code max-active-streams}. */
+    private final int maxActiveStreams;
     private Instant lastProvisionalCheck = Instant.MIN;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
 
     StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
-                    DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps) {
+                    DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps,
+                    ServiceMetrics.EngineGauges gauges, int maxActiveStreams) {
         this.settings = settings;
+        this.gauges = gauges;
+        this.maxActiveStreams = maxActiveStreams;
         this.swaps = swaps;
         this.catalog = catalog;
         this.runner = runner;
@@ -342,21 +348,21 @@ final class StreamProcessor {
             }
             streams += task.active.size();
         }
-        if (streams > settings.maxActiveStreams()) {
+        if (streams > maxActiveStreams) {
             List<Map.Entry<PartitionTask, StreamStatus>> all = new ArrayList<>();
             tasks.values().forEach(t -> t.active.values().forEach(s -> all.add(Map.entry(t, s))));
             all.sort(Comparator.comparing(e -> e.getValue().lastSeen()));
-            for (int i = 0; i < streams - settings.maxActiveStreams(); i++) {
+            for (int i = 0; i < streams - maxActiveStreams; i++) {
                 evict(all.get(i).getKey(), all.get(i).getValue(), now, out);
             }
-            streams = settings.maxActiveStreams();
+            streams = maxActiveStreams;
         }
         for (PartitionTask task : tasks.values()) {
             for (StreamStatus s : task.active.values()) {
                 bytes += s.stateBytes();
             }
         }
-        metrics.memory(streams, bytes, tasks.size());
+        gauges.memory(streams, bytes, tasks.size());
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.odecast.stream;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.odecast.kafka.TopicSetup;
 import io.odecast.kafka.TopicSetupException;
 import io.odecast.model.VidOdeModel;
@@ -50,20 +51,22 @@ public final class StreamingService {
     private final ServiceMetrics metrics;
     private final ActorSystem<Void> system;
     private final ModelRegistry models;
-    private final StreamEngine engine;
+    private final List<StreamEngine> engines;
+    private final BatchRunner runner;
     private final Map<String, String> modelVersions;
     private final ModelSwaps swaps;
     private final ModelFollower follower;
     private volatile boolean draining;
 
     private StreamingService(ServiceSettings settings, ServiceMetrics metrics, ActorSystem<Void> system,
-                             ModelRegistry models, StreamEngine engine, Map<String, String> modelVersions,
-                             ModelSwaps swaps, ModelFollower follower) {
+                             ModelRegistry models, List<StreamEngine> engines, BatchRunner runner,
+                             Map<String, String> modelVersions, ModelSwaps swaps, ModelFollower follower) {
         this.settings = settings;
         this.metrics = metrics;
         this.system = system;
         this.models = models;
-        this.engine = engine;
+        this.engines = List.copyOf(engines);
+        this.runner = runner;
         this.modelVersions = Map.copyOf(modelVersions);
         this.swaps = swaps;
         this.follower = follower;
@@ -75,13 +78,15 @@ public final class StreamingService {
      *
      * @param modelsLoaded       every rule's models are loaded and ran once
      * @param topicsChecked      the topics exist with usable settings (checked at start when create-topics is on)
-     * @param kafkaConnected     the engine's consumer has joined its group since its clients were last created
-     * @param partitionsRestored no partition's state restore is in progress
+     * @param kafkaConnected     every consumer loop has joined its group since its clients were last created
+     * @param partitionsRestored no partition's state restore is in progress in any consumer loop
      * @param draining           the service is stopping
      * @param partitions         partitions of the frames topic owned with their states in place
+     * @param loopPartitions     the same per consumer loop ({@code odecast.engine.threads}), in loop order
      */
     public record Readiness(boolean modelsLoaded, boolean topicsChecked, boolean kafkaConnected,
-                            boolean partitionsRestored, boolean draining, int partitions) {
+                            boolean partitionsRestored, boolean draining, int partitions,
+                            List<Integer> loopPartitions) {
         /** Ready to serve: everything in place and not stopping. */
         public boolean ready() {
             return modelsLoaded && topicsChecked && kafkaConnected && partitionsRestored && !draining;
@@ -90,8 +95,10 @@ public final class StreamingService {
 
     /** What the service can do right now; cheap, read at any time. */
     public Readiness readiness() {
-        return new Readiness(true, true, engine.joined(), engine.partitionsRestored(), draining,
-                engine.ownedPartitions());
+        return new Readiness(true, true, engines.stream().allMatch(StreamEngine::joined),
+                engines.stream().allMatch(StreamEngine::partitionsRestored), draining,
+                engines.stream().mapToInt(StreamEngine::ownedPartitions).sum(),
+                engines.stream().map(StreamEngine::ownedPartitions).toList());
     }
 
     /**
@@ -138,7 +145,12 @@ public final class StreamingService {
      * engine restarts by itself (see {@link ServiceMetrics#engineRestarts()}).
      */
     public CompletionStage<Done> completion() {
-        return engine.completion().thenApply(v -> Done.getInstance());
+        return allStopped().thenApply(v -> Done.getInstance());
+    }
+
+    private java.util.concurrent.CompletableFuture<Void> allStopped() {
+        return java.util.concurrent.CompletableFuture.allOf(engines.stream().map(StreamEngine::completion)
+                .toArray(java.util.concurrent.CompletableFuture[]::new));
     }
 
     /**
@@ -150,13 +162,14 @@ public final class StreamingService {
         if (follower != null) {
             follower.close();
         }
-        engine.stop();
-        return engine.completion()
+        engines.forEach(StreamEngine::stop);
+        return allStopped()
                 .thenCompose(done -> {
                     system.terminate();
                     return system.getWhenTerminated();
                 })
                 .thenApply(done -> {
+                    runner.close();
                     models.close();
                     LOG.info("Streaming service stopped: {}", metrics);
                     return Done.getInstance();
@@ -244,36 +257,51 @@ public final class StreamingService {
                     throw e;
                 }
             }
-            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", full);
+            int threads = settings.engineThreads();
+            // One decoder actor per consumer loop, each on its own thread of the decoder dispatcher.
+            String poolSize = "odecast.decoder-dispatcher.thread-pool-executor.fixed-pool-size";
+            Config withPool = full.withValue(poolSize,
+                    ConfigValueFactory.fromAnyRef(Math.max(threads, full.getInt(poolSize))));
+            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", withPool);
+            BatchRunner batches = new BatchRunner(settings.decoder(), metrics);
             try {
-                ActorRef<DecoderActor.Command> decoder = system.systemActorOf(
-                        DecoderActor.create(settings.decoder(), metrics), "decoder",
-                        DispatcherSelector.fromConfig("odecast.decoder-dispatcher"));
                 Duration timeout = settings.decoder().askTimeout();
-                StreamProcessor.ModelRunner runner = (steps, fills) -> AskPattern
-                        .<DecoderActor.Command, DecoderActor.Results>askWithStatus(decoder,
-                                replyTo -> new DecoderActor.Run(steps, fills, replyTo), timeout, system.scheduler())
-                        .toCompletableFuture();
-                warmUp(catalog, settings, runner);
-                StreamEngine engine = new StreamEngine(settings, catalog, runner, metrics, swaps, clock);
-                engine.start();
+                List<StreamEngine> engines = new java.util.ArrayList<>();
+                for (int k = 0; k < threads; k++) {
+                    ActorRef<DecoderActor.Command> decoder = system.systemActorOf(DecoderActor.create(batches),
+                            k == 0 ? "decoder" : "decoder-" + k,
+                            DispatcherSelector.fromConfig("odecast.decoder-dispatcher"));
+                    StreamProcessor.ModelRunner runner = (steps, fills) -> AskPattern
+                            .<DecoderActor.Command, DecoderActor.Results>askWithStatus(decoder,
+                                    replyTo -> new DecoderActor.Run(steps, fills, replyTo), timeout,
+                                    system.scheduler())
+                            .toCompletableFuture();
+                    if (k == 0) {
+                        warmUp(catalog, settings, runner);
+                    }
+                    engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock));
+                }
+                engines.forEach(StreamEngine::start);
                 if (follower != null) {
                     follower.start();
                 }
-                LOG.info("Streaming service {} consuming {} from {} as group {}, {}", settings.instanceId(),
-                        kafka.topics().frames(), kafka.bootstrapServers(), kafka.groupId(), settings.delivery());
+                LOG.info("Streaming service {} consuming {} from {} as group {}, {}, {} consumer loop(s)",
+                        settings.instanceId(), kafka.topics().frames(), kafka.bootstrapServers(), kafka.groupId(),
+                        settings.delivery(), threads);
                 Map<String, String> loaded = new java.util.TreeMap<>();
                 for (StreamRules.Rule rule : settings.streams().rules()) {
                     StreamCatalog.ResolvedStream stream = catalog.resolved(rule);
                     loaded.put(stream.settings().model(), stream.model().version());
                     stream.settings().fillModel().ifPresent(name -> loaded.put(name, stream.filler().version()));
                 }
-                return new StreamingService(settings, metrics, system, registry, engine, loaded, swaps, follower);
+                return new StreamingService(settings, metrics, system, registry, engines, batches, loaded, swaps,
+                        follower);
             } catch (RuntimeException e) {
                 if (follower != null) {
                     follower.close();
                 }
                 system.terminate();
+                batches.close();
                 registry.close();
                 throw e;
             }
