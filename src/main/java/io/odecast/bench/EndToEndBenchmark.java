@@ -204,9 +204,15 @@ public final class EndToEndBenchmark {
                     }
                     out.printf("paced: %.1f frames/s for %s%n", rate, settings.pacedDuration());
                     Map<String, Long> threadsBefore = threadCpu();
+                    long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
                     paced = load.paced("paced", producer, frames, rate, settings.pacedDuration(), reader, service.metrics());
                     print(paced);
                     printThreadCpu("paced", threadsBefore, threadCpu(), paced.seconds());
+                    // The JIT's compiler threads are not Java threads: their time comes from the compilation bean.
+                    out.printf("paced: JIT compiling %.2f cores (broker, clients and service paths still being"
+                                    + " compiled; longer --warm-up lowers it)%n",
+                            (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore) * 1e-3
+                                    / paced.seconds());
                 }
                 reader.settle();
                 if (trainer != null) {
