@@ -110,6 +110,29 @@ class DecoderActorTest {
     }
 
     @Test
+    void aStepStartingWhileAnotherStepsCallsOccupyTheWorkersSpreadsOverTheFreeOnesOnly() throws Exception {
+        ServiceMetrics metrics = new ServiceMetrics();
+        Random rng = new Random(13);
+        List<ModelWork.Step> steps = new ArrayList<>();
+        for (int s = 0; s < 64; s++) {
+            steps.add(step(model.emptyState(), StreamFixtures.frame("f" + s, StreamFixtures.hours(s), rng), 4));
+        }
+        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 2, 1), metrics)) {
+            assertEquals(2, runner.freeWorkers());
+            // Another consumer loop's step: 64 requests as 8 calls of 8 on the 2 workers.
+            var other = java.util.concurrent.CompletableFuture.supplyAsync(() -> runner.steps(steps));
+            int least = 2;
+            while (!other.isDone()) {
+                least = Math.min(least, runner.freeWorkers());
+                Thread.onSpinWait();
+            }
+            assertEquals(64, other.get().size());
+            assertEquals(1, least, "while its calls ran, a new step would have spread over one worker");
+            assertEquals(2, runner.freeWorkers(), "every call counted out again");
+        }
+    }
+
+    @Test
     void twoWorkersSplitAStepIntoOneCallEachWithTheSameResultsAsTheModelAlone() {
         ServiceMetrics metrics = new ServiceMetrics();
         Random rng = new Random(12);

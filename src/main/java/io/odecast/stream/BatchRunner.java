@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * at a time so that one bad request fails alone. Inference is batch-independent, so the grouping changes no value.
  *
  * <p>The calls run on {@code workers} threads at once, each with its own libtorch intra-op thread count: a group is
- * split into at least as many equal calls as there are workers (when it has that many requests), so a small step
- * keeps every core busy with single-threaded calls instead of one call whose small convolutions parallelise badly.
- * Different streams' requests are independent, so running them at once changes no value either.
+ * split into at least as many equal calls as there are workers free when the step starts (when it has that many
+ * requests), so a small step keeps every core busy with single-threaded calls instead of one call whose small
+ * convolutions parallelise badly, while the steps of several consumer loops sharing the runner, arriving when the
+ * workers are taken, queue fewer and larger calls. Different streams' requests are independent, so running them
+ * at once changes no value either.
  */
 public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
@@ -42,6 +44,8 @@ public final class BatchRunner implements AutoCloseable {
     private final int workers;
     private final ServiceMetrics metrics;
     private final ExecutorService pool;
+    /** Calls of the steps running on this runner now (every consumer loop's). */
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     /** One worker with one intra-op thread (tests). */
     BatchRunner(int maxBatch, ServiceMetrics metrics) {
@@ -64,6 +68,11 @@ public final class BatchRunner implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Workers without a call of a running step now (at least 1): what the next step spreads its calls over. */
+    int freeWorkers() {
+        return Math.max(1, workers - inFlight.get());
     }
 
     /** Model calls that run at once. */
@@ -154,8 +163,12 @@ public final class BatchRunner implements AutoCloseable {
             return;
         }
         List<Callable<Void>> calls = new ArrayList<>();
+        // Spread over the workers that are free now: alone (a quiet moment, one consumer loop) a step uses every
+        // worker; when other loops' calls occupy them, fewer and larger calls queue up instead of many small ones
+        // (a call of 32 costs much less per request than two of 16 on these grids).
+        int spread = freeWorkers();
         for (List<Integer> group : groups) {
-            for (List<Integer> chunk : chunks(group.size(), maxBatch, workers)) {
+            for (List<Integer> chunk : chunks(group.size(), maxBatch, spread)) {
                 List<Integer> indices = chunk.stream().map(group::get).toList();
                 calls.add(() -> {
                     runChunk(indices, requests, results, call);
@@ -163,6 +176,7 @@ public final class BatchRunner implements AutoCloseable {
                 });
             }
         }
+        inFlight.addAndGet(calls.size());
         metrics.modelStarted();
         try {
             // Each chunk writes its own slots of results; invokeAll's completion orders those writes before the reads.
@@ -179,6 +193,8 @@ public final class BatchRunner implements AutoCloseable {
             }
             throw new IllegalStateException("model call failed", cause);
         } finally {
+            // Counted until the whole step is done (also when it fails or is interrupted): never left over.
+            inFlight.addAndGet(-calls.size());
             metrics.modelFinished();
         }
     }
