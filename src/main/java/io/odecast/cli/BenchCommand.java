@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     String paced;
 
-    @Option(names = "--warm-up", defaultValue = "0s", description = "With --e2e: frames at the paced rate for this long"
+    @Option(names = "--warm-up", defaultValue = "30s", description = "With --e2e: frames at the paced rate for this long"
             + " before the paced phase, reported apart (JIT warm-up of broker, clients and service) (default"
             + " ${DEFAULT-VALUE}).")
     String warmUp;
