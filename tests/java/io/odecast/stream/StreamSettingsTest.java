@@ -64,10 +64,10 @@ class StreamSettingsTest {
     }
 
     @Test
-    void consumerLoopsDefaultToOnePerDecoderWorkerAndOnlyTheFirstKeepsTheInstanceId() {
+    void consumerLoopsDefaultToTwoPerDecoderWorkerAndOnlyTheFirstKeepsTheInstanceId() {
         ServiceSettings settings = example();
         assertEquals(0, settings.engine().threads());
-        assertEquals(settings.decoder().resolvedWorkers(), settings.engineThreads());
+        assertEquals(2 * settings.decoder().resolvedWorkers(), settings.engineThreads());
         var three = ConfigFactory.parseString("odecast { instance-id = node-a, engine.threads = 3,"
                 + " decoder.workers = 1 }").withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf")
                 .toFile()));

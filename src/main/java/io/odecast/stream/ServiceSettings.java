@@ -64,14 +64,14 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
      * @param targetStep    a poll's records are processed and committed in chunks sized to take about this long
      * @param threads       consumer loops in this process (each with its own consumer, producer and partitions,
      *                      sharing the decoder's workers), so that steps of different partitions are in flight at
-     *                      once; 0: as many as the decoder has workers
+     *                      once; 0: two per decoder worker
      */
     public record EngineSettings(Duration pollTimeout, Duration backoffMin, Duration backoffMax,
                                  Duration maintenance, Duration targetStep, int threads) {
         public EngineSettings {
             if (threads < 0 || threads > 64) {
-                throw new IllegalArgumentException("odecast.engine.threads must be between 0 (as many as the decoder"
-                        + " has workers) and 64, got " + threads);
+                throw new IllegalArgumentException("odecast.engine.threads must be between 0 (two per decoder worker)"
+                        + " and 64, got " + threads);
             }
             if (backoffMin.isNegative() || backoffMax.compareTo(backoffMin) < 0) {
                 throw new IllegalArgumentException("odecast.engine.restart-backoff: need 0 <= min <= max, got "
@@ -137,9 +137,13 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
                 StreamRules.fromConfig(c.getConfigList("streams"), c.getConfig("stream-defaults")));
     }
 
-    /** Consumer loops of this process: {@code engine.threads}, with 0 resolved to the decoder's workers. */
+    /**
+     * Consumer loops of this process: {@code engine.threads}, with 0 resolved to two per decoder worker. A loop runs
+     * one step at a time; with a loop per worker a worker can idle while a frame waits behind its loop's step in
+     * progress, with two per worker the workers stay fed (docs/benchmarks.md).
+     */
     public int engineThreads() {
-        return engine.threads() > 0 ? engine.threads() : decoder.resolvedWorkers();
+        return engine.threads() > 0 ? engine.threads() : 2 * decoder.resolvedWorkers();
     }
 
     /**

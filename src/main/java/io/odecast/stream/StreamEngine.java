@@ -264,6 +264,12 @@ final class StreamEngine {
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
             c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id);
+            // Partitions spread over instances first, then over their loops (an operator's strategy wins); the range
+            // assignor as the fallback the group agrees on while older instances without it are still members.
+            c.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    List.of(ProcessAwareAssignor.class.getName(),
+                            org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
+            c.put(ProcessAwareAssignor.PROCESS_CONFIG, settings.instanceId());
             Map<String, Object> r = kafka.consumerProperties();
             r.remove(ConsumerConfig.GROUP_ID_CONFIG);
             r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
