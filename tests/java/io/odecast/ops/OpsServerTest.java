@@ -147,6 +147,12 @@ class OpsServerTest {
                 assertTrue(ready != null, "never ready");
                 assertTrue(ready.get("modelsLoaded").asBoolean() && ready.get("partitionsRestored").asBoolean());
                 assertEquals(3, ready.get("partitions").asInt(), "ready with every partition restored");
+                int perLoop = 0;
+                for (var n : ready.get("loopPartitions")) {
+                    perLoop += n.asInt();
+                }
+                assertEquals(3, perLoop, "the consumer loops' partitions add up: " + ready);
+                assertEquals(service.settings().engineThreads(), ready.get("loopPartitions").size());
             } finally {
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
