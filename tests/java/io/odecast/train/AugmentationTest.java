@@ -152,6 +152,35 @@ class AugmentationTest {
     }
 
     @Test
+    void gapAtEndHidesTheFramesJustBeforeTheLastInHalfTheInterpolationWindows() {
+        List<TimedFrame> frames = new ArrayList<>();
+        for (int t = 0; t < 10; t++) {
+            frames.add(TimedFrame.of(Instant.EPOCH.plus(Duration.ofHours(6L * t)), UVP, SHAPE, field(t)));
+        }
+        FrameSequence seq = new FrameSequence("uvp", UVP, SHAPE, frames, null, null, null, Double.NaN,
+                Duration.ofHours(6));
+        TimeScale scale = new TimeScale(Duration.ofHours(6), 0.1);
+        int length = 7;
+        double[] atAnEnd = new double[2];
+        for (int variant = 0; variant < 2; variant++) {
+            TrainingWindows w = new TrainingWindows(seq, NORM, scale, "interpolate", 2, length, 3, 0, 11,
+                    variant == 0 ? Augmentation.NONE : Augmentation.parse("gap-at-end", null, UVP));
+            int n = 400;
+            int touching = 0;
+            for (int draw = 0; draw < n; draw++) {
+                boolean[] observed = w.next().observed();
+                assertTrue(observed[0] && observed[length - 1], "both ends observed");
+                // Windows run backwards half of the time, so "just before the last" shows at either end.
+                touching += !observed[1] || !observed[length - 2] ? 1 : 0;
+            }
+            atAnEnd[variant] = (double) touching / n;
+        }
+        // Uniform blocks of 1-3 in 5 interior frames touch an end about half of the time; with gap-at-end about 3/4.
+        assertTrue(atAnEnd[0] > 0.4 && atAnEnd[0] < 0.62, "uniform: " + atAnEnd[0]);
+        assertTrue(atAnEnd[1] > 0.68, "gap-at-end: " + atAnEnd[1]);
+    }
+
+    @Test
     void aReversedExtrapolationWindowRunsBackwardsWithTheVectorNegated() {
         List<TimedFrame> frames = new ArrayList<>();
         for (int t = 0; t < 4; t++) {

@@ -124,7 +124,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--augment", paramLabel = "KINDS", defaultValue = "none",
             description = "Training-window augmentation, comma-separated: flip-x, flip-y (mirrors; the vector"
                     + " component across the mirror changes sign), rotate180 (both), reverse (extrapolation windows"
-                    + " backwards in time, vector components negated); each with probability 1/2 (default ${DEFAULT-VALUE}).")
+                    + " backwards in time, vector components negated), gap-at-end (interpolation windows hide the frames"
+                    + " just before their last one, as a stream's fill sees a gap); each with probability 1/2 (default"
+                    + " ${DEFAULT-VALUE}).")
     String augment;
 
     @Option(names = "--vector-channels", paramLabel = "X,Y",

@@ -21,6 +21,12 @@ import java.util.Set;
  *       Interpolation windows are already reversed half of the time, without a sign change, as
  *       {@code VidOdeModel.interpolate}'s reversed pass sees them.</li>
  * </ul>
+ * And one that changes where interpolation windows hide frames, not their values:
+ * <ul>
+ *   <li>{@code gap-at-end}: half of the interpolation windows hide the block of frames just before their last
+ *       frame, as the stream fills a gap when the frame after it arrives (its fill window ends with one frame
+ *       after the gap); the other half place the block uniformly, as without it.</li>
+ * </ul>
  * Without any kind (the default) windows are drawn exactly as before: no random numbers are used for it.
  *
  * @param kinds    the kinds in use (a subset of {@link #KINDS})
@@ -29,7 +35,7 @@ import java.util.Set;
  */
 public record Augmentation(Set<String> kinds, int uChannel, int vChannel) {
 
-    public static final List<String> KINDS = List.of("flip-x", "flip-y", "rotate180", "reverse");
+    public static final List<String> KINDS = List.of("flip-x", "flip-y", "rotate180", "reverse", "gap-at-end");
     public static final Augmentation NONE = new Augmentation(Set.of(), -1, -1);
 
     public Augmentation {

@@ -131,7 +131,8 @@ public final class TrainingWindows {
                 return null;
             }
             int gap = 1 + random.nextInt(Math.min(maxGap, length - 2));
-            int gapStart = 1 + random.nextInt(length - 1 - gap);
+            int gapStart = augmentation.has("gap-at-end") && random.nextBoolean() ? length - 1 - gap
+                    : 1 + random.nextInt(length - 1 - gap);
             for (int i = 0; i < length; i++) {
                 boolean hidden = i >= gapStart && i < gapStart + gap;
                 boolean interior = i > 0 && i < length - 1;
