@@ -49,3 +49,8 @@ bin/odecast train --dataset vtest --size 64x48 --task interpolate --name vtest-i
   --seed 4
 promote out/cand-vi1 vtest-interp
 rm -rf models/*/trainer
+# Tried and not kept (docs/results-notes.md): the storm interpolator with gaps placed where the stream's fill puts them.
+# bin/odecast train --dataset storm --task interpolate --name storm-interp --models-dir out/cand-si3 \
+#   --init-from models/storm-interp --augment rotate180,gap-at-end --train-frames 48 --validation-frames 10 \
+#   --validate-every 10 --length 7 --max-gap 3 --dropout 0.2 --steps 400 --lr 3e-4 --max-minutes 8 --checkpoint-every 100 \
+#   --seed 5
