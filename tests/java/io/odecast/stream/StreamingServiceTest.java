@@ -208,15 +208,8 @@ class StreamingServiceTest extends BrokerTestBase {
     void manyStreamsAreBatchedAndMatchTheirUnbatchedOutputs() throws Exception {
         String prefix = "batching";
         Random rng = new Random(5);
-        Map<String, List<FrameMessage>> byStream = new HashMap<>();
-        List<FrameMessage> interleaved = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            for (int s = 0; s < 16; s++) {
-                FrameMessage f = frame(String.format("plain/s%02d", s), hours(6 * i + s % 3), rng);
-                byStream.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f);
-                interleaved.add(f);
-            }
-        }
+        List<FrameMessage> interleaved = interleaved("plain/s", 16, 4, s -> s % 3, rng);
+        Map<String, List<FrameMessage>> byStream = byStream(interleaved);
         StreamingService service = StreamingService.builder(config(kafka.bootstrapServers(), prefix))
                 .models(Map.of("storm", model)).start();
         try {
@@ -225,20 +218,7 @@ class StreamingServiceTest extends BrokerTestBase {
                     interleaved.size()).stream().map(StreamFixtures::forecast).toList();
             assertEquals(interleaved.size(), forecasts.size());
             assertTrue(service.metrics().largestBatch() > 1, "no batch larger than 1: " + service.metrics());
-            for (var entry : byStream.entrySet()) {
-                List<StreamState> states = statesAlone(model, entry.getValue());
-                List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
-                        .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
-                for (int i = 0; i < states.size(); i++) {
-                    ForecastMessage f = mine.get(i);
-                    List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
-                    float[][] expected = forecastAlone(model, states.get(i), grid);
-                    for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxRelDiff(expected[k], f.leads().get(k).data());
-                        assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
-                    }
-                }
-            }
+            assertEachStreamsForecastsEqualTheModelAlone(byStream, forecasts);
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -340,15 +320,8 @@ class StreamingServiceTest extends BrokerTestBase {
     void twoConsumerLoopsShareThePartitionsAndEveryFrameGetsOneForecastEqualToTheModelAlone() throws Exception {
         String prefix = "loops";
         Random rng = new Random(22);
-        Map<String, List<FrameMessage>> byStream = new HashMap<>();
-        List<FrameMessage> frames = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            for (int s = 0; s < 12; s++) {
-                FrameMessage f = frame(String.format("plain/l%02d", s), hours(6 * i), rng);
-                byStream.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f);
-                frames.add(f);
-            }
-        }
+        List<FrameMessage> frames = interleaved("plain/l", 12, 3, s -> 0, rng);
+        Map<String, List<FrameMessage>> byStream = byStream(frames);
         Config config = ConfigFactory.parseString("odecast { engine.threads = 2, decoder.workers = 2 }")
                 .withFallback(config(kafka.bootstrapServers(), prefix));
         StreamingService service = startService(config, model);
@@ -365,20 +338,51 @@ class StreamingServiceTest extends BrokerTestBase {
             assertEquals(frames.size(), forecasts.size());
             assertEquals(frames.size(), forecasts.stream().map(f -> f.streamId() + "@" + f.basedOnTime())
                     .distinct().count(), "a frame with two forecasts");
-            for (var entry : byStream.entrySet()) {
-                List<StreamState> states = statesAlone(model, entry.getValue());
-                List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
-                        .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
-                for (int i = 0; i < states.size(); i++) {
-                    List<Instant> grid = mine.get(i).leads().stream().map(l -> l.validTime()).toList();
-                    float[][] expected = forecastAlone(model, states.get(i), grid);
-                    float diff = maxRelDiff(expected[grid.size() - 1], mine.get(i).leads().get(grid.size() - 1).data());
-                    assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + ": " + diff);
-                }
-            }
+            assertEachStreamsForecastsEqualTheModelAlone(byStream, forecasts);
             assertEquals(Set.of(0, 1, 2), service.metrics().consumerLag().keySet(), "lag of every partition");
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * {@code frames} six-hourly frames of {@code streams} streams ({@code prefix} + two digits), interleaved frame by
+     * frame; stream s's times are shifted by {@code offsetHours.applyAsInt(s)}.
+     */
+    private static List<FrameMessage> interleaved(String prefix, int streams, int frames,
+                                                  java.util.function.IntUnaryOperator offsetHours, Random rng) {
+        List<FrameMessage> out = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            for (int s = 0; s < streams; s++) {
+                out.add(frame(String.format("%s%02d", prefix, s), hours(6 * i + offsetHours.applyAsInt(s)), rng));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, List<FrameMessage>> byStream(List<FrameMessage> frames) {
+        Map<String, List<FrameMessage>> out = new HashMap<>();
+        frames.forEach(f -> out.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f));
+        return out;
+    }
+
+    /** Every lead of every stream's forecasts, in time order, equals the model run on that stream alone. */
+    private static void assertEachStreamsForecastsEqualTheModelAlone(Map<String, List<FrameMessage>> byStream,
+                                                                      List<ForecastMessage> forecasts) {
+        for (var entry : byStream.entrySet()) {
+            List<StreamState> states = statesAlone(model, entry.getValue());
+            List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
+                    .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
+            assertEquals(states.size(), mine.size(), entry.getKey() + ": one forecast per frame");
+            for (int i = 0; i < states.size(); i++) {
+                ForecastMessage f = mine.get(i);
+                List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
+                float[][] expected = forecastAlone(model, states.get(i), grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                    assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
+                }
+            }
         }
     }
 

@@ -46,6 +46,15 @@ class AugmentationTest {
         return NORM.normalize(TimedFrame.of(Instant.EPOCH, UVP, SHAPE, data));
     }
 
+    /** {@code n} six-hourly frames of {@link #field}, from the epoch. */
+    private static FrameSequence sixHourly(int n) {
+        List<TimedFrame> frames = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            frames.add(TimedFrame.of(Instant.EPOCH.plus(Duration.ofHours(6L * t)), UVP, SHAPE, field(t)));
+        }
+        return new FrameSequence("uvp", UVP, SHAPE, frames, null, null, null, Double.NaN, Duration.ofHours(6));
+    }
+
     private static float[] ones() {
         float[] v = new float[SHAPE.size()];
         java.util.Arrays.fill(v, 1f);
@@ -112,12 +121,7 @@ class AugmentationTest {
 
     @Test
     void drawnWindowsAreTheOriginalOrItsMirrorWithUNegated() {
-        List<TimedFrame> frames = new ArrayList<>();
-        for (int t = 0; t < 6; t++) {
-            frames.add(TimedFrame.of(Instant.EPOCH.plus(Duration.ofHours(6L * t)), UVP, SHAPE, field(t)));
-        }
-        FrameSequence seq = new FrameSequence("uvp", UVP, SHAPE, frames, null, null, null, Double.NaN,
-                Duration.ofHours(6));
+        FrameSequence seq = sixHourly(6);
         TimeScale scale = new TimeScale(Duration.ofHours(6), 0.1);
         TrainingWindows plain = new TrainingWindows(seq, NORM, scale, "extrapolate", 2, 4, 1, 0, 7);
         TrainingWindows augmented = new TrainingWindows(seq, NORM, scale, "extrapolate", 2, 4, 1, 0, 7,
@@ -153,12 +157,7 @@ class AugmentationTest {
 
     @Test
     void gapAtEndHidesTheFramesJustBeforeTheLastInHalfTheInterpolationWindows() {
-        List<TimedFrame> frames = new ArrayList<>();
-        for (int t = 0; t < 10; t++) {
-            frames.add(TimedFrame.of(Instant.EPOCH.plus(Duration.ofHours(6L * t)), UVP, SHAPE, field(t)));
-        }
-        FrameSequence seq = new FrameSequence("uvp", UVP, SHAPE, frames, null, null, null, Double.NaN,
-                Duration.ofHours(6));
+        FrameSequence seq = sixHourly(10);
         TimeScale scale = new TimeScale(Duration.ofHours(6), 0.1);
         int length = 7;
         double[] atAnEnd = new double[2];
@@ -182,12 +181,7 @@ class AugmentationTest {
 
     @Test
     void aReversedExtrapolationWindowRunsBackwardsWithTheVectorNegated() {
-        List<TimedFrame> frames = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            frames.add(TimedFrame.of(Instant.EPOCH.plus(Duration.ofHours(6L * t)), UVP, SHAPE, field(t)));
-        }
-        FrameSequence seq = new FrameSequence("uvp", UVP, SHAPE, frames, null, null, null, Double.NaN,
-                Duration.ofHours(6));
+        FrameSequence seq = sixHourly(4);
         TrainingWindows w = new TrainingWindows(seq, NORM, new TimeScale(Duration.ofHours(6), 0.1), "extrapolate", 2,
                 4, 1, 0, 3, Augmentation.parse("reverse", null, UVP));
         int reversed = 0;
