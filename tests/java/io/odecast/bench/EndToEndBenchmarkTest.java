@@ -44,4 +44,14 @@ class EndToEndBenchmarkTest {
         // The warm-up's frames are matched too (missing counts every frame sent), and reported apart.
         assertTrue(printed.contains("warm-up: arrival-to-forecast latency"), printed);
     }
+
+    @Test
+    void threadGroupsFoldLoopsWorkersAndClientNames() {
+        assertEquals("odecast-engine", EndToEndBenchmark.threadGroup("odecast-engine-e2e"));
+        assertEquals("odecast-engine", EndToEndBenchmark.threadGroup("odecast-engine-e2e-e3"));
+        assertEquals("odecast-model", EndToEndBenchmark.threadGroup("odecast-model-1-2"));
+        assertEquals("kafka-producer-network-thread",
+                EndToEndBenchmark.threadGroup("kafka-producer-network-thread | odecast-e2e-e1"));
+        assertEquals("bench-forecast-reader", EndToEndBenchmark.threadGroup("bench-forecast-reader"));
+    }
 }

@@ -426,7 +426,7 @@ public final class EndToEndBenchmark {
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            thread = new Thread(this::loop, "e2e-forecast-reader");
+            thread = new Thread(this::loop, "bench-forecast-reader");
             thread.setDaemon(true);
             thread.start();
         }
@@ -561,7 +561,8 @@ public final class EndToEndBenchmark {
 
     /** A thread's name without its numbers and instance parts, e.g. {@code kafka-producer-network-thread}. */
     static String threadGroup(String name) {
-        String n = name.replaceAll("\\|.*", "").replaceAll("[-_ ]?\\d+", "").replaceAll("[-_ ]?e2e.*", "");
+        // The service's instance id ("e2e", loops "e2e-e1", ...) first, before digits are folded: "e2e" holds one.
+        String n = name.replaceAll("\\|.*", "").replaceAll("-e2e(-e\\d+)?$", "").replaceAll("[-_ ]?\\d+", "");
         if (n.startsWith("kafka-producer-network-thread") || n.startsWith("kafka-coordinator-heartbeat")) {
             return n.replaceAll(" .*", "");
         }
