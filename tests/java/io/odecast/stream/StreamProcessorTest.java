@@ -64,6 +64,7 @@ class StreamProcessorTest {
     @TempDir
     Path dir;
     private ServiceMetrics metrics;
+    private ServiceMetrics.EngineGauges gauges;
     private SnapshotStore store;
     private StreamProcessor processor;
     private Map<Integer, PartitionTask> tasks;
@@ -82,6 +83,7 @@ class StreamProcessorTest {
     @BeforeEach
     void setUp() {
         metrics = new ServiceMetrics();
+        gauges = metrics.engineGauges();
         store = new SnapshotStore(dir);
         processor = processor("");
         tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 0, 0, -1)));
@@ -101,8 +103,7 @@ class StreamProcessorTest {
                 (steps, fills) -> java.util.concurrent.CompletableFuture.completedFuture(
                         new DecoderActor.Results(runner.steps(steps), runner.fills(fills))), metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
-                        settings.input().deadLetterValueBytes()), store, new ModelSwaps(), metrics.engineGauges(),
-                settings.maxActiveStreams());
+                        settings.input().deadLetterValueBytes()), store, new ModelSwaps(), gauges);
     }
 
     private ConsumerRecord<String, byte[]> record(String key, byte[] value, Instant timestamp) {
@@ -282,6 +283,25 @@ class StreamProcessorTest {
                 provisional.stream().map(r -> r.time() + " " + r.flag()).toList());
         assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
                 "a provisional tick is emitted once");
+    }
+
+    @Test
+    void maxActiveStreamsIsSharedEquallyByTheConsumerLoopsThatOwnPartitions() throws Exception {
+        processor = processor("odecast.max-active-streams = 4");
+        Random rng = new Random(16);
+        for (int s = 0; s < 4; s++) {
+            // Seen one minute apart: m0 is the least recently seen.
+            processor.process(List.of(record(frames("plain/m" + s, rng, s).get(0))), tasks,
+                    WALL.plus(Duration.ofMinutes(s)));
+        }
+        // Another loop of this instance owns a partition, a third owns none: this loop may hold half of the 4.
+        metrics.engineGauges().memory(0, 0, 1);
+        metrics.engineGauges().memory(0, 0, 0);
+        processor.maintain(tasks, WALL.plus(Duration.ofHours(1)));
+        assertEquals(2, tasks.get(0).active.size());
+        assertEquals(2, metrics.streamsEvicted());
+        assertTrue(tasks.get(0).active.containsKey("plain/m3") && tasks.get(0).active.containsKey("plain/m2"),
+                "the least recently seen went: " + tasks.get(0).active.keySet());
     }
 
     @Test

@@ -279,6 +279,14 @@ public final class ServiceMetrics {
         return engines.stream().mapToLong(g -> g.bytes).sum();
     }
 
+    /**
+     * Consumer loops that own at least one partition, counting {@code self} by its current partitions {@code own}
+     * (its gauge may not have been published yet) and the others by their gauges.
+     */
+    int loopsOwningPartitions(EngineGauges self, int own) {
+        return (int) engines.stream().filter(g -> g != self && g.partitions > 0).count() + (own > 0 ? 1 : 0);
+    }
+
     /** Partitions this instance owns now. */
     public long assignedPartitions() {
         return engines.stream().mapToLong(g -> g.partitions).sum();

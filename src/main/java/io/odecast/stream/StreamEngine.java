@@ -84,7 +84,7 @@ final class StreamEngine {
 
     /**
      * Consumer loop {@code index} of {@code settings.engineThreads()}: its identity is
-     * {@link ServiceSettings#engineId(int)}, its share of {@code max-active-streams} an equal part.
+     * {@link ServiceSettings#engineId(int)}.
      */
     StreamEngine(ServiceSettings settings, int index, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
                  ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
@@ -117,8 +117,7 @@ final class StreamEngine {
         };
         this.processor = new StreamProcessor(settings, catalog, overlapping, metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
-                        settings.input().deadLetterValueBytes()), store, swaps, gauges,
-                Math.max(1, (settings.maxActiveStreams() + settings.engineThreads() - 1) / settings.engineThreads()));
+                        settings.input().deadLetterValueBytes()), store, swaps, gauges);
         this.thread = new Thread(this::run, "odecast-engine-" + id);
     }
 

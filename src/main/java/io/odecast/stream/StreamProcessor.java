@@ -71,18 +71,15 @@ final class StreamProcessor {
     private final TopicNames topics;
     private final ModelSwaps swaps;
     private final ServiceMetrics.EngineGauges gauges;
-    /** This consumer loop's share of {@code max-active-streams}. */
-    private final int maxActiveStreams;
     private Instant lastProvisionalCheck = Instant.MIN;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
 
     StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
                     DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps,
-                    ServiceMetrics.EngineGauges gauges, int maxActiveStreams) {
+                    ServiceMetrics.EngineGauges gauges) {
         this.settings = settings;
         this.gauges = gauges;
-        this.maxActiveStreams = maxActiveStreams;
         this.swaps = swaps;
         this.catalog = catalog;
         this.runner = runner;
@@ -348,6 +345,10 @@ final class StreamProcessor {
             }
             streams += task.active.size();
         }
+        // max-active-streams is the instance's: an equal share for each consumer loop that owns partitions (a loop
+        // without partitions holds no streams and takes no share).
+        int maxActiveStreams = (int) Math.max(1, -Math.floorDiv(-(long) settings.maxActiveStreams(),
+                Math.max(1, metrics.loopsOwningPartitions(gauges, tasks.size()))));
         if (streams > maxActiveStreams) {
             List<Map.Entry<PartitionTask, StreamStatus>> all = new ArrayList<>();
             tasks.values().forEach(t -> t.active.values().forEach(s -> all.add(Map.entry(t, s))));
