@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Evaluates the shipped checkpoints on their held-out frames against the baselines (persistence, linear, optical
-# flow; average for gap filling), records the results in each model.json, and regenerates docs/results.md from
-# the reports (its reading notes come from docs/results-notes.md). Outputs: out/eval/<model>/.
+# flow; average for gap filling), refits each model's blend with its baseline on its validation frames
+# (--calibrate: the weights the service applies), records both in each model.json, and regenerates
+# docs/results.md from the reports (its reading notes come from docs/results-notes.md). Outputs: out/eval/<model>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/fetch-data.sh
 run() {
   local model="$1"; shift
   echo "evaluate-models: $model" >&2
-  bin/odecast evaluate --model "models/$model" "$@" --out "out/eval/$model" --strips 2 --update-card > /dev/null
+  bin/odecast evaluate --model "models/$model" "$@" --out "out/eval/$model" --strips 2 --calibrate --update-card > /dev/null
 }
 run storm-forecast --dataset storm --leads 4
 run storm-forecast-v2 --dataset storm --leads 4
@@ -24,7 +25,9 @@ results=docs/results.md
   echo "held-out frames the model never trained on; do not edit by hand (the reading notes are"
   echo "\`docs/results-notes.md\`). Baselines: \`persistence\` (the last frame), \`linear\` (a straight line in time),"
   echo "\`flow\` (optical-flow extrapolation or interpolation, pySTEPS-style), \`average\` (of the two neighbours, gap"
-  echo "filling). Skill = 1 - RMSE / RMSE_persistence. PNG strips: \`out/eval/<model>/*.png\` after running the script."
+  echo "filling). \`blend\`: the model blended with flow (forecasters) or the straight line (gap fillers) by weights per"
+  echo "lead or gap position and channel, fitted on the validation frames and recorded in the card; it is what the service"
+  echo "emits. Skill = 1 - RMSE / RMSE_persistence. PNG strips: \`out/eval/<model>/*.png\` after running the script."
   echo
   cat docs/results-notes.md
   for model in storm-forecast storm-forecast-v2 storm-interp vtest-forecast vtest-interp; do

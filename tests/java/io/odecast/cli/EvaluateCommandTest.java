@@ -37,7 +37,11 @@ class EvaluateCommandTest {
             leads.add(r.path("lead").asText());
             assertTrue(r.path("metrics").has("rmse"), r.toString());
         }
-        assertEquals(Set.of("model", "persistence", "linear", "flow"), systems);
+        Set<String> expected = new HashSet<>(Set.of("model", "persistence", "linear", "flow"));
+        if (io.odecast.model.Checkpoint.readMetadata(model).card().blend() != null) {
+            expected.add("blend"); // the card's calibrated blend is scored beside the model
+        }
+        assertEquals(expected, systems);
         assertTrue(leads.containsAll(Set.of("+6h", "+12h", "+18h", "+24h")), leads.toString());
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("### RMSE, in each channel's units (lower is better)\n\n"
@@ -62,6 +66,39 @@ class EvaluateCommandTest {
                 .path("evaluation");
         assertEquals("odecast " + String.join(" ", args), evaluation.path("command").asText());
         assertTrue(evaluation.path("rows").size() > 0);
+    }
+
+    @Test
+    void calibrateFitsBlendWeightsOnTheValidationFramesScoresTheBlendAndRecordsItInTheCard() throws Exception {
+        Path model = Files.createDirectories(out.resolve("model"));
+        for (String f : new String[] {"model.json", "parameters.bin"}) {
+            Files.copy(Path.of("models/storm-forecast").resolve(f), model.resolve(f));
+        }
+        io.odecast.model.Checkpoint.writeCard(model, io.odecast.model.Checkpoint.readMetadata(model).card()
+                .withBlend(null));
+        String[] args = {"evaluate", "--model", model.toString(), "--dataset", "storm", "--data",
+            "tests/resources/fixtures/storm", "--out", out.resolve("report").toString(), "--strips", "0",
+            "--calibrate", "--update-card"};
+        StringWriter err = new StringWriter();
+        assertEquals(0, Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute(args), err.toString());
+        JsonNode card = new ObjectMapper().readTree(model.resolve("model.json").toFile()).path("card");
+        JsonNode blend = card.path("blend");
+        assertEquals("flow", blend.path("baseline").asText());
+        assertEquals(card.path("training").path("validation_frames"), blend.path("fit").path("frames"),
+                "fitted on the validation frames the card records");
+        for (int k = 1; k <= 4; k++) {
+            JsonNode w = blend.path("weights").path("lead " + k);
+            assertEquals(3, w.size(), blend.toString());
+            w.forEach(x -> assertTrue(x.asDouble() >= 0 && x.asDouble() <= 1, w.toString()));
+        }
+        JsonNode rows = new ObjectMapper().readTree(out.resolve("report/report.json").toFile()).path("rows");
+        long blendRows = 0;
+        for (JsonNode r : rows) {
+            blendRows += "blend".equals(r.path("system").asText()) ? 1 : 0;
+        }
+        assertEquals(15, blendRows, "4 leads and all, 3 channels each");
+        assertTrue(Files.readString(out.resolve("report/report.md")).contains("| flow | blend |"));
     }
 
     @Test

@@ -25,7 +25,13 @@ import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.kafka.RegularFrameCodec;
 import io.odecast.kafka.RegularFrameMessage;
+import io.odecast.eval.FlowBaselines;
+import io.odecast.model.Blend;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
+import io.odecast.model.VidOdeNetwork;
 import io.odecast.model.VidOdeModel;
 import io.odecast.proto.Forecast;
 import java.nio.file.Path;
@@ -91,13 +97,17 @@ class StreamProcessorTest {
     }
 
     private StreamProcessor processor(String extra) {
+        return processor(extra, Map.of("storm", model));
+    }
+
+    private StreamProcessor processor(String extra, Map<String, VidOdeModel> models) {
         ServiceSettings settings = ServiceSettings.fromConfig(ConfigFactory.load(ConfigFactory.parseString(extra)
                 .withFallback(ConfigFactory.parseString("odecast.streams = [{ pattern = \"plain/*\" },"
                         + " { pattern = \"storm/*\", cadence = 6h, max-wait = 1h },"
                         + " { pattern = \"gap/*\", max-gap = 7d }]"))
                 .withFallback(StreamFixtures.config("127.0.0.1:1", "t"))));
         StreamCatalog catalog = new StreamCatalog(settings.streams(),
-                new ModelRegistry(settings.modelsDir(), Map.of("storm", model)));
+                new ModelRegistry(settings.modelsDir(), models));
         BatchRunner runner = new BatchRunner(settings.decoder().maxBatch(), metrics);
         return new StreamProcessor(settings, catalog,
                 (steps, fills) -> java.util.concurrent.CompletableFuture.completedFuture(
@@ -283,6 +293,72 @@ class StreamProcessorTest {
                 provisional.stream().map(r -> r.time() + " " + r.flag()).toList());
         assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
                 "a provisional tick is emitted once");
+    }
+
+    @Test
+    void aCardsBlendMixesForecastsWithFlowExtrapolationAndFillsWithTheStraightLine() throws Exception {
+        float[] half = {0.5f, 0.5f, 0.5f};
+        Map<String, float[]> leadWeights = new HashMap<>();
+        for (int k = 1; k <= 4; k++) {
+            leadWeights.put(Blend.leadKey(k), k == 1 ? half : new float[] {0f, 1f, 0.25f});
+        }
+        ModelCard forecasterCard = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
+        ModelCard fillerCard = new ModelCard("interp", ModelCard.INTERPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"),
+                new Blend(Blend.LINEAR, Map.of(Blend.gapKey(Blend.END, 1, 1), new float[] {0f, 0.5f, 1f}), null));
+        ModelConfig config = ModelConfig.of(C, H, W, 4, 1);
+        try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(config, 7), forecasterCard);
+             VidOdeModel filler = new VidOdeModel(new VidOdeNetwork(config, 11), fillerCard)) {
+            processor = processor("odecast.streams = [{ pattern = \"blend/*\", model = \"blended\","
+                    + " fill-model = \"interp\", cadence = 6h, max-wait = 1h }]",
+                    Map.of("storm", model, "blended", blended, "interp", filler));
+            List<FrameMessage> frames = frames("blend/s", new Random(9), 0, 6, 18);
+            List<ProducerRecord<String, byte[]>> out = process(List.of(record(frames.get(0)), record(frames.get(1)),
+                    record(frames.get(2))));
+            List<ForecastMessage> forecasts = forecasts(out);
+            assertEquals(3, forecasts.size());
+            // The first frame has no previous one to take a motion from: the model alone.
+            assertForecastOf(frames.subList(0, 1), forecasts.get(0));
+            // From the second on: flow + w (model - flow), w by lead (lead 1: 0.5; leads 2-4: 0, 1, 0.25 per channel).
+            ForecastMessage second = forecasts.get(1);
+            List<Instant> grid = second.leads().stream().map(l -> l.validTime()).toList();
+            float[][] alone = forecastAlone(model, statesAlone(model, frames.subList(0, 2)).get(1), grid);
+            Observation previous = StreamFixtures.observation(model, frames.get(0));
+            Observation last = StreamFixtures.observation(model, frames.get(1));
+            FlowBaselines flows = new FlowBaselines(new GridShape(C, H, W));
+            int plane = H * W;
+            for (int k = 0; k < grid.size(); k++) {
+                float[] flow = flows.extrapolate(previous, last, model.card().modelTime(grid.get(k))).data();
+                float[] w = k == 0 ? half : new float[] {0f, 1f, 0.25f};
+                float[] got = second.leads().get(k).data();
+                float[] expected = new float[got.length];
+                for (int i = 0; i < got.length; i++) {
+                    expected[i] = flow[i] + w[i / plane] * (alone[k][i] - flow[i]);
+                }
+                assertTrue(maxRelDiff(expected, got) <= TOLERANCE, "lead " + k + ": " + maxRelDiff(expected, got));
+                assertTrue(maxRelDiff(alone[k], got) > 1e-3, "lead " + k + " is not the model alone");
+            }
+            // The 12 h tick between 6 h and 18 h: channel u the straight line, v halfway, p the interpolator alone.
+            List<RegularFrameMessage> regular = regular(out);
+            RegularFrameMessage filled = regular.stream().filter(r -> r.time().equals(hours(12))).findFirst()
+                    .orElseThrow();
+            assertEquals("FILLED", filled.flag().name());
+            List<Observation> window = List.of(StreamFixtures.observation(filler, frames.get(0)),
+                    StreamFixtures.observation(filler, frames.get(1)),
+                    StreamFixtures.observation(filler, frames.get(2)));
+            double t = filler.card().modelTime(hours(12));
+            float[] raw = filler.interpolate(List.of(window), new double[][] {{t}}).get(0)[0];
+            float[] a = frames.get(1).data();
+            float[] b = frames.get(2).data();
+            float[] got = filled.frame().data();
+            float[] expected = new float[got.length];
+            for (int i = 0; i < got.length; i++) {
+                float line = (a[i] + b[i]) / 2;
+                float w = new float[] {0f, 0.5f, 1f}[i / plane];
+                expected[i] = line + w * (raw[i] - line);
+            }
+            assertTrue(maxRelDiff(expected, got) <= TOLERANCE, "filled frame: " + maxRelDiff(expected, got));
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
+import io.odecast.stream.Blending;
 import io.odecast.stream.ForecastGrid;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,8 +77,9 @@ public final class ExpectedForecasts {
                 FrameMessage frame = streams.get(id).get(i);
                 boolean[] valid = after.get(b).lastValid();
                 ForecastKey key = new ForecastKey(id, frame.eventTime());
-                out.put(key, new ExpectedForecast(key, model.version(), grids.get(b), forecasts.get(b),
-                        valid));
+                Observation previous = i == 0 ? null : observation(card, streams.get(id).get(i - 1));
+                float[][] blended = Blending.forecast(model, previous, observations.get(b), times[b], forecasts.get(b));
+                out.put(key, new ExpectedForecast(key, model.version(), grids.get(b), blended, valid));
             }
         }
         return out;

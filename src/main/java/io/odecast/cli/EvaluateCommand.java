@@ -4,6 +4,7 @@ import io.odecast.data.FrameSequence;
 import io.odecast.data.GridShape;
 import io.odecast.eval.EvaluationReport;
 import io.odecast.eval.ModelEvaluator;
+import io.odecast.model.Blend;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
@@ -55,8 +56,13 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder for report.json, report.md and PNG strips.")
     Path out;
 
-    @Option(names = "--update-card", description = "Also record the results in the model's model.json.")
+    @Option(names = "--update-card", description = "Also record the results (and with --calibrate the blend weights) in the model's model.json.")
     boolean updateCard;
+
+    @Option(names = "--calibrate", description = "Fit the weights that blend the model with its baseline (forecasters: optical flow,"
+            + " interpolators: the straight line) on the model's validation frames, and score the blend as system 'blend'."
+            + " Without it, a blend already in the card is scored.")
+    boolean calibrate;
 
     @Override
     public Integer call() throws Exception {
@@ -76,6 +82,20 @@ final class EvaluateCommand implements Callable<Integer> {
             boolean forecaster = ModelCard.EXTRAPOLATE.equals(model.card().task());
             int window = forecaster ? (inputs > 0 ? inputs : intOf(training.get("inputs"), 4))
                     : (length > 0 ? length : intOf(training.get("window_length"), 9));
+            Blend blend = model.card().blend();
+            if (calibrate) {
+                int[] validation = trainedRange(training, "validation_frames");
+                if (validation == null) {
+                    throw new IllegalArgumentException(modelDir + ": its card records no validation_frames to fit a"
+                            + " blend on (train it with --validation-frames)");
+                }
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("command", Odecast.commandText(spec));
+                blend = forecaster
+                        ? evaluator.calibrateForecast(window, leads, validation[0], validation[1], record)
+                        : evaluator.calibrateInterpolation(window, gaps, validation[0], validation[1], record);
+            }
+            evaluator.blend(blend);
             EvaluationReport report = forecaster ? evaluator.forecast(window, leads, out)
                     : evaluator.interpolate(window, gaps, out);
             report.describe("model", modelDir + " (" + model.card().task() + ", version " + model.version() + ")")
@@ -85,6 +105,12 @@ final class EvaluateCommand implements Callable<Integer> {
                     .describe(forecaster ? "inputs" : "window", window)
                     .describe(forecaster ? "leads" : "gaps", forecaster ? leads : java.util.Arrays.toString(gaps))
                     .describe("command", Odecast.commandText(spec));
+            if (blend != null) {
+                Map<String, Object> weights = new LinkedHashMap<>();
+                blend.weights().forEach((k, w) -> weights.put(k, w));
+                report.describe("blend", Map.of("baseline", blend.baseline(), "weights", weights,
+                        "fit", blend.fit()));
+            }
             for (int k = 0; k < sequence.channels().size(); k++) {
                 report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);
             }
@@ -96,7 +122,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 summary.put("command", Odecast.commandText(spec));
                 summary.put("held_out_frames", List.of(start, sequence.size()));
                 summary.put("rows", report.rows());
-                Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary));
+                Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary).withBlend(blend));
             }
         }
         return 0;
@@ -108,6 +134,14 @@ final class EvaluateCommand implements Callable<Integer> {
             return n.intValue();
         }
         return fallback;
+    }
+
+    private static int[] trainedRange(Map<String, Object> training, String key) {
+        Object v = training.get(key);
+        if (v instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number a && l.get(1) instanceof Number b) {
+            return new int[] {a.intValue(), b.intValue()};
+        }
+        return null;
     }
 
     private static int intOf(Object v, int fallback) {

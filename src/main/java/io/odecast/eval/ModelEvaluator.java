@@ -2,6 +2,7 @@ package io.odecast.eval;
 
 import io.odecast.data.FrameSequence;
 import io.odecast.data.GridShape;
+import io.odecast.model.Blend;
 import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
@@ -32,6 +33,8 @@ public final class ModelEvaluator {
     private final boolean video;
     private final GridShape shape;
     private int strips = 1;
+    private Blend blend;
+    private int fewestInvalid = -1;
 
     /**
      * @param testStart first held-out frame index; targets are only scored at or after it
@@ -59,6 +62,173 @@ public final class ModelEvaluator {
     }
 
     /**
+     * Also scores the model blended with its baseline by these weights (system {@code blend}; forecasters: with
+     * flow, interpolators: with the straight line, centred layout); null: the model alone.
+     */
+    public ModelEvaluator blend(Blend weights) {
+        this.blend = weights;
+        return this;
+    }
+
+    /**
+     * Fits a forecaster's {@link Blend} with optical-flow extrapolation on the frames {@code from..to-1} (the
+     * validation part): every origin with at least one target there, inputs from any earlier frame.
+     */
+    public Blend calibrateForecast(int inputs, int leads, int from, int to, Map<String, Object> fitRecord) {
+        requireCalibrationRange(from, to);
+        BlendFit fit = new BlendFit(shape.channels());
+        FlowBaselines flows = new FlowBaselines(shape);
+        int origins = 0;
+        for (int o = Math.max(from - 1, inputs - 1); o + 1 < to; o++) {
+            if (sequence.frame(o).missing() || o < 1 || sequence.frame(o - 1).missing()
+                    || anyDegraded(o - inputs + 1, o + 1)) {
+                continue;
+            }
+            int n = Math.min(leads, to - 1 - o);
+            double[] times = new double[n];
+            for (int k = 1; k <= n; k++) {
+                times[k - 1] = time(o + k);
+            }
+            float[][] predicted = forecastFrom(o, inputs, times);
+            Observation last = baselineFrame(o);
+            Observation previous = baselineFrame(o - 1);
+            for (int k = 1; k <= n; k++) {
+                var target = sequence.frame(o + k);
+                if (o + k < from || target.missing()) {
+                    continue;
+                }
+                Observation f = flows.extrapolate(previous, last, times[k - 1]);
+                fit.add(Blend.leadKey(leadUnits(o, o + k)), target.data(), predicted[k - 1], f.data(),
+                        ErrorMetrics.jointMask(target.valid(), f.valid()));
+            }
+            origins++;
+        }
+        if (fit.isEmpty()) {
+            throw new IllegalArgumentException("no forecast origin has a target in the validation frames " + from
+                    + ".." + (to - 1));
+        }
+        return new Blend(Blend.FLOW, fit.weights(), fitRecord(fitRecord, from, to, origins + " origins", fit));
+    }
+
+    /**
+     * Fits an interpolator's {@link Blend} with the straight line on the frames {@code from..to-1} (the validation
+     * part): windows of {@code length} frames before {@code to} whose hidden block lies there, gaps of 1 to the
+     * largest of {@code gaps}, in both layouts ({@link Blend#CENTRED} as evaluated, {@link Blend#END} as served).
+     */
+    public Blend calibrateInterpolation(int length, int[] gaps, int from, int to, Map<String, Object> fitRecord) {
+        requireCalibrationRange(from, to);
+        int largest = java.util.Arrays.stream(gaps).max().orElse(1);
+        BlendFit fit = new BlendFit(shape.channels());
+        int windows = 0;
+        for (int gap = 1; gap <= largest && gap <= length - 2; gap++) {
+            for (String layout : List.of(Blend.CENTRED, Blend.END)) {
+                int before = Blend.CENTRED.equals(layout) ? (length - gap) / 2 - 1 : length - gap - 2;
+                for (int s = Math.max(0, from - before - 1); s + length <= to; s++) {
+                    int first = s + before + 1;
+                    List<Observation> window = gapWindow(s, length, gap, before);
+                    if (window == null || first < from || anyDegraded(s, s + length)) {
+                        continue;
+                    }
+                    double[] times = new double[gap];
+                    for (int j = 0; j < gap; j++) {
+                        times[j] = time(first + j);
+                    }
+                    float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
+                    Observation a = baselineFrame(first - 1);
+                    Observation b = baselineFrame(first + gap);
+                    for (int j = 0; j < gap; j++) {
+                        var target = sequence.frame(first + j);
+                        if (target.missing()) {
+                            continue;
+                        }
+                        Observation l = Baselines.linearInterpolation(a, b, times[j]);
+                        fit.add(Blend.gapKey(layout, gap, j + 1), target.data(), filled[j], l.data(),
+                                ErrorMetrics.jointMask(target.valid(), l.valid()));
+                    }
+                    windows++;
+                }
+            }
+        }
+        if (fit.isEmpty()) {
+            throw new IllegalArgumentException("no window of " + length + " frames has its gap in the validation"
+                    + " frames " + from + ".." + (to - 1));
+        }
+        return new Blend(Blend.LINEAR, fit.weights(), fitRecord(fitRecord, from, to, windows + " windows", fit));
+    }
+
+    /**
+     * Whether a frame in {@code from..to-1} is degraded: more invalid cells than the sequence's most complete frame
+     * (the storm's frame 37 lacks its whole v field). Blend weights describe the model on complete inputs, so the
+     * fit leaves such windows out; forecasts from such frames are flagged PARTIAL_INPUT by the service.
+     */
+    private boolean anyDegraded(int from, int to) {
+        if (fewestInvalid < 0) {
+            fewestInvalid = Integer.MAX_VALUE;
+            for (var f : sequence.frames()) {
+                if (!f.missing()) {
+                    fewestInvalid = Math.min(fewestInvalid, f.invalidCount());
+                }
+            }
+        }
+        for (int i = Math.max(0, from); i < to && i < sequence.size(); i++) {
+            if (!sequence.frame(i).missing() && sequence.frame(i).invalidCount() > fewestInvalid) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void requireCalibrationRange(int from, int to) {
+        if (from < 1 || to > testStart || from >= to) {
+            throw new IllegalArgumentException("blend weights are fitted on validation frames before the held-out"
+                    + " part (" + testStart + "..), got " + from + ".." + (to - 1));
+        }
+    }
+
+    private static Map<String, Object> fitRecord(Map<String, Object> base, int from, int to, String samples,
+                                                 BlendFit fit) {
+        Map<String, Object> out = new LinkedHashMap<>(base == null ? Map.of() : base);
+        out.put("frames", List.of(from, to));
+        out.put("samples", samples);
+        out.put("frames_per_key", fit.frames());
+        return out;
+    }
+
+    /** Lead from frame {@code o} to frame {@code t} in the card's time units, rounded. */
+    private int leadUnits(int o, int t) {
+        return (int) Math.round((time(t) - time(o)) / model.card().timeScale());
+    }
+
+    /** The state after the {@code inputs} frames up to {@code o} (one arrival at a time), forecast at the times. */
+    private float[][] forecastFrom(int o, int inputs, double[] times) {
+        StreamState state = model.emptyState();
+        for (int i = Math.max(0, o - inputs + 1); i <= o; i++) {
+            if (!sequence.frame(i).missing()) {
+                state = model.advance(List.of(state), List.of(observation(i))).get(0);
+            }
+        }
+        return model.forecast(List.of(state), new double[][] {times}).get(0);
+    }
+
+    /**
+     * The observed frames of a window of {@code length} from {@code s} with the {@code gap} frames after its
+     * {@code before+1}-th hidden, or null when a neighbour of the gap or another frame is missing.
+     */
+    private List<Observation> gapWindow(int s, int length, int gap, int before) {
+        int first = s + before + 1;
+        if (sequence.frame(s + before).missing() || sequence.frame(first + gap).missing()) {
+            return null;
+        }
+        List<Observation> window = new ArrayList<>();
+        for (int i = s; i < s + length; i++) {
+            if ((i < first || i >= first + gap) && !sequence.frame(i).missing()) {
+                window.add(observation(i));
+            }
+        }
+        return window.size() == length - gap ? window : null;
+    }
+
+    /**
      * Scores forecasts at 1..{@code leads} frames ahead from every origin o (the last input, with {@code inputs}
      * frames fed one arrival at a time) whose targets o+1..o+leads are held out.
      */
@@ -68,6 +238,8 @@ public final class ModelEvaluator {
         MetricAccumulator persistence = new MetricAccumulator(shape, card.channels());
         MetricAccumulator linear = new MetricAccumulator(shape, card.channels());
         MetricAccumulator flow = new MetricAccumulator(shape, card.channels());
+        MetricAccumulator blended = new MetricAccumulator(shape, card.channels());
+        boolean blending = blend != null && Blend.FLOW.equals(blend.baseline());
         FlowBaselines flows = new FlowBaselines(shape);
         Map<String, ImageScores> images = new LinkedHashMap<>();
         int firstOrigin = Math.max(testStart - 1, inputs - 1);
@@ -77,17 +249,11 @@ public final class ModelEvaluator {
             if (sequence.frame(o).missing()) {
                 continue;
             }
-            StreamState state = model.emptyState();
-            for (int i = o - inputs + 1; i <= o; i++) {
-                if (!sequence.frame(i).missing()) {
-                    state = model.advance(List.of(state), List.of(observation(i))).get(0);
-                }
-            }
             double[] times = new double[leads];
             for (int k = 1; k <= leads; k++) {
                 times[k - 1] = time(o + k);
             }
-            float[][] predicted = model.forecast(List.of(state), new double[][] {times}).get(0);
+            float[][] predicted = forecastFrom(o, inputs, times);
             Observation last = baselineFrame(o);
             Observation previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
             float[][] truths = new float[leads][];
@@ -95,6 +261,7 @@ public final class ModelEvaluator {
             float[][] persisted = new float[leads][];
             float[][] lines = new float[leads][];
             float[][] flowed = new float[leads][];
+            float[][] mixed = new float[leads][];
             for (int k = 1; k <= leads; k++) {
                 var target = sequence.frame(o + k);
                 if (target.missing()) {
@@ -102,7 +269,10 @@ public final class ModelEvaluator {
                 }
                 String lead = leadLabel(k);
                 boolean[] valid = target.valid();
-                ours.add(lead, target.data(), predicted[k - 1], valid);
+                // The model writes its fill value where the last input was invalid: every system is scored on the
+                // cells valid in the target and the last frame.
+                boolean[] scored = ErrorMetrics.jointMask(valid, last.valid());
+                ours.add(lead, target.data(), predicted[k - 1], scored);
                 Observation p = Baselines.persistence(last, times[k - 1]);
                 persistence.add(lead, target.data(), p.data(), ErrorMetrics.jointMask(valid, p.valid()));
                 if (previous != null) {
@@ -114,6 +284,12 @@ public final class ModelEvaluator {
                     image(images, "flow", lead).add(target.data(), f.data());
                     lines[k - 1] = l.data();
                     flowed[k - 1] = f.data();
+                    float[] w = blending ? blend.atLead(leadUnits(o, o + k)) : null;
+                    if (w != null) {
+                        mixed[k - 1] = Blend.apply(predicted[k - 1], f.data(), f.valid(), w);
+                        blended.add(lead, target.data(), mixed[k - 1], scored);
+                        image(images, "blend", lead).add(target.data(), mixed[k - 1]);
+                    }
                 }
                 image(images, "model", lead).add(target.data(), predicted[k - 1]);
                 image(images, "persistence", lead).add(target.data(), p.data());
@@ -138,8 +314,10 @@ public final class ModelEvaluator {
                 }
                 writeStrip(stripDir.resolve("forecast-origin-" + o + ".png"), "forecast from "
                         + sequence.frame(o).time() + " (frame " + o + ")", columns, observed, masks, before,
-                        List.of(new String[] {"model", "persistence", "linear", "flow"}),
-                        List.of(predicted, persisted, lines, flowed));
+                        blending ? List.of("model", "persistence", "linear", "flow", "blend")
+                                : List.of("model", "persistence", "linear", "flow"),
+                        blending ? List.of(predicted, persisted, lines, flowed, mixed)
+                                : List.of(predicted, persisted, lines, flowed));
             }
             origins++;
         }
@@ -151,6 +329,9 @@ public final class ModelEvaluator {
         report.addErrors("persistence", persistence);
         report.addErrors("linear", linear);
         report.addErrors("flow", flow);
+        if (blending) {
+            report.addErrors("blend", blended);
+        }
         addImageRows(report, images);
         report.addSkill("persistence");
         return report;
@@ -168,6 +349,8 @@ public final class ModelEvaluator {
         MetricAccumulator average = new MetricAccumulator(shape, card.channels());
         MetricAccumulator persistence = new MetricAccumulator(shape, card.channels());
         MetricAccumulator flow = new MetricAccumulator(shape, card.channels());
+        MetricAccumulator blended = new MetricAccumulator(shape, card.channels());
+        boolean blending = blend != null && Blend.LINEAR.equals(blend.baseline());
         FlowBaselines flows = new FlowBaselines(shape);
         Map<String, ImageScores> images = new LinkedHashMap<>();
         int windows = 0;
@@ -179,14 +362,8 @@ public final class ModelEvaluator {
             java.util.Set<Integer> stripStarts = spread(testStart, sequence.size() - length);
             for (int s = testStart; s + length <= sequence.size(); s++) {
                 int first = s + before + 1;
-                List<Observation> window = new ArrayList<>();
-                boolean usable = !sequence.frame(s + before).missing() && !sequence.frame(first + gap).missing();
-                for (int i = s; i < s + length && usable; i++) {
-                    if ((i < first || i >= first + gap) && !sequence.frame(i).missing()) {
-                        window.add(observation(i));
-                    }
-                }
-                if (!usable || window.size() != length - gap) {
+                List<Observation> window = gapWindow(s, length, gap, before);
+                if (window == null) {
                     continue;
                 }
                 double[] times = new double[gap];
@@ -202,14 +379,17 @@ public final class ModelEvaluator {
                 float[][] lines = new float[gap][];
                 float[][] averages = new float[gap][];
                 float[][] flowed = new float[gap][];
+                float[][] mixed = new float[gap][];
                 for (int j = 0; j < gap; j++) {
                     var target = sequence.frame(first + j);
                     if (target.missing()) {
                         continue;
                     }
                     String label = gapLabel(gap, j);
-                    ours.add(label, target.data(), filled[j], target.valid());
                     Observation l = Baselines.linearInterpolation(a, b, times[j]);
+                    // Scored where the target and both neighbours are valid, as the straight line is.
+                    boolean[] scored = ErrorMetrics.jointMask(target.valid(), l.valid());
+                    ours.add(label, target.data(), filled[j], scored);
                     linear.add(label, target.data(), l.data(), ErrorMetrics.jointMask(target.valid(), l.valid()));
                     average.add(label, target.data(), mean.data(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
                     persistence.add(label, target.data(), a.data(), ErrorMetrics.jointMask(target.valid(), a.valid()));
@@ -220,6 +400,12 @@ public final class ModelEvaluator {
                     image(images, "model", label).add(target.data(), filled[j]);
                     image(images, "linear", label).add(target.data(), l.data());
                     image(images, "average", label).add(target.data(), mean.data());
+                    float[] w = blending ? blend.atGap(Blend.CENTRED, gap, j + 1) : null;
+                    if (w != null) {
+                        mixed[j] = Blend.apply(filled[j], l.data(), l.valid(), w);
+                        blended.add(label, target.data(), mixed[j], scored);
+                        image(images, "blend", label).add(target.data(), mixed[j]);
+                    }
                     truths[j] = target.data();
                     valids[j] = target.valid();
                     lines[j] = l.data();
@@ -240,8 +426,10 @@ public final class ModelEvaluator {
                     masks.add(b.valid());
                     writeStrip(stripDir.resolve("interpolate-gap" + gap + "-start-" + s + ".png"), "gap of " + gap
                             + " frame(s) after " + sequence.frame(first - 1).time(), columns, observed, masks, 1,
-                            List.of(new String[] {"model", "linear", "average", "flow"}),
-                            List.of(filled, lines, averages, flowed));
+                            blending ? List.of("model", "linear", "average", "flow", "blend")
+                                    : List.of("model", "linear", "average", "flow"),
+                            blending ? List.of(filled, lines, averages, flowed, mixed)
+                                    : List.of(filled, lines, averages, flowed));
                 }
                 windows++;
             }
@@ -255,6 +443,9 @@ public final class ModelEvaluator {
         report.addErrors("linear", linear);
         report.addErrors("average", average);
         report.addErrors("flow", flow);
+        if (blending) {
+            report.addErrors("blend", blended);
+        }
         addImageRows(report, images);
         report.addSkill("persistence");
         return report;

@@ -22,10 +22,12 @@ import java.util.Map;
  * @param evaluation evaluation results on held-out data
  * @param units      physical unit per channel of the data it was trained on (e.g. "m s-1", "hPa"), or empty when
  *                   unknown; frames that name other units are refused
+ * @param blend      weights that blend the model's outputs with a baseline (fitted on validation frames by
+ *                   {@code odecast evaluate --calibrate}), or null for the model alone
  */
 public record ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
                         String timeUnit, double timeScale, Map<String, Object> training,
-                        Map<String, Object> evaluation, List<String> units) {
+                        Map<String, Object> evaluation, List<String> units, Blend blend) {
 
     public static final String EXTRAPOLATE = "extrapolate";
     public static final String INTERPOLATE = "interpolate";
@@ -53,12 +55,27 @@ public record ModelCard(String name, String task, List<String> channels, float[]
         if (!units.isEmpty() && units.size() != channels.size()) {
             throw new IllegalArgumentException("units must be empty or one per channel " + channels + ", got " + units);
         }
+        if (blend != null) {
+            for (var e : blend.weights().entrySet()) {
+                if (e.getValue().length != channels.size()) {
+                    throw new IllegalArgumentException("blend weights for " + e.getKey() + " need one per channel "
+                            + channels + ", got " + e.getValue().length);
+                }
+            }
+        }
+    }
+
+    /** A card without a blend. */
+    public ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
+                     String timeUnit, double timeScale, Map<String, Object> training,
+                     Map<String, Object> evaluation, List<String> units) {
+        this(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, evaluation, units, null);
     }
 
     /** A card without units. */
     public ModelCard(String name, String task, List<String> channels, float[] mean, float[] std, Double fillValue,
                      String timeUnit, double timeScale, Map<String, Object> training, Map<String, Object> evaluation) {
-        this(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, evaluation, List.of());
+        this(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, evaluation, List.of(), null);
     }
 
     /** Whether the card knows the unit of channel {@code c}. */
@@ -95,11 +112,18 @@ public record ModelCard(String name, String task, List<String> channels, float[]
     }
 
     public ModelCard withEvaluation(Map<String, Object> results) {
-        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, results, units);
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, results, units,
+                blend);
     }
 
     public ModelCard withTraining(Map<String, Object> record) {
         return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, record, evaluation,
-                units);
+                units, blend);
+    }
+
+    /** This card with a blend (null: the model alone). */
+    public ModelCard withBlend(Blend b) {
+        return new ModelCard(name, task, channels, mean, std, fillValue, timeUnit, timeScale, training, evaluation,
+                units, b);
     }
 }

@@ -116,15 +116,30 @@ final class StreamStep {
             flags.add(Forecast.Flag.MODEL_SWITCHED);
         }
         VidOdeModel model = status.stream().model();
+        float[][] leads = Blending.forecast(plan.work().model(),
+                plan.restart() ? null : previous(status, plan.work().model()), plan.observation(),
+                plan.work().times(), result.forecast());
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
-                plan.grid(), result.forecast(), result.state().lastValid(), flags, plan.partition(), plan.offset());
+                plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
+        if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
+            fill = Blending.fill(in.model(), in.window(), in.times(), fill);
+        }
         if (fill != null) {
             fillValid = plan.work().fill() instanceof ModelWork.InterpolateFill in
                     ? in.window().get(0).valid() : plan.work().before().lastValid();
         }
         return new Outcome(next, forecast, ticks, fill, fillValid, observedRegular);
+    }
+
+    /** The frame absorbed before this one, in the model's time, or null for a stream's first frame. */
+    private static Observation previous(StreamStatus status, VidOdeModel model) {
+        if (status.recent().isEmpty()) {
+            return null;
+        }
+        TimedObservation r = status.recent().get(status.recent().size() - 1);
+        return new Observation(model.card().modelTime(r.time()), r.observation().data(), r.observation().valid());
     }
 
     /** The cadence ticks strictly between the stream's last frame and this one, unless too many. */

@@ -123,8 +123,10 @@ public final class TrainingRound {
         String candidateVersion;
         Path parentWeights = candidateDir.resolveSibling(candidateDir.getFileName() + "-parent");
         serving.save(parentWeights);
-        try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of()), windows, validation,
-                options, new PrintStream(OutputStream.nullOutputStream()))) {
+        // The candidate carries no blend: the serving model's weights were fitted to other parameters, and the gate
+        // scores models alone, so a published candidate is served as it was scored.
+        try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of()).withBlend(null), windows,
+                validation, options, new PrintStream(OutputStream.nullOutputStream()))) {
             trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
             trainer.holdBackWhile(holdBack);
             candidateVersion = trainer.run(record).version();

@@ -1,0 +1,79 @@
+package io.odecast.stream;
+
+import io.odecast.data.GridShape;
+import io.odecast.eval.Baselines;
+import io.odecast.eval.FlowBaselines;
+import io.odecast.model.Blend;
+import io.odecast.model.ModelCard;
+import io.odecast.model.ModelConfig;
+import io.odecast.model.Observation;
+import io.odecast.model.VidOdeModel;
+import java.util.List;
+
+/**
+ * Applies a model card's {@link Blend} to what the service emits: a forecaster's leads blended with optical-flow
+ * extrapolation of the previous and the new frame, a gap filler's frames with the straight line between the gap's
+ * neighbours ({@link Blend#END} layout: the window ends with the frame after the gap). A card without a blend, a
+ * stream without a previous frame, or a gap size the weights do not cover gives the model's frames unchanged.
+ * The chaos harness computes its expected forecasts through the same method.
+ */
+public final class Blending {
+
+    private Blending() {
+    }
+
+    /**
+     * The forecast at {@code times} (model time of the card) blended with flow extrapolation from {@code previous}
+     * to {@code last}; {@code forecast} itself when the card has no flow blend or {@code previous} is null.
+     */
+    public static float[][] forecast(VidOdeModel model, Observation previous, Observation last, double[] times,
+                                     float[][] forecast) {
+        ModelCard card = model.card();
+        Blend blend = card.blend();
+        if (blend == null || !Blend.FLOW.equals(blend.baseline()) || previous == null
+                || !(previous.time() < last.time())) {
+            return forecast;
+        }
+        FlowBaselines flows = new FlowBaselines(shape(model));
+        float[][] out = new float[forecast.length][];
+        for (int k = 0; k < forecast.length; k++) {
+            float[] w = blend.atLead((times[k] - last.time()) / card.timeScale());
+            if (w == null || forecast[k] == null) {
+                out[k] = forecast[k];
+                continue;
+            }
+            Observation flow = flows.extrapolate(previous, last, times[k]);
+            out[k] = Blend.apply(forecast[k], flow.data(), flow.valid(), w);
+        }
+        return out;
+    }
+
+    /**
+     * A gap's frames from an interpolator blended with the straight line between the window's last two frames
+     * (the frames either side of the gap); {@code fill} itself when the card has no linear blend.
+     */
+    public static float[][] fill(VidOdeModel filler, List<Observation> window, double[] times, float[][] fill) {
+        Blend blend = filler.card().blend();
+        if (blend == null || !Blend.LINEAR.equals(blend.baseline()) || window.size() < 2) {
+            return fill;
+        }
+        Observation before = window.get(window.size() - 2);
+        Observation after = window.get(window.size() - 1);
+        float[][] out = new float[fill.length][];
+        for (int j = 0; j < fill.length; j++) {
+            float[] w = blend.atGap(Blend.END, fill.length, j + 1);
+            if (w == null || fill[j] == null || times[j] < before.time() || times[j] > after.time()) {
+                out[j] = fill[j];
+                continue;
+            }
+            Observation line = Baselines.linearInterpolation(before, after, times[j]);
+            out[j] = Blend.apply(fill[j], line.data(), line.valid(), w);
+        }
+        return out;
+    }
+
+    private static GridShape shape(VidOdeModel model) {
+        ModelConfig c = model.config();
+        return new GridShape(c.channels(), c.height(), c.width());
+    }
+}
