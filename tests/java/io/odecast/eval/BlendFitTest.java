@@ -2,6 +2,7 @@ package io.odecast.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.model.Blend;
 import java.util.Random;
@@ -35,6 +36,34 @@ class BlendFitTest {
             assertArrayEquals(truths[f], Blend.apply(models[f], baselines[f], null, w), 1e-5f);
         }
         assertEquals(5, fit.frames().get("k"));
+    }
+
+    @Test
+    void twoMembersInsideTheSimplexAreRecoveredExactlyAndOutsideItTheBestFeasiblePointIsTaken() {
+        Random rng = new Random(2);
+        BlendFit inside = new BlendFit(1, 2);
+        BlendFit outside = new BlendFit(1, 2);
+        for (int f = 0; f < 4; f++) {
+            float[] baseline = new float[16];
+            float[] model = new float[16];
+            float[] flow = new float[16];
+            float[] truth = new float[16];
+            float[] beyond = new float[16];
+            for (int i = 0; i < 16; i++) {
+                baseline[i] = (float) rng.nextGaussian();
+                model[i] = baseline[i] + (float) rng.nextGaussian();
+                flow[i] = baseline[i] + (float) rng.nextGaussian();
+                truth[i] = baseline[i] + 0.3f * (model[i] - baseline[i]) + 0.5f * (flow[i] - baseline[i]);
+                // weights 0.9 and 0.6 sum past 1: the constrained optimum lies on the edge a + b = 1
+                beyond[i] = baseline[i] + 0.9f * (model[i] - baseline[i]) + 0.6f * (flow[i] - baseline[i]);
+            }
+            inside.add("k", truth, java.util.List.of(model, flow), baseline, null);
+            outside.add("k", beyond, java.util.List.of(model, flow), baseline, null);
+        }
+        assertArrayEquals(new float[] {0.3f, 0.5f}, inside.weights().get("k"), 1e-4f);
+        float[] w = outside.weights().get("k");
+        assertEquals(1f, w[0] + w[1], 1e-5f);
+        assertTrue(w[0] > w[1], java.util.Arrays.toString(w));
     }
 
     @Test

@@ -56,7 +56,7 @@ class ModelEvaluatorBlendTest {
     }
 
     @Test
-    void onItsOwnWindowsTheFillBlendIsAtLeastAsGoodAsTheModelAndTheStraightLine() throws Exception {
+    void onItsOwnWindowsTheFillBlendIsAtLeastAsGoodAsTheModelTheStraightLineAndFlow() throws Exception {
         Blend blend = new ModelEvaluator(interpolator, storm, 48, false)
                 .calibrateInterpolation(7, new int[] {1}, 38, 48, Map.of());
         assertEquals(Blend.LINEAR, blend.baseline());
@@ -68,7 +68,7 @@ class ModelEvaluatorBlendTest {
                 blend.fit().get("frames_per_key"));
         EvaluationReport report = new ModelEvaluator(interpolator, storm.slice(0, 48), 38, false).strips(0)
                 .blend(blend).interpolate(7, new int[] {1}, null);
-        assertBlendNoWorse(report, "gap 12h mid", List.of("model", "linear"));
+        assertBlendNoWorse(report, "gap 12h mid", List.of("model", "linear", "flow"));
     }
 
     @Test

@@ -30,6 +30,16 @@ class BlendTest {
     }
 
     @Test
+    void twoMembersMoveTheBaselineByEachWeightAndANonFiniteMemberCellKeepsTheModel() {
+        float[] model = {10, 10, 20, 20};
+        float[] flow = {-10, Float.NaN, 40, 40};
+        float[] baseline = {0, 0, 0, 0};
+        // member-major: model weights per channel, then flow weights per channel
+        float[] out = Blend.apply(List.of(model, flow), baseline, null, new float[] {0.5f, 0.25f, 0.5f, 0.75f});
+        assertArrayEquals(new float[] {0, 10, 35, 35}, out, 1e-6f);
+    }
+
+    @Test
     void leadWeightsInterpolateBetweenWholeLeadsAndHoldBeyondTheFittedOnes() {
         Blend b = new Blend(Blend.FLOW, Map.of(Blend.leadKey(1), new float[] {0.2f}, Blend.leadKey(2),
                 new float[] {0.6f}, Blend.leadKey(3), new float[] {1f}), null);
@@ -51,6 +61,11 @@ class BlendTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new Blend(Blend.FLOW, Map.of(Blend.leadKey(1), new float[] {Float.NaN}), null));
         assertThrows(IllegalArgumentException.class, () -> new Blend("persistence", Map.of(), null));
+        IllegalArgumentException sum = assertThrows(IllegalArgumentException.class, () -> new Blend(Blend.LINEAR,
+                List.of(Blend.MODEL, Blend.FLOW), Map.of(Blend.gapKey(Blend.END, 1, 1), new float[] {0.7f, 0.4f}), null));
+        assertTrue(sum.getMessage().contains("more than 1"), sum.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Blend(Blend.FLOW, List.of(Blend.MODEL, Blend.FLOW),
+                Map.of(), null), "flow is not blended into itself");
         Blend twoChannels = new Blend(Blend.FLOW, Map.of(Blend.leadKey(1), new float[] {0.5f, 0.5f}), null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelCard.untrained("m", ModelCard.EXTRAPOLATE, 3).withBlend(twoChannels));

@@ -305,7 +305,8 @@ class StreamProcessorTest {
         ModelCard forecasterCard = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
         ModelCard fillerCard = new ModelCard("interp", ModelCard.INTERPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
                 new float[] {5f, 5f, 10f}, null, "PT6H", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"),
-                new Blend(Blend.LINEAR, Map.of(Blend.gapKey(Blend.END, 1, 1), new float[] {0f, 0.5f, 1f}), null));
+                new Blend(Blend.LINEAR, List.of(Blend.MODEL, Blend.FLOW), Map.of(Blend.gapKey(Blend.END, 1, 1),
+                        new float[] {0f, 0.5f, 0.5f, 0f, 0f, 0.5f}), null));
         ModelConfig config = ModelConfig.of(C, H, W, 4, 1);
         try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(config, 7), forecasterCard);
              VidOdeModel filler = new VidOdeModel(new VidOdeNetwork(config, 11), fillerCard)) {
@@ -338,7 +339,8 @@ class StreamProcessorTest {
                 assertTrue(maxRelDiff(expected, got) <= TOLERANCE, "lead " + k + ": " + maxRelDiff(expected, got));
                 assertTrue(maxRelDiff(alone[k], got) > 1e-3, "lead " + k + " is not the model alone");
             }
-            // The 12 h tick between 6 h and 18 h: channel u the straight line, v halfway, p the interpolator alone.
+            // The 12 h tick between 6 h and 18 h: channel u the straight line, v halfway to the interpolator, p the
+            // mean of the interpolator and flow interpolation.
             List<RegularFrameMessage> regular = regular(out);
             RegularFrameMessage filled = regular.stream().filter(r -> r.time().equals(hours(12))).findFirst()
                     .orElseThrow();
@@ -348,14 +350,16 @@ class StreamProcessorTest {
                     StreamFixtures.observation(filler, frames.get(2)));
             double t = filler.card().modelTime(hours(12));
             float[] raw = filler.interpolate(List.of(window), new double[][] {{t}}).get(0)[0];
+            float[] flowFill = flows.interpolate(window.get(1), window.get(2), t).data();
             float[] a = frames.get(1).data();
             float[] b = frames.get(2).data();
             float[] got = filled.frame().data();
             float[] expected = new float[got.length];
             for (int i = 0; i < got.length; i++) {
                 float line = (a[i] + b[i]) / 2;
-                float w = new float[] {0f, 0.5f, 1f}[i / plane];
-                expected[i] = line + w * (raw[i] - line);
+                int c = i / plane;
+                expected[i] = line + new float[] {0f, 0.5f, 0.5f}[c] * (raw[i] - line)
+                        + new float[] {0f, 0f, 0.5f}[c] * (flowFill[i] - line);
             }
             assertTrue(maxRelDiff(expected, got) <= TOLERANCE, "filled frame: " + maxRelDiff(expected, got));
         }

@@ -386,10 +386,13 @@ final class DemoCommand implements Callable<Integer> {
                 + " letters, %d model calls (largest batch %d).%n", metrics.framesAccepted(), metrics.forecastsEmitted(),
                 metrics.framesFilled(), metrics.deadLettered(), metrics.decoderBatches(), metrics.largestBatch()));
         md.append("\n## Forecast skill on frames the models never trained on\n\nRMSE over all leads in physical"
-                + " units; model / persistence below 1 means better than repeating the last frame.\n\n")
+                + " units of the forecasts the service emitted (the model blended with optical-flow extrapolation by"
+                + " the weights in its card, `odecast evaluate --calibrate`); model / persistence below 1 means better"
+                + " than repeating the last frame.\n\n")
                 .append(skillTable);
-        md.append("\n## Filled frames on held-out data\n\nModel RMSE / RMSE of a straight line between the"
-                + " neighbours (below 1: better than linear interpolation).\n\n").append(fillTable);
+        md.append("\n## Filled frames on held-out data\n\nRMSE of the frames the service filled (the interpolator"
+                + " and flow interpolation blended into the straight line by the weights in its card) / RMSE of a"
+                + " straight line between the neighbours (below 1: better than linear interpolation).\n\n").append(fillTable);
         md.append("\nPer lead and channel: `skill/<stream>/report.md`. Forecast files: `forecasts/`.\n");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), summary);
         Files.writeString(out.resolve("summary.md"), md.toString());

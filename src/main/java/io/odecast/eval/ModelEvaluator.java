@@ -111,14 +111,15 @@ public final class ModelEvaluator {
     }
 
     /**
-     * Fits an interpolator's {@link Blend} with the straight line on the frames {@code from..to-1} (the validation
+     * Fits an interpolator's {@link Blend} (the model and flow interpolation into the straight line) on the frames {@code from..to-1} (the validation
      * part): windows of {@code length} frames before {@code to} whose hidden block lies there, gaps of 1 to the
      * largest of {@code gaps}, in both layouts ({@link Blend#CENTRED} as evaluated, {@link Blend#END} as served).
      */
     public Blend calibrateInterpolation(int length, int[] gaps, int from, int to, Map<String, Object> fitRecord) {
         requireCalibrationRange(from, to);
         int largest = java.util.Arrays.stream(gaps).max().orElse(1);
-        BlendFit fit = new BlendFit(shape.channels());
+        BlendFit fit = new BlendFit(shape.channels(), 2);
+        FlowBaselines flows = new FlowBaselines(shape);
         int windows = 0;
         for (int gap = 1; gap <= largest && gap <= length - 2; gap++) {
             for (String layout : List.of(Blend.CENTRED, Blend.END)) {
@@ -142,8 +143,9 @@ public final class ModelEvaluator {
                             continue;
                         }
                         Observation l = Baselines.linearInterpolation(a, b, times[j]);
-                        fit.add(Blend.gapKey(layout, gap, j + 1), target.data(), filled[j], l.data(),
-                                ErrorMetrics.jointMask(target.valid(), l.valid()));
+                        Observation f = flows.interpolate(a, b, times[j]);
+                        fit.add(Blend.gapKey(layout, gap, j + 1), target.data(), List.of(filled[j], f.data()),
+                                l.data(), ErrorMetrics.jointMask(target.valid(), l.valid()));
                     }
                     windows++;
                 }
@@ -153,7 +155,8 @@ public final class ModelEvaluator {
             throw new IllegalArgumentException("no window of " + length + " frames has its gap in the validation"
                     + " frames " + from + ".." + (to - 1));
         }
-        return new Blend(Blend.LINEAR, fit.weights(), fitRecord(fitRecord, from, to, windows + " windows", fit));
+        return new Blend(Blend.LINEAR, List.of(Blend.MODEL, Blend.FLOW), fit.weights(),
+                fitRecord(fitRecord, from, to, windows + " windows", fit));
     }
 
     /**
@@ -402,7 +405,8 @@ public final class ModelEvaluator {
                     image(images, "average", label).add(target.data(), mean.data());
                     float[] w = blending ? blend.atGap(Blend.CENTRED, gap, j + 1) : null;
                     if (w != null) {
-                        mixed[j] = Blend.apply(filled[j], l.data(), l.valid(), w);
+                        mixed[j] = Blend.apply(blend.blendsFlow() ? List.of(filled[j], f.data()) : List.of(filled[j]),
+                                l.data(), l.valid(), w);
                         blended.add(label, target.data(), mixed[j], scored);
                         image(images, "blend", label).add(target.data(), mixed[j]);
                     }

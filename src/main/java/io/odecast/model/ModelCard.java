@@ -57,9 +57,9 @@ public record ModelCard(String name, String task, List<String> channels, float[]
         }
         if (blend != null) {
             for (var e : blend.weights().entrySet()) {
-                if (e.getValue().length != channels.size()) {
-                    throw new IllegalArgumentException("blend weights for " + e.getKey() + " need one per channel "
-                            + channels + ", got " + e.getValue().length);
+                if (e.getValue().length != channels.size() * blend.members().size()) {
+                    throw new IllegalArgumentException("blend weights for " + e.getKey() + " need one per member "
+                            + blend.members() + " and channel " + channels + ", got " + e.getValue().length);
                 }
             }
         }

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Applies a model card's {@link Blend} to what the service emits: a forecaster's leads blended with optical-flow
  * extrapolation of the previous and the new frame, a gap filler's frames with the straight line between the gap's
- * neighbours ({@link Blend#END} layout: the window ends with the frame after the gap). A card without a blend, a
+ * neighbours and (when a member) flow interpolation between them ({@link Blend#END} layout: the window ends with the
+ * frame after the gap). A card without a blend, a
  * stream without a previous frame, or a gap size the weights do not cover gives the model's frames unchanged.
  * The chaos harness computes its expected forecasts through the same method.
  */
@@ -59,6 +60,7 @@ public final class Blending {
         }
         Observation before = window.get(window.size() - 2);
         Observation after = window.get(window.size() - 1);
+        FlowBaselines flows = blend.blendsFlow() ? new FlowBaselines(shape(filler)) : null;
         float[][] out = new float[fill.length][];
         for (int j = 0; j < fill.length; j++) {
             float[] w = blend.atGap(Blend.END, fill.length, j + 1);
@@ -67,7 +69,9 @@ public final class Blending {
                 continue;
             }
             Observation line = Baselines.linearInterpolation(before, after, times[j]);
-            out[j] = Blend.apply(fill[j], line.data(), line.valid(), w);
+            List<float[]> members = flows == null ? List.of(fill[j])
+                    : List.of(fill[j], flows.interpolate(before, after, times[j]).data());
+            out[j] = Blend.apply(members, line.data(), line.valid(), w);
         }
         return out;
     }
