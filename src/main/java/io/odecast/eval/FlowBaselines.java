@@ -25,10 +25,19 @@ public final class FlowBaselines {
      * last frame's.
      */
     public Observation extrapolate(Observation previous, Observation last, double time) {
-        double lead = (time - last.time()) / (last.time() - previous.time());
+        return extrapolate(previous, last, new double[] {time}).get(0);
+    }
+
+    /** {@link #extrapolate(Observation, Observation, double)} at several times, the motion field computed once. */
+    public java.util.List<Observation> extrapolate(Observation previous, Observation last, double[] times) {
         MotionField motion = MotionField.between(shape, previous, last);
-        return new Observation(time, advect(last.data(), motion, lead), last.valid() == null ? null
-                : last.valid().clone());
+        java.util.List<Observation> out = new java.util.ArrayList<>(times.length);
+        for (double time : times) {
+            double lead = (time - last.time()) / (last.time() - previous.time());
+            out.add(new Observation(time, advect(last.data(), motion, lead), last.valid() == null ? null
+                    : last.valid().clone()));
+        }
+        return out;
     }
 
     /**

@@ -92,12 +92,13 @@ public final class ModelEvaluator {
             float[][] predicted = forecastFrom(o, inputs, times);
             Observation last = baselineFrame(o);
             Observation previous = baselineFrame(o - 1);
+            List<Observation> flowsAt = flows.extrapolate(previous, last, times);
             for (int k = 1; k <= n; k++) {
                 var target = sequence.frame(o + k);
                 if (o + k < from || target.missing()) {
                     continue;
                 }
-                Observation f = flows.extrapolate(previous, last, times[k - 1]);
+                Observation f = flowsAt.get(k - 1);
                 fit.add(Blend.leadKey(leadUnits(o, o + k)), target.data(), predicted[k - 1], f.data(),
                         ErrorMetrics.jointMask(target.valid(), f.valid()));
             }
@@ -265,6 +266,7 @@ public final class ModelEvaluator {
             float[][] lines = new float[leads][];
             float[][] flowed = new float[leads][];
             float[][] mixed = new float[leads][];
+            List<Observation> flowsAt = previous == null ? null : flows.extrapolate(previous, last, times);
             for (int k = 1; k <= leads; k++) {
                 var target = sequence.frame(o + k);
                 if (target.missing()) {
@@ -282,7 +284,7 @@ public final class ModelEvaluator {
                     Observation l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
                     linear.add(lead, target.data(), l.data(), ErrorMetrics.jointMask(valid, l.valid()));
                     image(images, "linear", lead).add(target.data(), l.data());
-                    Observation f = flows.extrapolate(previous, last, times[k - 1]);
+                    Observation f = flowsAt.get(k - 1);
                     flow.add(lead, target.data(), f.data(), ErrorMetrics.jointMask(valid, f.valid()));
                     image(images, "flow", lead).add(target.data(), f.data());
                     lines[k - 1] = l.data();

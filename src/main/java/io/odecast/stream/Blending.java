@@ -35,7 +35,7 @@ public final class Blending {
                 || !(previous.time() < last.time())) {
             return forecast;
         }
-        FlowBaselines flows = new FlowBaselines(shape(model));
+        List<Observation> flows = new FlowBaselines(shape(model)).extrapolate(previous, last, times);
         float[][] out = new float[forecast.length][];
         for (int k = 0; k < forecast.length; k++) {
             float[] w = blend.atLead((times[k] - last.time()) / card.timeScale());
@@ -43,7 +43,7 @@ public final class Blending {
                 out[k] = forecast[k];
                 continue;
             }
-            Observation flow = flows.extrapolate(previous, last, times[k]);
+            Observation flow = flows.get(k);
             out[k] = Blend.apply(forecast[k], flow.data(), flow.valid(), w);
         }
         return out;
