@@ -76,6 +76,22 @@ class FlowBaselinesTest {
     }
 
     @Test
+    void severalLeadsAtOnceEqualEachLeadOnItsOwnBitForBit() {
+        FlowBaselines flows = new FlowBaselines(SHAPE);
+        Observation previous = translating(0);
+        Observation last = translating(1);
+        // whole leads share one traced path; 2.5 and 1.5 (after a longer lead) are traced on their own
+        double[] times = {2, 3, 3.5, 5, 2.5};
+        var together = flows.extrapolate(previous, last, times);
+        MotionField motion = MotionField.between(SHAPE, previous, last);
+        for (int k = 0; k < times.length; k++) {
+            // the general tracer: ceil(lead) sub-steps of lead / ceil(lead) for this lead alone
+            assertArrayEquals(flows.advect(last.data(), motion, times[k] - 1), together.get(k).data(), 0f,
+                    "time " + times[k]);
+        }
+    }
+
+    @Test
     void onAStaticFieldTheFlowForecastIsPersistence() {
         Observation still = translating(0);
         Observation again = new Observation(1, still.data().clone(), null);

@@ -366,6 +366,33 @@ class StreamProcessorTest {
     }
 
     @Test
+    void aStreamWithBlendOffGetsTheModelAloneThoughItsCardHasABlend() throws Exception {
+        Map<String, float[]> leadWeights = new HashMap<>();
+        for (int k = 1; k <= 4; k++) {
+            leadWeights.put(Blend.leadKey(k), new float[] {0f, 0f, 0f});
+        }
+        ModelCard card = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
+        try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+            processor = processor("odecast.streams = [{ pattern = \"raw/*\", model = \"blended\", blend = false },"
+                    + " { pattern = \"mixed/*\", model = \"blended\" }]", Map.of("storm", model, "blended", blended));
+            List<FrameMessage> raw = frames("raw/s", new Random(9), 0, 6);
+            List<FrameMessage> mixed = frames("mixed/s", new Random(9), 0, 6);
+            List<ForecastMessage> out = forecasts(process(List.of(record(raw.get(0)), record(raw.get(1)),
+                    record(mixed.get(0)), record(mixed.get(1)))));
+            java.util.function.Function<String, ForecastMessage> second = id -> out.stream()
+                    .filter(f -> f.streamId().equals(id) && f.basedOnTime().equals(hours(6))).findFirst().orElseThrow();
+            assertForecastOf(raw, second.apply("raw/s"));
+            // the same frames on a blending stream: weights 0, so the forecast is flow extrapolation, not the model
+            ForecastMessage flowOnly = second.apply("mixed/s");
+            List<Instant> grid = flowOnly.leads().stream().map(l -> l.validTime()).toList();
+            float[] flow = new FlowBaselines(new GridShape(C, H, W)).extrapolate(
+                    StreamFixtures.observation(model, mixed.get(0)), StreamFixtures.observation(model, mixed.get(1)),
+                    model.card().modelTime(grid.get(0))).data();
+            assertTrue(maxRelDiff(flow, flowOnly.leads().get(0).data()) <= TOLERANCE);
+        }
+    }
+
+    @Test
     void maxActiveStreamsIsSharedEquallyByTheConsumerLoopsThatOwnPartitions() throws Exception {
         processor = processor("odecast.max-active-streams = 4");
         Random rng = new Random(16);

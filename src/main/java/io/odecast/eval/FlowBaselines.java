@@ -31,13 +31,55 @@ public final class FlowBaselines {
     /** {@link #extrapolate(Observation, Observation, double)} at several times, the motion field computed once. */
     public java.util.List<Observation> extrapolate(Observation previous, Observation last, double[] times) {
         MotionField motion = MotionField.between(shape, previous, last);
+        float[] source = finite(last.data());
         java.util.List<Observation> out = new java.util.ArrayList<>(times.length);
+        // Whole leads in increasing order (the usual forecast grid) continue one traced path: lead k's k unit steps
+        // are lead k-1's plus one, the same arithmetic in the same order as tracing each lead on its own.
+        Paths paths = new Paths();
         for (double time : times) {
             double lead = (time - last.time()) / (last.time() - previous.time());
-            out.add(new Observation(time, advect(last.data(), motion, lead), last.valid() == null ? null
-                    : last.valid().clone()));
+            long whole = Math.round(lead);
+            float[] values = whole >= paths.steps && whole >= 1 && Math.abs(lead - whole) < 1e-9
+                    ? paths.sampleAfter((int) whole, source, motion)
+                    : advectFinite(source, motion, lead);
+            out.add(new Observation(time, values, last.valid() == null ? null : last.valid().clone()));
         }
         return out;
+    }
+
+    /** Every cell's backward path in unit steps, advanced on demand. */
+    private final class Paths {
+        final double[] py = new double[shape.height() * shape.width()];
+        final double[] px = new double[py.length];
+        int steps;
+
+        Paths() {
+            int w = shape.width();
+            for (int i = 0; i < py.length; i++) {
+                py[i] = i / w;
+                px[i] = i % w;
+            }
+        }
+
+        float[] sampleAfter(int k, float[] source, MotionField motion) {
+            for (; steps < k; steps++) {
+                for (int i = 0; i < py.length; i++) {
+                    double vy = motion.dyAt(py[i], px[i]);
+                    double vx = motion.dxAt(py[i], px[i]);
+                    py[i] -= vy;
+                    px[i] -= vx;
+                }
+            }
+            int h = shape.height();
+            int w = shape.width();
+            float[] out = new float[source.length];
+            for (int i = 0; i < py.length; i++) {
+                for (int c = 0; c < shape.channels(); c++) {
+                    out[shape.index(c, i / w, i % w)] = (float) Bilinear.sample(source, c, h, w, py[i], px[i]);
+                }
+            }
+            return out;
+        }
     }
 
     /**
@@ -64,12 +106,15 @@ public final class FlowBaselines {
      * without a finite value count as their channel's mean, so that holes do not spread.
      */
     float[] advect(float[] values, MotionField motion, double steps) {
+        return advectFinite(finite(values), motion, steps);
+    }
+
+    private float[] advectFinite(float[] source, MotionField motion, double steps) {
         int h = shape.height();
         int w = shape.width();
-        float[] source = finite(values);
         int substeps = Math.max(1, (int) Math.ceil(Math.abs(steps)));
         double dt = steps / substeps;
-        float[] out = new float[values.length];
+        float[] out = new float[source.length];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 double py = y;

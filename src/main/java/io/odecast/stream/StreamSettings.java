@@ -23,10 +23,13 @@ import java.util.Optional;
  * @param warmUpFrames    forecasts from fewer absorbed frames than this are flagged WARMING_UP
  * @param priority        {@code high}: the engine runs and commits this stream's frames (with the records before them
  *                        in their partitions) ahead of the frames of normal streams waiting in its buffer
+ * @param blend           whether forecasts and fills follow the blend in their model's card (optical flow and the
+ *                        straight line mixed in by calibrated weights) or are the model's alone
  */
 public record StreamSettings(String model, Optional<String> fillModel, Duration forecastStep, Duration forecastHorizon,
                              Optional<Duration> cadence, Duration maxWait, Duration allowedLateness, int fillWindow,
-                             int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames, Priority priority) {
+                             int maxFillTicks, Optional<Duration> maxGap, int warmUpFrames, Priority priority,
+                             boolean blend) {
 
     /** How a stream's frames queue in the engine. */
     public enum Priority {
@@ -88,6 +91,6 @@ public record StreamSettings(String model, Optional<String> fillModel, Duration 
         return new StreamSettings(c.getString("model"), fillModel, c.getDuration("forecast.step"),
                 c.getDuration("forecast.horizon"), cadence, c.getDuration("max-wait"),
                 c.getDuration("allowed-lateness"), c.getInt("fill-window"), c.getInt("max-fill-ticks"), maxGap,
-                c.getInt("warm-up-frames"), priority);
+                c.getInt("warm-up-frames"), priority, c.getBoolean("blend"));
     }
 }

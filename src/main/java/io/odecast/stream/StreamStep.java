@@ -116,14 +116,14 @@ final class StreamStep {
             flags.add(Forecast.Flag.MODEL_SWITCHED);
         }
         VidOdeModel model = status.stream().model();
-        float[][] leads = Blending.forecast(plan.work().model(),
+        float[][] leads = !settings.blend() ? result.forecast() : Blending.forecast(plan.work().model(),
                 plan.restart() ? null : previous(status, plan.work().model()), plan.observation(),
                 plan.work().times(), result.forecast());
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
                 plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
-        if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
+        if (fill != null && settings.blend() && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
             fill = Blending.fill(in.model(), in.window(), in.times(), fill);
         }
         if (fill != null) {
