@@ -139,6 +139,11 @@ public final class TrainingRound {
         }
         LOG.info("Model {}: candidate {} from serving {} {}: {}", name, candidateVersion, serving.version(),
                 verdict.publish() ? "PUBLISHED" : "REJECTED", verdict.reason());
+        if (verdict.publish() && serving.card().blend() != null) {
+            LOG.warn("Model {}: candidate {} is published without the blend serving {} has (the gate scored the models"
+                    + " alone): streams of this model will emit the model's outputs alone", name, candidateVersion,
+                    serving.version());
+        }
         if (verdict.publish()) {
             publisher.publish(candidateDir, name, serving.version(), Map.of(
                     "gate_candidate", verdict.scores().candidate(), "gate_serving", verdict.scores().serving(),
