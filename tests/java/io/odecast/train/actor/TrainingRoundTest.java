@@ -95,6 +95,26 @@ class TrainingRoundTest {
             assertTrue(published.isEmpty());
             assertEquals("rejected", Checkpoint.readMetadata(dir.resolve("candidate")).card().evaluation()
                     .get("gate_decision"));
+            assertEquals(null, Checkpoint.readMetadata(dir.resolve("candidate")).card().blend(),
+                    "no blend from a parent without one");
+        }
+    }
+
+    @Test
+    void aCandidateInheritsItsParentsBlendMarkedAsInherited() throws Exception {
+        TrainingRound round = new TrainingRound(settings(2), (checkpoint, name, parent, metrics) -> { });
+        Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
+        recorded.put("a", blob("a", 1, 20));
+        recorded.put("b", blob("b", 5, 20));
+        io.odecast.model.Blend blend = new io.odecast.model.Blend(io.odecast.model.Blend.FLOW,
+                Map.of(io.odecast.model.Blend.leadKey(1), new float[] {0.4f}), Map.of("frames", List.of(10, 20)));
+        try (VidOdeModel serving = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(1, N, N, 4, 1), 3),
+                ModelCard.untrained("blob", ModelCard.EXTRAPOLATE, 1).withBlend(blend))) {
+            round.run("blob", serving, recorded, dir.resolve("candidate"), 0);
+            io.odecast.model.Blend got = Checkpoint.readMetadata(dir.resolve("candidate")).card().blend();
+            assertEquals(0.4f, got.atLead(1)[0]);
+            assertEquals(serving.version(), got.fit().get("inherited_from"));
+            assertEquals(List.of(10, 20), got.fit().get("frames"));
         }
     }
 }
