@@ -22,6 +22,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
  */
 public record MotionField(int height, int width, float[] dy, float[] dx) {
 
+    static {
+        // The grids here are small (tens of cells a side): OpenCV's thread pool costs more than it saves, and its
+        // workers wait actively after each parallel region, taking CPU from the service's model calls.
+        opencv_core.setNumThreads(1);
+    }
+
     /** Checks the sizes. */
     public MotionField {
         if (dy.length != height * width || dx.length != height * width) {
