@@ -84,11 +84,8 @@ public final class ModelEvaluator {
                     || anyDegraded(o - inputs + 1, o + 1)) {
                 continue;
             }
-            int n = Math.min(leads, to - 1 - o);
-            double[] times = new double[n];
-            for (int k = 1; k <= n; k++) {
-                times[k - 1] = time(o + k);
-            }
+            double[] times = times(o + 1, Math.min(leads, to - 1 - o));
+            int n = times.length;
             float[][] predicted = forecastFrom(o, inputs, times);
             Observation last = baselineFrame(o);
             Observation previous = baselineFrame(o - 1);
@@ -131,10 +128,7 @@ public final class ModelEvaluator {
                     if (window == null || first < from || anyDegraded(s, s + length)) {
                         continue;
                     }
-                    double[] times = new double[gap];
-                    for (int j = 0; j < gap; j++) {
-                        times[j] = time(first + j);
-                    }
+                    double[] times = times(first, gap);
                     float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
                     Observation a = baselineFrame(first - 1);
                     Observation b = baselineFrame(first + gap);
@@ -253,10 +247,7 @@ public final class ModelEvaluator {
             if (sequence.frame(o).missing()) {
                 continue;
             }
-            double[] times = new double[leads];
-            for (int k = 1; k <= leads; k++) {
-                times[k - 1] = time(o + k);
-            }
+            double[] times = times(o + 1, leads);
             float[][] predicted = forecastFrom(o, inputs, times);
             Observation last = baselineFrame(o);
             Observation previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
@@ -371,10 +362,7 @@ public final class ModelEvaluator {
                 if (window == null) {
                     continue;
                 }
-                double[] times = new double[gap];
-                for (int j = 0; j < gap; j++) {
-                    times[j] = time(first + j);
-                }
+                double[] times = times(first, gap);
                 float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
                 Observation a = baselineFrame(first - 1);
                 Observation b = baselineFrame(first + gap);
@@ -465,6 +453,15 @@ public final class ModelEvaluator {
     private Observation baselineFrame(int i) {
         var f = sequence.frame(i);
         return new Observation(time(i), f.data(), f.valid());
+    }
+
+    /** Model times of the {@code count} frames from {@code first}. */
+    private double[] times(int first, int count) {
+        double[] out = new double[count];
+        for (int j = 0; j < count; j++) {
+            out[j] = time(first + j);
+        }
+        return out;
     }
 
     private double time(int i) {
