@@ -102,6 +102,25 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void calibrateWithoutValidationFramesInTheCardIsAOneLineError() throws Exception {
+        Path model = Files.createDirectories(out.resolve("model"));
+        for (String f : new String[] {"model.json", "parameters.bin"}) {
+            Files.copy(Path.of("models/storm-forecast").resolve(f), model.resolve(f));
+        }
+        var card = io.odecast.model.Checkpoint.readMetadata(model).card();
+        java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(card.training());
+        training.remove("validation_frames");
+        io.odecast.model.Checkpoint.writeCard(model, card.withTraining(training));
+        StringWriter err = new StringWriter();
+        int code = Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("evaluate", "--model", model.toString(), "--dataset", "storm", "--data",
+                        "tests/resources/fixtures/storm", "--out", out.resolve("r").toString(), "--calibrate");
+        assertTrue(code != 0);
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("no validation_frames"), err.toString());
+    }
+
+    @Test
     void anUnknownDatasetIsAOneLineErrorWithNonZeroExit() {
         StringWriter err = new StringWriter();
         int code = Odecast.commandLine().setErr(new PrintWriter(err)).execute("evaluate", "--model",
