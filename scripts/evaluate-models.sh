@@ -25,9 +25,9 @@ results=docs/results.md
   echo "held-out frames the model never trained on; do not edit by hand (the reading notes are"
   echo "\`docs/results-notes.md\`). Baselines: \`persistence\` (the last frame), \`linear\` (a straight line in time),"
   echo "\`flow\` (optical-flow extrapolation or interpolation, pySTEPS-style), \`average\` (of the two neighbours, gap"
-  echo "filling). \`blend\`: the model blended with flow (forecasters) or the straight line (gap fillers) by weights per"
-  echo "lead or gap position and channel, fitted on the validation frames and recorded in the card; it is what the service"
-  echo "emits. Skill = 1 - RMSE / RMSE_persistence. PNG strips: \`out/eval/<model>/*.png\` after running the script."
+  echo "filling). \`blend\`: the model blended with flow extrapolation (forecasters), or the model and flow interpolation"
+  echo "blended into the straight line (gap fillers), by weights per lead or gap position and channel, fitted on the"
+  echo "validation frames and recorded in the card; it is what the service emits. Skill = 1 - RMSE / RMSE_persistence. PNG strips: \`out/eval/<model>/*.png\` after running the script."
   echo
   cat docs/results-notes.md
   for model in storm-forecast storm-forecast-v2 storm-interp vtest-forecast vtest-interp; do
