@@ -106,10 +106,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     .describe(forecaster ? "leads" : "gaps", forecaster ? leads : java.util.Arrays.toString(gaps))
                     .describe("command", Odecast.commandText(spec));
             if (blend != null) {
-                Map<String, Object> weights = new LinkedHashMap<>();
-                blend.weights().forEach((k, w) -> weights.put(k, w));
-                report.describe("blend", Map.of("baseline", blend.baseline(), "weights", weights,
-                        "fit", blend.fit()));
+                report.describe("blend", Map.of("baseline", blend.baseline(), "members", blend.members(),
+                        "weights", blend.weights(), "fit", blend.fit()));
             }
             for (int k = 0; k < sequence.channels().size(); k++) {
                 report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);

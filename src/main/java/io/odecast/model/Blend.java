@@ -92,24 +92,19 @@ public record Blend(String baseline, List<String> members, Map<String, float[]> 
     }
 
     /**
-     * The weights at a lead of {@code lead} time units: interpolated between the fitted whole leads, the first
-     * fitted lead's below it and the last one's beyond it; null when no lead was fitted.
+     * The weights at a lead of {@code lead} time units: interpolated between the fitted whole leads 1, 2, ..., lead
+     * 1's below it and the last one's beyond it; null when lead 1 was not fitted.
      */
     public float[] atLead(double lead) {
-        int first = Integer.MAX_VALUE;
-        int last = Integer.MIN_VALUE;
-        for (int k = 1; k <= 10_000 && weights.containsKey(leadKey(k)); k++) {
-            first = Math.min(first, k);
-            last = k;
+        int last = 0;
+        while (weights.containsKey(leadKey(last + 1))) {
+            last++;
         }
-        if (last < 1) {
+        if (last == 0) {
             return null;
         }
-        if (lead <= first) {
-            return weights.get(leadKey(first)).clone();
-        }
-        if (lead >= last) {
-            return weights.get(leadKey(last)).clone();
+        if (lead <= 1 || lead >= last) {
+            return weights.get(leadKey(lead <= 1 ? 1 : last)).clone();
         }
         int below = (int) Math.floor(lead);
         double f = lead - below;

@@ -38,6 +38,10 @@ final class StateSnapshotCodec {
 
     /** An observation with the event time it was made at. */
     record TimedObservation(Instant time, Observation observation) {
+        /** The observation in a card's model time (time units differ between models). */
+        Observation under(io.odecast.model.ModelCard card) {
+            return new Observation(card.modelTime(time), observation.data(), observation.valid());
+        }
     }
 
     /** The input record a snapshot includes last. */

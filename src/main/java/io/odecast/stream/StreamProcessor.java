@@ -231,8 +231,7 @@ final class StreamProcessor {
             VidOdeModel model = current.model();
             List<TimedObservation> recent = new ArrayList<>();
             for (TimedObservation o : s.recent()) {
-                recent.add(new TimedObservation(o.time(), new Observation(model.card().modelTime(o.time()),
-                        o.observation().data(), o.observation().valid())));
+                recent.add(new TimedObservation(o.time(), o.under(model.card())));
             }
             statuses.set(i, s.withStream(current));
             switching.add(i);

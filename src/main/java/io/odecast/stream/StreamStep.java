@@ -123,12 +123,11 @@ final class StreamStep {
                 plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
-        if (fill != null && settings.blend() && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
-            fill = Blending.fill(in.model(), in.window(), in.times(), fill);
-        }
-        if (fill != null) {
-            fillValid = plan.work().fill() instanceof ModelWork.InterpolateFill in
-                    ? in.window().get(0).valid() : plan.work().before().lastValid();
+        if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
+            fill = settings.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill) : fill;
+            fillValid = in.window().get(0).valid();
+        } else if (fill != null) {
+            fillValid = plan.work().before().lastValid();
         }
         return new Outcome(next, forecast, ticks, fill, fillValid, observedRegular);
     }
@@ -138,8 +137,7 @@ final class StreamStep {
         if (status.recent().isEmpty()) {
             return null;
         }
-        TimedObservation r = status.recent().get(status.recent().size() - 1);
-        return new Observation(model.card().modelTime(r.time()), r.observation().data(), r.observation().valid());
+        return status.recent().get(status.recent().size() - 1).under(model.card());
     }
 
     /** The cadence ticks strictly between the stream's last frame and this one, unless too many. */
@@ -166,8 +164,7 @@ final class StreamStep {
             // Model times are recomputed from the frames' instants: the filler's time unit may differ.
             List<Observation> window = new ArrayList<>();
             for (TimedObservation r : status.recent()) {
-                window.add(new Observation(filler.card().modelTime(r.time()), r.observation().data(),
-                        r.observation().valid()));
+                window.add(r.under(filler.card()));
             }
             while (window.size() > status.stream().settings().fillWindow() - 1) {
                 window.remove(0);
