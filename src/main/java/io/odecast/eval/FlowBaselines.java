@@ -88,17 +88,27 @@ public final class FlowBaselines {
      * Cells invalid in either neighbour are invalid.
      */
     public Observation interpolate(Observation before, Observation after, double time) {
-        double alpha = (time - before.time()) / (after.time() - before.time());
+        return interpolate(before, after, new double[] {time}).get(0);
+    }
+
+    /** {@link #interpolate(Observation, Observation, double)} at several times, both motion fields computed once. */
+    public java.util.List<Observation> interpolate(Observation before, Observation after, double[] times) {
         MotionField forward = MotionField.between(shape, before, after);
         MotionField backward = MotionField.between(shape, after, before);
-        float[] fromBefore = advect(before.data(), forward, alpha);
-        float[] fromAfter = advect(after.data(), backward, 1 - alpha);
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
-        float[] out = new float[fromBefore.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = valid == null || valid[i] ? (float) ((1 - alpha) * fromBefore[i] + alpha * fromAfter[i]) : Float.NaN;
+        java.util.List<Observation> list = new java.util.ArrayList<>(times.length);
+        for (double time : times) {
+            double alpha = (time - before.time()) / (after.time() - before.time());
+            float[] fromBefore = advect(before.data(), forward, alpha);
+            float[] fromAfter = advect(after.data(), backward, 1 - alpha);
+            float[] out = new float[fromBefore.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = valid == null || valid[i] ? (float) ((1 - alpha) * fromBefore[i] + alpha * fromAfter[i])
+                        : Float.NaN;
+            }
+            list.add(new Observation(time, out, valid == null ? null : valid.clone()));
         }
-        return new Observation(time, out, valid);
+        return list;
     }
 
     /**

@@ -132,13 +132,14 @@ public final class ModelEvaluator {
                     float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
                     Observation a = baselineFrame(first - 1);
                     Observation b = baselineFrame(first + gap);
+                    List<Observation> flowsAt = flows.interpolate(a, b, times);
                     for (int j = 0; j < gap; j++) {
                         var target = sequence.frame(first + j);
                         if (target.missing()) {
                             continue;
                         }
                         Observation l = Baselines.linearInterpolation(a, b, times[j]);
-                        Observation f = flows.interpolate(a, b, times[j]);
+                        Observation f = flowsAt.get(j);
                         fit.add(Blend.gapKey(layout, gap, j + 1), target.data(), List.of(filled[j], f.data()),
                                 l.data(), ErrorMetrics.jointMask(target.valid(), l.valid()));
                     }
@@ -367,6 +368,7 @@ public final class ModelEvaluator {
                 Observation a = baselineFrame(first - 1);
                 Observation b = baselineFrame(first + gap);
                 Observation mean = Baselines.neighbourAverage(a, b);
+                List<Observation> flowsAt = flows.interpolate(a, b, times);
                 float[][] truths = new float[gap][];
                 boolean[][] valids = new boolean[gap][];
                 float[][] lines = new float[gap][];
@@ -383,10 +385,10 @@ public final class ModelEvaluator {
                     // Scored where the target and both neighbours are valid, as the straight line is.
                     boolean[] scored = ErrorMetrics.jointMask(target.valid(), l.valid());
                     ours.add(label, target.data(), filled[j], scored);
-                    linear.add(label, target.data(), l.data(), ErrorMetrics.jointMask(target.valid(), l.valid()));
+                    linear.add(label, target.data(), l.data(), scored);
                     average.add(label, target.data(), mean.data(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
                     persistence.add(label, target.data(), a.data(), ErrorMetrics.jointMask(target.valid(), a.valid()));
-                    Observation f = flows.interpolate(a, b, times[j]);
+                    Observation f = flowsAt.get(j);
                     flow.add(label, target.data(), f.data(), ErrorMetrics.jointMask(target.valid(), f.valid()));
                     image(images, "persistence", label).add(target.data(), a.data());
                     image(images, "flow", label).add(target.data(), f.data());

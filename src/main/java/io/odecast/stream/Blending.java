@@ -60,7 +60,8 @@ public final class Blending {
         }
         Observation before = window.get(window.size() - 2);
         Observation after = window.get(window.size() - 1);
-        FlowBaselines flows = blend.blendsFlow() ? new FlowBaselines(shape(filler)) : null;
+        List<Observation> flows = blend.blendsFlow()
+                ? new FlowBaselines(shape(filler)).interpolate(before, after, times) : null;
         float[][] out = new float[fill.length][];
         for (int j = 0; j < fill.length; j++) {
             float[] w = blend.atGap(Blend.END, fill.length, j + 1);
@@ -70,7 +71,7 @@ public final class Blending {
             }
             Observation line = Baselines.linearInterpolation(before, after, times[j]);
             List<float[]> members = flows == null ? List.of(fill[j])
-                    : List.of(fill[j], flows.interpolate(before, after, times[j]).data());
+                    : List.of(fill[j], flows.get(j).data());
             out[j] = Blend.apply(members, line.data(), line.valid(), w);
         }
         return out;
