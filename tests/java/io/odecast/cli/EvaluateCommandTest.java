@@ -1,6 +1,7 @@
 package io.odecast.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,7 +98,14 @@ class EvaluateCommandTest {
             blendRows += "blend".equals(r.path("system").asText()) ? 1 : 0;
         }
         assertEquals(15, blendRows, "4 leads and all, 3 channels each");
-        assertTrue(Files.readString(out.resolve("report/report.md")).contains("| flow | blend |"));
+        String md = Files.readString(out.resolve("report/report.md"));
+        assertTrue(md.contains("| flow | blend |"), md);
+        // the weights a person reads: a table per lead and channel, the same numbers as the card, no object dumps
+        assertTrue(md.contains("### Blend weights\n\nServed = flow + w_model (model - flow), per lead and channel."), md);
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| lead 1 | u | %.3f |",
+                blend.path("weights").path("lead 1").get(0).asDouble())), md);
+        assertFalse(md.contains("[F@") || md.contains("{fit="), md);
+        assertTrue(md.contains("- blend: the model blended into flow extrapolation; weights fitted on frames "), md);
     }
 
     @Test

@@ -106,8 +106,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     .describe(forecaster ? "leads" : "gaps", forecaster ? leads : java.util.Arrays.toString(gaps))
                     .describe("command", Odecast.commandText(spec));
             if (blend != null) {
-                report.describe("blend", Map.of("baseline", blend.baseline(), "members", blend.members(),
-                        "weights", blend.weights(), "fit", blend.fit()));
+                report.blend(blend, sequence.channels());
             }
             for (int k = 0; k < sequence.channels().size(); k++) {
                 report.unit(sequence.channels().get(k), sequence.units() == null ? null : sequence.units()[k]);

@@ -71,10 +71,61 @@ public final class EvaluationReport {
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Object> context = new LinkedHashMap<>();
     private final Map<String, String> units = new LinkedHashMap<>();
+    /** Extra markdown sections (e.g. the blend's weights), after the metric tables. */
+    private final List<String> sections = new ArrayList<>();
 
     /** Records what was evaluated ({@code model}, {@code data}, {@code test_frames}, {@code command}...). */
     public EvaluationReport describe(String key, Object value) {
         context.put(key, value);
+        return this;
+    }
+
+    /**
+     * Records the blend applied in the {@code blend} column: a one-line summary among what was evaluated, the
+     * weights as a table in report.md (a row per lead or gap position and channel, a column per member) and whole in
+     * report.json.
+     */
+    public EvaluationReport blend(io.odecast.model.Blend blend, List<String> channels) {
+        Object frames = blend.fit().get("frames");
+        Object samples = blend.fit().get("samples");
+        context.put("blend", "the model" + (blend.blendsFlow() ? " and flow interpolation" : "") + " blended into "
+                + ("flow".equals(blend.baseline()) ? "flow extrapolation" : "the straight line")
+                + (frames instanceof List<?> f && f.size() == 2 ? "; weights fitted on frames " + f.get(0) + "-"
+                        + f.get(1) : "") + (samples == null ? "" : " (" + samples + ")") + "; table below");
+        StringBuilder md = new StringBuilder("### Blend weights\n\nServed = " + blend.baseline());
+        for (String m : blend.members()) {
+            md.append(" + w_").append(m).append(" (").append(m).append(" - ").append(blend.baseline()).append(')');
+        }
+        md.append(", per ").append("flow".equals(blend.baseline()) ? "lead" : "gap position").append(" and channel.\n\n")
+                .append("| key | channel |");
+        blend.members().forEach(m -> md.append(" w_").append(m).append(" |"));
+        md.append("\n|---|---|").append("---|".repeat(blend.members().size())).append('\n');
+        Map<String, Object> json = new LinkedHashMap<>();
+        int m = blend.members().size();
+        blend.weights().forEach((key, w) -> {
+            int c = w.length / m;
+            Map<String, List<Double>> perChannel = new LinkedHashMap<>();
+            for (int ch = 0; ch < c; ch++) {
+                String name = ch < channels.size() ? channels.get(ch) : "channel " + ch;
+                md.append("| ").append(key).append(" | ").append(name).append(" |");
+                List<Double> ws = new ArrayList<>();
+                for (int k = 0; k < m; k++) {
+                    float x = w[k * c + ch];
+                    md.append(String.format(Locale.ROOT, " %.3f |", x));
+                    ws.add((double) x);
+                }
+                md.append('\n');
+                perChannel.put(name, ws);
+            }
+            json.put(key, perChannel);
+        });
+        sections.add(md.toString());
+        Map<String, Object> whole = new LinkedHashMap<>();
+        whole.put("baseline", blend.baseline());
+        whole.put("members", blend.members());
+        whole.put("weights", json);
+        whole.put("fit", blend.fit());
+        context.put("blend_weights", whole);
         return this;
     }
 
@@ -237,10 +288,15 @@ public final class EvaluationReport {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("report.json"), toJson());
         StringBuilder md = new StringBuilder("# Evaluation\n\n");
-        context.forEach((k, v) -> md.append("- ").append(k.replace('_', ' ')).append(": ").append(v).append('\n'));
+        context.forEach((k, v) -> {
+            if (!"blend_weights".equals(k)) {
+                md.append("- ").append(k.replace('_', ' ')).append(": ").append(v).append('\n');
+            }
+        });
         md.append(context.isEmpty() ? "" : "\n");
         md.append("Leads are counted from the last input; \"all\" pools every lead. Skill = 1 - RMSE / RMSE_persistence"
                 + " (positive: better than repeating the last frame).\n\n").append(toMarkdown());
+        sections.forEach(section -> md.append(section).append('\n'));
         Files.writeString(directory.resolve("report.md"), md.toString());
     }
 
