@@ -29,13 +29,32 @@ public final class Blending {
      */
     public static float[][] forecast(VidOdeModel model, Observation previous, Observation last, double[] times,
                                      float[][] forecast) {
-        ModelCard card = model.card();
-        Blend blend = card.blend();
+        return forecast(model, last, times, forecast, forecastFlows(model, previous, last, times));
+    }
+
+    /**
+     * The flow extrapolations a forecast's blend needs, one per time, from the frames alone (the service computes
+     * them while the model runs); null when the card has no flow blend or {@code previous} is null or not before
+     * {@code last}.
+     */
+    public static List<Observation> forecastFlows(VidOdeModel model, Observation previous, Observation last,
+                                                  double[] times) {
+        Blend blend = model.card().blend();
         if (blend == null || !Blend.FLOW.equals(blend.baseline()) || previous == null
-                || !(previous.time() < last.time())) {
+                || !(previous.time() < last.time()) || times.length == 0) {
+            return null;
+        }
+        return new FlowBaselines(shape(model)).extrapolate(previous, last, times);
+    }
+
+    /** The forecast blended with {@link #forecastFlows}' frames ({@code forecast} itself when they are null). */
+    public static float[][] forecast(VidOdeModel model, Observation last, double[] times, float[][] forecast,
+                                     List<Observation> flows) {
+        if (flows == null) {
             return forecast;
         }
-        List<Observation> flows = new FlowBaselines(shape(model)).extrapolate(previous, last, times);
+        ModelCard card = model.card();
+        Blend blend = card.blend();
         float[][] out = new float[forecast.length][];
         for (int k = 0; k < forecast.length; k++) {
             float[] w = blend.atLead((times[k] - last.time()) / card.timeScale());
@@ -54,14 +73,35 @@ public final class Blending {
      * (the frames either side of the gap); {@code fill} itself when the card has no linear blend.
      */
     public static float[][] fill(VidOdeModel filler, List<Observation> window, double[] times, float[][] fill) {
+        return fill(filler, window, times, fill, fillFlows(filler, window, times));
+    }
+
+    /**
+     * The flow interpolations a gap's blend needs, one per time, from the frames alone (computed while the model
+     * runs); null when flow interpolation is not a member of the card's blend.
+     */
+    public static List<Observation> fillFlows(VidOdeModel filler, List<Observation> window, double[] times) {
+        Blend blend = filler.card().blend();
+        if (blend == null || !Blend.LINEAR.equals(blend.baseline()) || !blend.blendsFlow() || window.size() < 2) {
+            return null;
+        }
+        return new FlowBaselines(shape(filler)).interpolate(window.get(window.size() - 2),
+                window.get(window.size() - 1), times);
+    }
+
+    /** The gap's frames blended with the straight line and {@link #fillFlows}' frames (null: not a member). */
+    public static float[][] fill(VidOdeModel filler, List<Observation> window, double[] times, float[][] fill,
+                                 List<Observation> flows) {
         Blend blend = filler.card().blend();
         if (blend == null || !Blend.LINEAR.equals(blend.baseline()) || window.size() < 2) {
             return fill;
         }
+        if (blend.blendsFlow() && flows == null) {
+            // Flow is a member but its frames are missing (their computation failed): the model's frames alone.
+            return fill;
+        }
         Observation before = window.get(window.size() - 2);
         Observation after = window.get(window.size() - 1);
-        List<Observation> flows = blend.blendsFlow()
-                ? new FlowBaselines(shape(filler)).interpolate(before, after, times) : null;
         float[][] out = new float[fill.length][];
         for (int j = 0; j < fill.length; j++) {
             float[] w = blend.atGap(Blend.END, fill.length, j + 1);

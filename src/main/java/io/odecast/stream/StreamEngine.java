@@ -105,13 +105,14 @@ final class StreamEngine {
             }
 
             @Override
-            public DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills)
-                    throws Exception {
+            public DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills,
+                                            Runnable meanwhile) throws Exception {
                 CompletableFuture<DecoderActor.Results> results = runner.start(steps, fills);
                 Session s = session;
                 if (s != null) {
                     s.commitPending();
                 }
+                meanwhile.run();
                 return results.get();
             }
         };

@@ -58,7 +58,15 @@ final class StreamProcessor {
 
         /** Runs the work and waits for its results. */
         default DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills) throws Exception {
-            return start(steps, fills).get();
+            return run(steps, fills, () -> { });
+        }
+
+        /** Runs the work, runs {@code meanwhile} on the calling thread while the model computes, and waits. */
+        default DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills, Runnable meanwhile)
+                throws Exception {
+            java.util.concurrent.CompletableFuture<DecoderActor.Results> results = start(steps, fills);
+            meanwhile.run();
+            return results.get();
         }
     }
 
@@ -168,7 +176,15 @@ final class StreamProcessor {
         if (plans.isEmpty()) {
             return;
         }
-        DecoderActor.Results results = runner.run(plans.stream().map(StreamStep.Plan::work).toList(), List.of());
+        // The blends' flow frames depend on the frames alone: computed on this thread while the model runs, so a
+        // chunk's outputs do not wait for them one after another once its model call returns.
+        StreamStep.Baselines[] baselines = new StreamStep.Baselines[plans.size()];
+        DecoderActor.Results results = runner.run(plans.stream().map(StreamStep.Plan::work).toList(), List.of(),
+                () -> {
+                    for (int i = 0; i < baselines.length; i++) {
+                        baselines[i] = baselines(plans.get(i));
+                    }
+                });
         for (int i = 0; i < plans.size(); i++) {
             StreamStep.Plan plan = plans.get(i);
             Item item = planned.get(i);
@@ -184,7 +200,7 @@ final class StreamProcessor {
                 LOG.warn("Stream {}: filling {} missing ticks from {} failed, left unfilled: {}", plan.before().id(),
                         plan.ticks().size(), plan.ticks().get(0), stepped.fillError());
             }
-            StreamStep.Outcome outcome = StreamStep.finish(plan, stepped.result(), stepped.fill(), now);
+            StreamStep.Outcome outcome = StreamStep.finish(plan, stepped.result(), stepped.fill(), baselines[i], now);
             StreamStatus next = outcome.next();
             if (plan.restart() && plan.afterGap()) {
                 metrics.streamRestarted();
@@ -280,6 +296,20 @@ final class StreamProcessor {
                     s.stateVersion(), model.version(), recents.get(j).size());
             statuses.set(i, s.switchedTo(s.stream(), state, recents.get(j)));
             swaps.streamSwitched();
+        }
+    }
+
+    /**
+     * A plan's blend baselines; a failure to compute them (a frame the flow cannot handle) costs the blend of that
+     * frame's outputs (the model's frames are emitted as they are), never the frame.
+     */
+    private static StreamStep.Baselines baselines(StreamStep.Plan plan) {
+        try {
+            return StreamStep.baselines(plan);
+        } catch (RuntimeException e) {
+            LOG.warn("Stream {} at {}: blend baselines failed, outputs unblended: {}", plan.before().id(),
+                    plan.frame().eventTime(), e.toString());
+            return StreamStep.Baselines.NONE;
         }
     }
 

@@ -45,6 +45,28 @@ final class StreamStep {
                    boolean[] filledValid, boolean observedRegular) {
     }
 
+    /**
+     * The baseline frames a planned step's blend needs (flow extrapolation of its forecast, flow interpolation of its
+     * gap), computed from frames alone: the processor computes them while the model runs.
+     */
+    record Baselines(List<Observation> forecast, List<Observation> fill) {
+        static final Baselines NONE = new Baselines(null, null);
+    }
+
+    /** The {@link Baselines} of a plan; {@link Baselines#NONE} on replay or with the stream's blend off. */
+    static Baselines baselines(Plan plan) {
+        StreamStatus status = plan.before();
+        if (plan.replay() || !status.stream().settings().blend()) {
+            return Baselines.NONE;
+        }
+        VidOdeModel model = plan.work().model();
+        List<Observation> forecast = Blending.forecastFlows(model, plan.restart() ? null : previous(status, model),
+                plan.observation(), plan.work().times());
+        List<Observation> fill = plan.work().fill() instanceof ModelWork.InterpolateFill in
+                ? Blending.fillFlows(in.model(), in.window(), in.times()) : null;
+        return new Baselines(forecast, fill);
+    }
+
     /** Plans the step of an accepted frame at {@code offset} of {@code partition}. */
     static Plan plan(StreamStatus status, FrameMessage frame, int partition, long offset, boolean replay,
                      boolean replayed, long maxSubsteps) {
@@ -81,9 +103,10 @@ final class StreamStep {
     /**
      * The next status and outputs of a planned step from the model's results.
      *
-     * @param fill the gap's frames, or null when there was none or it failed (the ticks are then left unfilled)
+     * @param fill      the gap's frames, or null when there was none or it failed (the ticks are then left unfilled)
+     * @param baselines the plan's {@link #baselines} ({@link Baselines#NONE}: the model's frames unblended)
      */
-    static Outcome finish(Plan plan, VidOdeModel.Stepped result, float[][] fill, Instant now) {
+    static Outcome finish(Plan plan, VidOdeModel.Stepped result, float[][] fill, Baselines baselines, Instant now) {
         StreamStatus status = plan.before();
         FrameMessage frame = plan.frame();
         StreamSettings settings = status.stream().settings();
@@ -117,14 +140,13 @@ final class StreamStep {
         }
         VidOdeModel model = status.stream().model();
         float[][] leads = !settings.blend() ? result.forecast() : Blending.forecast(plan.work().model(),
-                plan.restart() ? null : previous(status, plan.work().model()), plan.observation(),
-                plan.work().times(), result.forecast());
+                plan.observation(), plan.work().times(), result.forecast(), baselines.forecast());
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
                 plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
         if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
-            fill = settings.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill) : fill;
+            fill = settings.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill, baselines.fill()) : fill;
             fillValid = in.window().get(0).valid();
         } else if (fill != null) {
             fillValid = plan.work().before().lastValid();
