@@ -55,6 +55,42 @@ class CheckpointTest {
     }
 
     @Test
+    void theVersionFollowsWhatIsServedNotTheRecordsAroundIt() throws IOException {
+        ModelConfig config = ModelFixtures.stormLike();
+        ModelCard card = new ModelCard("storm-test", ModelCard.EXTRAPOLATE, List.of("u", "v", "p"),
+                new float[] {1, -2, 1000}, new float[] {5, 6, 10}, -9999.0, "PT6H", 0.1, null, null);
+        Path model = dir.resolve("versions");
+        String saved;
+        try (VidOdeModel m = new VidOdeModel(new VidOdeNetwork(config, 21), card)) {
+            saved = m.save(model);
+        }
+        // evaluation and training records, and a blend's fit record, leave the version as it is
+        ModelCard evaluated = card.withEvaluation(java.util.Map.of("rows", List.of()));
+        assertEquals(saved, Checkpoint.writeCard(model, evaluated));
+        Blend blend = new Blend(Blend.FLOW, java.util.Map.of(Blend.leadKey(1), new float[] {0.5f, 0.4f, 0.3f}),
+                java.util.Map.of("frames", List.of(40, 48)));
+        String blended = Checkpoint.writeCard(model, evaluated.withBlend(blend));
+        assertNotEquals(saved, blended, "a blend changes what is served");
+        Blend refitRecord = new Blend(Blend.FLOW, blend.weights(), java.util.Map.of("frames", List.of(30, 48)));
+        assertEquals(blended, Checkpoint.writeCard(model, evaluated.withBlend(refitRecord)));
+        Blend otherWeights = new Blend(Blend.FLOW, java.util.Map.of(Blend.leadKey(1), new float[] {0.5f, 0.4f, 0.2f}),
+                refitRecord.fit());
+        String reweighted = Checkpoint.writeCard(model, evaluated.withBlend(otherWeights));
+        assertNotEquals(blended, reweighted, "new weights, new version");
+        // what is loaded hashes to what model.json says, and the weights' own hash is kept beside it
+        try (VidOdeModel loaded = VidOdeModel.load(model)) {
+            assertEquals(reweighted, loaded.version());
+            assertEquals(loaded.network().parameters().version(), Checkpoint.readMetadata(model).weights());
+        }
+        // another normalisation, another version, with the same weights
+        ModelCard renormalised = new ModelCard("storm-test", ModelCard.EXTRAPOLATE, List.of("u", "v", "p"),
+                new float[] {1, -2, 1000}, new float[] {5, 6, 11}, -9999.0, "PT6H", 0.1, null, null);
+        assertNotEquals(saved, Checkpoint.writeCard(model, renormalised));
+        // the card alone back as it was: the version as it was
+        assertEquals(saved, Checkpoint.writeCard(model, card));
+    }
+
+    @Test
     void aCheckpointThatDoesNotMatchTheConfigNamesTheParameter() throws IOException {
         ModelConfig small = ModelFixtures.stormLike();
         try (VidOdeNetwork net = new VidOdeNetwork(small, 1)) {

@@ -63,6 +63,28 @@ class ModelVersionsTest {
     }
 
     @Test
+    void aRecalibratedBlendIsANewVersionAndARecordWhoseBlendWasAlteredIsRefused() throws Exception {
+        Path folder = checkpoint(1);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        ModelVersion plain = ModelVersions.fromCheckpoint(folder, "tiny", "", Map.of(), store, 1 << 24, Instant.EPOCH);
+        ModelCard card = io.odecast.model.Checkpoint.readMetadata(folder).card();
+        io.odecast.model.Checkpoint.writeCard(folder, card.withBlend(new io.odecast.model.Blend("flow",
+                Map.of("lead 1", new float[] {0.6f, 0.3f}), Map.of())));
+        ModelVersion blended = ModelVersions.fromCheckpoint(folder, "tiny", "", Map.of(), store, 1 << 24,
+                Instant.EPOCH);
+        assertTrue(!plain.getVersion().equals(blended.getVersion()), "same weights, new blend: a new version");
+        try (VidOdeModel loaded = ModelVersions.load(blended, dir.resolve("work"))) {
+            assertEquals(blended.getVersion(), loaded.version());
+            assertEquals(0.6f, loaded.card().blend().weights().get("lead 1")[0]);
+        }
+        // the record's card says other blend weights than its version was made from
+        ModelVersion altered = blended.toBuilder()
+                .setModelJson(blended.getModelJson().replace("0.6", "0.9")).build();
+        IOException e = assertThrows(IOException.class, () -> ModelVersions.load(altered, dir.resolve("work2")));
+        assertTrue(e.getMessage().contains("hash to"), e.getMessage());
+    }
+
+    @Test
     void listMarksTheLatestAndRollbackMakesAnEarlierVersionServeAgain() throws Exception {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             TopicNames names = new TopicNames("m.frames", "m.forecasts", "m.regular", "m.state", "m.models", "m.dlq");

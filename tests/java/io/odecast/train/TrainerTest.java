@@ -109,7 +109,9 @@ class TrainerTest {
         try (Trainer second = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 15, out), QUIET)) {
             assertTrue(second.resumeIfPossible());
             assertEquals(10, second.step());
-            assertEquals(version, second.network().parameters().version(), "resumed from the saved weights");
+            assertEquals(version, io.odecast.model.Checkpoint.readMetadata(out).version());
+            assertEquals(io.odecast.model.Checkpoint.readMetadata(out).weights(), second.network().parameters().version(),
+                    "resumed from the saved weights");
             Trainer.Result r = second.run(Map.of());
             assertEquals(10, r.firstStep());
             assertEquals(15, r.lastStep());

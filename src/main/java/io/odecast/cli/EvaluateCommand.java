@@ -119,7 +119,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 summary.put("command", Odecast.commandText(spec));
                 summary.put("held_out_frames", List.of(start, sequence.size()));
                 summary.put("rows", report.rows());
-                Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary).withBlend(blend));
+                String version = Checkpoint.writeCard(modelDir, model.card().withEvaluation(summary).withBlend(blend));
+                System.out.println("updated " + modelDir.resolve(Checkpoint.METADATA) + (version.equals(model.version())
+                        ? " (version " + version + ")" : " (version " + model.version() + " -> " + version
+                        + ": the blend changed what it serves; publish it to roll it out)"));
             }
         }
         return 0;

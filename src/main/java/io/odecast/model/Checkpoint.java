@@ -12,7 +12,8 @@ import java.nio.file.Path;
 
 /**
  * A checkpoint folder {@code models/<name>/}: {@code parameters.bin} (see {@link ParameterStore}) and
- * {@code model.json} with the architecture, the {@link ModelCard} and the version (hash of the weights).
+ * {@code model.json} with the architecture, the {@link ModelCard}, the hash of the weights ({@code weights}) and the
+ * version ({@link ServingVersion}: weights, architecture and the serving part of the card).
  */
 public final class Checkpoint {
 
@@ -28,22 +29,39 @@ public final class Checkpoint {
     public static String save(Path dir, VidOdeNetwork network, ModelCard card) throws IOException {
         Files.createDirectories(dir);
         network.parameters().save(dir.resolve(PARAMETERS));
-        String version = network.parameters().version();
+        String weights = network.parameters().version();
+        String version = ServingVersion.of(weights, network.config(), card);
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("version", version);
+        root.put("weights", weights);
         root.set("architecture", JSON.valueToTree(network.config()));
         root.set("card", JSON.valueToTree(card));
         JSON.writeValue(dir.resolve(METADATA).toFile(), root);
         return version;
     }
 
-    /** Rewrites {@code model.json} with a new card (e.g. evaluation results), keeping architecture and version. */
-    public static void writeCard(Path dir, ModelCard card) throws IOException {
+    /**
+     * Rewrites {@code model.json} with a new card (e.g. evaluation results or a blend), keeping the architecture;
+     * returns the version, which changes when the card's serving part does ({@link ServingVersion}).
+     */
+    public static String writeCard(Path dir, ModelCard card) throws IOException {
         Path file = dir.resolve(METADATA);
+        Metadata meta = readMetadata(dir);
+        String weights = meta.weights();
+        if (weights == null) {
+            // Written before model.json named its weights' hash: computed from the parameters once.
+            try (Loaded loaded = load(dir)) {
+                weights = loaded.network().parameters().version();
+            }
+        }
+        String version = ServingVersion.of(weights, meta.config(), card);
         ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        root.put("version", version);
+        root.put("weights", weights);
         root.set("card", JSON.valueToTree(card));
         JSON.writeValue(file.toFile(), root);
+        return version;
     }
 
     /** Reads {@code model.json} only. */
@@ -61,7 +79,7 @@ public final class Checkpoint {
         try {
             ModelConfig config = JSON.treeToValue(root.get("architecture"), ModelConfig.class);
             ModelCard card = JSON.treeToValue(root.get("card"), ModelCard.class);
-            return new Metadata(config, card, root.path("version").asText(null));
+            return new Metadata(config, card, root.path("version").asText(null), root.path("weights").asText(null));
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -80,14 +98,22 @@ public final class Checkpoint {
             network.close();
             throw e;
         }
-        return new Loaded(network, meta.card(), network.parameters().version());
+        return new Loaded(network, meta.card(),
+                ServingVersion.of(network.parameters().version(), meta.config(), meta.card()));
     }
 
-    /** The contents of {@code model.json}. */
-    public record Metadata(ModelConfig config, ModelCard card, String version) {
+    /**
+     * The contents of {@code model.json}: {@code version} and {@code weights} as written (either may be null in a
+     * file written by hand; {@code weights} in one written before it was recorded).
+     */
+    public record Metadata(ModelConfig config, ModelCard card, String version, String weights) {
     }
 
-    /** A loaded network (caller closes it), its card and the version computed from the loaded weights. */
-    public record Loaded(VidOdeNetwork network, ModelCard card, String version) {
+    /** A loaded network (caller closes it), its card and the version computed from the loaded weights and card. */
+    public record Loaded(VidOdeNetwork network, ModelCard card, String version) implements AutoCloseable {
+        @Override
+        public void close() {
+            network.close();
+        }
     }
 }

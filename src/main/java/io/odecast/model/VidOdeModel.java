@@ -41,7 +41,7 @@ public final class VidOdeModel implements AutoCloseable {
         this.network = network;
         this.card = card;
         this.config = network.config();
-        this.version = network.parameters().version();
+        this.version = ServingVersion.of(network.parameters().version(), network.config(), card);
         network.prepareInference();
     }
 
@@ -64,7 +64,7 @@ public final class VidOdeModel implements AutoCloseable {
         return card;
     }
 
-    /** Hash of the weights. */
+    /** The version: hash of the weights, architecture and the card's serving part ({@link ServingVersion}). */
     public String version() {
         return version;
     }

@@ -15,8 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A checkpoint folder as a {@code ModelVersion} record and back. The version is the hash of the weights (the
- * {@code model_version} of every forecast); the parameters go inline when they are at most
+ * A checkpoint folder as a {@code ModelVersion} record and back. The version is the hash of the weights and the
+ * card's serving part ({@link io.odecast.model.ServingVersion}; the {@code model_version} of every forecast); the parameters go inline when they are at most
  * {@code inlineMaxBytes}, else into the {@link ModelStore} and the record carries their path. Unpacking a record
  * recomputes the hash from the weights it loads, so a corrupt or tampered version never loads under its name.
  */
@@ -65,7 +65,7 @@ public final class ModelVersions {
      * Unpacks a version into {@code workDir/<name>/<version>/} and loads it.
      *
      * @throws IOException naming the model and version when its parameters are missing, do not fit its
-     *                     architecture, or hash to another version than the record says
+     *                     architecture, or (with the card) hash to another version than the record says
      */
     public static VidOdeModel load(ModelVersion v, Path workDir) throws IOException {
         String what = "version " + v.getVersion() + " of model " + v.getName();
@@ -96,7 +96,7 @@ public final class ModelVersions {
         }
         if (!model.version().equals(v.getVersion())) {
             model.close();
-            throw new IOException(what + ": its parameters hash to " + model.version()
+            throw new IOException(what + ": its parameters and card hash to " + model.version()
                     + "; the record is corrupt or was altered, refusing it");
         }
         return model;

@@ -253,7 +253,7 @@ public final class Trainer implements AutoCloseable {
                     .mapToDouble(StepLosses::reconstruction).average().orElse(Double.NaN));
         }
         String version = asModel ? Checkpoint.save(options.output(), network, card.withTraining(record))
-                : network.parameters().version();
+                : io.odecast.model.ServingVersion.of(network.parameters().version(), network.config(), card);
         Path dir = Files.createDirectories(options.output().resolve(STATE_DIR));
         network.parameters().save(dir.resolve("generator.bin"));
         critics.parameters().save(dir.resolve("critics.bin"));
