@@ -223,7 +223,12 @@ public final class ModelBenchmark {
                 "" + c.height(), "--width", "" + c.width(), "--init-dim", "" + c.initDim(), "--n-downs",
                 "" + c.nDowns(), "--threads", "" + threads, "--reps", "" + reps, "--batches",
                 String.join(",", batches.stream().map(String::valueOf).toList()), "--window", "" + WINDOW);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // The peer runs with libgomp's own default wait policy, not the one bin/odecast sets for this process: with
+        // OMP_WAIT_POLICY=PASSIVE inherited its OpenMP workers sleep between parallel regions (slower), and with
+        // ACTIVE this JVM's idle workers would spin on the cores the peer is timed on.
+        builder.environment().remove("OMP_WAIT_POLICY");
+        Process p = builder.start();
         List<Timing> timings = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
