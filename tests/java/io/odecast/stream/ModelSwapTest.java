@@ -251,6 +251,53 @@ class ModelSwapTest extends BrokerTestBase {
     }
 
     @Test
+    void aRecalibratedBlendOfTheSameWeightsIsANewVersionThatServesItsBlend() throws Exception {
+        String prefix = "swap-blend";
+        Random rng = new Random(8);
+        List<FrameMessage> frames = sixHourly("plain/b", 5, rng);
+        // The serving model's weights with a blend in its card, as `evaluate --calibrate --update-card` leaves it.
+        Path checkpoint = dir.resolve("blended").resolve("storm");
+        model.save(checkpoint);
+        Map<String, float[]> weights = new HashMap<>();
+        for (int k = 1; k <= 4; k++) {
+            weights.put(io.odecast.model.Blend.leadKey(k), new float[] {0.2f * k, 0.1f * k, 0.25f});
+        }
+        String blendedVersion = io.odecast.model.Checkpoint.writeCard(checkpoint, model.card().withBlend(
+                new io.odecast.model.Blend(io.odecast.model.Blend.FLOW, weights, Map.of())));
+        assertFalse(blendedVersion.equals(model.version()), "a new blend is a new version");
+        ModelVersion record = ModelVersions.fromCheckpoint(checkpoint, "storm", model.version(), Map.of(),
+                new ModelStore(dir.resolve("s")), 1 << 24, Instant.now());
+        assertEquals(blendedVersion, record.getVersion());
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try (VidOdeModel blended = VidOdeModel.load(checkpoint)) {
+            publish(producer, prefix + ".frames", frames.subList(0, 3));
+            forecastsOf(prefix, 3);
+            topic(prefix).publish(record);
+            await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(30));
+            publish(producer, prefix + ".frames", frames.subList(3, 4));
+            ForecastMessage f = forecastsOf(prefix, 4).get(3);
+            assertEquals(blendedVersion, f.modelVersion());
+            assertTrue(f.has(Forecast.Flag.MODEL_SWITCHED));
+            // the same weights encode the same state; what is served is the card's blend of it with flow
+            StreamState state = statesAlone(blended, frames.subList(0, 4)).get(3);
+            List<Instant> grid = ForecastGrid.after(f.basedOnTime(), STEP, 4);
+            float[][] alone = forecastAlone(blended, state, grid);
+            float[][] expected = Blending.forecast(blended, StreamFixtures.observation(blended, frames.get(2)),
+                    StreamFixtures.observation(blended, frames.get(3)),
+                    grid.stream().mapToDouble(blended.card()::modelTime).toArray(), alone);
+            float moved = 0;
+            for (int k = 0; k < grid.size(); k++) {
+                float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                assertTrue(diff <= TOLERANCE, "lead " + k + " differs from the blend by " + diff);
+                moved = Math.max(moved, maxRelDiff(alone[k], f.leads().get(k).data()));
+            }
+            assertTrue(moved > 1e-3, "the served forecast is not the model's alone: " + moved);
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aSnapshotOfAnOlderVersionIsReencodedFromItsRecentFramesOnRestore() throws Exception {
         String prefix = "swap-restore";
         Random rng = new Random(7);
