@@ -58,6 +58,15 @@ class BadInputsTest {
     }
 
     @Test
+    void theWrongShapeFrameCanBeSentSeveralTimesInARow() {
+        List<BadInputs.BadRecord> bad = BadInputs.build(template(), "storm/chaos-01", 1024 * 1024, 3);
+        assertEquals(List.of("wrong-shape", "wrong-shape-2", "wrong-shape-3", "huge-values", "key-mismatch",
+                "year-2100"), bad.stream().map(BadInputs.BadRecord::label).toList());
+        assertEquals(bad.get(0).value().length, bad.get(2).value().length);
+        assertThrows(IllegalArgumentException.class, () -> BadInputs.build(template(), "storm/chaos-01", 1024, 0));
+    }
+
+    @Test
     void theMismatchedKeyMustDiffer() {
         assertThrows(IllegalArgumentException.class, () -> BadInputs.build(template(), "storm/chaos-00", 1024));
     }

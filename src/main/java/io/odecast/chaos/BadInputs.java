@@ -81,6 +81,18 @@ public final class BadInputs {
      * its stream id, (b) a normal-looking frame dated 2100-01-01. Published in this order.
      */
     public static List<BadRecord> build(FrameMessage template, String otherKey, int bigBytes) {
+        return build(template, otherKey, bigBytes, 1);
+    }
+
+    /**
+     * The bad records with the wrong-shape frame sent {@code bigCopies} times in a row (labels {@code wrong-shape},
+     * {@code wrong-shape-2}, ...; the same record each time), so a run shows whether the service's memory stays
+     * bounded under a stream of huge records rather than one.
+     */
+    public static List<BadRecord> build(FrameMessage template, String otherKey, int bigBytes, int bigCopies) {
+        if (bigCopies < 1) {
+            throw new IllegalArgumentException("at least one wrong-shape frame, got " + bigCopies);
+        }
         String id = template.streamId();
         if (otherKey.equals(id)) {
             throw new IllegalArgumentException("the mismatched key must differ from the stream id " + id);
@@ -99,16 +111,21 @@ public final class BadInputs {
                 template.shape(), huge);
         FrameMessage mismatched = copyAt(template, t.plus(Duration.ofHours(3)));
         FrameMessage future = copyAt(template, YEAR_2100);
-        return List.of(
-                new BadRecord("wrong-shape", "(a) " + c + "x" + h + "x" + w + " frame, " + mib(bigBytes)
-                        + " of data; the model takes " + template.shape(),
-                        id, id, wrongShape.eventTime(), FrameCodec.encode(wrongShape)),
-                new BadRecord("huge-values", "(c) every value " + HUGE, id, id, hugeValues.eventTime(),
-                        FrameCodec.encode(hugeValues)),
-                new BadRecord("key-mismatch", "(d) record key " + otherKey + " but stream_id " + id, otherKey, id,
-                        mismatched.eventTime(), FrameCodec.encode(mismatched)),
-                new BadRecord("year-2100", "(b) event time " + YEAR_2100, id, id, future.eventTime(),
-                        FrameCodec.encode(future)));
+        List<BadRecord> out = new java.util.ArrayList<>();
+        byte[] wrongShapeValue = FrameCodec.encode(wrongShape);
+        for (int k = 1; k <= bigCopies; k++) {
+            out.add(new BadRecord(k == 1 ? "wrong-shape" : "wrong-shape-" + k, "(a) " + c + "x" + h + "x" + w
+                    + " frame, " + mib(bigBytes) + " of data; the model takes " + template.shape()
+                    + (bigCopies > 1 ? " (copy " + k + " of " + bigCopies + ")" : ""),
+                    id, id, wrongShape.eventTime(), wrongShapeValue));
+        }
+        out.add(new BadRecord("huge-values", "(c) every value " + HUGE, id, id, hugeValues.eventTime(),
+                FrameCodec.encode(hugeValues)));
+        out.add(new BadRecord("key-mismatch", "(d) record key " + otherKey + " but stream_id " + id, otherKey, id,
+                mismatched.eventTime(), FrameCodec.encode(mismatched)));
+        out.add(new BadRecord("year-2100", "(b) event time " + YEAR_2100, id, id, future.eventTime(),
+                FrameCodec.encode(future)));
+        return List.copyOf(out);
     }
 
     private static FrameMessage copyAt(FrameMessage f, Instant t) {

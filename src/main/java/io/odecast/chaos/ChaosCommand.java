@@ -110,6 +110,10 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Scenario bad-input: data size of the wrong-shape frame (default ${DEFAULT-VALUE}).")
     int bigFrameMiB;
 
+    @Option(names = "--big-frames", defaultValue = "1",
+            description = "Scenario bad-input: how many times the wrong-shape frame is sent in a row (default ${DEFAULT-VALUE}).")
+    int bigFrames;
+
     @Option(names = "--instances", defaultValue = "1",
             description = "Service instances in the consumer group: 2 adds a partner that is never disturbed, so"
                     + " partitions move between instances as the other is killed or stopped (default ${DEFAULT-VALUE}).")
@@ -129,7 +133,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
                     modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB,
-                    rssKillMiB, instances);
+                    rssKillMiB, instances, bigFrames);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -360,7 +360,7 @@ public final class ChaosRun {
         String other = s.streams() > 1 ? ChaosStreams.streamId(1) : "storm/chaos-other";
         int after = s.frames() / 3;
         List<BadInputs.BadRecord> records = BadInputs.build(streams.frames().get(id).get(after), other,
-                s.bigFrameMiB() * 1024 * 1024);
+                s.bigFrameMiB() * 1024 * 1024, s.bigFrames());
         return new FrameDriver.Injection(id, after, records, () -> {
             rss.phase("after bad input");
             say("injecting " + records.size() + " bad records into " + id + " after its frame " + after);

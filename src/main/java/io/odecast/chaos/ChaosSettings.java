@@ -32,12 +32,14 @@ import java.util.Objects;
  * @param keepBrokerData  keep the broker's storage after the run
  * @param bigFrameMiB     size of the wrong-shape frame's data (scenario bad-input; 60 in the contract)
  * @param rssKillMiB      the harness kills a service whose RSS exceeds this (protects a shared machine)
+ * @param instances       service instances in the consumer group (1 or 2)
+ * @param bigFrames       times the wrong-shape frame is sent in a row (scenario bad-input)
  */
 public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, int frames, int kills, long seed,
                             Path out, double rate, double publishSeconds, Duration outage, Duration maxKillDelay,
                             Duration quiet, Duration drainTimeout, String serviceHeap, String brokerHeap,
                             int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData,
-                            int bigFrameMiB, long rssKillMiB, int instances) {
+                            int bigFrameMiB, long rssKillMiB, int instances, int bigFrames) {
 
     public ChaosSettings {
         Objects.requireNonNull(scenario, "scenario");
@@ -62,6 +64,7 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         require(rssKillMiB >= rssLimitMiB, "--rss-kill-mib must be at least --rss-limit-mib (" + rssLimitMiB
                 + "), got " + rssKillMiB);
         require(instances == 1 || instances == 2, "--instances must be 1 or 2, got " + instances);
+        require(bigFrames >= 1 && bigFrames <= 100, "--big-frames must be in 1..100, got " + bigFrames);
         require(bigFrameMiB >= 1 && bigFrameMiB <= 63, "--big-frame-mib must be in 1..63 (the topics take 64 MiB"
                 + " records), got " + bigFrameMiB);
     }
@@ -83,7 +86,7 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
             m.put("max kill delay", maxKillDelay.toMillis() / 1000.0 + " s");
         }
         if (scenario == Scenario.BAD_INPUT) {
-            m.put("wrong-shape frame", bigFrameMiB + " MiB");
+            m.put("wrong-shape frame", bigFrameMiB + " MiB" + (bigFrames > 1 ? ", sent " + bigFrames + " times" : ""));
             m.put("RSS limit", rssLimitMiB + " MiB");
         }
         if (scenario == Scenario.BROKER_OUTAGE) {
