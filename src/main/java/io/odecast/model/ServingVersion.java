@@ -30,6 +30,18 @@ public final class ServingVersion {
 
     /** The version of weights hashing to {@code weights} served with {@code config} and {@code card}. */
     public static String of(String weights, ModelConfig config, ModelCard card) {
+        return hash("odecast-serving-1", weights, served(config, card, true));
+    }
+
+    /**
+     * What a stream's state depends on: the same as {@link #of} without the blend, which only mixes the model's
+     * outputs. Two versions with the same encoding version give the same state for the same frames.
+     */
+    public static String encoding(String weights, ModelConfig config, ModelCard card) {
+        return hash("odecast-encoding-1", weights, served(config, card, false));
+    }
+
+    private static Map<String, Object> served(ModelConfig config, ModelCard card, boolean withBlend) {
         Map<String, Object> served = new LinkedHashMap<>();
         served.put("architecture", config);
         served.put("task", card.task());
@@ -40,13 +52,17 @@ public final class ServingVersion {
         served.put("time_unit", card.timeUnit());
         served.put("time_scale", card.timeScale());
         Blend blend = card.blend();
-        if (blend != null) {
+        if (withBlend && blend != null) {
             served.put("blend", Map.of("baseline", blend.baseline(), "members", blend.members(),
                     "weights", blend.weights()));
         }
+        return served;
+    }
+
+    private static String hash(String kind, String weights, Map<String, Object> served) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(("odecast-serving-1\n" + weights + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update((kind + "\n" + weights + "\n").getBytes(StandardCharsets.UTF_8));
             sha.update(CANONICAL.writeValueAsBytes(served));
             return HexFormat.of().formatHex(sha.digest(), 0, 8);
         } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -29,6 +29,7 @@ public final class VidOdeModel implements AutoCloseable {
     private final VidOdeNetwork network;
     private final ModelCard card;
     private final String version;
+    private final String encodingVersion;
     private final ModelConfig config;
     private final AtomicLong encoderEvaluations = new AtomicLong();
     private final AtomicLong decoderEvaluations = new AtomicLong();
@@ -41,7 +42,9 @@ public final class VidOdeModel implements AutoCloseable {
         this.network = network;
         this.card = card;
         this.config = network.config();
-        this.version = ServingVersion.of(network.parameters().version(), network.config(), card);
+        String weights = network.parameters().version();
+        this.version = ServingVersion.of(weights, network.config(), card);
+        this.encodingVersion = ServingVersion.encoding(weights, network.config(), card);
         network.prepareInference();
     }
 
@@ -62,6 +65,14 @@ public final class VidOdeModel implements AutoCloseable {
 
     public ModelCard card() {
         return card;
+    }
+
+    /**
+     * Hash of what a stream's state depends on (the version without the blend, {@link ServingVersion#encoding}):
+     * versions that share it encode the same frames into the same state.
+     */
+    public String encodingVersion() {
+        return encodingVersion;
     }
 
     /** The version: hash of the weights, architecture and the card's serving part ({@link ServingVersion}). */

@@ -20,6 +20,7 @@ public final class ModelSwaps {
     private final List<Refusal> refused = new CopyOnWriteArrayList<>();
     private final LongAdder streamsSwitched = new LongAdder();
     private final LongAdder versionsApplied = new LongAdder();
+    private final LongAdder streamsReencoded = new LongAdder();
 
     /** The version each model name serves now (streams switch to it at their next frame). */
     public Map<String, String> serving() {
@@ -31,9 +32,17 @@ public final class ModelSwaps {
         return List.copyOf(refused);
     }
 
-    /** Stream states re-encoded under a new version (at a frame, or on restore from an older version's snapshot). */
+    /** Streams switched to a new version (at a frame, or on restore from an older version's snapshot). */
     public long streamsSwitched() {
         return streamsSwitched.sum();
+    }
+
+    /**
+     * Of {@link #streamsSwitched()}, those whose state was re-encoded from their recent frames; a version that
+     * encodes as the old one did (same weights and normalisation, e.g. only its blend changed) keeps the states.
+     */
+    public long streamsReencoded() {
+        return streamsReencoded.sum();
     }
 
     /** Versions read from the topic that became the serving one. */
@@ -54,7 +63,10 @@ public final class ModelSwaps {
         refused.add(new Refusal(name, version, reason));
     }
 
-    void streamSwitched() {
+    void streamSwitched(boolean reencoded) {
         streamsSwitched.increment();
+        if (reencoded) {
+            streamsReencoded.increment();
+        }
     }
 }

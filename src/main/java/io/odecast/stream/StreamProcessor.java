@@ -249,6 +249,15 @@ final class StreamProcessor {
             for (TimedObservation o : s.recent()) {
                 recent.add(new TimedObservation(o.time(), o.under(model.card())));
             }
+            VidOdeModel encoder = s.stream().model();
+            if (encoder.version().equals(s.stateVersion())
+                    && encoder.encodingVersion().equals(model.encodingVersion())) {
+                // The new version encodes as the one that made the state (only what it serves changed, e.g. its
+                // blend): the state stays; the stream switches at this frame without re-encoding.
+                statuses.set(i, s.switchedTo(current, s.state(), recent));
+                swaps.streamSwitched(false);
+                continue;
+            }
             statuses.set(i, s.withStream(current));
             switching.add(i);
             states.add(model.emptyState());
@@ -295,7 +304,7 @@ final class StreamProcessor {
             LOG.debug("Stream {}: switched from model version {} to {}, re-encoded from {} recent frames", s.id(),
                     s.stateVersion(), model.version(), recents.get(j).size());
             statuses.set(i, s.switchedTo(s.stream(), state, recents.get(j)));
-            swaps.streamSwitched();
+            swaps.streamSwitched(true);
         }
     }
 
