@@ -47,7 +47,8 @@ public final class Checkpoint {
      */
     public static String writeCard(Path dir, ModelCard card) throws IOException {
         Path file = dir.resolve(METADATA);
-        Metadata meta = readMetadata(dir);
+        ObjectNode root = (ObjectNode) readRoot(file, dir);
+        Metadata meta = metadata(file, root);
         String weights = meta.weights();
         if (weights == null) {
             // Written before model.json named its weights' hash: computed from the parameters once.
@@ -56,7 +57,6 @@ public final class Checkpoint {
             }
         }
         String version = ServingVersion.of(weights, meta.config(), card);
-        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
         root.put("version", version);
         root.put("weights", weights);
         root.set("card", JSON.valueToTree(card));
@@ -67,15 +67,23 @@ public final class Checkpoint {
     /** Reads {@code model.json} only. */
     public static Metadata readMetadata(Path dir) throws IOException {
         Path file = dir.resolve(METADATA);
+        return metadata(file, readRoot(file, dir));
+    }
+
+    private static JsonNode readRoot(Path file, Path dir) throws IOException {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new IOException(file + ": no model.json here; is " + dir + " a model folder?", e);
         }
-        if (root == null || !root.has("architecture") || !root.has("card")) {
+        if (!(root instanceof ObjectNode) || !root.has("architecture") || !root.has("card")) {
             throw new IOException(file + ": expected fields 'architecture' and 'card'");
         }
+        return root;
+    }
+
+    private static Metadata metadata(Path file, JsonNode root) throws IOException {
         try {
             ModelConfig config = JSON.treeToValue(root.get("architecture"), ModelConfig.class);
             ModelCard card = JSON.treeToValue(root.get("card"), ModelCard.class);

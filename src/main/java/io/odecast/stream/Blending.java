@@ -69,14 +69,6 @@ public final class Blending {
     }
 
     /**
-     * A gap's frames from an interpolator blended with the straight line between the window's last two frames
-     * (the frames either side of the gap); {@code fill} itself when the card has no linear blend.
-     */
-    public static float[][] fill(VidOdeModel filler, List<Observation> window, double[] times, float[][] fill) {
-        return fill(filler, window, times, fill, fillFlows(filler, window, times));
-    }
-
-    /**
      * The flow interpolations a gap's blend needs, one per time, from the frames alone (computed while the model
      * runs); null when flow interpolation is not a member of the card's blend.
      */
@@ -89,15 +81,15 @@ public final class Blending {
                 window.get(window.size() - 1), times);
     }
 
-    /** The gap's frames blended with the straight line and {@link #fillFlows}' frames (null: not a member). */
+    /**
+     * A gap's frames from an interpolator blended with the straight line between the window's last two frames
+     * (the frames either side of the gap) and {@link #fillFlows}' frames (null: flow is not a member); {@code fill}
+     * itself when the card has no linear blend.
+     */
     public static float[][] fill(VidOdeModel filler, List<Observation> window, double[] times, float[][] fill,
                                  List<Observation> flows) {
         Blend blend = filler.card().blend();
         if (blend == null || !Blend.LINEAR.equals(blend.baseline()) || window.size() < 2) {
-            return fill;
-        }
-        if (blend.blendsFlow() && flows == null) {
-            // Flow is a member but its frames are missing (their computation failed): the model's frames alone.
             return fill;
         }
         Observation before = window.get(window.size() - 2);

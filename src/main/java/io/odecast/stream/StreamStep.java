@@ -46,11 +46,13 @@ final class StreamStep {
     }
 
     /**
-     * The baseline frames a planned step's blend needs (flow extrapolation of its forecast, flow interpolation of its
-     * gap), computed from frames alone: the processor computes them while the model runs.
+     * Whether a planned step's outputs are blended, and the baseline frames the blend needs (flow extrapolation of
+     * its forecast, flow interpolation of its gap; null where the card's blend has no flow member), computed from
+     * frames alone: the processor computes them while the model runs.
      */
-    record Baselines(List<Observation> forecast, List<Observation> fill) {
-        static final Baselines NONE = new Baselines(null, null);
+    record Baselines(boolean blend, List<Observation> forecast, List<Observation> fill) {
+        /** The model's frames as they are: the stream's blend is off, a replay, or the baselines failed. */
+        static final Baselines NONE = new Baselines(false, null, null);
     }
 
     /** The {@link Baselines} of a plan; {@link Baselines#NONE} on replay or with the stream's blend off. */
@@ -64,7 +66,7 @@ final class StreamStep {
                 plan.observation(), plan.work().times());
         List<Observation> fill = plan.work().fill() instanceof ModelWork.InterpolateFill in
                 ? Blending.fillFlows(in.model(), in.window(), in.times()) : null;
-        return new Baselines(forecast, fill);
+        return new Baselines(true, forecast, fill);
     }
 
     /** Plans the step of an accepted frame at {@code offset} of {@code partition}. */
@@ -139,14 +141,14 @@ final class StreamStep {
             flags.add(Forecast.Flag.MODEL_SWITCHED);
         }
         VidOdeModel model = status.stream().model();
-        float[][] leads = !settings.blend() ? result.forecast() : Blending.forecast(plan.work().model(),
+        float[][] leads = !baselines.blend() ? result.forecast() : Blending.forecast(plan.work().model(),
                 plan.observation(), plan.work().times(), result.forecast(), baselines.forecast());
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
                 plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
         boolean[] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
         if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
-            fill = settings.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill, baselines.fill()) : fill;
+            fill = baselines.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill, baselines.fill()) : fill;
             fillValid = in.window().get(0).valid();
         } else if (fill != null) {
             fillValid = plan.work().before().lastValid();
