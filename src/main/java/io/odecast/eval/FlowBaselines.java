@@ -70,15 +70,7 @@ public final class FlowBaselines {
                     px[i] -= vx;
                 }
             }
-            int h = shape.height();
-            int w = shape.width();
-            float[] out = new float[source.length];
-            for (int i = 0; i < py.length; i++) {
-                for (int c = 0; c < shape.channels(); c++) {
-                    out[shape.index(c, i / w, i % w)] = (float) Bilinear.sample(source, c, h, w, py[i], px[i]);
-                }
-            }
-            return out;
+            return sample(source, py, px);
         }
     }
 
@@ -96,11 +88,13 @@ public final class FlowBaselines {
         MotionField forward = MotionField.between(shape, before, after);
         MotionField backward = MotionField.between(shape, after, before);
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
+        float[] beforeFinite = finite(before.data());
+        float[] afterFinite = finite(after.data());
         java.util.List<Observation> list = new java.util.ArrayList<>(times.length);
         for (double time : times) {
             double alpha = (time - before.time()) / (after.time() - before.time());
-            float[] fromBefore = advect(before.data(), forward, alpha);
-            float[] fromAfter = advect(after.data(), backward, 1 - alpha);
+            float[] fromBefore = advectFinite(beforeFinite, forward, alpha);
+            float[] fromAfter = advectFinite(afterFinite, backward, 1 - alpha);
             float[] out = new float[fromBefore.length];
             for (int i = 0; i < out.length; i++) {
                 out[i] = valid == null || valid[i] ? (float) ((1 - alpha) * fromBefore[i] + alpha * fromAfter[i])
@@ -120,24 +114,34 @@ public final class FlowBaselines {
     }
 
     private float[] advectFinite(float[] source, MotionField motion, double steps) {
-        int h = shape.height();
         int w = shape.width();
         int substeps = Math.max(1, (int) Math.ceil(Math.abs(steps)));
         double dt = steps / substeps;
+        double[] py = new double[shape.planeSize()];
+        double[] px = new double[py.length];
+        for (int i = 0; i < py.length; i++) {
+            double y = i / w;
+            double x = i % w;
+            for (int s = 0; s < substeps; s++) {
+                double vy = motion.dyAt(y, x);
+                double vx = motion.dxAt(y, x);
+                y -= dt * vy;
+                x -= dt * vx;
+            }
+            py[i] = y;
+            px[i] = x;
+        }
+        return sample(source, py, px);
+    }
+
+    /** Every channel of {@code source} sampled bilinearly at each cell's traced point ({@code py[i], px[i]}). */
+    private float[] sample(float[] source, double[] py, double[] px) {
+        int h = shape.height();
+        int w = shape.width();
         float[] out = new float[source.length];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double py = y;
-                double px = x;
-                for (int s = 0; s < substeps; s++) {
-                    double vy = motion.dyAt(py, px);
-                    double vx = motion.dxAt(py, px);
-                    py -= dt * vy;
-                    px -= dt * vx;
-                }
-                for (int c = 0; c < shape.channels(); c++) {
-                    out[shape.index(c, y, x)] = (float) Bilinear.sample(source, c, h, w, py, px);
-                }
+        for (int i = 0; i < py.length; i++) {
+            for (int c = 0; c < shape.channels(); c++) {
+                out[shape.index(c, i / w, i % w)] = (float) Bilinear.sample(source, c, h, w, py[i], px[i]);
             }
         }
         return out;

@@ -218,17 +218,18 @@ public final class VidOdeNetwork implements AutoCloseable {
      */
     public Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
                            List<NDArray> anchorMasks, boolean training) {
-        return render(latents, anchors, anchorLatents, anchorMasks, training, !training);
+        return render(latents, anchors, anchorLatents, anchorMasks, training, training ? 0 : STACK_BYTES);
     }
 
     /**
      * {@link #render} choosing how G runs: G's inputs depend on the latents and anchors only, never on G's outputs
-     * (only the warp chain is sequential), so with {@code oneCall} every step's G runs as one call over all steps
-     * stacked in the batch dimension: a quarter of the native calls for a 4-lead forecast, and larger convolutions.
-     * Training keeps one call per step, since BatchNorm's batch statistics would then mix the steps.
+     * (only the warp chain is sequential), so several steps' G can run as one call with the steps stacked in the
+     * batch dimension, as many as keep G's largest activation under {@code stackBytes} (see {@link #stepsPerCall};
+     * 0: one call per step). Training keeps one call per step, since BatchNorm's batch statistics would then mix
+     * the steps.
      */
     Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
-                    List<NDArray> anchorMasks, boolean training, boolean oneCall) {
+                    List<NDArray> anchorMasks, boolean training, long stackBytes) {
         if (anchors.get(0) == null) {
             throw new IllegalArgumentException("the first decoded step needs a frame to start the warp chain from");
         }
@@ -246,8 +247,14 @@ public final class VidOdeNetwork implements AutoCloseable {
             previous = latents.get(k);
         }
         NDList outputs;
-        if (oneCall && steps > 1) {
-            outputs = decoder.forward(NDArrays.concat(inputs, 0), training).split(steps, 0);
+        int perCall = stepsPerCall(inputs.get(0).getShape(), steps, stackBytes);
+        if (perCall > 1) {
+            outputs = new NDList(steps);
+            for (int from = 0; from < steps; from += perCall) {
+                int n = Math.min(perCall, steps - from);
+                outputs.addAll(n == 1 ? new NDList(decoder.forward(inputs.get(from), training))
+                        : decoder.forward(NDArrays.concat(inputs.subNDList(from, from + n), 0), training).split(n, 0));
+            }
         } else {
             outputs = new NDList(steps);
             for (NDArray input : inputs) {
@@ -282,6 +289,27 @@ public final class VidOdeNetwork implements AutoCloseable {
             flows.add(flow);
         }
         return new Rendered(frames, differences, masks, flows);
+    }
+
+    /** Inference's bound on G's largest activation when steps are stacked into one call (see {@link #stepsPerCall}). */
+    static final long STACK_BYTES = 16L << 20;
+
+    /**
+     * How many of {@code steps} decoded steps one G call stacks, given one step's G input of {@code shape}: all of
+     * them while G's largest activation (the last up-sampling's output, at full resolution) stays under
+     * {@code stackBytes}, else as many as fit (at least one), spread evenly over the calls. Stacking saves native
+     * calls at small batches; past a few MiB per activation the convolutions and up-sampling run slower per sample
+     * (measured on one core: the 4-lead forecast of 32 storm states with G as one call of 128 samples, 7.3-9.3 ms
+     * per state, as four calls of 32, 6.8-7.5 ms; at a batch of 1, one call of 4 beats four calls of 1 by about
+     * 10 %; docs/benchmarks.md).
+     */
+    int stepsPerCall(Shape shape, int steps, long stackBytes) {
+        long upsampled = config.nDowns() == 0 ? shape.get(1) : shape.get(1) >> (config.nDowns() - 1);
+        long perStep = shape.get(0) * upsampled * (shape.get(2) << config.nDowns()) * (shape.get(3) << config.nDowns())
+                * Float.BYTES;
+        int fit = (int) Math.max(1, Math.min(steps, stackBytes / Math.max(1, perStep)));
+        int calls = (steps + fit - 1) / fit;
+        return (steps + calls - 1) / calls;
     }
 
     /**
