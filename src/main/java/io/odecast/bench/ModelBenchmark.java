@@ -213,6 +213,106 @@ public final class ModelBenchmark {
         return (System.nanoTime() - t0) / 1e6 / reps;
     }
 
+    /**
+     * Where the time of one arrival and one 4-lead forecast goes, operation by operation: libtorch's profiler over
+     * {@code reps} advances and {@code reps} forecasts of {@code batch} states (after a warm-up), the {@code top}
+     * operations by self time; then the same for the peer under {@code torch.profiler} when it is present.
+     */
+    public void profile(Case c, int threads, int batch, int top, Path peerScript, String python)
+            throws IOException, InterruptedException {
+        JniUtils.setNumThreads(threads);
+        Path trace = Files.createTempFile("odecast-profile", ".json");
+        try (VidOdeModel model = model(c)) {
+            Inputs inputs = Inputs.of(model, batch);
+            double[][] leads = leadsAfter(batch, 0.0);
+            for (int i = 0; i < 3; i++) {
+                model.advance(inputs.start(), inputs.next());
+                model.forecast(inputs.start(), leads);
+            }
+            JniUtils.startProfile(false, true, false);
+            for (int i = 0; i < reps; i++) {
+                model.advance(inputs.start(), inputs.next());
+            }
+            for (int i = 0; i < reps; i++) {
+                model.forecast(inputs.start(), leads);
+            }
+            JniUtils.stopProfile(trace.toString());
+            String title = String.format(Locale.ROOT, "odecast (libtorch %s), %s, %d threads, batch %d, advance +"
+                    + " forecast4", Engine.getInstance().getVersion(), c.name(), threads, batch);
+            OperationProfile.ofChromeTrace(trace).print(out, title, reps, top);
+        } finally {
+            Files.deleteIfExists(trace);
+        }
+        OperationProfile peer = profilePeer(peerScript, python, c, threads, batch);
+        if (peer != null) {
+            out.println();
+            peer.print(out, String.format(Locale.ROOT, "peer (torch.profiler), %s, %d threads, batch %d, advance +"
+                    + " forecast4", c.name(), threads, batch), reps, top);
+        }
+    }
+
+    /** The peer's model under {@code torch.profiler}, as {@link #profile} runs ours; null when it cannot run. */
+    private OperationProfile profilePeer(Path script, String python, Case c, int threads, int batch)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
+            out.println("without the peer: " + script + " or " + python + " is missing");
+            return null;
+        }
+        Path code = Files.createTempFile("odecast-peer-profile", ".py");
+        try {
+            Files.writeString(code, PEER_PROFILE);
+            List<String> cmd = List.of(python, code.toString(), script.toAbsolutePath().toString(), "" + threads,
+                    "" + batch, "" + c.channels(), "" + c.height(), "" + c.width(), "" + c.initDim(),
+                    "" + c.nDowns(), "" + reps);
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+            builder.environment().remove("OMP_WAIT_POLICY");
+            Process p = builder.start();
+            List<OperationProfile.Row> rows = new ArrayList<>();
+            List<String> other = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    String[] f = line.split("\t");
+                    if (f.length == 5 && f[0].equals("OP")) {
+                        rows.add(new OperationProfile.Row(f[1], f[2].replace(" ", ""), Long.parseLong(f[3]),
+                                Double.parseDouble(f[4])));
+                    } else {
+                        other.add(line);
+                    }
+                }
+            }
+            if (p.waitFor() != 0) {
+                out.println("without the peer: its profile failed: " + String.join(" | ", other));
+                return null;
+            }
+            return OperationProfile.of(rows);
+        } finally {
+            Files.deleteIfExists(code);
+        }
+    }
+
+    /** Profiles the peer script's model (imported as a module) as {@link #profile} profiles ours. */
+    private static final String PEER_PROFILE = String.join("\n",
+            "import sys, importlib.util, torch",
+            "from torch.profiler import profile, ProfilerActivity",
+            "script = sys.argv[1]",
+            "threads, batch, c, h, w, init, downs, reps = map(int, sys.argv[2:])",
+            "spec = importlib.util.spec_from_file_location('peer', script)",
+            "p = importlib.util.module_from_spec(spec); spec.loader.exec_module(p)",
+            "torch.set_num_threads(threads); torch.manual_seed(0)",
+            "m = p.VidOde(c, init, downs, 2).eval()",
+            "st = torch.zeros(batch, m.base, -(-h // m.m), -(-w // m.m)); x = torch.rand(batch, c, h, w)",
+            "leads = [0.1, 0.2, 0.3, 0.4]",
+            "with torch.no_grad():",
+            "    for _ in range(3): m.advance(st, x, 0.1, 0.1); m.forecast(st, x, leads)",
+            "    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:",
+            "        for _ in range(reps): m.advance(st, x, 0.1, 0.1)",
+            "        for _ in range(reps): m.forecast(st, x, leads)",
+            "for e in prof.key_averages(group_by_input_shape=True):",
+            "    print('OP\\t%s\\t%s\\t%d\\t%.3f' % (e.key, e.input_shapes, e.count, e.self_cpu_time_total))",
+            "");
+
     /** Runs the PyTorch eager peer on one case; empty if the peer or its python is absent. */
     public List<Timing> timePeer(Path script, String python, Case c, int threads, List<Integer> batches)
             throws IOException, InterruptedException {

@@ -32,6 +32,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
     String python;
 
+    @Option(names = "--profile", defaultValue = "0", description = "Instead of the timings: the N libtorch operations"
+            + " that take the most time (self time, per input shapes) in --reps advances and 4-lead forecasts, per"
+            + " case, thread count and batch, then the peer's under torch.profiler; 0: off (default ${DEFAULT-VALUE}).")
+    int profile;
+
     @Option(names = "--delivery-modes", description = "Instead of the model timings: saturated service throughput"
             + " through an embedded broker in both delivery modes (at-least-once, exactly-once), same run.")
     boolean deliveryModes;
@@ -90,6 +95,18 @@ final class BenchCommand implements Callable<Integer> {
                 .filter(c -> cases.contains(c.name())).toList();
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no known case in " + cases + "; use storm and/or video");
+        }
+        if (profile > 0) {
+            ModelBenchmark bench = new ModelBenchmark(reps, System.out);
+            for (ModelBenchmark.Case c : selected) {
+                for (int t : threads) {
+                    for (int b : batches) {
+                        bench.profile(c, t, b, profile, peer, python);
+                        System.out.println();
+                    }
+                }
+            }
+            return 0;
         }
         new ModelBenchmark(reps, System.out).run(selected, threads, batches, peer, python);
         return 0;
