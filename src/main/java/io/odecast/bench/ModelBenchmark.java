@@ -255,7 +255,7 @@ public final class ModelBenchmark {
     private OperationProfile profilePeer(Path script, String python, Case c, int threads, int batch)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
-            out.println("without the peer: " + script + " or " + python + " is missing");
+            out.println("without the peer: " + (Files.isRegularFile(script) ? python : script) + " not found");
             return null;
         }
         Path code = Files.createTempFile("odecast-peer-profile", ".py");
@@ -317,6 +317,7 @@ public final class ModelBenchmark {
     public List<Timing> timePeer(Path script, String python, Case c, int threads, List<Integer> batches)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
+            out.println("without the peer: " + (Files.isRegularFile(script) ? python : script) + " not found");
             return List.of();
         }
         List<String> cmd = List.of(python, script.toString(), "--channels", "" + c.channels(), "--height",

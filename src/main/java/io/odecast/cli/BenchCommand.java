@@ -26,7 +26,9 @@ final class BenchCommand implements Callable<Integer> {
     List<String> cases;
 
     @Option(names = "--peer", defaultValue = "../shared/bench/vidode_torch_bench.py",
-            description = "The PyTorch eager peer script (skipped when absent).")
+            description = "The PyTorch eager peer script, a relative path taken from the working directory or else"
+                    + " from the checkout bin/odecast runs (skipped, with a line saying so, when absent; default"
+                    + " ${DEFAULT-VALUE}).")
     Path peer;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
@@ -96,6 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no known case in " + cases + "; use storm and/or video");
         }
+        Path peer = peerScript();
         if (profile > 0) {
             ModelBenchmark bench = new ModelBenchmark(reps, System.out);
             for (ModelBenchmark.Case c : selected) {
@@ -110,6 +113,19 @@ final class BenchCommand implements Callable<Integer> {
         }
         new ModelBenchmark(reps, System.out).run(selected, threads, batches, peer, python);
         return 0;
+    }
+
+    /**
+     * The peer script: {@code --peer} as given when it exists, else (relative) from the checkout {@code bin/odecast}
+     * runs ({@code odecast.home}), so the default finds {@code shared/} beside the checkout from any directory.
+     */
+    private Path peerScript() {
+        String home = System.getProperty("odecast.home");
+        if (java.nio.file.Files.exists(peer) || peer.isAbsolute() || home == null) {
+            return peer;
+        }
+        Path fromHome = Path.of(home).resolve(peer).normalize();
+        return java.nio.file.Files.exists(fromHome) ? fromHome : peer;
     }
 
     /** A duration in the configuration's notation (30s, 500ms, 2m). */
