@@ -41,7 +41,7 @@ final class ChildJvm {
 
     /**
      * The command line running {@code io.odecast.cli.Odecast args} in a JVM like this one: same java, same
-     * classpath, {@code -Xmx heap}, DJL offline, the same logback configuration.
+     * classpath and class-data sharing archive, {@code -Xmx heap}, DJL offline, the same logback configuration.
      */
     static List<String> odecastCommand(String heap, List<String> args) {
         List<String> cmd = new ArrayList<>();
@@ -54,6 +54,12 @@ final class ChildJvm {
         }
         if (logback != null) {
             cmd.add("-Dlogback.configurationFile=" + logback);
+        }
+        // The class-data sharing archive bin/odecast gave this JVM (same classpath, so it fits the child too).
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xshare:") || arg.startsWith("-Xlog:cds")) {
+                cmd.add(arg);
+            }
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
