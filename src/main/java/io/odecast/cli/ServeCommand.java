@@ -42,6 +42,18 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // libtorch's native libraries take most of a second to load: loaded beside the configuration, the operations
+        // server and the service's Kafka checks instead of after them, when the first model loads (which waits for
+        // this load if it is still running; a failure there is the model load's to report).
+        Thread natives = new Thread(() -> {
+            try {
+                ai.djl.engine.Engine.getInstance();
+            } catch (RuntimeException | LinkageError e) {
+                // reported by the model load
+            }
+        }, "odecast-native-load");
+        natives.setDaemon(true);
+        natives.start();
         Map<String, String> overrides = new HashMap<>();
         overrides.put("odecast.instance-id", instanceId);
         overrides.put("odecast.delivery", delivery);
