@@ -39,6 +39,7 @@ class EndToEndBenchmarkTest {
         long[] sizes = r.saturated().batchSizes();
         assertEquals(0, Arrays.stream(sizes, 4, sizes.length).sum(), printed);
         assertTrue(r.saturated().meanBatch() >= 1 && r.saturated().meanBatch() <= 8, printed);
+        assertTrue(r.modelOnlyFirst() > 0 && r.modelOnlyLast() > 0, printed);
         assertTrue(r.modelOnlyPerSecond() > 0 && r.paced().latency().max() >= r.paced().latency().p50(), printed);
         assertTrue(printed.contains("p99"), printed);
         // The warm-up's frames are matched too (missing counts every frame sent), and reported apart.

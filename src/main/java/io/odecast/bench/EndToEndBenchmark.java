@@ -59,7 +59,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
  *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the saturated phase's mean batch size per
  *       call, on a {@link BatchRunner} with the service's decoder settings (as many calls at once as it has
- *       workers), with the service stopped, so the service's throughput shows as a ratio of its model's.</li>
+ *       workers), once right after the saturated phase (the service idle) and once at the end (the service
+ *       stopped), so the service's throughput shows as a ratio of its model's, against the mean of the two.</li>
  * </ol>
  *
  * <p>The RSS is the whole process's: the broker and the load generator share it with the service.
@@ -137,13 +138,21 @@ public final class EndToEndBenchmark {
      * @param missing            published frames without a forecast when a phase ended
      * @param duplicates         forecasts for a frame that already had one
      * @param unexpected         forecasts for no published frame
-     * @param modelOnlyPerSecond forecasts per second of the model alone at batch {@code modelOnlyBatch}
+     * @param modelOnlyFirst     forecasts per second of the model alone at batch {@code modelOnlyBatch}, right after
+     *                           the saturated phase
+     * @param modelOnlyLast      the same at the end of the run
      */
     public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected, long rssBytes,
-                         long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyPerSecond) {
+                         long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyFirst,
+                         double modelOnlyLast) {
+        /** The model alone, forecasts per second: the mean of the timings on either side of the other phases. */
+        public double modelOnlyPerSecond() {
+            return (modelOnlyFirst + modelOnlyLast) / 2;
+        }
+
         /** Saturated service throughput (middle 80 %) over the model-only figure. */
         public double serviceOverModel() {
-            return saturated.middlePerSecond() / modelOnlyPerSecond;
+            return saturated.middlePerSecond() / modelOnlyPerSecond();
         }
     }
 
@@ -192,6 +201,13 @@ public final class EndToEndBenchmark {
                 rss = procStatus("VmRSS");
                 peakRss = procStatus("VmHWM");
                 heap = heapAfterGc();
+                // The model alone right after the saturated phase (the service idle), and again at the end: this
+                // machine's speed drifts over minutes, so the ratio takes the mean of a timing on either side.
+                int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
+                double modelFirst;
+                try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
+                    modelFirst = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
+                }
                 if (!settings.pacedDuration().isZero()) {
                     double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
                     if (!settings.warmUp().isZero()) {
@@ -221,13 +237,12 @@ public final class EndToEndBenchmark {
                 }
                 long missing = load.sent.keySet().stream().filter(k -> !reader.received.containsKey(k)).count();
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
-                int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
-                double modelOnly;
+                double modelLast;
                 try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
-                    modelOnly = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
+                    modelLast = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
                 Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
-                        reader.unexpected.get(), rss, peakRss, heap, batch, modelOnly);
+                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast);
                 print(report);
                 return report;
             } catch (Exception | Error e) {
@@ -613,8 +628,9 @@ public final class EndToEndBenchmark {
                 r.missing(), r.duplicates(), r.unexpected());
         out.printf("memory after the saturated phase (whole process, broker included): RSS %.0f MB (peak %.0f MB),"
                 + " heap %.0f MB after GC%n", r.rssBytes() / 1e6, r.peakRssBytes() / 1e6, r.heapBytes() / 1e6);
-        out.printf("model only at batch %d: %.1f forecasts/s; service (saturated, middle 80 %%) / model: %.2f%n",
-                r.modelOnlyBatch(), r.modelOnlyPerSecond(), r.serviceOverModel());
+        out.printf("model only at batch %d: %.1f forecasts/s (%.1f right after the saturated phase, %.1f at the end);"
+                + " service (saturated, middle 80 %%) / model: %.2f%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(),
+                r.modelOnlyFirst(), r.modelOnlyLast(), r.serviceOverModel());
     }
 
     /** A field of /proc/self/status in bytes (Linux), or -1 elsewhere. */
