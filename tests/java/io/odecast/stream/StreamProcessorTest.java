@@ -101,6 +101,11 @@ class StreamProcessorTest {
     }
 
     private StreamProcessor processor(String extra, Map<String, VidOdeModel> models) {
+        return processor(extra, models, StreamStep::baselines);
+    }
+
+    private StreamProcessor processor(String extra, Map<String, VidOdeModel> models,
+                                      java.util.function.Function<StreamStep.Plan, StreamStep.Baselines> baselines) {
         ServiceSettings settings = ServiceSettings.fromConfig(ConfigFactory.load(ConfigFactory.parseString(extra)
                 .withFallback(ConfigFactory.parseString("odecast.streams = [{ pattern = \"plain/*\" },"
                         + " { pattern = \"storm/*\", cadence = 6h, max-wait = 1h },"
@@ -113,7 +118,7 @@ class StreamProcessorTest {
                 (steps, fills) -> java.util.concurrent.CompletableFuture.completedFuture(
                         new DecoderActor.Results(runner.steps(steps), runner.fills(fills))), metrics,
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), Clock.systemUTC(),
-                        settings.input().deadLetterValueBytes()), store, new ModelSwaps(), gauges);
+                        settings.input().deadLetterValueBytes()), store, new ModelSwaps(), gauges, baselines);
     }
 
     private ConsumerRecord<String, byte[]> record(String key, byte[] value, Instant timestamp) {
@@ -389,6 +394,38 @@ class StreamProcessorTest {
                     StreamFixtures.observation(model, mixed.get(0)), StreamFixtures.observation(model, mixed.get(1)),
                     model.card().modelTime(grid.get(0))).data();
             assertTrue(maxRelDiff(flow, flowOnly.leads().get(0).data()) <= TOLERANCE);
+        }
+    }
+
+    @Test
+    void aFailedBaselineComputationCostsThatFramesBlendOnlyNotTheFrameOrItsForecast() throws Exception {
+        Map<String, float[]> leadWeights = new HashMap<>();
+        for (int k = 1; k <= 4; k++) {
+            leadWeights.put(Blend.leadKey(k), new float[] {0f, 0f, 0f});
+        }
+        ModelCard card = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
+        try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+            processor = processor("odecast.streams = [{ pattern = \"mixed/*\", model = \"blended\" }]",
+                    Map.of("storm", model, "blended", blended), plan -> {
+                        if (plan.frame().eventTime().equals(hours(6))) {
+                            throw new IllegalStateException("optical flow failed");
+                        }
+                        return StreamStep.baselines(plan);
+                    });
+            List<FrameMessage> frames = frames("mixed/s", new Random(9), 0, 6, 12);
+            List<ForecastMessage> out = forecasts(process(List.of(record(frames.get(0)), record(frames.get(1)),
+                    record(frames.get(2)))));
+            assertEquals(3, out.size());
+            assertEquals(0, metrics.deadLettered());
+            // The frame at 6 h: its flow failed, so the model's forecast alone (the card's weights 0 would have
+            // given flow extrapolation alone).
+            assertForecastOf(frames.subList(0, 2), out.get(1));
+            // The frame at 12 h blends again: weights 0, so flow extrapolation from the frames at 6 h and 12 h.
+            ForecastMessage third = out.get(2);
+            float[] flow = new FlowBaselines(new GridShape(C, H, W)).extrapolate(
+                    StreamFixtures.observation(model, frames.get(1)), StreamFixtures.observation(model, frames.get(2)),
+                    model.card().modelTime(third.leads().get(0).validTime())).data();
+            assertTrue(maxRelDiff(flow, third.leads().get(0).data()) <= TOLERANCE);
         }
     }
 

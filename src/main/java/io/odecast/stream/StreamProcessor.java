@@ -79,6 +79,7 @@ final class StreamProcessor {
     private final TopicNames topics;
     private final ModelSwaps swaps;
     private final ServiceMetrics.EngineGauges gauges;
+    private final java.util.function.Function<StreamStep.Plan, StreamStep.Baselines> baselineSource;
     private Instant lastProvisionalCheck = Instant.MIN;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
@@ -86,6 +87,15 @@ final class StreamProcessor {
     StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
                     DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps,
                     ServiceMetrics.EngineGauges gauges) {
+        this(settings, catalog, runner, metrics, deadLetters, store, swaps, gauges, StreamStep::baselines);
+    }
+
+    /** With {@code baselineSource} computing each plan's blend baselines (tests make it fail). */
+    StreamProcessor(ServiceSettings settings, StreamCatalog catalog, ModelRunner runner, ServiceMetrics metrics,
+                    DeadLetterPublisher deadLetters, SnapshotStore store, ModelSwaps swaps,
+                    ServiceMetrics.EngineGauges gauges,
+                    java.util.function.Function<StreamStep.Plan, StreamStep.Baselines> baselineSource) {
+        this.baselineSource = baselineSource;
         this.settings = settings;
         this.gauges = gauges;
         this.swaps = swaps;
@@ -312,9 +322,9 @@ final class StreamProcessor {
      * A plan's blend baselines; a failure to compute them (a frame the flow cannot handle) costs the blend of that
      * frame's outputs (the model's frames are emitted as they are), never the frame.
      */
-    private static StreamStep.Baselines baselines(StreamStep.Plan plan) {
+    private StreamStep.Baselines baselines(StreamStep.Plan plan) {
         try {
-            return StreamStep.baselines(plan);
+            return baselineSource.apply(plan);
         } catch (RuntimeException e) {
             LOG.warn("Stream {} at {}: blend baselines failed, outputs unblended: {}", plan.before().id(),
                     plan.frame().eventTime(), e.toString());
