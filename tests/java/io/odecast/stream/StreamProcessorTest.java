@@ -370,14 +370,19 @@ class StreamProcessorTest {
         }
     }
 
-    @Test
-    void aStreamWithBlendOffGetsTheModelAloneThoughItsCardHasABlend() throws Exception {
+    /** The fixture's weights under a card whose blend gives flow extrapolation weight 1 at every lead. */
+    private static VidOdeModel flowOnlyBlend() {
         Map<String, float[]> leadWeights = new HashMap<>();
         for (int k = 1; k <= 4; k++) {
             leadWeights.put(Blend.leadKey(k), new float[] {0f, 0f, 0f});
         }
         ModelCard card = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
-        try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+        return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card);
+    }
+
+    @Test
+    void aStreamWithBlendOffGetsTheModelAloneThoughItsCardHasABlend() throws Exception {
+        try (VidOdeModel blended = flowOnlyBlend()) {
             processor = processor("odecast.streams = [{ pattern = \"raw/*\", model = \"blended\", blend = false },"
                     + " { pattern = \"mixed/*\", model = \"blended\" }]", Map.of("storm", model, "blended", blended));
             List<FrameMessage> raw = frames("raw/s", new Random(9), 0, 6);
@@ -399,12 +404,7 @@ class StreamProcessorTest {
 
     @Test
     void aFailedBaselineComputationCostsThatFramesBlendOnlyNotTheFrameOrItsForecast() throws Exception {
-        Map<String, float[]> leadWeights = new HashMap<>();
-        for (int k = 1; k <= 4; k++) {
-            leadWeights.put(Blend.leadKey(k), new float[] {0f, 0f, 0f});
-        }
-        ModelCard card = model.card().withBlend(new Blend(Blend.FLOW, leadWeights, null));
-        try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+        try (VidOdeModel blended = flowOnlyBlend()) {
             processor = processor("odecast.streams = [{ pattern = \"mixed/*\", model = \"blended\" }]",
                     Map.of("storm", model, "blended", blended), plan -> {
                         if (plan.frame().eventTime().equals(hours(6))) {
