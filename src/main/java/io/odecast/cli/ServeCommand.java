@@ -45,6 +45,9 @@ final class ServeCommand implements Callable<Integer> {
         // libtorch's native libraries take most of a second to load: loaded beside the configuration, the operations
         // server and the service's Kafka checks instead of after them, when the first model loads (which waits for
         // this load if it is still running; a failure there is the model load's to report).
+        // Logging is set up first, here: a log call from the loading thread while SLF4J initialises would be
+        // replayed with a notice on the terminal.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         Thread natives = new Thread(() -> {
             try {
                 ai.djl.engine.Engine.getInstance();
