@@ -23,6 +23,7 @@ class NativeMemoryTest {
         try (Memory large = new Memory(16L << 20)) {
             large.clear();
         }
+        long baseline = rssKiB();
         List<Memory> blocks = new ArrayList<>();
         for (int i = 0; i < 48; i++) {
             Memory m = new Memory(4L << 20);
@@ -32,11 +33,15 @@ class NativeMemoryTest {
         try (Memory fence = new Memory(64 << 10)) {
             fence.clear();
             blocks.forEach(Memory::close);
-            long before = rssKiB();
-            boolean released = NativeMemory.trim();
-            long after = rssKiB();
-            assumeTrue(released || before - after > 0, "this libc kept nothing to release");
-            assertTrue(before - after > 100 * 1024, "RSS " + before + " kB -> " + after + " kB after the trim");
+            long freed = rssKiB();
+            long retained = freed - baseline;
+            // Where malloc already unmapped the blocks (they were above its threshold in this process), there is
+            // nothing left for a trim to give back.
+            assumeTrue(retained > 64 * 1024, "free() kept only " + retained + " kB resident");
+            NativeMemory.trim();
+            long trimmed = rssKiB();
+            assertTrue(freed - trimmed > retained / 4, "RSS " + baseline + " kB before the blocks, " + freed
+                    + " kB after freeing them, " + trimmed + " kB after the trim");
         }
     }
 
