@@ -254,8 +254,7 @@ public final class ModelBenchmark {
     /** The peer's model under {@code torch.profiler}, as {@link #profile} runs ours; null when it cannot run. */
     private OperationProfile profilePeer(Path script, String python, Case c, int threads, int batch)
             throws IOException, InterruptedException {
-        if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
-            out.println("without the peer: " + (Files.isRegularFile(script) ? python : script) + " not found");
+        if (!peerPresent(script, python)) {
             return null;
         }
         Path code = Files.createTempFile("odecast-peer-profile", ".py");
@@ -264,29 +263,18 @@ public final class ModelBenchmark {
             List<String> cmd = List.of(python, code.toString(), script.toAbsolutePath().toString(), "" + threads,
                     "" + batch, "" + c.channels(), "" + c.height(), "" + c.width(), "" + c.initDim(),
                     "" + c.nDowns(), "" + reps);
-            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
-            builder.environment().remove("OMP_WAIT_POLICY");
-            Process p = builder.start();
             List<OperationProfile.Row> rows = new ArrayList<>();
-            List<String> other = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String[] f = line.split("\t");
-                    if (f.length == 5 && f[0].equals("OP")) {
-                        rows.add(new OperationProfile.Row(f[1], f[2].replace(" ", ""), Long.parseLong(f[3]),
-                                Double.parseDouble(f[4])));
-                    } else {
-                        other.add(line);
-                    }
+            for (String line : runPeer(cmd)) {
+                String[] f = line.split("\t");
+                if (f.length == 5 && f[0].equals("OP")) {
+                    rows.add(new OperationProfile.Row(f[1], f[2].replace(" ", ""), Long.parseLong(f[3]),
+                            Double.parseDouble(f[4])));
                 }
             }
-            if (p.waitFor() != 0) {
-                out.println("without the peer: its profile failed: " + String.join(" | ", other));
-                return null;
-            }
             return OperationProfile.of(rows);
+        } catch (IOException e) {
+            out.println("without the peer: " + e.getMessage());
+            return null;
         } finally {
             Files.deleteIfExists(code);
         }
@@ -316,38 +304,59 @@ public final class ModelBenchmark {
     /** Runs the PyTorch eager peer on one case; empty if the peer or its python is absent. */
     public List<Timing> timePeer(Path script, String python, Case c, int threads, List<Integer> batches)
             throws IOException, InterruptedException {
-        if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
-            out.println("without the peer: " + (Files.isRegularFile(script) ? python : script) + " not found");
+        if (!peerPresent(script, python)) {
             return List.of();
         }
         List<String> cmd = List.of(python, script.toString(), "--channels", "" + c.channels(), "--height",
                 "" + c.height(), "--width", "" + c.width(), "--init-dim", "" + c.initDim(), "--n-downs",
                 "" + c.nDowns(), "--threads", "" + threads, "--reps", "" + reps, "--batches",
                 String.join(",", batches.stream().map(String::valueOf).toList()), "--window", "" + WINDOW);
-        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
-        // The peer runs with libgomp's own default wait policy, not the one bin/odecast sets for this process: with
-        // OMP_WAIT_POLICY=PASSIVE inherited its OpenMP workers sleep between parallel regions (slower), and with
-        // ACTIVE this JVM's idle workers would spin on the cores the peer is timed on.
-        builder.environment().remove("OMP_WAIT_POLICY");
-        Process p = builder.start();
         List<Timing> timings = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.startsWith("{")) {
-                    continue;
-                }
+        for (String line : runPeer(cmd)) {
+            if (line.startsWith("{")) {
                 JsonNode n = json.readTree(line);
                 timings.add(new Timing("pytorch-eager-" + n.path("torch").asText(), c.name(), threads,
                         n.path("batch").asInt(), n.path("advance_ms").asDouble(), n.path("forecast4_ms").asDouble(),
                         n.path("window" + WINDOW + "_reencode_ms").asDouble(), -1, 0, 0));
             }
         }
-        if (p.waitFor() != 0) {
-            throw new IOException("the PyTorch peer failed: " + String.join(" ", cmd));
-        }
         return timings;
+    }
+
+    /** Whether the peer script and its python exist; says in one line which is missing when not. */
+    private boolean peerPresent(Path script, String python) {
+        boolean scriptThere = Files.isRegularFile(script);
+        if (scriptThere && Files.isExecutable(Path.of(python))) {
+            return true;
+        }
+        out.println("without the peer: " + (scriptThere ? python : script) + " not found");
+        return false;
+    }
+
+    /**
+     * Runs a peer command and returns its output lines (stderr merged).
+     *
+     * @throws IOException naming the command when it exits with an error
+     */
+    private static List<String> runPeer(List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // The peer runs with libgomp's own default wait policy, not the one bin/odecast sets for this process: with
+        // OMP_WAIT_POLICY=PASSIVE inherited its OpenMP workers sleep between parallel regions (slower), and with
+        // ACTIVE this JVM's idle workers would spin on the cores the peer is timed on.
+        builder.environment().remove("OMP_WAIT_POLICY");
+        Process p = builder.start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                lines.add(line);
+            }
+        }
+        if (p.waitFor() != 0) {
+            throw new IOException("the PyTorch peer failed: " + String.join(" ", cmd) + ": "
+                    + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+        }
+        return lines;
     }
 
     /** Runs every case, thread count and batch, ours then the peer, and prints JSON lines and a table. */
