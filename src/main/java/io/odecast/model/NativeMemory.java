@@ -1,7 +1,5 @@
 package io.odecast.model;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +14,6 @@ import org.slf4j.LoggerFactory;
 public final class NativeMemory {
     private static final Logger LOG = LoggerFactory.getLogger(NativeMemory.class);
 
-    /** The one libc call needed. */
-    interface LibC extends Library {
-        int malloc_trim(long pad);
-    }
-
-    private static volatile LibC libc;
     private static volatile boolean unavailable;
 
     private NativeMemory() {
@@ -32,12 +24,12 @@ public final class NativeMemory {
         if (unavailable) {
             return false;
         }
+        Libc.Calls c = Libc.get();
+        if (c == null) {
+            unavailable = true;
+            return false;
+        }
         try {
-            LibC c = libc;
-            if (c == null) {
-                c = Native.load("c", LibC.class);
-                libc = c;
-            }
             return c.malloc_trim(0) == 1;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             unavailable = true;

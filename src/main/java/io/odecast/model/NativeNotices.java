@@ -2,8 +2,6 @@ package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,17 +17,6 @@ final class NativeNotices {
     private static final int STDERR = 2;
     private static final int O_WRONLY = 1;
 
-    /** The libc calls needed to point descriptor 2 elsewhere and back. */
-    interface LibC extends Library {
-        int dup(int fd);
-
-        int dup2(int from, int to);
-
-        int open(String path, int flags);
-
-        int close(int fd);
-    }
-
     private NativeNotices() {
     }
 
@@ -38,10 +25,8 @@ final class NativeNotices {
         if (!ABSORBED.compareAndSet(false, true)) {
             return;
         }
-        LibC libc;
-        try {
-            libc = Native.load("c", LibC.class);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        Libc.Calls libc = Libc.get();
+        if (libc == null) {
             trigger();
             return;
         }
