@@ -39,7 +39,9 @@ class NativeMemoryTest {
             blocks.forEach(Memory::close);
             long freed = rssKiB();
             long retained = freed - baseline;
-            assertTrue(retained > 150 * 1024, "free() kept only " + retained + " kB of 192 MiB resident");
+            // In the full suite's JVM free() can give the blocks back itself (its arena's heaps shrink): nothing is
+            // left then for a trim to return.
+            assumeTrue(retained > 150 * 1024, "free() kept only " + retained + " kB of 192 MiB resident");
             assertTrue(NativeMemory.trim(), "malloc_trim released nothing");
             long trimmed = rssKiB();
             assertTrue(freed - trimmed > 150 * 1024, "RSS " + baseline + " kB before the blocks, " + freed
