@@ -41,7 +41,7 @@ final class ChildJvm {
 
     /**
      * The command line running {@code io.odecast.cli.Odecast args} in a JVM like this one: same java, same
-     * classpath and class-data sharing archive, {@code -Xmx heap}, DJL offline, the same logback configuration.
+     * classpath, class-data sharing archive and {@code -Dodecast.*} settings, {@code -Xmx heap}, DJL offline, the same logback configuration.
      */
     static List<String> odecastCommand(String heap, List<String> args) {
         List<String> cmd = new ArrayList<>();
@@ -55,9 +55,11 @@ final class ChildJvm {
         if (logback != null) {
             cmd.add("-Dlogback.configurationFile=" + logback);
         }
-        // The class-data sharing archive bin/odecast gave this JVM (same classpath, so it fits the child too).
+        // The class-data sharing archive bin/odecast gave this JVM (same classpath, so it fits the child too), and the
+        // operator's -Dodecast.* settings (configuration overrides reach the services under test).
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xshare:") || arg.startsWith("-Xlog:cds")) {
+            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xshare:") || arg.startsWith("-Xlog:cds")
+                    || arg.startsWith("-Dodecast.")) {
                 cmd.add(arg);
             }
         }

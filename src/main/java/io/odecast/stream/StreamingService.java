@@ -277,7 +277,7 @@ public final class StreamingService {
                                     system.scheduler())
                             .toCompletableFuture();
                     if (k == 0) {
-                        warmUp(catalog, settings, runner);
+                        warmUp(catalog, settings, runner, full.getBoolean("odecast.memory.trim-after-warm-up"));
                     }
                     engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock));
                 }
@@ -345,7 +345,7 @@ public final class StreamingService {
          * would otherwise land on the first frames after every start while the instance already holds partitions.
          */
         private static void warmUp(StreamCatalog catalog, ServiceSettings settings,
-                                   StreamProcessor.ModelRunner runner) {
+                                   StreamProcessor.ModelRunner runner, boolean trimAfterWarmUp) {
             long start = System.nanoTime();
             for (StreamRules.Rule rule : settings.streams().rules()) {
                 StreamCatalog.ResolvedStream stream = catalog.resolved(rule);
@@ -380,8 +380,13 @@ public final class StreamingService {
             }
             // The warm-up's largest batches leave a few hundred MB of freed native blocks mapped; serving needs far
             // less until a backlog comes (measured: RSS 1.9-2.0 GB after warm-up without this, docs/reliability.md).
-            io.odecast.model.NativeMemory.trim();
-            LOG.info("Models warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+            long trimStart = System.nanoTime();
+            if (trimAfterWarmUp) {
+                io.odecast.model.NativeMemory.trim();
+            }
+            long now = System.nanoTime();
+            LOG.info("Models warmed up in {} ms (giving freed memory back: {} ms)", (now - start) / 1_000_000,
+                    (now - trimStart) / 1_000_000);
         }
 
     }
