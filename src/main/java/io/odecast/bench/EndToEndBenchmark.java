@@ -54,13 +54,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li><b>saturated</b>: {@code streams x frames} frames published as fast as the producer goes; forecasts per
  *       second over the whole phase and over its middle 80 % (without the ramp and the tail), the share of wall
- *       time inside model calls and the decoder's batch sizes;</li>
- *   <li><b>paced</b>: frames at a fixed rate (by default half the saturated rate), round robin over the streams;
- *       arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
- *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the saturated phase's mean batch size per
- *       call, on a {@link BatchRunner} with the service's decoder settings (as many calls at once as it has
- *       workers), once right after the saturated phase (the service idle) and once at the end (the service
- *       stopped), so the service's throughput shows as a ratio of its model's, against the mean of the two.</li>
+ *       time inside model calls and the decoder's batch sizes. It runs first, in a JVM just started: the JIT is
+ *       still compiling the broker's, the clients' and the service's paths (a restart's backlog meets the same);</li>
+ *   <li><b>warm-up</b> (optional): frames at the paced rate for a while, latencies printed apart;</li>
+ *   <li><b>saturated again</b>, after the warm-up (when there is one): the same load in a JVM that has been
+ *       serving for minutes, the steady state a long-running service's backlog meets;</li>
+ *   <li><b>paced</b>: frames at a fixed rate (by default half the last saturated rate), round robin over the
+ *       streams; arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
+ *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the last saturated phase's mean batch
+ *       size per call, on a {@link BatchRunner} with the service's decoder settings (as many calls at once as it
+ *       has workers), once right after that phase (the service idle) and once at the end (the service stopped),
+ *       so the service's throughput shows as a ratio of its model's, against the mean of the two.</li>
  * </ol>
  *
  * <p>The RSS is the whole process's: the broker and the load generator share it with the service.
@@ -141,17 +145,26 @@ public final class EndToEndBenchmark {
      * @param modelOnlyFirst     forecasts per second of the model alone at batch {@code modelOnlyBatch}, right after
      *                           the saturated phase
      * @param modelOnlyLast      the same at the end of the run
+     * @param saturatedWarm      the saturated phase run again after the warm-up; null without one
      */
     public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected, long rssBytes,
                          long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyFirst,
-                         double modelOnlyLast) {
+                         double modelOnlyLast, Phase saturatedWarm) {
         /** The model alone, forecasts per second: the mean of the timings on either side of the other phases. */
         public double modelOnlyPerSecond() {
             return (modelOnlyFirst + modelOnlyLast) / 2;
         }
 
-        /** Saturated service throughput (middle 80 %) over the model-only figure. */
+        /**
+         * Saturated service throughput (middle 80 %) over the model-only figure: of the warm saturated phase when
+         * there is one (the model-only timings are of a warm JVM too), else of the first.
+         */
         public double serviceOverModel() {
+            return (saturatedWarm != null ? saturatedWarm : saturated).middlePerSecond() / modelOnlyPerSecond();
+        }
+
+        /** The first (just started) saturated phase's throughput over the model-only figure. */
+        public double coldServiceOverModel() {
             return saturated.middlePerSecond() / modelOnlyPerSecond();
         }
     }
@@ -187,6 +200,7 @@ public final class EndToEndBenchmark {
                         service.metrics()::recentLatencyP99) : null;
             Phase saturated;
             Phase paced = null;
+            Phase saturatedWarm = null;
             long rss;
             long peakRss;
             long heap;
@@ -196,28 +210,37 @@ public final class EndToEndBenchmark {
                 String frames = service.settings().kafka().topics().frames();
                 out.printf("saturated: %d streams x %d frames published at once%n", settings.streams(),
                         settings.frames());
-                saturated = load.saturated(producer, frames, settings.frames(), reader, service.metrics());
+                saturated = load.saturated("saturated", producer, frames, settings.frames(), reader,
+                        service.metrics());
                 print(saturated);
                 rss = procStatus("VmRSS");
                 peakRss = procStatus("VmHWM");
                 heap = heapAfterGc();
-                // The model alone right after the saturated phase (the service idle), and again at the end: this
-                // machine's speed drifts over minutes, so the ratio takes the mean of a timing on either side.
-                int batch = (int) Math.max(1, Math.round(saturated.meanBatch()));
+                // With a warm-up, the saturated load again once the JVM has served for a while (the steady state a
+                // long-running service's backlog meets), and the paced rate from that one.
+                if (!settings.pacedDuration().isZero() && !settings.warmUp().isZero()) {
+                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
+                    out.printf("warm-up: %.1f frames/s for %s%n", rate, settings.warmUp());
+                    Phase warm = load.paced("warm-up", producer, frames, rate, settings.warmUp(), reader,
+                            service.metrics());
+                    out.printf("warm-up: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n",
+                            warm.latency().p50(), warm.latency().p95(), warm.latency().p99(), warm.latency().max());
+                    out.printf("saturated again, after %s of serving: %d streams x %d frames published at once%n",
+                            settings.warmUp(), settings.streams(), settings.frames());
+                    saturatedWarm = load.saturated("saturated again", producer, frames, settings.frames(), reader,
+                            service.metrics());
+                    print(saturatedWarm);
+                }
+                Phase compared = saturatedWarm != null ? saturatedWarm : saturated;
+                // The model alone right after the compared saturated phase (the service idle), and again at the end:
+                // this machine's speed drifts over minutes, so the ratio takes the mean of a timing on either side.
+                int batch = (int) Math.max(1, Math.round(compared.meanBatch()));
                 double modelFirst;
                 try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
                     modelFirst = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
                 if (!settings.pacedDuration().isZero()) {
-                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
-                    if (!settings.warmUp().isZero()) {
-                        out.printf("warm-up: %.1f frames/s for %s%n", rate, settings.warmUp());
-                        Phase warm = load.paced("warm-up", producer, frames, rate, settings.warmUp(), reader,
-                                service.metrics());
-                        out.printf("warm-up: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n",
-                                warm.latency().p50(), warm.latency().p95(), warm.latency().p99(),
-                                warm.latency().max());
-                    }
+                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : compared.middlePerSecond() / 2;
                     out.printf("paced: %.1f frames/s for %s%n", rate, settings.pacedDuration());
                     Map<String, Long> threadsBefore = threadCpu();
                     long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
@@ -242,7 +265,7 @@ public final class EndToEndBenchmark {
                     modelLast = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
                 Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
-                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast);
+                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast, saturatedWarm);
                 print(report);
                 return report;
             } catch (Exception | Error e) {
@@ -342,8 +365,8 @@ public final class EndToEndBenchmark {
             producer.send(new ProducerRecord<>(topic, key.stream(), value));
         }
 
-        Phase saturated(KafkaProducer<String, byte[]> producer, String topic, int frames, ForecastReader reader,
-                        ServiceMetrics metrics) throws InterruptedException {
+        Phase saturated(String name, KafkaProducer<String, byte[]> producer, String topic, int frames,
+                        ForecastReader reader, ServiceMetrics metrics) throws InterruptedException {
             List<Map.Entry<Key, byte[]>> encoded = new ArrayList<>(streams * frames);
             for (int i = 0; i < streams * frames; i++) {
                 encoded.add(next());
@@ -355,7 +378,7 @@ public final class EndToEndBenchmark {
             }
             producer.flush();
             List<Key> keys = encoded.stream().map(Map.Entry::getKey).toList();
-            return reader.await("saturated", keys, start, this, probe);
+            return reader.await(name, keys, start, this, probe);
         }
 
         Phase paced(String name, KafkaProducer<String, byte[]> producer, String topic, double rate, Duration duration,
@@ -628,9 +651,14 @@ public final class EndToEndBenchmark {
                 r.missing(), r.duplicates(), r.unexpected());
         out.printf("memory after the saturated phase (whole process, broker included): RSS %.0f MB (peak %.0f MB),"
                 + " heap %.0f MB after GC%n", r.rssBytes() / 1e6, r.peakRssBytes() / 1e6, r.heapBytes() / 1e6);
-        out.printf("model only at batch %d: %.1f forecasts/s (%.1f right after the saturated phase, %.1f at the end);"
-                + " service (saturated, middle 80 %%) / model: %.2f%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(),
-                r.modelOnlyFirst(), r.modelOnlyLast(), r.serviceOverModel());
+        out.printf("model only at batch %d: %.1f forecasts/s (%.1f right after the last saturated phase, %.1f at the"
+                + " end)%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(), r.modelOnlyFirst(), r.modelOnlyLast());
+        if (r.saturatedWarm() != null) {
+            out.printf("service (saturated, middle 80 %%) / model: %.2f after minutes of serving, %.2f just started%n",
+                    r.serviceOverModel(), r.coldServiceOverModel());
+        } else {
+            out.printf("service (saturated, middle 80 %%) / model: %.2f (just started)%n", r.serviceOverModel());
+        }
     }
 
     /** A field of /proc/self/status in bytes (Linux), or -1 elsewhere. */

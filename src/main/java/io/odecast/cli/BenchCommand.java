@@ -62,8 +62,9 @@ final class BenchCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     String paced;
 
-    @Option(names = "--warm-up", defaultValue = "30s", description = "With --e2e: frames at the paced rate for this long"
-            + " before the paced phase, reported apart (JIT warm-up of broker, clients and service) (default"
+    @Option(names = "--warm-up", defaultValue = "30s", description = "With --e2e: frames at half the first saturated rate for"
+            + " this long, reported apart (JIT warm-up of broker, clients and service), then the saturated load again"
+            + " (the warm figure the model-only ratio uses) before the paced phase; 0s: neither (default"
             + " ${DEFAULT-VALUE}).")
     String warmUp;
 
