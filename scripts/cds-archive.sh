@@ -18,28 +18,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-wait_for() { # file pattern seconds
-  for _ in $(seq 1 $(($3 * 10))); do
-    grep -q "$2" "$1" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  echo "cds-archive: no \"$2\" in $1 after $3 s:" >&2
-  tail -20 "$1" >&2
-  return 1
-}
-
-ODECAST_CDS=0 bin/odecast kafka --port 0 > "$work/broker.log" 2>&1 &
-broker_pid=$!
-wait_for "$work/broker.log" "broker on" 120
-bootstrap="$(sed -n 's/.*broker on \([^ ]*\) with.*/\1/p' "$work/broker.log" | head -1)"
-cat > "$work/serve.conf" << EOF
-odecast {
-  kafka { bootstrap-servers = "$bootstrap", group-id = "cds-archive" }
-  models-dir = "$PWD/models"
-  http { port = 0 }
-  streams = [{ pattern = "storm/*", model = "storm-forecast", forecast { step = 6h, horizon = 24h } }]
-}
-EOF
+root="$PWD"
+. scripts/embedded-broker.sh
+start_embedded_broker "$work"
+storm_serve_conf "$work/serve.conf" cds-archive
 list="target/odecast.classes"
 rm -f "$list" target/odecast.jsa
 ODECAST_CDS=0 ODECAST_JAVA_OPTS="-Xmx2g -XX:DumpLoadedClassList=$list" \

@@ -5,8 +5,8 @@
 #   scripts/start-time.sh [CHECKOUT...]        (default: this checkout; ODECAST_CDS=1 uses the archives)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-roots=("$@")
-[ ${#roots[@]} -gt 0 ] || roots=("$here")
+checkouts=("$@")
+[ ${#checkouts[@]} -gt 0 ] || checkouts=("$here")
 work="$(mktemp -d)"
 broker_pid=""
 cleanup() {
@@ -15,28 +15,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-ODECAST_CDS=0 "$here/bin/odecast" kafka --port 0 > "$work/broker.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 1 1200); do grep -q "broker on" "$work/broker.log" && break; sleep 0.1; done
-bootstrap="$(sed -n 's/.*broker on \([^ ]*\) with.*/\1/p' "$work/broker.log" | head -1)"
-[ -n "$bootstrap" ] || { echo "start-time: the broker did not start" >&2; exit 1; }
+root="$here" # the broker and the models come from this checkout
+. "$here/scripts/embedded-broker.sh"
+start_embedded_broker "$work" || { echo "start-time: the broker did not start" >&2; exit 1; }
 for round in $(seq 1 "${ROUNDS:-3}"); do
-  for root in "${roots[@]}"; do
-    cat > "$work/serve.conf" << CONF
-odecast {
-  kafka { bootstrap-servers = "$bootstrap", group-id = "start-time-$round-$RANDOM" }
-  models-dir = "$here/models"
-  http { port = 0 }
-  streams = [{ pattern = "storm/*", model = "storm-forecast", forecast { step = 6h, horizon = 24h } }]
-}
-CONF
+  for checkout in "${checkouts[@]}"; do
+    storm_serve_conf "$work/serve.conf" "start-time-$round-$RANDOM"
     t0=$(date +%s%N)
-    ODECAST_CDS="${ODECAST_CDS:-0}" ODECAST_JAVA_OPTS="-Xmx2g" "$root/bin/odecast" serve --config "$work/serve.conf" \
+    ODECAST_CDS="${ODECAST_CDS:-0}" ODECAST_JAVA_OPTS="-Xmx2g" "$checkout/bin/odecast" serve --config "$work/serve.conf" \
       > "$work/serve.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 2400); do grep -q "Ctrl-C to stop" "$work/serve.log" && break; sleep 0.05; done
     t1=$(date +%s%N)
-    printf '%s  %s  consuming after %d ms; %s\n' "$round" "$root" $(((t1 - t0) / 1000000)) \
+    printf '%s  %s  consuming after %d ms; %s\n' "$round" "$checkout" $(((t1 - t0) / 1000000)) \
       "$(grep -o 'warmed up in.*' "$work/serve.log" || echo 'not started')"
     kill -9 "$pid" 2> /dev/null || true
     wait "$pid" 2> /dev/null || true
