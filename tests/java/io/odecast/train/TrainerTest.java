@@ -43,7 +43,7 @@ class TrainerTest {
     }
 
     /** Whether this CPU has AVX-512 (Linux; false elsewhere). */
-    static boolean avx512() {
+    private static boolean avx512() {
         try {
             return java.nio.file.Files.readString(Path.of("/proc/cpuinfo")).contains(" avx512f");
         } catch (IOException | RuntimeException e) {

@@ -82,7 +82,7 @@ public final class EndToEndBenchmark {
      *
      * @param streams         streams, published round robin
      * @param frames          frames per stream in the saturated phase
-     * @param pacedRate       frames per second of the paced phase; 0: half the saturated phase's rate
+     * @param pacedRate       frames per second of the warm-up and paced phases; 0: half the last saturated rate
      * @param pacedDuration   length of the paced phase; zero: none
      * @param warmUp          frames at the paced rate for this long before the paced phase, whose latencies are
      *                        printed apart: the JIT compiles the broker's, the clients' and the service's paths for
@@ -98,6 +98,11 @@ public final class EndToEndBenchmark {
                 throw new IllegalArgumentException("streams and frames must be positive, got " + streams + " and "
                         + frames);
             }
+        }
+
+        /** Frames per second of the paced phases: the set rate, or half of {@code saturated}'s (middle 80 %). */
+        double pacedRate(Phase saturated) {
+            return pacedRate > 0 ? pacedRate : saturated.middlePerSecond() / 2;
         }
     }
 
@@ -143,7 +148,7 @@ public final class EndToEndBenchmark {
      * @param duplicates         forecasts for a frame that already had one
      * @param unexpected         forecasts for no published frame
      * @param modelOnlyFirst     forecasts per second of the model alone at batch {@code modelOnlyBatch}, right after
-     *                           the saturated phase
+     *                           the last saturated phase
      * @param modelOnlyLast      the same at the end of the run
      * @param saturatedWarm      the saturated phase run again after the warm-up; null without one
      */
@@ -219,7 +224,7 @@ public final class EndToEndBenchmark {
                 // With a warm-up, the saturated load again once the JVM has served for a while (the steady state a
                 // long-running service's backlog meets), and the paced rate from that one.
                 if (!settings.pacedDuration().isZero() && !settings.warmUp().isZero()) {
-                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : saturated.middlePerSecond() / 2;
+                    double rate = settings.pacedRate(saturated);
                     out.printf("warm-up: %.1f frames/s for %s%n", rate, settings.warmUp());
                     Phase warm = load.paced("warm-up", producer, frames, rate, settings.warmUp(), reader,
                             service.metrics());
@@ -240,7 +245,7 @@ public final class EndToEndBenchmark {
                     modelFirst = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
                 if (!settings.pacedDuration().isZero()) {
-                    double rate = settings.pacedRate() > 0 ? settings.pacedRate() : compared.middlePerSecond() / 2;
+                    double rate = settings.pacedRate(compared);
                     out.printf("paced: %.1f frames/s for %s%n", rate, settings.pacedDuration());
                     Map<String, Long> threadsBefore = threadCpu();
                     long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();

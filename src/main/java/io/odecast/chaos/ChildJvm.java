@@ -41,7 +41,8 @@ final class ChildJvm {
 
     /**
      * The command line running {@code io.odecast.cli.Odecast args} in a JVM like this one: same java, same
-     * classpath, class-data sharing archive and {@code -Dodecast.*} settings, {@code -Xmx heap}, DJL offline, the same logback configuration.
+     * classpath, class-data sharing archive and {@code -Dodecast.*} settings, {@code -Xmx heap}, DJL offline, the
+     * same logback configuration.
      */
     static List<String> odecastCommand(String heap, List<String> args) {
         List<String> cmd = new ArrayList<>();

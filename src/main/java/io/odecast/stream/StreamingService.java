@@ -380,10 +380,12 @@ public final class StreamingService {
             }
             // The warm-up's largest batches leave a few hundred MB of freed native blocks mapped; serving needs far
             // less until a backlog comes (measured: RSS 1.9-2.0 GB after warm-up without this, docs/reliability.md).
-            long trimStart = System.nanoTime();
-            if (trimAfterWarmUp) {
-                io.odecast.model.NativeMemory.trim();
+            if (!trimAfterWarmUp) {
+                LOG.info("Models warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+                return;
             }
+            long trimStart = System.nanoTime();
+            io.odecast.model.NativeMemory.trim();
             long now = System.nanoTime();
             LOG.info("Models warmed up in {} ms (giving freed memory back: {} ms)", (now - start) / 1_000_000,
                     (now - trimStart) / 1_000_000);
