@@ -42,23 +42,10 @@ class TrainerTest {
         return losses.subList(from, to).stream().mapToDouble(Trainer.StepLosses::reconstruction).average().orElseThrow();
     }
 
-    /** Whether this CPU has AVX-512 (Linux; false elsewhere). */
-    private static boolean avx512() {
-        try {
-            return java.nio.file.Files.readString(Path.of("/proc/cpuinfo")).contains(" avx512f");
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
     @Test
     void aFewStepsOnBouncingBallsLowerTheLoss() throws IOException {
-        // Open defect (docs/reliability.md, "Non-finite gradients of a tiny model on an AVX-512 machine"): there this
-        // 1-channel 16 x 16 model's gradients come out non-finite from its second step on (losses finite), with or
-        // without the critics, whatever ISA libtorch and oneDNN are limited to; the storm-sized model trains there
-        // with 0 skipped steps. Skipped visibly there until it is understood, so the rest of the suite still gates.
-        org.junit.jupiter.api.Assumptions.assumeFalse(avx512(),
-                "known defect on AVX-512 CPUs: non-finite gradients of this tiny model (docs/reliability.md)");
+        // No step may be skipped: on an AVX-512 machine this small model's few-channel convolutions got NaN input
+        // gradients from oneDNN until Conv2dLayer padded them in training (ConvGradientTest, docs/reliability.md).
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
         try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 40,
                 dir.resolve("balls")), QUIET)) {

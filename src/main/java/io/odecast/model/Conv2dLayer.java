@@ -1,13 +1,32 @@
 package io.odecast.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A 2-D convolution with PyTorch's default initialisation (U(+-1/sqrt(fan_in)) for weight and bias). */
+/**
+ * A 2-D convolution with PyTorch's default initialisation (U(+-1/sqrt(fan_in)) for weight and bias).
+ *
+ * <p>In training (autograd on, weights trained), a convolution with fewer than {@link #MIN_BACKWARD_OUTPUTS} output
+ * channels runs with its weights padded by zero filters to that many outputs, the extra outputs dropped. The
+ * convolution backward-by-data of the oneDNN in DJL's libtorch 2.7.1 returns wrong input gradients (relative errors
+ * of 0.3-0.9, and sometimes NaN) when the convolution has few output channels, seen on an AVX-512 machine (AMD EPYC)
+ * and once there with oneDNN limited to AVX2; forward and weight gradients are right, and with 16 or more outputs so
+ * are input gradients (docs/reliability.md, "Wrong convolution input gradients"; {@code ConvGradientTest}). The
+ * padding changes no value: the zero filters' outputs are dropped, so their gradient is zero and the real filters'
+ * gradients are unchanged. Inference (autograd off) runs unpadded.
+ */
 final class Conv2dLayer {
+
+    /** Output channels from which oneDNN's backward-by-data was right on every shape tried. */
+    static final int MIN_BACKWARD_OUTPUTS = 16;
+    /** Whether the padding above is on (tests turn it off to show the defect it avoids). */
+    static volatile boolean padSmallBackward = true;
 
     private static final Shape NO_DILATION = new Shape(1, 1);
     /** Floating-point operations (2 per multiply-add) of every convolution run in this process. */
@@ -57,9 +76,33 @@ final class Conv2dLayer {
                 stride, padding);
     }
 
+    /**
+     * Whether this call records a graph whose backward may ask for the input's gradient: autograd on and this
+     * layer's weights trained. (Whether the input itself needs a gradient cannot be asked: libtorch reports
+     * {@code requires_grad} false for DJL's intermediate results.)
+     */
+    private boolean recordsGradient() {
+        return ai.djl.pytorch.jni.JniUtils.isGradMode() && weight instanceof ai.djl.pytorch.engine.PtNDArray p
+                && ai.djl.pytorch.jni.JniUtils.requiresGrad(p);
+    }
+
     NDArray forward(NDArray x) {
-        NDArray y = Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
         Shape w = weight.getShape();
+        NDArray y;
+        if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
+            // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
+            // parameters'; the real outputs are the last ones.
+            NDManager m = x.getManager();
+            long extra = MIN_BACKWARD_OUTPUTS - w.get(0);
+            NDArray paddedWeight = NDArrays.concat(new NDList(
+                    m.zeros(new Shape(extra, w.get(1), w.get(2), w.get(3)), weight.getDataType()), weight), 0);
+            NDArray paddedBias = bias == null ? null
+                    : NDArrays.concat(new NDList(m.zeros(new Shape(extra), bias.getDataType()), bias), 0);
+            y = Conv2d.conv2d(x, paddedWeight, paddedBias, stride, padding, NO_DILATION).singletonOrThrow()
+                    .get(new NDIndex(":, {}:", extra));
+        } else {
+            y = Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
+        }
         FLOPS.add(2 * y.getShape().size() * w.get(1) * w.get(2) * w.get(3));
         return y;
     }
