@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -74,24 +74,28 @@ class LivePageBrowserTest {
                     WebDriver browser = browser();
                     try {
                         browser.get(ops.url());
+                        // The page re-renders the table and the pictures on every event, so an element found
+                        // a moment ago may be gone: every read and click is retried on a stale reference.
                         WebDriverWait wait = new WebDriverWait(browser, WAIT);
+                        wait.ignoring(StaleElementReferenceException.class);
                         wait.until(b -> b.findElements(By.cssSelector("#streams tbody tr[data-stream]")).size() == 2);
-                        assertEquals(List.of(FIRST, SECOND), browser.findElements(
+                        assertEquals(List.of(FIRST, SECOND), wait.until(b -> b.findElements(
                                 By.cssSelector("#streams tbody tr[data-stream]")).stream()
-                                .map(row -> row.getDomAttribute("data-stream")).toList());
+                                .map(row -> row.getDomAttribute("data-stream")).toList()));
 
-                        browser.findElement(By.cssSelector("tr[data-stream='" + FIRST + "']")).click();
+                        wait.until(b -> {
+                            b.findElement(By.cssSelector("tr[data-stream='" + FIRST + "']")).click();
+                            return true;
+                        });
                         awaitForecast(wait, "1996-01-05T18:00:00Z");
-                        String before = browser.findElement(By.cssSelector("#forecast img.lead"))
-                                .getDomAttribute("src");
+                        String before = leadSource(wait);
                         wait.until(b -> !b.findElements(By.cssSelector("#synthesised .flag-FILLED")).isEmpty());
 
                         publish(producer, "page.frames", List.of(frame(FIRST, 24, rng)));
                         awaitForecast(wait, "1996-01-06T00:00:00Z");
-                        assertNotEquals(before, browser.findElement(By.cssSelector("#forecast img.lead"))
-                                .getDomAttribute("src"), "the newer forecast's pictures were loaded");
-                        WebElement status = browser.findElement(By.id("status"));
-                        assertEquals("live", status.getText(), "updated through the event stream");
+                        assertNotEquals(before, leadSource(wait), "the newer forecast's pictures were loaded");
+                        assertEquals("live", wait.until(b -> b.findElement(By.id("status")).getText()),
+                                "updated through the event stream");
                         File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
                         Files.copy(shot.toPath(), Path.of("target", "live-page.png"),
                                 StandardCopyOption.REPLACE_EXISTING);
@@ -111,6 +115,11 @@ class LivePageBrowserTest {
                 && Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
                 "const imgs = [...document.querySelectorAll('#forecast img.lead')];"
                         + " return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0);")));
+    }
+
+    /** The first lead picture's source, read again if the page replaced the picture meanwhile. */
+    private static String leadSource(WebDriverWait wait) {
+        return wait.until(b -> b.findElement(By.cssSelector("#forecast img.lead")).getDomAttribute("src"));
     }
 
     private static WebDriver browser() {
