@@ -2,6 +2,7 @@ package io.odecast.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,32 +12,74 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** libtorch's deprecation notice never reaches the terminal; what the program itself writes to stderr still does. */
+/**
+ * libtorch's deprecation notice and its per-call warnings (NNPACK's "Could not initialize" on CPUs it does not support)
+ * never reach the terminal unless {@code TORCH_CPP_LOG_LEVEL} asks for them; what the program itself writes to stderr
+ * still does.
+ */
 class NativeNoticesTest {
 
-    /** Loads the shipped forecaster in a fresh JVM (the notice is printed once per process) and runs one arrival. */
+    /**
+     * Loads the shipped forecaster in a fresh JVM (the notice is printed once per process) and runs one arrival and
+     * one forecast as the service's decoder does: a lone stream on one thread (on a CPU NNPACK does not support,
+     * libtorch 2.7.1 warns on each of its 1x1 convolutions there). Prints "loaded" and libtorch's log threshold.
+     */
     public static void main(String[] args) throws IOException {
         try (VidOdeModel model = VidOdeModel.load(Path.of(args[0]))) {
-            model.advance(List.of(model.emptyState()),
-                    List.of(new Observation(1.0, new float[model.config().frameSize()], null)));
+            VidOdeModel.setIntraOpThreads(1);
+            StreamState state = model.advance(List.of(model.emptyState()),
+                    List.of(new Observation(1.0, new float[model.config().frameSize()], null))).get(0);
+            model.forecast(List.of(state), new double[][] {{1.1, 1.2}});
         }
         System.err.println("still heard on stderr");
-        System.out.println("loaded");
+        System.out.println("loaded " + NativeNotices.libtorchLogLevel());
     }
 
-    @Test
-    void loadingAModelPrintsNoLibtorchNotice() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    private static String[] runChild(String logLevel) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dlogback.configurationFile=conf/logback.xml",
-                "-cp", System.getProperty("java.class.path"), NativeNoticesTest.class.getName(), "models/storm-forecast")
-                .start();
+                "-cp", System.getProperty("java.class.path"), NativeNoticesTest.class.getName(), "models/storm-forecast");
+        builder.environment().remove("TORCH_CPP_LOG_LEVEL");
+        if (logLevel != null) {
+            builder.environment().put("TORCH_CPP_LOG_LEVEL", logLevel);
+        }
+        Process p = builder.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), err);
-        assertEquals("loaded", new String(out, StandardCharsets.UTF_8).strip());
-        assertFalse(err.contains("AutoNonVariableTypeMode"), err);
-        assertTrue(err.contains("still heard on stderr"), err);
+        return new String[] {new String(out, StandardCharsets.UTF_8).strip(), err};
+    }
+
+    @Test
+    void libtorchWarnsOnlyWhenAskedTo() throws Exception {
+        String[] quiet = runChild(null);
+        assertEquals("loaded " + NativeNotices.DEFAULT_LOG_LEVEL, quiet[0], quiet[1]);
+        assertFalse(quiet[1].contains("NNPACK"), quiet[1]);
+        assertFalse(quiet[1].contains("[W"), quiet[1]);
+        String[] asked = runChild("warning");
+        assertEquals("loaded 1", asked[0], asked[1]);
+        assertTrue(asked[1].contains("still heard on stderr"), asked[1]);
+    }
+
+    @Test
+    void logLevelReadsLibtorchsNamesAndNumbers() {
+        assertEquals(NativeNotices.DEFAULT_LOG_LEVEL, NativeNotices.logLevel(null));
+        assertEquals(NativeNotices.DEFAULT_LOG_LEVEL, NativeNotices.logLevel(" "));
+        assertEquals(0, NativeNotices.logLevel("INFO"));
+        assertEquals(1, NativeNotices.logLevel("warning"));
+        assertEquals(2, NativeNotices.logLevel("2"));
+        assertEquals(3, NativeNotices.logLevel(" FATAL "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeNotices.logLevel("loud"));
+        assertTrue(e.getMessage().startsWith("TORCH_CPP_LOG_LEVEL: 'loud'"), e.getMessage());
+    }
+
+    @Test
+    void loadingAModelPrintsNoLibtorchNotice() throws Exception {
+        String[] run = runChild(null);
+        assertTrue(run[0].startsWith("loaded"), run[0]);
+        assertFalse(run[1].contains("AutoNonVariableTypeMode"), run[1]);
+        assertTrue(run[1].contains("still heard on stderr"), run[1]);
     }
 }
