@@ -38,7 +38,8 @@ class NativeNoticesTest {
     private static String[] runChild(String logLevel) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dlogback.configurationFile=conf/logback.xml",
-                "-cp", System.getProperty("java.class.path"), NativeNoticesTest.class.getName(), "models/storm-forecast");
+                "-cp", System.getProperty("java.class.path"), NativeNoticesTest.class.getName(),
+                "models/storm-forecast");
         builder.environment().remove("TORCH_CPP_LOG_LEVEL");
         if (logLevel != null) {
             builder.environment().put("TORCH_CPP_LOG_LEVEL", logLevel);

@@ -44,7 +44,10 @@ final class NativeNotices {
     private NativeNotices() {
     }
 
-    /** Triggers libtorch's one-time notices while descriptor 2 is silenced; later calls do nothing. */
+    /**
+     * Sets libtorch's log threshold and triggers its one-time notices while descriptor 2 is silenced; later calls do
+     * nothing.
+     */
     static void absorb() {
         if (!ABSORBED.compareAndSet(false, true)) {
             return;
