@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,13 +45,19 @@ class NativeNoticesTest {
         if (logLevel != null) {
             builder.environment().put("TORCH_CPP_LOG_LEVEL", logLevel);
         }
-        Process p = builder.start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), err);
-        return new String[] {new String(out, StandardCharsets.UTF_8).strip(), err};
+        // stderr to a file: a child that warns a lot must not block on a full pipe while stdout is read
+        Path errFile = Files.createTempFile("native-notices", ".err");
+        try {
+            Process p = builder.redirectError(errFile.toFile()).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            String err = Files.readString(errFile, StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), err);
+            return new String[] {new String(out, StandardCharsets.UTF_8).strip(), err};
+        } finally {
+            Files.deleteIfExists(errFile);
+        }
     }
 
     @Test
