@@ -96,7 +96,7 @@ final class NativeNotices {
 
     /** libtorch's current log threshold, or -1 where libc10 or its flag cannot be found. */
     static int libtorchLogLevel() {
-        Pointer flag = logLevelFlag();
+        Pointer flag = LogLevelFlag.ADDRESS;
         return flag == null ? -1 : flag.getInt(0);
     }
 
@@ -108,7 +108,7 @@ final class NativeNotices {
             LOG.warn("{}; libtorch logs errors only", e.getMessage());
             level = DEFAULT_LOG_LEVEL;
         }
-        Pointer flag = logLevelFlag();
+        Pointer flag = LogLevelFlag.ADDRESS;
         if (flag == null) {
             LOG.debug("libc10's {} not found; libtorch logs at its own threshold", LOG_LEVEL_FLAG);
             return;
@@ -116,21 +116,23 @@ final class NativeNotices {
         flag.setInt(0, level);
     }
 
-    /** The address of libc10's log threshold in this process (loading the engine first), or null. */
-    private static Pointer logLevelFlag() {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            manager.zeros(new ai.djl.ndarray.types.Shape(1)); // the engine, and so libc10, is loaded
-        }
-        Path c10 = loadedLibrary("libc10.so");
-        if (c10 == null) {
-            return null;
-        }
-        try {
-            // RTLD_NOLOAD: the library already loaded (libtorch's own flag) or nothing; local scope as loaded.
-            return NativeLibrary.getInstance(c10.toString(), Map.of(Library.OPTION_OPEN_FLAGS, RTLD_LAZY | RTLD_NOLOAD))
-                    .getGlobalVariableAddress(LOG_LEVEL_FLAG);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
+    /** The address of libc10's log threshold in this process, found once (on first use), or null. */
+    private static final class LogLevelFlag {
+        static final Pointer ADDRESS = find();
+
+        private static Pointer find() {
+            NDManager.newBaseManager().close(); // starting the engine loads libc10
+            Path c10 = loadedLibrary("libc10.so");
+            if (c10 == null) {
+                return null;
+            }
+            try {
+                // RTLD_NOLOAD: the library already loaded (libtorch's own flag) or nothing; local scope as loaded.
+                Map<String, Integer> options = Map.of(Library.OPTION_OPEN_FLAGS, RTLD_LAZY | RTLD_NOLOAD);
+                return NativeLibrary.getInstance(c10.toString(), options).getGlobalVariableAddress(LOG_LEVEL_FLAG);
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return null;
+            }
         }
     }
 
