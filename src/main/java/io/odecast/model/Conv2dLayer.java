@@ -7,7 +7,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A 2-D convolution with PyTorch's default initialisation (U(+-1/sqrt(fan_in)) for weight and bias).
@@ -20,11 +25,28 @@ import java.util.concurrent.atomic.LongAdder;
  * are input gradients (docs/reliability.md, "Wrong convolution input gradients"; {@code ConvGradientTest}). The
  * padding changes no value: the zero filters' outputs are dropped, so their gradient is zero and the real filters'
  * gradients are unchanged. Inference (autograd off) runs unpadded.
+ *
+ * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a convolution with at least
+ * {@link #MIN_BF16_OUTPUTS} outputs runs in bf16 ({@link Bf16Convolution}). The first call at each input shape
+ * first compares bf16 with float32 on a random input of that shape and keeps the layer in float32 at that shape if
+ * the bf16 result misses {@link #BF16_LAYER_TOLERANCE}: libtorch 2.7.1's bf16 convolution is wrong (0.2-0.3 of the
+ * output's range) with fewer than 16 outputs on the AVX-512 machines this was measured on, so a shape the
+ * measurements did not cover is not trusted blindly either.
  */
 final class Conv2dLayer {
 
     /** Output channels from which oneDNN's backward-by-data was right on every shape tried. */
     static final int MIN_BACKWARD_OUTPUTS = 16;
+    /** Output channels from which libtorch 2.7.1's bf16 forward convolution was right on every shape tried. */
+    static final int MIN_BF16_OUTPUTS = 16;
+    /**
+     * The most {@code max |bf16 - float32| / max |float32|} a layer's check accepts: bf16 rounding gives 3-5e-3 at
+     * the model's shapes, the few-output defect 0.2-0.3.
+     */
+    static final double BF16_LAYER_TOLERANCE = 2e-2;
+    /** The tolerance the checks use: {@link #BF16_LAYER_TOLERANCE} except in a test of the check itself. */
+    static volatile double bf16LayerTolerance = BF16_LAYER_TOLERANCE;
+    private static final Logger LOG = LoggerFactory.getLogger(Conv2dLayer.class);
     /** Whether the padding above is on (tests turn it off to show the defect it avoids). */
     static volatile boolean padSmallBackward = true;
 
@@ -32,20 +54,29 @@ final class Conv2dLayer {
     /** Floating-point operations (2 per multiply-add) of every convolution run in this process. */
     static final LongAdder FLOPS = new LongAdder();
 
+    private final String name;
+    private final ParameterStore store;
     private final NDArray weight;
     private final NDArray bias;
     private final Shape stride;
     private final Shape padding;
+    /** Per input shape (C, H, W): whether bf16 passed this layer's check there. */
+    private final Map<List<Long>, Boolean> bf16Verdicts = new ConcurrentHashMap<>();
 
     Conv2dLayer(ParameterStore store, String name, int in, int out, int kernel, int stride, int padding, boolean bias) {
         double bound = 1.0 / Math.sqrt((double) in * kernel * kernel);
+        this.name = name;
+        this.store = store;
         this.weight = store.uniform(name + ".weight", new Shape(out, in, kernel, kernel), bound);
         this.bias = bias ? store.uniform(name + ".bias", new Shape(out), bound) : null;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
     }
 
-    private Conv2dLayer(NDArray weight, NDArray bias, Shape stride, Shape padding) {
+    private Conv2dLayer(String name, ParameterStore store, NDArray weight, NDArray bias, Shape stride,
+            Shape padding) {
+        this.name = name;
+        this.store = store;
         this.weight = weight;
         this.bias = bias;
         this.stride = stride;
@@ -72,8 +103,8 @@ final class Conv2dLayer {
             }
             b[o] = (b[o] - mean[o]) * scale + beta[o];
         }
-        return new Conv2dLayer(manager.create(w, weight.getShape()), manager.create(b, new Shape(gamma.length)),
-                stride, padding);
+        return new Conv2dLayer(name + "+bn", store, manager.create(w, weight.getShape()),
+                manager.create(b, new Shape(gamma.length)), stride, padding);
     }
 
     /**
@@ -89,7 +120,10 @@ final class Conv2dLayer {
     NDArray forward(NDArray x) {
         Shape w = weight.getShape();
         NDArray y;
-        if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
+        if (store.precision() == ConvPrecision.BF16 && w.get(0) >= MIN_BF16_OUTPUTS && !recordsGradient()
+                && bf16Passes(x)) {
+            y = Bf16Convolution.conv2d(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
+        } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
             // parameters'; the real outputs are the last ones.
             NDManager m = x.getManager();
@@ -105,5 +139,47 @@ final class Conv2dLayer {
         }
         FLOPS.add(2 * y.getShape().size() * w.get(1) * w.get(2) * w.get(3));
         return y;
+    }
+
+    /** This layer's bf16 verdict at x's shape, checking it the first time the shape is seen. */
+    private boolean bf16Passes(NDArray x) {
+        long[] s = x.getShape().getShape();
+        List<Long> key = List.of(s[1], s[2], s[3]);
+        Boolean verdict = bf16Verdicts.get(key);
+        if (verdict == null) {
+            double error = bf16Error(x.getManager(), new Shape(2, s[1], s[2], s[3]));
+            verdict = error <= bf16LayerTolerance;
+            if (bf16Verdicts.putIfAbsent(key, verdict) == null && !verdict) {
+                LOG.warn("convolution {} {} -> {} at {}x{}: bf16 differs from float32 by {} of the output's range "
+                        + "(tolerance {}); this layer stays float32 at this shape", name, s[1], weight.getShape().get(0),
+                        s[2], s[3], String.format("%.3g", error), bf16LayerTolerance);
+            }
+        }
+        return verdict;
+    }
+
+    /** {@code max |bf16 - float32| / max |float32|} of this layer on a random input of the given shape. */
+    double bf16Error(NDManager parent, Shape inputShape) {
+        try (NDManager m = parent.newSubManager()) {
+            NDArray probe = m.randomUniform(-1f, 1f, inputShape);
+            NDArray exact = Conv2d.conv2d(probe, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
+            NDArray reduced = Bf16Convolution.conv2d(probe, weight, bias, (int) stride.get(0), (int) padding.get(0));
+            double range = exact.abs().max().getFloat();
+            double error = exact.sub(reduced).abs().max().getFloat();
+            return range == 0 ? error : error / range;
+        }
+    }
+
+    /** The input shapes (C, H, W) at which this layer was checked, and the verdicts (for reports and tests). */
+    Map<List<Long>, Boolean> bf16Verdicts() {
+        return Map.copyOf(bf16Verdicts);
+    }
+
+    String name() {
+        return name;
+    }
+
+    int outputs() {
+        return (int) weight.getShape().get(0);
     }
 }

@@ -41,10 +41,20 @@ public final class ParameterStore {
     private final NDManager manager;
     private final Random rng;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    /** The inference convolutions' number format, read by every layer of this network on every call. */
+    private volatile ConvPrecision precision = ConvPrecision.FLOAT32;
 
     ParameterStore(NDManager manager, long seed) {
         this.manager = manager;
         this.rng = new Random(seed);
+    }
+
+    ConvPrecision precision() {
+        return precision;
+    }
+
+    void precision(ConvPrecision value) {
+        precision = value;
     }
 
     /** A trainable array drawn from U(-bound, bound), PyTorch's default for convolution weights and biases. */

@@ -48,6 +48,27 @@ public final class VidOdeModel implements AutoCloseable {
         network.prepareInference();
     }
 
+    /**
+     * Asks for the inference convolutions' number format and returns the one in effect: {@link ConvPrecision#BF16}
+     * only where the CPU computes bf16 natively (elsewhere oneDNN emulates it, slower than float32, so the model
+     * stays float32 and this logs why). See {@link ConvPrecision}.
+     */
+    public ConvPrecision usePrecision(ConvPrecision requested) {
+        ConvPrecision effective = requested;
+        if (requested == ConvPrecision.BF16 && !Bf16Convolution.nativeOnThisCpu()) {
+            org.slf4j.LoggerFactory.getLogger(VidOdeModel.class).warn("precision bf16 asked for, but this CPU has no "
+                    + "native bf16 instructions (avx512_bf16 or amx_bf16 in /proc/cpuinfo): staying float32");
+            effective = ConvPrecision.FLOAT32;
+        }
+        network.precision(effective);
+        return effective;
+    }
+
+    /** The inference convolutions' number format in effect. */
+    public ConvPrecision precision() {
+        return network.precision();
+    }
+
     /** Loads {@code models/<name>/}. */
     public static VidOdeModel load(Path dir) throws IOException {
         Checkpoint.Loaded loaded = Checkpoint.load(dir);

@@ -85,6 +85,18 @@ public final class VidOdeNetwork implements AutoCloseable {
         decoder.foldBatchNorm(manager);
     }
 
+    /**
+     * Sets the inference convolutions' number format (training always runs float32). Takes effect at the next call;
+     * calls in flight finish as they started, layer by layer.
+     */
+    public void precision(ConvPrecision precision) {
+        store.precision(precision);
+    }
+
+    public ConvPrecision precision() {
+        return store.precision();
+    }
+
     /** Zero-pads (B, C, H, W) frames on the bottom and right to a multiple of 2^nDowns. */
     public NDArray pad(NDArray frames) {
         int ph = config.paddedHeight() - config.height();

@@ -1,0 +1,129 @@
+package io.odecast.model;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * bf16 convolutions through a shipped TorchScript function ({@code bf16-conv.pt}, written by
+ * {@code scripts/make-bf16-module.py}): float32 in and out, the convolution itself in bf16. DJL's PyTorch engine
+ * cannot hold a bf16 tensor (its JNI maps no bf16 type; {@code toType(BFLOAT16)} aborts the JVM), so the casts have
+ * to happen inside libtorch. The module holds no weights: each call passes the layer's float32 weights, so model
+ * swaps and BatchNorm folding need nothing new, at the cost of casting the weights on every call (under 1 % of a
+ * call at the shapes this path is used for).
+ *
+ * <p>One module serves every thread: it is called through DJL's IValue path, which runs the scripted method with
+ * training off and keeps no state between calls (PtSymbolBlock's NDList path flips a shared training flag).
+ */
+final class Bf16Convolution {
+
+    /** The CPU flags of an x86 processor with native bf16 dot products (AVX-512 BF16 or AMX). */
+    private static final Set<String> NATIVE_FLAGS = Set.of("avx512_bf16", "amx_bf16");
+
+    private static volatile PtSymbolBlock block;
+    /** The loaded module's model: referenced for the life of the process (closing it releases the module). */
+    private static Model model;
+
+    private Bf16Convolution() {
+    }
+
+    /** {@code conv2d(x, weight, bias)} with the product in bf16; the result is in x's manager. */
+    static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        PtNDManager m = (PtNDManager) x.getManager();
+        NDArray b = bias != null ? bias : m.zeros(new Shape(weight.getShape().get(0)));
+        // IValues, not an NDList: DJL turns NDList inputs whose names hold a dot (our parameters' names) into dicts.
+        IValue[] in = {IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight), IValue.from((PtNDArray) b),
+            IValue.from((long) stride), IValue.from((long) padding)};
+        try {
+            IValue out = block().forward(in);
+            try {
+                return out.toTensor(m);
+            } finally {
+                out.close();
+            }
+        } finally {
+            for (IValue v : in) {
+                v.close();
+            }
+        }
+    }
+
+    private static PtSymbolBlock block() {
+        PtSymbolBlock b = block;
+        if (b == null) {
+            synchronized (Bf16Convolution.class) {
+                b = block;
+                if (b == null) {
+                    b = load();
+                    block = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    private static PtSymbolBlock load() {
+        NativeNotices.absorb();
+        try {
+            Path dir = Files.createTempDirectory("odecast-bf16-");
+            dir.toFile().deleteOnExit();
+            Path file = dir.resolve("bf16-conv.pt");
+            try (InputStream in = Bf16Convolution.class.getResourceAsStream("bf16-conv.pt")) {
+                if (in == null) {
+                    throw new IllegalStateException("bf16-conv.pt missing from the classpath (io/odecast/model)");
+                }
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            file.toFile().deleteOnExit();
+            // Kept for the life of the process: the module is shared by every model and thread.
+            Model loadedModel = Model.newInstance("bf16-conv", "PyTorch");
+            loadedModel.load(dir, "bf16-conv");
+            model = loadedModel;
+            return (PtSymbolBlock) loadedModel.getBlock();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the bf16 convolution module", e);
+        } catch (ai.djl.MalformedModelException e) {
+            throw new IllegalStateException("cannot load the bf16 convolution module: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether this CPU computes bf16 products natively; elsewhere oneDNN emulates them, correctly but slower than
+     * float32. Reads {@code /proc/cpuinfo}; false where it cannot be read.
+     */
+    static boolean nativeOnThisCpu() {
+        return !cpuFlags().isEmpty() && cpuFlags().stream().anyMatch(NATIVE_FLAGS::contains);
+    }
+
+    private static Set<String> cpuFlags() {
+        Set<String> flags = new TreeSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("flags")) {
+                    int colon = line.indexOf(':');
+                    for (String f : line.substring(colon + 1).trim().split("\\s+")) {
+                        flags.add(f);
+                    }
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
+        }
+        return flags;
+    }
+}

@@ -1,0 +1,170 @@
+package io.odecast.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import io.odecast.data.Datasets;
+import io.odecast.data.FrameSequence;
+import io.odecast.data.TimedFrame;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bf16 path ({@link ConvPrecision#BF16}): each convolution it takes is bf16 (not float32, not garbage), the layers
+ * libtorch gets wrong in bf16 stay float32, and the shipped storm forecaster's forecasts on real frames stay within
+ * the tolerance {@code docs/benchmarks.md} states. These check the numbers only, on any CPU: where bf16 is emulated
+ * it is slow, not different.
+ */
+class Bf16ConvolutionTest {
+
+    /** The stated tolerance of a bf16 forecast: max |bf16 - float32| over the channel's range in the frames. */
+    static final double FORECAST_TOLERANCE = 0.01;
+
+    @Test
+    void aBf16ConvolutionIsBf16RoundingAwayFromFloat32() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (long[] s : new long[][] {{4, 128, 18, 18, 64}, {4, 64, 36, 36, 32}, {8, 64, 9, 9, 64}, {2, 32, 9, 9, 16}}) {
+                NDArray x = m.randomUniform(-1f, 1f, new Shape(s[0], s[1], s[2], s[3]));
+                NDArray w = m.randomUniform(-0.05f, 0.05f, new Shape(s[4], s[1], 3, 3));
+                NDArray b = m.randomUniform(-0.05f, 0.05f, new Shape(s[4]));
+                NDArray exact = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
+                        .singletonOrThrow();
+                NDArray reduced = Bf16Convolution.conv2d(x, w, b, 1, 1);
+                assertEquals(exact.getShape(), reduced.getShape());
+                double error = exact.sub(reduced).abs().max().getFloat() / exact.abs().max().getFloat();
+                // bf16 keeps 8 bits of mantissa: the inputs' rounding alone is 2^-9 of each value.
+                assertTrue(error > 1e-4, "no bf16 rounding at " + new Shape(s) + ": " + error);
+                assertTrue(error < Conv2dLayer.BF16_LAYER_TOLERANCE, "bf16 off at " + new Shape(s) + ": " + error);
+            }
+            // Stride 2, padding 1 (the encoder's down-sampling layers).
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 16, 36, 36));
+            NDArray w = m.randomUniform(-0.1f, 0.1f, new Shape(32, 16, 4, 4));
+            NDArray b = m.zeros(new Shape(32));
+            NDArray exact = Conv2d.conv2d(x, w, b, new Shape(2, 2), new Shape(1, 1), new Shape(1, 1)).singletonOrThrow();
+            NDArray reduced = Bf16Convolution.conv2d(x, w, null, 2, 1);
+            assertEquals(new Shape(2, 32, 18, 18), reduced.getShape());
+            assertTrue(exact.sub(reduced).abs().max().getFloat() / exact.abs().max().getFloat() < 2e-2);
+        }
+    }
+
+    @Test
+    void layersWithFewOutputsAndTrainingStayFloat32() {
+        VidOdeNetwork network = new VidOdeNetwork(ModelConfig.of(3, 33, 36, 16, 2), 7);
+        try (NDManager m = network.manager().newSubManager()) {
+            network.precision(ConvPrecision.BF16);
+            ParameterStore store = network.parameters();
+            Conv2dLayer small = new Conv2dLayer(store, "test.small", 32, 6, 3, 1, 1, true);
+            Conv2dLayer wide = new Conv2dLayer(store, "test.wide", 32, 16, 3, 1, 1, true);
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 32, 18, 18));
+            float[] smallBf16 = small.forward(x).toFloatArray();
+            float[] wideBf16 = wide.forward(x).toFloatArray();
+            assertTrue(wide.bf16Verdicts().get(List.of(32L, 18L, 18L)), "the 16-output layer passes its check");
+            assertTrue(small.bf16Verdicts().isEmpty(), "a 6-output layer is never tried in bf16");
+            network.precision(ConvPrecision.FLOAT32);
+            assertArrayEquals(small.forward(x).toFloatArray(), smallBf16, 0f);
+            float[] wide32 = wide.forward(x).toFloatArray();
+            assertFalse(java.util.Arrays.equals(wide32, wideBf16), "the 16-output layer ran in bf16");
+        }
+        network.close();
+    }
+
+    @Test
+    void aLayerThatMissesTheToleranceAtAShapeStaysFloat32There() {
+        // No shape is known to fail here (libtorch 2.7.1's few-output bf16 defect was seen on another machine of the
+        // same kind, not on every one), so the check is shown failing by asking for more than bf16 can give.
+        VidOdeNetwork network = new VidOdeNetwork(ModelConfig.of(3, 33, 36, 16, 2), 7);
+        try (NDManager m = network.manager().newSubManager()) {
+            network.precision(ConvPrecision.BF16);
+            Conv2dLayer layer = new Conv2dLayer(network.parameters(), "test.strict", 32, 32, 3, 1, 1, true);
+            NDArray small = m.randomUniform(-1f, 1f, new Shape(2, 32, 9, 9));
+            NDArray large = m.randomUniform(-1f, 1f, new Shape(2, 32, 18, 18));
+            Conv2dLayer.bf16LayerTolerance = 1e-6;
+            float[] strict;
+            try {
+                strict = layer.forward(small).toFloatArray();
+            } finally {
+                Conv2dLayer.bf16LayerTolerance = Conv2dLayer.BF16_LAYER_TOLERANCE;
+            }
+            float[] loose = layer.forward(large).toFloatArray();
+            assertEquals(Map.of(List.of(32L, 9L, 9L), false, List.of(32L, 18L, 18L), true), layer.bf16Verdicts());
+            // At the rejected shape the layer stays float32 from then on, at the other it runs bf16.
+            network.precision(ConvPrecision.FLOAT32);
+            float[] exactSmall = layer.forward(small).toFloatArray();
+            float[] exactLarge = layer.forward(large).toFloatArray();
+            assertArrayEquals(exactSmall, strict, 0f);
+            network.precision(ConvPrecision.BF16);
+            assertArrayEquals(exactSmall, layer.forward(small).toFloatArray(), 0f);
+            assertFalse(java.util.Arrays.equals(exactLarge, loose));
+        }
+        network.close();
+    }
+
+    @Test
+    void theShippedStormForecasterInBf16StaysWithinTheStatedTolerance() throws Exception {
+        FrameSequence storm = Datasets.storm(Path.of("tests/resources/fixtures/storm"));
+        try (VidOdeModel model = VidOdeModel.load(Path.of("models/storm-forecast"))) {
+            List<float[][]> exact = forecasts(model, storm, ConvPrecision.FLOAT32);
+            List<float[][]> reduced = forecasts(model, storm, ConvPrecision.BF16);
+            int channels = storm.channels().size();
+            int cells = storm.shape().height() * storm.shape().width();
+            Float fill = model.card().fillValue() == null ? null : model.card().fillValue().floatValue();
+            double worst = 0;
+            for (int c = 0; c < channels; c++) {
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                double diff = 0;
+                for (int i = 0; i < exact.size(); i++) {
+                    for (int lead = 0; lead < exact.get(i).length; lead++) {
+                        for (int k = c * cells; k < (c + 1) * cells; k++) {
+                            float e = exact.get(i)[lead][k];
+                            if (fill != null && e == fill) {
+                                // Cells the model cannot see come out as the fill value, in both precisions.
+                                assertEquals(e, reduced.get(i)[lead][k], 0f);
+                                continue;
+                            }
+                            lo = Math.min(lo, e);
+                            hi = Math.max(hi, e);
+                            diff = Math.max(diff, Math.abs(e - reduced.get(i)[lead][k]));
+                        }
+                    }
+                }
+                double relative = diff / (hi - lo);
+                System.out.printf("storm-forecast bf16 channel %s: max |bf16 - float32| %.4g (%.3g of range %.4g)%n",
+                        storm.channels().get(c), diff, relative, hi - lo);
+                worst = Math.max(worst, relative);
+                assertTrue(diff > 0, "channel " + c + " ran in bf16");
+            }
+            assertTrue(worst <= FORECAST_TOLERANCE, "bf16 forecasts off by " + worst + " of the range");
+            assertEquals(ConvPrecision.BF16, model.precision());
+        }
+    }
+
+    /** Advances one stream over frames 38..47 and forecasts 4 leads from each (1 model time unit apart). */
+    private static List<float[][]> forecasts(VidOdeModel model, FrameSequence storm, ConvPrecision precision) {
+        model.network().precision(precision);
+        StreamState state = model.emptyState();
+        List<float[][]> out = new ArrayList<>();
+        for (int i = 38; i < 48; i++) {
+            TimedFrame f = storm.frame(i);
+            if (f.validCount() == 0) {
+                continue;
+            }
+            double t = model.card().modelTime(f.time());
+            double step = model.card().modelDuration(storm.typicalStep());
+            VidOdeModel.Stepped s = model.advanceAndForecast(List.of(state), List.of(new Observation(t, f.data(),
+                    f.maskOrNull())), new double[][] {{t + step, t + 2 * step, t + 3 * step, t + 4 * step}}).get(0);
+            state = s.state();
+            out.add(s.forecast());
+        }
+        return out;
+    }
+}
