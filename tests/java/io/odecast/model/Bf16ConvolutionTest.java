@@ -64,13 +64,17 @@ class Bf16ConvolutionTest {
             ParameterStore store = network.parameters();
             Conv2dLayer small = new Conv2dLayer(store, "test.small", 32, 6, 3, 1, 1, true);
             Conv2dLayer wide = new Conv2dLayer(store, "test.wide", 32, 16, 3, 1, 1, true);
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 32, 18, 18));
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(8, 32, 36, 36));
+            // 1 x 32 x 9 x 9 -> 16 is 0.75 MFLOP: under MIN_BF16_FLOPS, where a scripted call costs more than it saves.
+            NDArray tiny = m.randomUniform(-1f, 1f, new Shape(1, 32, 9, 9));
             float[] smallBf16 = small.forward(x).toFloatArray();
             float[] wideBf16 = wide.forward(x).toFloatArray();
-            assertTrue(wide.bf16Verdicts().get(List.of(32L, 18L, 18L)), "the 16-output layer passes its check");
+            float[] tinyBf16 = wide.forward(tiny).toFloatArray();
+            assertEquals(Map.of(List.of(32L, 36L, 36L), true), wide.bf16Verdicts(), "only the large call is checked");
             assertTrue(small.bf16Verdicts().isEmpty(), "a 6-output layer is never tried in bf16");
             network.precision(ConvPrecision.FLOAT32);
             assertArrayEquals(small.forward(x).toFloatArray(), smallBf16, 0f);
+            assertArrayEquals(wide.forward(tiny).toFloatArray(), tinyBf16, 0f);
             float[] wide32 = wide.forward(x).toFloatArray();
             assertFalse(java.util.Arrays.equals(wide32, wideBf16), "the 16-output layer ran in bf16");
         }
@@ -85,8 +89,8 @@ class Bf16ConvolutionTest {
         try (NDManager m = network.manager().newSubManager()) {
             network.precision(ConvPrecision.BF16);
             Conv2dLayer layer = new Conv2dLayer(network.parameters(), "test.strict", 32, 32, 3, 1, 1, true);
-            NDArray small = m.randomUniform(-1f, 1f, new Shape(2, 32, 9, 9));
-            NDArray large = m.randomUniform(-1f, 1f, new Shape(2, 32, 18, 18));
+            NDArray small = m.randomUniform(-1f, 1f, new Shape(16, 32, 18, 18));
+            NDArray large = m.randomUniform(-1f, 1f, new Shape(8, 32, 36, 36));
             Conv2dLayer.bf16LayerTolerance = 1e-6;
             float[] strict;
             try {
@@ -95,7 +99,7 @@ class Bf16ConvolutionTest {
                 Conv2dLayer.bf16LayerTolerance = Conv2dLayer.BF16_LAYER_TOLERANCE;
             }
             float[] loose = layer.forward(large).toFloatArray();
-            assertEquals(Map.of(List.of(32L, 9L, 9L), false, List.of(32L, 18L, 18L), true), layer.bf16Verdicts());
+            assertEquals(Map.of(List.of(32L, 18L, 18L), false, List.of(32L, 36L, 36L), true), layer.bf16Verdicts());
             // At the rejected shape the layer stays float32 from then on, at the other it runs bf16.
             network.precision(ConvPrecision.FLOAT32);
             float[] exactSmall = layer.forward(small).toFloatArray();

@@ -13,6 +13,7 @@ import io.odecast.model.ModelConfig;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
+import io.odecast.model.ConvPrecision;
 import io.odecast.model.VidOdeNetwork;
 import io.odecast.stream.BatchRunner;
 import io.odecast.stream.DecoderSettings;
@@ -79,11 +80,25 @@ public final class ModelBenchmark {
         Engine.getInstance(); // loads the native library before any direct JNI call
     }
 
-    /** A case's model with random weights (timing does not depend on them). */
-    private static VidOdeModel model(Case c) {
+    /** The precision of the convolutions of the models timed next. */
+    private ConvPrecision precision = ConvPrecision.FLOAT32;
+
+    /** Sets the precision of our models' convolutions in the timings that follow (the peer is float32). */
+    public ModelBenchmark precision(ConvPrecision value) {
+        precision = value;
+        return this;
+    }
+
+    /** A case's model with random weights (timing does not depend on them), in this benchmark's precision. */
+    private VidOdeModel model(Case c) {
         ModelConfig config = ModelConfig.of(c.channels(), c.height(), c.width(), c.initDim(), c.nDowns());
-        return new VidOdeModel(new VidOdeNetwork(config, 0), ModelCard.untrained(c.name(), ModelCard.EXTRAPOLATE,
-                c.channels()));
+        VidOdeModel model = new VidOdeModel(new VidOdeNetwork(config, 0), ModelCard.untrained(c.name(),
+                ModelCard.EXTRAPOLATE, c.channels()));
+        ConvPrecision effective = model.usePrecision(precision);
+        if (effective != precision) {
+            throw new IllegalStateException("precision " + precision.label() + " is not available on this CPU");
+        }
+        return model;
     }
 
     /** {@code batch} states after one random frame at model time 0, and the next random frames at 0.1. */
@@ -362,6 +377,13 @@ public final class ModelBenchmark {
     /** Runs every case, thread count and batch, ours then the peer, and prints JSON lines and a table. */
     public List<Map<String, Object>> run(List<Case> cases, List<Integer> threadCounts, List<Integer> batches,
                                          Path peerScript, String python) throws IOException, InterruptedException {
+        return run(cases, threadCounts, batches, List.of(precision), peerScript, python);
+    }
+
+    /** As above, our side timed once per precision in {@code precisions} (the peer once, float32). */
+    public List<Map<String, Object>> run(List<Case> cases, List<Integer> threadCounts, List<Integer> batches,
+                                         List<ConvPrecision> precisions, Path peerScript, String python)
+            throws IOException, InterruptedException {
         List<Map<String, Object>> rows = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         for (Case c : cases) {
@@ -377,6 +399,8 @@ public final class ModelBenchmark {
                     peer = List.of();
                 }
                 for (int batch : batches) {
+                  for (ConvPrecision p : precisions) {
+                    precision = p;
                     Timing ours = timeOurs(c, threads, batch);
                     Timing theirs = peer.stream().filter(t -> t.batch() == batch).findFirst().orElse(null);
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -385,6 +409,7 @@ public final class ModelBenchmark {
                     row.put("init_dim", c.initDim());
                     row.put("threads", threads);
                     row.put("batch", batch);
+                    row.put("precision", p.label());
                     row.put("advance_ms_per_stream", round(ours.advancePerStream()));
                     row.put("forecast4_ms_per_stream", round(ours.forecastPerStream()));
                     row.put("window10_reencode_ms", round(ours.windowMs()));
@@ -414,6 +439,7 @@ public final class ModelBenchmark {
                     }
                     out.println(json.writeValueAsString(row));
                     rows.add(row);
+                  }
                 }
             }
         }
@@ -423,12 +449,12 @@ public final class ModelBenchmark {
 
     private void printTable(List<Map<String, Object>> rows) {
         out.println();
-        out.println("| case | threads | batch | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival | conv GFLOP/s | of roof | decoder path ms/stream | x one call | x peer |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        out.println("| case | threads | batch | precision (peer float32) | advance ms/stream | peer | x | forecast4 ms/stream | peer | x | window10 ms | window/arrival | conv GFLOP/s | of roof | decoder path ms/stream | x one call | x peer |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map<String, Object> r : rows) {
             out.println(String.format(Locale.ROOT,
-                    "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
-                    r.get("case"), r.get("threads"), r.get("batch"), r.get("advance_ms_per_stream"),
+                    "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+                    r.get("case"), r.get("threads"), r.get("batch"), r.get("precision"), r.get("advance_ms_per_stream"),
                     r.getOrDefault("peer_advance_ms_per_stream", "-"), r.getOrDefault("speedup_advance", "-"),
                     r.get("forecast4_ms_per_stream"), r.getOrDefault("peer_forecast4_ms_per_stream", "-"),
                     r.getOrDefault("speedup_forecast", "-"), r.get("window10_reencode_ms"),

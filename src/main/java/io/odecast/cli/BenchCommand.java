@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.odecast.model.ConvPrecision;
 import picocli.CommandLine.Option;
 
 /** {@code odecast bench}: model timings beside the PyTorch eager peer, in one run. */
@@ -24,6 +25,19 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cases", split = ",", defaultValue = "storm,video", description = "Shapes: storm (3x33x36), video (1x64x64).")
     List<String> cases;
+
+    @Option(names = "--precision", split = ",", defaultValue = "float32", converter = PrecisionConverter.class,
+            description = "Our convolutions' precision, float32 and/or bf16 (comma-separated: one row each; the peer"
+                    + " is float32; default ${DEFAULT-VALUE}). With --e2e: the service's (one value).")
+    List<ConvPrecision> precisions;
+
+    /** Parses float32 / bf16 for picocli (its message then names the option). */
+    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<ConvPrecision> {
+        @Override
+        public ConvPrecision convert(String value) {
+            return ConvPrecision.parse(value);
+        }
+    }
 
     @Option(names = "--peer", defaultValue = "../shared/bench/vidode_torch_bench.py",
             description = "The PyTorch eager peer script, a relative path taken from the working directory or else"
@@ -101,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path peer = peerScript();
         if (profile > 0) {
-            ModelBenchmark bench = new ModelBenchmark(reps, System.out);
+            ModelBenchmark bench = new ModelBenchmark(reps, System.out).precision(precisions.get(0));
             for (ModelBenchmark.Case c : selected) {
                 for (int t : threads) {
                     for (int b : batches) {
@@ -112,7 +126,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
-        new ModelBenchmark(reps, System.out).run(selected, threads, batches, peer, python);
+        new ModelBenchmark(reps, System.out).run(selected, threads, batches, precisions, peer, python);
         return 0;
     }
 

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * padding changes no value: the zero filters' outputs are dropped, so their gradient is zero and the real filters'
  * gradients are unchanged. Inference (autograd off) runs unpadded.
  *
- * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a convolution with at least
- * {@link #MIN_BF16_OUTPUTS} outputs runs in bf16 ({@link Bf16Convolution}). The first call at each input shape
+ * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a call with at least
+ * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS} operations runs in bf16 ({@link Bf16Convolution}). The first call at each input shape
  * first compares bf16 with float32 on a random input of that shape and keeps the layer in float32 at that shape if
  * the bf16 result misses {@link #BF16_LAYER_TOLERANCE}: libtorch 2.7.1's bf16 convolution is wrong (0.2-0.3 of the
  * output's range) with fewer than 16 outputs on the AVX-512 machines this was measured on, so a shape the
@@ -46,6 +46,12 @@ final class Conv2dLayer {
     static final double BF16_LAYER_TOLERANCE = 2e-2;
     /** The tolerance the checks use: {@link #BF16_LAYER_TOLERANCE} except in a test of the check itself. */
     static volatile double bf16LayerTolerance = BF16_LAYER_TOLERANCE;
+    /**
+     * The fewest floating-point operations of a call that go to bf16: below it the scripted call's overhead (about
+     * 0.03-0.05 ms a call here) outweighs the faster product (measured: a 1.5 MFLOP call 0.6x float32's speed, a
+     * 24-48 MFLOP call 1.1-2x; {@code docs/benchmarks.md}).
+     */
+    static final long MIN_BF16_FLOPS = 16_000_000;
     private static final Logger LOG = LoggerFactory.getLogger(Conv2dLayer.class);
     /** Whether the padding above is on (tests turn it off to show the defect it avoids). */
     static volatile boolean padSmallBackward = true;
@@ -120,8 +126,8 @@ final class Conv2dLayer {
     NDArray forward(NDArray x) {
         Shape w = weight.getShape();
         NDArray y;
-        if (store.precision() == ConvPrecision.BF16 && w.get(0) >= MIN_BF16_OUTPUTS && !recordsGradient()
-                && bf16Passes(x)) {
+        if (store.precision() == ConvPrecision.BF16 && w.get(0) >= MIN_BF16_OUTPUTS && flops(x) >= MIN_BF16_FLOPS
+                && !recordsGradient() && bf16Passes(x)) {
             y = Bf16Convolution.conv2d(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
         } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
@@ -139,6 +145,15 @@ final class Conv2dLayer {
         }
         FLOPS.add(2 * y.getShape().size() * w.get(1) * w.get(2) * w.get(3));
         return y;
+    }
+
+    /** Floating-point operations (2 per multiply-add) of this convolution on x. */
+    private long flops(NDArray x) {
+        long[] s = x.getShape().getShape();
+        long[] w = weight.getShape().getShape();
+        long oh = (s[2] + 2 * padding.get(0) - w[2]) / stride.get(0) + 1;
+        long ow = (s[3] + 2 * padding.get(1) - w[3]) / stride.get(1) + 1;
+        return 2 * s[0] * w[0] * oh * ow * w[1] * w[2] * w[3];
     }
 
     /** This layer's bf16 verdict at x's shape, checking it the first time the shape is seen. */
