@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ConvPrecision;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import java.time.Duration;
@@ -70,6 +71,57 @@ class DecoderActorTest {
         }
         assertEquals(1, metrics.decoderBatches());
         assertEquals(5, metrics.largestBatch());
+    }
+
+    @Test
+    void aBf16RunnerRunsItsModelsInBf16AndAFloat32OneTurnsThemBack() {
+        com.typesafe.config.Config reference = com.typesafe.config.ConfigFactory.load().getConfig("odecast.decoder");
+        assertEquals(ConvPrecision.FLOAT32, DecoderSettings.fromConfig(reference).precision(), "float32 by default");
+        DecoderSettings bf16 = DecoderSettings.fromConfig(reference.withValue("precision",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef("bf16")));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DecoderSettings.fromConfig(reference.withValue("precision",
+                        com.typesafe.config.ConfigValueFactory.fromAnyRef("half"))));
+        assertTrue(bad.getMessage().startsWith("decoder.precision must be float32 or bf16"), bad.getMessage());
+
+        Random rng = new Random(3);
+        List<StreamState> before = new ArrayList<>();
+        List<io.odecast.model.Observation> observations = new ArrayList<>();
+        List<double[]> times = new ArrayList<>();
+        for (int s = 0; s < 16; s++) {
+            FrameMessage f = StreamFixtures.frame("p" + s, StreamFixtures.hours(1), rng);
+            ModelWork.Step step = step(model.emptyState(), f, 4);
+            before.add(step.before());
+            observations.add(step.observation());
+            times.add(step.times());
+        }
+        ServiceMetrics metrics = new ServiceMetrics();
+        try (BatchRunner reduced = new BatchRunner(bf16, metrics);
+             BatchRunner exact = new BatchRunner(new DecoderSettings(64, Duration.ofSeconds(30), 64, 1, 1), metrics)) {
+            List<VidOdeModel.Stepped> a = reduced.advanceAndForecast(model, before, observations, times.toArray(double[][]::new));
+            assertEquals(VidOdeModel.availablePrecision(ConvPrecision.BF16), model.precision());
+            List<VidOdeModel.Stepped> b = exact.advanceAndForecast(model, before, observations, times.toArray(double[][]::new));
+            assertEquals(ConvPrecision.FLOAT32, model.precision());
+            for (int s = 0; s < a.size(); s++) {
+                float[] x = a.get(s).forecast()[3];
+                float[] y = b.get(s).forecast()[3];
+                double diff = 0;
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < x.length; i++) {
+                    if (model.card().fillValue() != null && y[i] == model.card().fillValue().floatValue()) {
+                        continue;
+                    }
+                    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+                    lo = Math.min(lo, y[i]);
+                    hi = Math.max(hi, y[i]);
+                }
+                assertTrue(diff <= 0.01 * (hi - lo), "stream " + s + ": " + diff + " of " + (hi - lo));
+                if (reduced.precision() == ConvPrecision.BF16) {
+                    assertTrue(diff > 0, "stream " + s + " ran in bf16");
+                }
+            }
+        }
     }
 
     @Test

@@ -213,6 +213,10 @@ public final class EndToEndBenchmark {
                     service.settings().kafka().topics().forecasts(), load.sent);
                  KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
                 String frames = service.settings().kafka().topics().frames();
+                out.printf("decoder: %d workers x %d intra-op threads, max batch %d, convolutions %s%n",
+                        service.settings().decoder().resolvedWorkers(), service.settings().decoder().intraOpThreads(),
+                        service.settings().decoder().maxBatch(),
+                        VidOdeModel.availablePrecision(service.settings().decoder().precision()).label());
                 out.printf("saturated: %d streams x %d frames published at once%n", settings.streams(),
                         settings.frames());
                 saturated = load.saturated("saturated", producer, frames, settings.frames(), reader,

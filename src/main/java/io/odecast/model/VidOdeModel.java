@@ -54,15 +54,28 @@ public final class VidOdeModel implements AutoCloseable {
      * stays float32 and this logs why). See {@link ConvPrecision}.
      */
     public ConvPrecision usePrecision(ConvPrecision requested) {
-        ConvPrecision effective = requested;
-        if (requested == ConvPrecision.BF16 && !Bf16Convolution.nativeOnThisCpu()) {
-            org.slf4j.LoggerFactory.getLogger(VidOdeModel.class).warn("precision bf16 asked for, but this CPU has no "
-                    + "native bf16 instructions (avx512_bf16 or amx_bf16 in /proc/cpuinfo): staying float32");
-            effective = ConvPrecision.FLOAT32;
-        }
+        ConvPrecision effective = availablePrecision(requested);
         network.precision(effective);
         return effective;
     }
+
+    /**
+     * The precision a request for {@code requested} gets on this CPU: bf16 only where it is native (logged once per
+     * process otherwise).
+     */
+    public static ConvPrecision availablePrecision(ConvPrecision requested) {
+        if (requested == ConvPrecision.BF16 && !Bf16Convolution.nativeOnThisCpu()) {
+            if (!BF16_REFUSAL_LOGGED.getAndSet(true)) {
+                org.slf4j.LoggerFactory.getLogger(VidOdeModel.class).warn("precision bf16 asked for, but this CPU "
+                        + "has no native bf16 instructions (avx512_bf16 or amx_bf16 in /proc/cpuinfo): staying float32");
+            }
+            return ConvPrecision.FLOAT32;
+        }
+        return requested;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean BF16_REFUSAL_LOGGED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The inference convolutions' number format in effect. */
     public ConvPrecision precision() {

@@ -1,6 +1,7 @@
 package io.odecast.stream;
 
 import io.odecast.model.Observation;
+import io.odecast.model.ConvPrecision;
 import io.odecast.model.VidOdeModel;
 import io.odecast.stream.ModelWork.Fill;
 import io.odecast.stream.ModelWork.FillResult;
@@ -44,6 +45,8 @@ public final class BatchRunner implements AutoCloseable {
     private final int workers;
     private final ServiceMetrics metrics;
     private final ExecutorService pool;
+    /** The convolutions' precision every model runs with here (the asked one where the CPU has it). */
+    private final ConvPrecision precision;
     /** Calls of the steps running on this runner now (every consumer loop's). */
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -57,6 +60,7 @@ public final class BatchRunner implements AutoCloseable {
         this.maxBatch = settings.maxBatch();
         this.workers = settings.resolvedWorkers();
         this.metrics = metrics;
+        this.precision = VidOdeModel.availablePrecision(settings.precision());
         int intraOp = settings.intraOpThreads();
         int runner = RUNNERS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
@@ -242,8 +246,21 @@ public final class BatchRunner implements AutoCloseable {
         }
     }
 
+    /** The model, in this runner's precision (models arrive from the registry and from swaps in float32). */
+    private VidOdeModel prepared(VidOdeModel model) {
+        if (model.precision() != precision) {
+            model.network().precision(precision);
+        }
+        return model;
+    }
+
+    /** The precision this runner's calls use. */
+    public ConvPrecision precision() {
+        return precision;
+    }
+
     private List<VidOdeModel.Stepped> advanceAndForecast(List<Step> group) {
-        VidOdeModel model = group.get(0).model();
+        VidOdeModel model = prepared(group.get(0).model());
         List<StreamState> before = group.stream().map(Step::before).toList();
         List<Observation> observations = group.stream().map(Step::observation).toList();
         double[][] times = group.stream().map(Step::times).toArray(double[][]::new);
@@ -251,7 +268,7 @@ public final class BatchRunner implements AutoCloseable {
     }
 
     private List<float[][]> fill(List<Fill> group) {
-        VidOdeModel model = group.get(0).model();
+        VidOdeModel model = prepared(group.get(0).model());
         double[][] times = group.stream().map(Fill::times).toArray(double[][]::new);
         if (group.get(0) instanceof InterpolateFill) {
             return model.interpolate(group.stream().map(f -> ((InterpolateFill) f).window()).toList(), times);

@@ -1,6 +1,7 @@
 package io.odecast.stream;
 
 import com.typesafe.config.Config;
+import io.odecast.model.ConvPrecision;
 import java.time.Duration;
 
 /**
@@ -16,8 +17,15 @@ import java.time.Duration;
  * @param intraOpThreads libtorch intra-op threads of each worker; with {@code workers} of them together about the
  *                    machine's cores. On small grids one thread per call and one call per core is 1.3x (batch 32)
  *                    to 2-3x (batch 2-8) the throughput of one call using every core (docs/benchmarks.md)
+ * @param precision   the models' inference convolutions ({@link ConvPrecision}); bf16 only where the CPU has it
  */
-public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
+public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads,
+                              ConvPrecision precision) {
+
+    /** Settings with float32 convolutions. */
+    public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
+        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, ConvPrecision.FLOAT32);
+    }
 
     public DecoderSettings {
         if (maxBatch < 1) {
@@ -33,6 +41,9 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
             throw new IllegalArgumentException("decoder.workers must be between 0 (one per processor) and 256, got "
                     + workers);
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("decoder.precision must be float32 or bf16");
+        }
         if (intraOpThreads < 1 || intraOpThreads > 256) {
             throw new IllegalArgumentException("decoder.intra-op-threads must be between 1 and 256, got "
                     + intraOpThreads);
@@ -46,6 +57,14 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
 
     static DecoderSettings fromConfig(Config c) {
         return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"),
-                c.getInt("workers"), c.getInt("intra-op-threads"));
+                c.getInt("workers"), c.getInt("intra-op-threads"), precision(c));
+    }
+
+    private static ConvPrecision precision(Config c) {
+        try {
+            return ConvPrecision.parse(c.getString("precision"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("decoder." + e.getMessage(), e);
+        }
     }
 }
