@@ -76,6 +76,19 @@ class CliHelpTest {
     }
 
     @Test
+    void aPrecisionOtherThanFloat32OrBf16IsNamedAndBf16NeverWritesTheCard() {
+        Run bad = run("bench", "--precision", "half");
+        assertEquals(2, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("--precision") && bad.err().contains("float32 or bf16"), bad.err());
+        Run card = run("evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--out", "out/never",
+                "--precision", "bf16", "--update-card");
+        assertEquals(2, card.code());
+        assertEquals(1, card.err().strip().lines().count(), card.err());
+        assertTrue(card.err().contains("drop --update-card"), card.err());
+    }
+
+    @Test
     void noSubcommandIsAUsageError() {
         Run r = run();
         assertEquals(2, r.code());

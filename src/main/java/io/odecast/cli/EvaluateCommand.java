@@ -6,6 +6,7 @@ import io.odecast.eval.EvaluationReport;
 import io.odecast.eval.ModelEvaluator;
 import io.odecast.model.Blend;
 import io.odecast.model.Checkpoint;
+import io.odecast.model.ConvPrecision;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
@@ -64,11 +65,27 @@ final class EvaluateCommand implements Callable<Integer> {
             + " Without it, a blend already in the card is scored.")
     boolean calibrate;
 
+    @Option(names = "--precision", defaultValue = "float32", converter = BenchCommand.PrecisionConverter.class,
+            description = "The model's convolutions: float32 or bf16 (the service's decoder.precision; default"
+                    + " ${DEFAULT-VALUE}). bf16 runs only where the CPU has it; not with --update-card.")
+    ConvPrecision precision;
+
     @Override
     public Integer call() throws Exception {
+        if (precision != ConvPrecision.FLOAT32 && (updateCard || calibrate)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--precision " + precision.label() + " scores the model without changing it: drop --update-card"
+                            + " and --calibrate (the card's figures and weights are float32's)");
+        }
+        if (precision != ConvPrecision.FLOAT32
+                && io.odecast.model.VidOdeModel.availablePrecision(precision) != precision) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--precision " + precision.label() + ": this CPU has no native bf16 (avx512_bf16 or amx_bf16)");
+        }
         DataSourceOptions.Loaded loaded = data.read("64x48");
         FrameSequence sequence = loaded.frames();
         try (VidOdeModel model = VidOdeModel.load(modelDir)) {
+            model.usePrecision(precision);
             ModelConfig c = model.config();
             if (!sequence.shape().equals(new GridShape(c.channels(), c.height(), c.width()))) {
                 throw new IllegalArgumentException("the data is " + sequence.shape() + " (channels x height x width)"
