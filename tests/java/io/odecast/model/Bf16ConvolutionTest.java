@@ -38,7 +38,7 @@ class Bf16ConvolutionTest {
                 NDArray b = m.randomUniform(-0.05f, 0.05f, new Shape(s[4]));
                 NDArray exact = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
                         .singletonOrThrow();
-                NDArray reduced = Bf16Convolution.conv2d(x, w, b, 1, 1);
+                NDArray reduced = ScriptedOps.conv2dBf16(x, w, b, 1, 1);
                 assertEquals(exact.getShape(), reduced.getShape());
                 double error = exact.sub(reduced).abs().max().getFloat() / exact.abs().max().getFloat();
                 // bf16 keeps 8 bits of mantissa: the inputs' rounding alone is 2^-9 of each value.
@@ -50,7 +50,7 @@ class Bf16ConvolutionTest {
             NDArray w = m.randomUniform(-0.1f, 0.1f, new Shape(32, 16, 4, 4));
             NDArray b = m.zeros(new Shape(32));
             NDArray exact = Conv2d.conv2d(x, w, b, new Shape(2, 2), new Shape(1, 1), new Shape(1, 1)).singletonOrThrow();
-            NDArray reduced = Bf16Convolution.conv2d(x, w, null, 2, 1);
+            NDArray reduced = ScriptedOps.conv2dBf16(x, w, null, 2, 1);
             assertEquals(new Shape(2, 32, 18, 18), reduced.getShape());
             assertTrue(exact.sub(reduced).abs().max().getFloat() / exact.abs().max().getFloat() < 2e-2);
         }

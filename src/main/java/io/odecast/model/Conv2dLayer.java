@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * gradients are unchanged. Inference (autograd off) runs unpadded.
  *
  * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a call with at least
- * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS} operations runs in bf16 ({@link Bf16Convolution}). The first call at each input shape
+ * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS} operations runs in bf16 ({@link ScriptedOps#conv2dBf16}). The first call at each input shape
  * first compares bf16 with float32 on a random input of that shape and keeps the layer in float32 at that shape if
  * the bf16 result misses {@link #BF16_LAYER_TOLERANCE}: libtorch 2.7.1's bf16 convolution is wrong (0.2-0.3 of the
  * output's range) with fewer than 16 outputs on the AVX-512 machines this was measured on, so a shape the
@@ -128,7 +128,7 @@ final class Conv2dLayer {
         NDArray y;
         if (store.precision() == ConvPrecision.BF16 && w.get(0) >= MIN_BF16_OUTPUTS && flops(x) >= MIN_BF16_FLOPS
                 && !recordsGradient() && bf16Passes(x)) {
-            y = Bf16Convolution.conv2d(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
+            y = ScriptedOps.conv2dBf16(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
         } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
             // parameters'; the real outputs are the last ones.
@@ -178,7 +178,7 @@ final class Conv2dLayer {
         try (NDManager m = parent.newSubManager()) {
             NDArray probe = m.randomUniform(-1f, 1f, inputShape);
             NDArray exact = Conv2d.conv2d(probe, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
-            NDArray reduced = Bf16Convolution.conv2d(probe, weight, bias, (int) stride.get(0), (int) padding.get(0));
+            NDArray reduced = ScriptedOps.conv2dBf16(probe, weight, bias, (int) stride.get(0), (int) padding.get(0));
             double range = exact.abs().max().getFloat();
             double error = exact.sub(reduced).abs().max().getFloat();
             return range == 0 ? error : error / range;

@@ -51,7 +51,14 @@ final class ConvDecoder {
         return out.forward(h);
     }
 
+    /**
+     * Bilinear x2 (align_corners=False). Without autograd by libtorch's plain kernel ({@link ScriptedOps}); with it by
+     * DJL's interpolation, which reaches the anti-aliased kernel: the same values, slower.
+     */
     static NDArray upsample2(NDArray x) {
+        if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            return ScriptedOps.upsampleBilinear2x(x);
+        }
         long[] s = x.getShape().getShape();
         return x.getNDArrayInternal().interpolation(new long[] {s[2] * 2, s[3] * 2}, BILINEAR, false);
     }

@@ -64,7 +64,7 @@ public final class VidOdeModel implements AutoCloseable {
      * process otherwise).
      */
     public static ConvPrecision availablePrecision(ConvPrecision requested) {
-        if (requested == ConvPrecision.BF16 && !Bf16Convolution.nativeOnThisCpu()) {
+        if (requested == ConvPrecision.BF16 && !ScriptedOps.nativeOnThisCpu()) {
             if (!BF16_REFUSAL_LOGGED.getAndSet(true)) {
                 org.slf4j.LoggerFactory.getLogger(VidOdeModel.class).warn("precision bf16 asked for, but this CPU "
                         + "has no native bf16 instructions (avx512_bf16 or amx_bf16 in /proc/cpuinfo): staying float32");

@@ -1,5 +1,13 @@
 #!/usr/bin/python3
-"""Writes src/main/resources/io/odecast/model/bf16-conv.pt, the TorchScript module behind odecast's bf16 path.
+"""Writes src/main/resources/io/odecast/model/scripted-ops.pt, the TorchScript functions odecast's inference calls
+where DJL's own operations fall short (io.odecast.model.ScriptedOps):
+
+- forward: a bf16 convolution (the bf16 path, ConvPrecision.BF16);
+- upsample_bilinear2x: bilinear x2 up-sampling (align_corners=False) by libtorch's plain kernel. DJL 0.35.1's
+  interpolation reaches the anti-aliased kernel (_upsample_bilinear2d_aa), which for up-sampling computes the same
+  values (4.8e-7 apart) several times slower.
+
+forward:
 
 DJL's PyTorch engine cannot hold a bf16 tensor (its JNI maps only float32, float64, float16, uint8, int32, int8,
 int64, bool and complex; a bf16 cast aborts the JVM), so the casts happen inside this scripted function: float32 in,
@@ -8,24 +16,29 @@ it). The module holds no weights: the layer's own float32 weights are passed on 
 BatchNorm folding need nothing new. Stride and padding are the same in both directions (all of odecast's layers).
 
 Run by hand with Debian's python3-torch (scripts/fetch-data.sh --with-torch); the output is committed, since the
-build and CI have no Python torch. Checked by Bf16ConvolutionTest.
+build and CI have no Python torch. Checked by Bf16ConvolutionTest and ScriptedOpsTest.
 """
 import sys
 
 import torch
 
 
-class Bf16Conv(torch.nn.Module):
+class ScriptedOps(torch.nn.Module):
     def forward(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int,
                 padding: int) -> torch.Tensor:
         y = torch.conv2d(x.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16),
                          [stride, stride], [padding, padding])
         return y.to(torch.float32)
 
+    @torch.jit.export
+    def upsample_bilinear2x(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.interpolate(x, size=[x.size(2) * 2, x.size(3) * 2], mode="bilinear",
+                                               align_corners=False)
+
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "src/main/resources/io/odecast/model/bf16-conv.pt"
-    module = torch.jit.script(Bf16Conv().eval())
+    out = sys.argv[1] if len(sys.argv) > 1 else "src/main/resources/io/odecast/model/scripted-ops.pt"
+    module = torch.jit.script(ScriptedOps().eval())
     x = torch.randn(2, 32, 9, 9)
     w = torch.randn(16, 32, 3, 3) * 0.05
     b = torch.randn(16) * 0.05
@@ -33,6 +46,9 @@ def main():
     ref = torch.conv2d(x, w, b, 1, 1)
     err = (y - ref).abs().max().item() / ref.abs().max().item()
     assert err < 2e-2, f"bf16 module off by {err}"
+    up = module.upsample_bilinear2x(x)
+    ref_up = torch._C._nn._upsample_bilinear2d_aa(x, [18, 18], False)
+    assert (up - ref_up).abs().max().item() < 1e-5, "upsampling differs from the anti-aliased kernel"
     module.save(out)
     print(f"wrote {out} (torch {torch.__version__}, check error {err:.2e})")
 

@@ -8,6 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,17 +20,24 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * bf16 convolutions through a shipped TorchScript function ({@code bf16-conv.pt}, written by
- * {@code scripts/make-bf16-module.py}): float32 in and out, the convolution itself in bf16. DJL's PyTorch engine
+ * Inference operations run as shipped TorchScript functions ({@code scripted-ops.pt}, written by
+ * {@code scripts/make-scripted-ops.py}) where DJL's own operations fall short:
+ * <ul>
+ *   <li>{@link #upsampleBilinear2x}: DJL 0.35.1's bilinear interpolation reaches libtorch's anti-aliased kernel
+ *   ({@code _upsample_bilinear2d_aa}), which for up-sampling gives the same values (4.8e-7 apart) at several times
+ *   the cost of the plain one: 20-32 % of a storm forecast at batch 32 (docs/benchmarks.md). Autograd stays with
+ *   DJL's kernel (a scripted call here runs with gradients off).</li>
+ *   <li>{@link #conv2dBf16}: float32 in and out, the convolution itself in bf16. DJL's PyTorch engine
  * cannot hold a bf16 tensor (its JNI maps no bf16 type; {@code toType(BFLOAT16)} aborts the JVM), so the casts have
  * to happen inside libtorch. The module holds no weights: each call passes the layer's float32 weights, so model
  * swaps and BatchNorm folding need nothing new, at the cost of casting the weights on every call (under 1 % of a
- * call at the shapes this path is used for).
+ * call at the shapes this path is used for).</li>
+ * </ul>
  *
  * <p>One module serves every thread: it is called through DJL's IValue path, which runs the scripted method with
  * training off and keeps no state between calls (PtSymbolBlock's NDList path flips a shared training flag).
  */
-final class Bf16Convolution {
+final class ScriptedOps {
 
     /** The CPU flags of an x86 processor with native bf16 dot products (AVX-512 BF16 or AMX). */
     private static final Set<String> NATIVE_FLAGS = Set.of("avx512_bf16", "amx_bf16");
@@ -38,18 +46,26 @@ final class Bf16Convolution {
     /** The loaded module's model: referenced for the life of the process (closing it releases the module). */
     private static Model model;
 
-    private Bf16Convolution() {
+    private ScriptedOps() {
     }
 
     /** {@code conv2d(x, weight, bias)} with the product in bf16; the result is in x's manager. */
-    static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+    static NDArray conv2dBf16(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         PtNDManager m = (PtNDManager) x.getManager();
         NDArray b = bias != null ? bias : m.zeros(new Shape(weight.getShape().get(0)));
         // IValues, not an NDList: DJL turns NDList inputs whose names hold a dot (our parameters' names) into dicts.
-        IValue[] in = {IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight), IValue.from((PtNDArray) b),
-            IValue.from((long) stride), IValue.from((long) padding)};
+        return call("forward", m, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
+                IValue.from((PtNDArray) b), IValue.from((long) stride), IValue.from((long) padding));
+    }
+
+    /** Bilinear x2 up-sampling of (B, C, H, W), {@code align_corners=False}; the result is in x's manager. */
+    static NDArray upsampleBilinear2x(NDArray x) {
+        return call("upsample_bilinear2x", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x));
+    }
+
+    private static NDArray call(String method, PtNDManager m, IValue... in) {
         try {
-            IValue out = block().forward(in);
+            IValue out = IValueUtils.runMethod(block(), method, in);
             try {
                 return out.toTensor(m);
             } finally {
@@ -65,7 +81,7 @@ final class Bf16Convolution {
     private static PtSymbolBlock block() {
         PtSymbolBlock b = block;
         if (b == null) {
-            synchronized (Bf16Convolution.class) {
+            synchronized (ScriptedOps.class) {
                 b = block;
                 if (b == null) {
                     b = load();
@@ -79,25 +95,25 @@ final class Bf16Convolution {
     private static PtSymbolBlock load() {
         NativeNotices.absorb();
         try {
-            Path dir = Files.createTempDirectory("odecast-bf16-");
+            Path dir = Files.createTempDirectory("odecast-ops-");
             dir.toFile().deleteOnExit();
-            Path file = dir.resolve("bf16-conv.pt");
-            try (InputStream in = Bf16Convolution.class.getResourceAsStream("bf16-conv.pt")) {
+            Path file = dir.resolve("scripted-ops.pt");
+            try (InputStream in = ScriptedOps.class.getResourceAsStream("scripted-ops.pt")) {
                 if (in == null) {
-                    throw new IllegalStateException("bf16-conv.pt missing from the classpath (io/odecast/model)");
+                    throw new IllegalStateException("scripted-ops.pt missing from the classpath (io/odecast/model)");
                 }
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
             file.toFile().deleteOnExit();
             // Kept for the life of the process: the module is shared by every model and thread.
-            Model loadedModel = Model.newInstance("bf16-conv", "PyTorch");
-            loadedModel.load(dir, "bf16-conv");
+            Model loadedModel = Model.newInstance("scripted-ops", "PyTorch");
+            loadedModel.load(dir, "scripted-ops");
             model = loadedModel;
             return (PtSymbolBlock) loadedModel.getBlock();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load the bf16 convolution module", e);
+            throw new UncheckedIOException("cannot load the scripted operations", e);
         } catch (ai.djl.MalformedModelException e) {
-            throw new IllegalStateException("cannot load the bf16 convolution module: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot load the scripted operations: " + e.getMessage(), e);
         }
     }
 
