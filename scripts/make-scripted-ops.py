@@ -28,7 +28,30 @@ class ScriptedOps(torch.nn.Module):
                 padding: int) -> torch.Tensor:
         y = torch.conv2d(x.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16),
                          [stride, stride], [padding, padding])
-        return y.to(torch.float32)
+        # Back to float32 in the plain (N, C, H, W) layout in one copy: libtorch 2.7.1's oneDNN may hand back a bf16
+        # result in another memory format, and every later DJL operation on it then pays strided copies (seen:
+        # 45 % of a forecast in copies before this).
+        return y.to(dtype=torch.float32, memory_format=torch.contiguous_format)
+
+    @torch.jit.export
+    def decoder_stage(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, bf16: bool) -> torch.Tensor:
+        # One stage of the decoder G: bilinear x2, 3x3 convolution (padding 1), ReLU, in the channels-last layout
+        # (oneDNN's own; the plain up-sampling kernel is several times faster there). The result stays channels-last
+        # for the next stage; conv2d_contiguous ends the chain.
+        h = torch.nn.functional.interpolate(x.contiguous(memory_format=torch.channels_last),
+                                            size=[x.size(2) * 2, x.size(3) * 2], mode="bilinear", align_corners=False)
+        if bf16:
+            y = torch.conv2d(h.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16), [1, 1], [1, 1])
+            y = y.to(torch.float32)
+        else:
+            y = torch.conv2d(h, weight, bias, [1, 1], [1, 1])
+        return torch.relu(y)
+
+    @torch.jit.export
+    def conv2d_contiguous(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+                          padding: int) -> torch.Tensor:
+        # A float32 convolution (stride 1) whose result is in the plain (N, C, H, W) layout, whatever x's layout.
+        return torch.conv2d(x, weight, bias, [1, 1], [padding, padding]).contiguous()
 
     @torch.jit.export
     def upsample_bilinear2x(self, x: torch.Tensor) -> torch.Tensor:

@@ -50,4 +50,47 @@ class ScriptedOpsTest {
             }
         }
     }
+
+    @Test
+    void theStagedDecoderEqualsTheLayerByLayerOneInFloat32AndStaysNearItInBf16() {
+        ModelConfig config = ModelConfig.of(3, 33, 36, 16, 2);
+        VidOdeNetwork network = new VidOdeNetwork(config, 11);
+        try (NDManager m = network.manager().newSubManager()) {
+            ConvDecoder decoder = new ConvDecoder(network.parameters(), "test.decoder", config);
+            decoder.foldBatchNorm(network.manager());
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(8, 2 * config.latentChannels(), 9, 9));
+            boolean before = JniUtils.isGradMode();
+            try {
+                JniUtils.setGradMode(true); // the layer-by-layer path (DJL's operations), as in validation with autograd
+                float[] layered = decoder.forward(x, false).toFloatArray();
+                JniUtils.setGradMode(false);
+                NDArray staged = decoder.forward(x, false);
+                assertEquals(new Shape(8, config.channels() + 3, 36, 36), staged.getShape());
+                double scale = max(layered);
+                assertTrue(maxDiff(layered, staged.toFloatArray()) <= 1e-5 * scale, "float32 staged differs");
+                network.precision(ConvPrecision.BF16);
+                double diff = maxDiff(layered, decoder.forward(x, false).toFloatArray());
+                assertTrue(diff > 1e-6 * scale && diff <= 2e-2 * scale, "bf16 staged off by " + diff / scale);
+            } finally {
+                JniUtils.setGradMode(before);
+            }
+        }
+        network.close();
+    }
+
+    private static double max(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
 }

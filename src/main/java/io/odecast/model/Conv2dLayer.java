@@ -126,8 +126,7 @@ final class Conv2dLayer {
     NDArray forward(NDArray x) {
         Shape w = weight.getShape();
         NDArray y;
-        if (store.precision() == ConvPrecision.BF16 && w.get(0) >= MIN_BF16_OUTPUTS && flops(x) >= MIN_BF16_FLOPS
-                && !recordsGradient() && bf16Passes(x)) {
+        if (store.precision() == ConvPrecision.BF16 && runsBf16(x.getManager(), x.getShape().getShape())) {
             y = ScriptedOps.conv2dBf16(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
         } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
@@ -147,22 +146,43 @@ final class Conv2dLayer {
         return y;
     }
 
-    /** Floating-point operations (2 per multiply-add) of this convolution on x. */
-    private long flops(NDArray x) {
-        long[] s = x.getShape().getShape();
+    /**
+     * Whether a call on an input of this shape runs in bf16: precision bf16, enough outputs and operations, no
+     * gradient recorded, and the layer's check passed at this shape (run now if it is new).
+     */
+    boolean runsBf16(NDManager manager, long[] inputShape) {
+        return store.precision() == ConvPrecision.BF16 && weight.getShape().get(0) >= MIN_BF16_OUTPUTS
+                && flops(inputShape) >= MIN_BF16_FLOPS && !recordsGradient() && bf16Passes(manager, inputShape);
+    }
+
+    NDArray weight() {
+        return weight;
+    }
+
+    /** The bias, or null. */
+    NDArray bias() {
+        return bias;
+    }
+
+    /** Adds this convolution on an input of this shape to the process's operation count. */
+    void countFlops(long[] inputShape) {
+        FLOPS.add(flops(inputShape));
+    }
+
+    /** Floating-point operations (2 per multiply-add) of this convolution on an input of this shape. */
+    long flops(long[] s) {
         long[] w = weight.getShape().getShape();
         long oh = (s[2] + 2 * padding.get(0) - w[2]) / stride.get(0) + 1;
         long ow = (s[3] + 2 * padding.get(1) - w[3]) / stride.get(1) + 1;
         return 2 * s[0] * w[0] * oh * ow * w[1] * w[2] * w[3];
     }
 
-    /** This layer's bf16 verdict at x's shape, checking it the first time the shape is seen. */
-    private boolean bf16Passes(NDArray x) {
-        long[] s = x.getShape().getShape();
+    /** This layer's bf16 verdict at this input shape, checking it the first time the shape is seen. */
+    private boolean bf16Passes(NDManager manager, long[] s) {
         List<Long> key = List.of(s[1], s[2], s[3]);
         Boolean verdict = bf16Verdicts.get(key);
         if (verdict == null) {
-            double error = bf16Error(x.getManager(), new Shape(2, s[1], s[2], s[3]));
+            double error = bf16Error(manager, new Shape(2, s[1], s[2], s[3]));
             verdict = error <= bf16LayerTolerance;
             if (bf16Verdicts.putIfAbsent(key, verdict) == null && !verdict) {
                 LOG.warn("convolution {} {} -> {} at {}x{}: bf16 differs from float32 by {} of the output's range "

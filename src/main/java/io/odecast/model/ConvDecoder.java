@@ -42,6 +42,9 @@ final class ConvDecoder {
     }
 
     NDArray forward(NDArray x, boolean training) {
+        if (!training && folded != null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            return forwardStaged(x);
+        }
         NDArray h = x;
         for (int i = 0; i < convs.length; i++) {
             h = upsample2(h);
@@ -49,6 +52,27 @@ final class ConvDecoder {
                     .getNDArrayInternal().relu();
         }
         return out.forward(h);
+    }
+
+    /**
+     * Inference: each stage (up-sampling, convolution, ReLU) as one scripted call in the channels-last layout, the
+     * output convolution back to the plain layout ({@link ScriptedOps#decoderStage}). The same values as the
+     * layer-by-layer path (1e-6 relative); 1.6x faster at batch 32 in float32, because libtorch's up-sampling and
+     * oneDNN's convolutions both work in that layout without reorders (docs/benchmarks.md).
+     */
+    private NDArray forwardStaged(NDArray x) {
+        NDArray h = x;
+        for (Conv2dLayer layer : folded) {
+            long[] s = h.getShape().getShape();
+            long[] upsampled = {s[0], s[1], s[2] * 2, s[3] * 2};
+            boolean bf16 = layer.runsBf16(h.getManager(), upsampled);
+            h = ScriptedOps.decoderStage(h, layer.weight(), layer.bias(), bf16);
+            layer.countFlops(upsampled);
+        }
+        long[] s = h.getShape().getShape();
+        NDArray y = ScriptedOps.conv2dContiguous(h, out.weight(), out.bias(), 1);
+        out.countFlops(s);
+        return y;
     }
 
     /**

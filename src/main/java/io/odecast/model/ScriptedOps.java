@@ -58,6 +58,21 @@ final class ScriptedOps {
                 IValue.from((PtNDArray) b), IValue.from((long) stride), IValue.from((long) padding));
     }
 
+    /**
+     * One stage of the decoder G in inference: bilinear x2, 3x3 convolution (padding 1; bf16 if asked), ReLU, computed
+     * and returned in the channels-last layout; the result is in x's manager.
+     */
+    static NDArray decoderStage(NDArray x, NDArray weight, NDArray bias, boolean bf16) {
+        return call("decoder_stage", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
+                IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias), IValue.from(bf16));
+    }
+
+    /** A float32 convolution, stride 1, result in the plain layout whatever x's. */
+    static NDArray conv2dContiguous(NDArray x, NDArray weight, NDArray bias, int padding) {
+        return call("conv2d_contiguous", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
+                IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias), IValue.from((long) padding));
+    }
+
     /** Bilinear x2 up-sampling of (B, C, H, W), {@code align_corners=False}; the result is in x's manager. */
     static NDArray upsampleBilinear2x(NDArray x) {
         return call("upsample_bilinear2x", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x));
