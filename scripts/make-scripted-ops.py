@@ -19,6 +19,7 @@ Run by hand with Debian's python3-torch (scripts/fetch-data.sh --with-torch); th
 build and CI have no Python torch. Checked by Bf16ConvolutionTest and ScriptedOpsTest.
 """
 import sys
+from typing import List
 
 import torch
 
@@ -46,6 +47,22 @@ class ScriptedOps(torch.nn.Module):
         else:
             y = torch.conv2d(h, weight, bias, [1, 1], [1, 1])
         return torch.relu(y)
+
+    @torch.jit.export
+    def ode_field(self, h: torch.Tensor, weights: List[torch.Tensor], biases: List[torch.Tensor],
+                  bf16: List[bool]) -> torch.Tensor:
+        # The ODE vector field (conv, then tanh-conv per further layer; 3x3, padding 1) as one call in the
+        # channels-last layout, each convolution in bf16 where asked; the result in the plain layout.
+        x = h.contiguous(memory_format=torch.channels_last)
+        for i in range(len(weights)):
+            if i > 0:
+                x = torch.tanh(x)
+            if bf16[i]:
+                x = torch.conv2d(x.to(torch.bfloat16), weights[i].to(torch.bfloat16), biases[i].to(torch.bfloat16),
+                                 [1, 1], [1, 1]).to(torch.float32)
+            else:
+                x = torch.conv2d(x, weights[i], biases[i], [1, 1], [1, 1])
+        return x.contiguous()
 
     @torch.jit.export
     def conv2d_contiguous(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,

@@ -78,6 +78,32 @@ class ScriptedOpsTest {
         network.close();
     }
 
+    @Test
+    void theScriptedOdeFieldEqualsTheLayerByLayerOneInFloat32AndStaysNearItInBf16() {
+        ModelConfig config = ModelConfig.of(3, 33, 36, 16, 2);
+        VidOdeNetwork network = new VidOdeNetwork(config, 13);
+        try (NDManager m = network.manager().newSubManager()) {
+            OdeNetwork field = new OdeNetwork(network.parameters(), "test.field", config);
+            NDArray h = m.randomUniform(-1f, 1f, new Shape(32, config.latentChannels(), 9, 9));
+            boolean before = JniUtils.isGradMode();
+            try {
+                JniUtils.setGradMode(true);
+                float[] layered = field.derivative(h).toFloatArray();
+                JniUtils.setGradMode(false);
+                NDArray scripted = field.derivative(h);
+                assertEquals(h.getShape(), scripted.getShape());
+                double scale = max(layered);
+                assertTrue(maxDiff(layered, scripted.toFloatArray()) <= 1e-5 * scale, "float32 scripted differs");
+                network.precision(ConvPrecision.BF16);
+                double diff = maxDiff(layered, field.derivative(h).toFloatArray());
+                assertTrue(diff > 1e-6 * scale && diff <= 2e-2 * scale, "bf16 field off by " + diff / scale);
+            } finally {
+                JniUtils.setGradMode(before);
+            }
+        }
+        network.close();
+    }
+
     private static double max(float[] a) {
         double m = 0;
         for (float v : a) {

@@ -24,11 +24,33 @@ final class OdeNetwork {
     }
 
     NDArray derivative(NDArray h) {
+        if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            return derivativeScripted(h);
+        }
         NDArray x = convs[0].forward(h);
         for (int i = 1; i < convs.length; i++) {
             x = convs[i].forward(x.tanh());
         }
         return x;
+    }
+
+    /**
+     * Inference: the whole field as one scripted call in the channels-last layout ({@link ScriptedOps#odeField}),
+     * the same values as layer by layer (1e-6) with one call instead of seven DJL operations per evaluation.
+     */
+    private NDArray derivativeScripted(NDArray h) {
+        NDArray[] w = new NDArray[convs.length];
+        NDArray[] b = new NDArray[convs.length];
+        boolean[] bf16 = new boolean[convs.length];
+        long[] s = h.getShape().getShape();
+        for (int i = 0; i < convs.length; i++) {
+            long[] in = {s[0], convs[i].weight().getShape().get(1), s[2], s[3]};
+            w[i] = convs[i].weight();
+            b[i] = convs[i].bias();
+            bf16[i] = convs[i].runsBf16(h.getManager(), in);
+            convs[i].countFlops(in);
+        }
+        return ScriptedOps.odeField(h, w, b, bf16);
     }
 
     OdeFunction field() {

@@ -67,6 +67,22 @@ final class ScriptedOps {
                 IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias), IValue.from(bf16));
     }
 
+    /**
+     * The ODE vector field in inference: conv, then tanh and conv for each further layer (3x3, padding 1), one call in
+     * the channels-last layout, convolution i in bf16 where {@code bf16[i]}; the result is in the plain layout, in h's
+     * manager.
+     */
+    static NDArray odeField(NDArray h, NDArray[] weights, NDArray[] biases, boolean[] bf16) {
+        PtNDArray[] w = new PtNDArray[weights.length];
+        PtNDArray[] b = new PtNDArray[biases.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (PtNDArray) weights[i];
+            b[i] = (PtNDArray) biases[i];
+        }
+        return call("ode_field", (PtNDManager) h.getManager(), IValue.from((PtNDArray) h), IValue.listFrom(w),
+                IValue.listFrom(b), IValue.listFrom(bf16));
+    }
+
     /** A float32 convolution, stride 1, result in the plain layout whatever x's. */
     static NDArray conv2dContiguous(NDArray x, NDArray weight, NDArray bias, int padding) {
         return call("conv2d_contiguous", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
