@@ -49,6 +49,20 @@ class ScriptedOps(torch.nn.Module):
         return torch.relu(y)
 
     @torch.jit.export
+    def conv_relu(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int, padding: int,
+                  bf16: bool, plain: bool) -> torch.Tensor:
+        # One stage of the encoder E: convolution then ReLU in the channels-last layout; the result back in the plain
+        # layout when plain (the last stage).
+        h = x.contiguous(memory_format=torch.channels_last)
+        if bf16:
+            y = torch.conv2d(h.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16),
+                             [stride, stride], [padding, padding]).to(torch.float32)
+        else:
+            y = torch.conv2d(h, weight, bias, [stride, stride], [padding, padding])
+        y = torch.relu(y)
+        return y.contiguous() if plain else y
+
+    @torch.jit.export
     def ode_field(self, h: torch.Tensor, weights: List[torch.Tensor], biases: List[torch.Tensor],
                   bf16: List[bool]) -> torch.Tensor:
         # The ODE vector field (conv, then tanh-conv per further layer; 3x3, padding 1) as one call in the

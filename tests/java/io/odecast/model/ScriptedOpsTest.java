@@ -104,6 +104,29 @@ class ScriptedOpsTest {
         network.close();
     }
 
+    @Test
+    void theStagedEncoderEqualsTheLayerByLayerOneInFloat32() {
+        ModelConfig config = ModelConfig.of(1, 48, 64, 16, 2);
+        VidOdeNetwork network = new VidOdeNetwork(config, 17);
+        try (NDManager m = network.manager().newSubManager()) {
+            ConvEncoder encoder = new ConvEncoder(network.parameters(), "test.encoder", config);
+            encoder.foldBatchNorm(network.manager());
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(8, 1, 48, 64));
+            boolean before = JniUtils.isGradMode();
+            try {
+                JniUtils.setGradMode(true);
+                float[] layered = encoder.forward(x, false).toFloatArray();
+                JniUtils.setGradMode(false);
+                NDArray staged = encoder.forward(x, false);
+                assertEquals(new Shape(8, config.latentChannels(), 12, 16), staged.getShape());
+                assertTrue(maxDiff(layered, staged.toFloatArray()) <= 1e-5 * max(layered), "staged encoder differs");
+            } finally {
+                JniUtils.setGradMode(before);
+            }
+        }
+        network.close();
+    }
+
     private static double max(float[] a) {
         double m = 0;
         for (float v : a) {

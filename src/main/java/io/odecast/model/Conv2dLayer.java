@@ -155,6 +155,14 @@ final class Conv2dLayer {
                 && flops(inputShape) >= MIN_BF16_FLOPS && !recordsGradient() && bf16Passes(manager, inputShape);
     }
 
+    int stride() {
+        return (int) stride.get(0);
+    }
+
+    int padding() {
+        return (int) padding.get(0);
+    }
+
     NDArray weight() {
         return weight;
     }

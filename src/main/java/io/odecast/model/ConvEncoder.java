@@ -38,6 +38,20 @@ final class ConvEncoder {
     }
 
     NDArray forward(NDArray x, boolean training) {
+        if (!training && folded != null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            // Inference: each stage one scripted call in the channels-last layout (as the decoder's), the last one
+            // back in the plain layout.
+            NDArray h = x;
+            for (int i = 0; i < folded.length; i++) {
+                Conv2dLayer layer = folded[i];
+                long[] s = h.getShape().getShape();
+                boolean bf16 = layer.runsBf16(h.getManager(), s);
+                h = ScriptedOps.convRelu(h, layer.weight(), layer.bias(), layer.stride(), layer.padding(), bf16,
+                        i == folded.length - 1);
+                layer.countFlops(s);
+            }
+            return h;
+        }
         NDArray h = x;
         for (int i = 0; i < convs.length; i++) {
             h = (!training && folded != null ? folded[i].forward(h) : norms[i].forward(convs[i].forward(h), training))

@@ -83,6 +83,17 @@ final class ScriptedOps {
                 IValue.listFrom(b), IValue.listFrom(bf16));
     }
 
+    /**
+     * Convolution then ReLU in the channels-last layout (bf16 if asked); the result in the plain layout if
+     * {@code plain}, else channels-last; in x's manager.
+     */
+    static NDArray convRelu(NDArray x, NDArray weight, NDArray bias, int stride, int padding, boolean bf16,
+                            boolean plain) {
+        return call("conv_relu", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
+                IValue.from((PtNDArray) weight), IValue.from((PtNDArray) bias), IValue.from((long) stride),
+                IValue.from((long) padding), IValue.from(bf16), IValue.from(plain));
+    }
+
     /** A float32 convolution, stride 1, result in the plain layout whatever x's. */
     static NDArray conv2dContiguous(NDArray x, NDArray weight, NDArray bias, int padding) {
         return call("conv2d_contiguous", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
