@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * gradients are unchanged. Inference (autograd off) runs unpadded.
  *
  * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a call with at least
- * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS} operations runs in bf16 ({@link ScriptedOps#conv2dBf16}). The first call at each input shape
+ * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS_PER_SAMPLE} operations per sample runs in bf16
+ * ({@link ScriptedOps#conv2dBf16}). The first call at each input shape
  * first compares bf16 with float32 on a random input of that shape and keeps the layer in float32 at that shape if
  * the bf16 result misses {@link #BF16_LAYER_TOLERANCE}: libtorch 2.7.1's bf16 convolution is wrong (0.2-0.3 of the
  * output's range) with fewer than 16 outputs on the AVX-512 machines this was measured on, so a shape the
@@ -47,11 +48,14 @@ final class Conv2dLayer {
     /** The tolerance the checks use: {@link #BF16_LAYER_TOLERANCE} except in a test of the check itself. */
     static volatile double bf16LayerTolerance = BF16_LAYER_TOLERANCE;
     /**
-     * The fewest floating-point operations of a call that go to bf16: below it the scripted call's overhead (about
-     * 0.03-0.05 ms a call here) outweighs the faster product (measured: a 1.5 MFLOP call 0.6x float32's speed, a
-     * 24-48 MFLOP call 1.1-2x; {@code docs/benchmarks.md}).
+     * The fewest floating-point operations per sample of a convolution that runs in bf16. Per sample, not per call,
+     * so that whether a layer runs bf16 never depends on the batch: a stream's forecast is the same whatever else
+     * was in its call (and a replay after a restart equals the first run). 1 MFLOP leaves only the 1x1 head
+     * convolutions in float32, where a separate scripted call would cost more than it saves (a call costs
+     * 0.03-0.05 ms; docs/benchmarks.md); the field's and the encoder's small convolutions run inside one scripted
+     * call each, where bf16 costs only the casts.
      */
-    static final long MIN_BF16_FLOPS = 16_000_000;
+    static final long MIN_BF16_FLOPS_PER_SAMPLE = 1_000_000;
     private static final Logger LOG = LoggerFactory.getLogger(Conv2dLayer.class);
     /** Whether the padding above is on (tests turn it off to show the defect it avoids). */
     static volatile boolean padSmallBackward = true;
@@ -152,7 +156,8 @@ final class Conv2dLayer {
      */
     boolean runsBf16(NDManager manager, long[] inputShape) {
         return store.precision() == ConvPrecision.BF16 && weight.getShape().get(0) >= MIN_BF16_OUTPUTS
-                && flops(inputShape) >= MIN_BF16_FLOPS && !recordsGradient() && bf16Passes(manager, inputShape);
+                && flops(inputShape) >= MIN_BF16_FLOPS_PER_SAMPLE * inputShape[0] && !recordsGradient()
+                && bf16Passes(manager, inputShape);
     }
 
     int stride() {
