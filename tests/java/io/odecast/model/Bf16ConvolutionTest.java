@@ -154,10 +154,13 @@ class Bf16ConvolutionTest {
 
     @Test
     void inBf16AStreamsForecastDoesNotDependOnItsBatch() throws Exception {
-        // Replays after a restart batch frames differently; exactly-once compares them with the first run to 1e-4.
+        // Replays after a restart batch frames differently. Which layers run bf16 must not depend on the batch (when it
+        // did, with a per-call threshold: 3.3e-3 of the range here); oneDNN's bf16 kernels themselves still round a
+        // little differently at different batch sizes (5e-4 of the range here; float32: below 1e-5).
         FrameSequence storm = Datasets.storm(Path.of("tests/resources/fixtures/storm"));
         try (VidOdeModel model = VidOdeModel.load(Path.of("models/storm-forecast"))) {
-            model.network().precision(ConvPrecision.BF16);
+            for (ConvPrecision precision : ConvPrecision.values()) {
+            model.network().precision(precision);
             List<StreamState> states = new ArrayList<>();
             List<Observation> frames = new ArrayList<>();
             List<double[]> times = new ArrayList<>();
@@ -173,15 +176,29 @@ class Bf16ConvolutionTest {
                     .forecast();
             float[][] alone = model.advanceAndForecast(List.of(states.get(3)), List.of(frames.get(3)),
                     new double[][] {times.get(3)}).get(0).forecast();
-            for (int lead = 0; lead < 4; lead++) {
+            // Per channel, against its range over the 4 leads (bf16 against float32 is 2-5e-3 of it).
+            double bound = model.precision() == ConvPrecision.BF16 ? 1.5e-3 : 1e-5;
+            int cells = storm.shape().height() * storm.shape().width();
+            Float fill = model.card().fillValue() == null ? null : model.card().fillValue().floatValue();
+            for (int c = 0; c < storm.channels().size(); c++) {
                 double diff = 0;
-                double scale = 0;
-                for (int i = 0; i < alone[lead].length; i++) {
-                    diff = Math.max(diff, Math.abs(alone[lead][i] - batched[lead][i]));
-                    scale = Math.max(scale, Math.abs(alone[lead][i]));
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (int lead = 0; lead < 4; lead++) {
+                    for (int i = c * cells; i < (c + 1) * cells; i++) {
+                        if (fill != null && alone[lead][i] == fill) {
+                            continue;
+                        }
+                        diff = Math.max(diff, Math.abs(alone[lead][i] - batched[lead][i]));
+                        lo = Math.min(lo, alone[lead][i]);
+                        hi = Math.max(hi, alone[lead][i]);
+                    }
                 }
-                assertTrue(diff <= 1e-4 * scale, "lead " + lead + ": alone and in a batch of 16 differ by "
-                        + diff / scale);
+                System.out.printf("%s alone vs batch of 16, channel %d: %.3g of the range%n",
+                        model.precision().label(), c, diff / (hi - lo));
+                assertTrue(diff <= bound * (hi - lo), "channel " + c + ": alone and in a batch of 16 differ by "
+                        + diff / (hi - lo) + " of the range");
+            }
             }
         }
     }
