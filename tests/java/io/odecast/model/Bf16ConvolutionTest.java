@@ -160,45 +160,45 @@ class Bf16ConvolutionTest {
         FrameSequence storm = Datasets.storm(Path.of("tests/resources/fixtures/storm"));
         try (VidOdeModel model = VidOdeModel.load(Path.of("models/storm-forecast"))) {
             for (ConvPrecision precision : ConvPrecision.values()) {
-            model.network().precision(precision);
-            List<StreamState> states = new ArrayList<>();
-            List<Observation> frames = new ArrayList<>();
-            List<double[]> times = new ArrayList<>();
-            double step = model.card().modelDuration(storm.typicalStep());
-            for (int b = 0; b < 16; b++) {
-                TimedFrame f = storm.frame(40 + b % 8);
-                double t = model.card().modelTime(f.time());
-                states.add(model.emptyState());
-                frames.add(new Observation(t, f.data(), f.maskOrNull()));
-                times.add(new double[] {t + step, t + 2 * step, t + 3 * step, t + 4 * step});
-            }
-            float[][] batched = model.advanceAndForecast(states, frames, times.toArray(double[][]::new)).get(3)
-                    .forecast();
-            float[][] alone = model.advanceAndForecast(List.of(states.get(3)), List.of(frames.get(3)),
-                    new double[][] {times.get(3)}).get(0).forecast();
-            // Per channel, against its range over the 4 leads (bf16 against float32 is 2-5e-3 of it).
-            double bound = model.precision() == ConvPrecision.BF16 ? 1.5e-3 : 1e-5;
-            int cells = storm.shape().height() * storm.shape().width();
-            Float fill = model.card().fillValue() == null ? null : model.card().fillValue().floatValue();
-            for (int c = 0; c < storm.channels().size(); c++) {
-                double diff = 0;
-                double lo = Double.POSITIVE_INFINITY;
-                double hi = Double.NEGATIVE_INFINITY;
-                for (int lead = 0; lead < 4; lead++) {
-                    for (int i = c * cells; i < (c + 1) * cells; i++) {
-                        if (fill != null && alone[lead][i] == fill) {
-                            continue;
-                        }
-                        diff = Math.max(diff, Math.abs(alone[lead][i] - batched[lead][i]));
-                        lo = Math.min(lo, alone[lead][i]);
-                        hi = Math.max(hi, alone[lead][i]);
-                    }
+                model.network().precision(precision);
+                List<StreamState> states = new ArrayList<>();
+                List<Observation> frames = new ArrayList<>();
+                List<double[]> times = new ArrayList<>();
+                double step = model.card().modelDuration(storm.typicalStep());
+                for (int b = 0; b < 16; b++) {
+                    TimedFrame f = storm.frame(40 + b % 8);
+                    double t = model.card().modelTime(f.time());
+                    states.add(model.emptyState());
+                    frames.add(new Observation(t, f.data(), f.maskOrNull()));
+                    times.add(new double[] {t + step, t + 2 * step, t + 3 * step, t + 4 * step});
                 }
-                System.out.printf("%s alone vs batch of 16, channel %d: %.3g of the range%n",
-                        model.precision().label(), c, diff / (hi - lo));
-                assertTrue(diff <= bound * (hi - lo), "channel " + c + ": alone and in a batch of 16 differ by "
-                        + diff / (hi - lo) + " of the range");
-            }
+                float[][] batched = model.advanceAndForecast(states, frames, times.toArray(double[][]::new)).get(3)
+                        .forecast();
+                float[][] alone = model.advanceAndForecast(List.of(states.get(3)), List.of(frames.get(3)),
+                        new double[][] {times.get(3)}).get(0).forecast();
+                // Per channel, against its range over the 4 leads (bf16 against float32 is 2-5e-3 of it).
+                double bound = model.precision() == ConvPrecision.BF16 ? 1.5e-3 : 1e-5;
+                int cells = storm.shape().height() * storm.shape().width();
+                Float fill = model.card().fillValue() == null ? null : model.card().fillValue().floatValue();
+                for (int c = 0; c < storm.channels().size(); c++) {
+                    double diff = 0;
+                    double lo = Double.POSITIVE_INFINITY;
+                    double hi = Double.NEGATIVE_INFINITY;
+                    for (int lead = 0; lead < 4; lead++) {
+                        for (int i = c * cells; i < (c + 1) * cells; i++) {
+                            if (fill != null && alone[lead][i] == fill) {
+                                continue;
+                            }
+                            diff = Math.max(diff, Math.abs(alone[lead][i] - batched[lead][i]));
+                            lo = Math.min(lo, alone[lead][i]);
+                            hi = Math.max(hi, alone[lead][i]);
+                        }
+                    }
+                    System.out.printf("%s alone vs batch of 16, channel %d: %.3g of the range%n",
+                            model.precision().label(), c, diff / (hi - lo));
+                    assertTrue(diff <= bound * (hi - lo), "channel " + c + ": alone and in a batch of 16 differ by "
+                            + diff / (hi - lo) + " of the range");
+                }
             }
         }
     }

@@ -54,77 +54,61 @@ class ScriptedOpsTest {
     @Test
     void theStagedDecoderEqualsTheLayerByLayerOneInFloat32AndStaysNearItInBf16() {
         ModelConfig config = ModelConfig.of(3, 33, 36, 16, 2);
-        VidOdeNetwork network = new VidOdeNetwork(config, 11);
-        try (NDManager m = network.manager().newSubManager()) {
-            ConvDecoder decoder = new ConvDecoder(network.parameters(), "test.decoder", config);
-            decoder.foldBatchNorm(network.manager());
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(8, 2 * config.latentChannels(), 9, 9));
-            boolean before = JniUtils.isGradMode();
-            try {
-                JniUtils.setGradMode(true); // the layer-by-layer path (DJL's operations), as in validation with autograd
-                float[] layered = decoder.forward(x, false).toFloatArray();
-                JniUtils.setGradMode(false);
-                NDArray staged = decoder.forward(x, false);
-                assertEquals(new Shape(8, config.channels() + 3, 36, 36), staged.getShape());
-                double scale = max(layered);
-                assertTrue(maxDiff(layered, staged.toFloatArray()) <= 1e-5 * scale, "float32 staged differs");
-                network.precision(ConvPrecision.BF16);
-                double diff = maxDiff(layered, decoder.forward(x, false).toFloatArray());
-                assertTrue(diff > 1e-6 * scale && diff <= 2e-2 * scale, "bf16 staged off by " + diff / scale);
-            } finally {
-                JniUtils.setGradMode(before);
-            }
-        }
-        network.close();
+        checkAgainstLayerByLayer(config, 11, new Shape(8, 2 * config.latentChannels(), 9, 9),
+                new Shape(8, config.channels() + 3, 36, 36), true, network -> {
+                    ConvDecoder decoder = new ConvDecoder(network.parameters(), "test.decoder", config);
+                    decoder.foldBatchNorm(network.manager());
+                    return x -> decoder.forward(x, false);
+                });
     }
 
     @Test
     void theScriptedOdeFieldEqualsTheLayerByLayerOneInFloat32AndStaysNearItInBf16() {
         ModelConfig config = ModelConfig.of(3, 33, 36, 16, 2);
-        VidOdeNetwork network = new VidOdeNetwork(config, 13);
-        try (NDManager m = network.manager().newSubManager()) {
-            OdeNetwork field = new OdeNetwork(network.parameters(), "test.field", config);
-            NDArray h = m.randomUniform(-1f, 1f, new Shape(32, config.latentChannels(), 9, 9));
-            boolean before = JniUtils.isGradMode();
-            try {
-                JniUtils.setGradMode(true);
-                float[] layered = field.derivative(h).toFloatArray();
-                JniUtils.setGradMode(false);
-                NDArray scripted = field.derivative(h);
-                assertEquals(h.getShape(), scripted.getShape());
-                double scale = max(layered);
-                assertTrue(maxDiff(layered, scripted.toFloatArray()) <= 1e-5 * scale, "float32 scripted differs");
-                network.precision(ConvPrecision.BF16);
-                double diff = maxDiff(layered, field.derivative(h).toFloatArray());
-                assertTrue(diff > 1e-6 * scale && diff <= 2e-2 * scale, "bf16 field off by " + diff / scale);
-            } finally {
-                JniUtils.setGradMode(before);
-            }
-        }
-        network.close();
+        Shape latent = new Shape(32, config.latentChannels(), 9, 9);
+        checkAgainstLayerByLayer(config, 13, latent, latent, true,
+                network -> new OdeNetwork(network.parameters(), "test.field", config)::derivative);
     }
 
     @Test
     void theStagedEncoderEqualsTheLayerByLayerOneInFloat32() {
         ModelConfig config = ModelConfig.of(1, 48, 64, 16, 2);
-        VidOdeNetwork network = new VidOdeNetwork(config, 17);
+        checkAgainstLayerByLayer(config, 17, new Shape(8, 1, 48, 64), new Shape(8, config.latentChannels(), 12, 16),
+                false, network -> {
+                    ConvEncoder encoder = new ConvEncoder(network.parameters(), "test.encoder", config);
+                    encoder.foldBatchNorm(network.manager());
+                    return x -> encoder.forward(x, false);
+                });
+    }
+
+    /**
+     * Builds a block on a fresh network and runs it on a random input with autograd on (DJL's layer-by-layer path, as
+     * in validation during training) and off (the scripted path): equal to 1e-5 of the output's maximum in float32,
+     * and, if {@code bf16}, different but within 2e-2 in bf16.
+     */
+    private static void checkAgainstLayerByLayer(ModelConfig config, long seed, Shape in, Shape out, boolean bf16,
+            java.util.function.Function<VidOdeNetwork, java.util.function.UnaryOperator<NDArray>> build) {
+        VidOdeNetwork network = new VidOdeNetwork(config, seed);
+        boolean before = JniUtils.isGradMode();
         try (NDManager m = network.manager().newSubManager()) {
-            ConvEncoder encoder = new ConvEncoder(network.parameters(), "test.encoder", config);
-            encoder.foldBatchNorm(network.manager());
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(8, 1, 48, 64));
-            boolean before = JniUtils.isGradMode();
-            try {
-                JniUtils.setGradMode(true);
-                float[] layered = encoder.forward(x, false).toFloatArray();
-                JniUtils.setGradMode(false);
-                NDArray staged = encoder.forward(x, false);
-                assertEquals(new Shape(8, config.latentChannels(), 12, 16), staged.getShape());
-                assertTrue(maxDiff(layered, staged.toFloatArray()) <= 1e-5 * max(layered), "staged encoder differs");
-            } finally {
-                JniUtils.setGradMode(before);
+            java.util.function.UnaryOperator<NDArray> block = build.apply(network);
+            NDArray x = m.randomUniform(-1f, 1f, in);
+            JniUtils.setGradMode(true);
+            float[] layered = block.apply(x).toFloatArray();
+            JniUtils.setGradMode(false);
+            NDArray scripted = block.apply(x);
+            assertEquals(out, scripted.getShape());
+            double scale = max(layered);
+            assertTrue(maxDiff(layered, scripted.toFloatArray()) <= 1e-5 * scale, "float32 scripted path differs");
+            if (bf16) {
+                network.precision(ConvPrecision.BF16);
+                double diff = maxDiff(layered, block.apply(x).toFloatArray());
+                assertTrue(diff > 1e-6 * scale && diff <= 2e-2 * scale, "bf16 off by " + diff / scale);
             }
+        } finally {
+            JniUtils.setGradMode(before);
+            network.close();
         }
-        network.close();
     }
 
     private static double max(float[] a) {
