@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * The number format of a model's inference convolutions. Everything else (the ODE state, the solver's sums, GRU
  * gates, warp and composition) stays float32 either way; so do training and every layer with fewer than 16 outputs
- * (libtorch 2.7.1's bf16 convolution is wrong there: {@code docs/reliability.md}).
+ * (libtorch 2.7.1's bf16 convolution was wrong there on one machine of this kind: {@code docs/reliability.md}).
  */
 public enum ConvPrecision {
     /** The default: every convolution in float32. */
@@ -13,7 +13,8 @@ public enum ConvPrecision {
     /**
      * Convolutions with 16 or more outputs in bf16 (8-bit mantissa), each layer checked against float32 at its first
      * input shape and kept in float32 if it misses {@link Conv2dLayer#BF16_LAYER_TOLERANCE}. About 1.5-2x faster on
-     * CPUs with AVX-512 BF16; forecasts differ from float32 by the figures in {@code docs/benchmarks.md}.
+     * CPUs with AVX-512 BF16; forecasts differ from float32 by up to 0.5 % of their range, and by up to 5e-4 of it
+     * between batch sizes ({@code docs/benchmarks.md}).
      */
     BF16;
 
