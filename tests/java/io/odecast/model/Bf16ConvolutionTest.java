@@ -77,6 +77,16 @@ class Bf16ConvolutionTest {
             assertArrayEquals(wide.forward(tiny).toFloatArray(), tinyBf16, 0f);
             float[] wide32 = wide.forward(x).toFloatArray();
             assertFalse(java.util.Arrays.equals(wide32, wideBf16), "the 16-output layer ran in bf16");
+            // Training: autograd on and the layer's weights trained, so bf16 precision changes nothing.
+            network.precision(ConvPrecision.BF16);
+            wide.weight().setRequiresGradient(true);
+            boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            try {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                assertArrayEquals(wide32, wide.forward(x).toFloatArray(), 0f, "a trained layer ran in bf16");
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(before);
+            }
         }
         network.close();
     }

@@ -399,52 +399,58 @@ public final class ModelBenchmark {
                     peer = List.of();
                 }
                 for (int batch : batches) {
-                  for (ConvPrecision p : precisions) {
-                    precision = p;
-                    Timing ours = timeOurs(c, threads, batch);
                     Timing theirs = peer.stream().filter(t -> t.batch() == batch).findFirst().orElse(null);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("case", c.name());
-                    row.put("shape", List.of(c.channels(), c.height(), c.width()));
-                    row.put("init_dim", c.initDim());
-                    row.put("threads", threads);
-                    row.put("batch", batch);
-                    row.put("precision", p.label());
-                    row.put("advance_ms_per_stream", round(ours.advancePerStream()));
-                    row.put("forecast4_ms_per_stream", round(ours.forecastPerStream()));
-                    row.put("window10_reencode_ms", round(ours.windowMs()));
-                    row.put("reencode_over_advance", round(ours.windowMs() / ours.advanceMs()));
-                    row.put("evaluations_per_arrival", ours.evaluationsPerArrival());
-                    row.put("conv_mflop_per_stream", round((ours.advanceFlops() + ours.forecastFlops()) / 1e6 / batch));
-                    row.put("conv_gflops", round(ours.convGflops()));
-                    row.put("conv_roof_gflops", round(roof));
-                    row.put("roof_share", round(ours.convGflops() / roof));
-                    if (threads > 1) {
-                        // The service's way of using the same cores: one single-threaded call per core at once.
-                        double decoder = timeDecoderPath(c, threads, batch);
-                        row.put("decoder_path_ms_per_stream", round(decoder));
-                        row.put("decoder_path_over_one_call",
-                                round((ours.advancePerStream() + ours.forecastPerStream()) / decoder));
-                        if (theirs != null) {
-                            row.put("speedup_decoder_path",
-                                    round((theirs.advancePerStream() + theirs.forecastPerStream()) / decoder));
-                        }
+                    for (ConvPrecision p : precisions) {
+                        Map<String, Object> row = row(c, threads, batch, p, theirs, roof);
+                        out.println(json.writeValueAsString(row));
+                        rows.add(row);
                     }
-                    if (theirs != null) {
-                        row.put("peer", theirs.impl());
-                        row.put("peer_advance_ms_per_stream", round(theirs.advancePerStream()));
-                        row.put("peer_forecast4_ms_per_stream", round(theirs.forecastPerStream()));
-                        row.put("speedup_advance", round(theirs.advancePerStream() / ours.advancePerStream()));
-                        row.put("speedup_forecast", round(theirs.forecastPerStream() / ours.forecastPerStream()));
-                    }
-                    out.println(json.writeValueAsString(row));
-                    rows.add(row);
-                  }
                 }
             }
         }
         printTable(rows);
         return rows;
+    }
+
+    /** One row of {@link #run}: ours at this shape, thread count, batch and precision, beside the peer's timing. */
+    private Map<String, Object> row(Case c, int threads, int batch, ConvPrecision p, Timing theirs, double roof) {
+        precision = p;
+        Timing ours = timeOurs(c, threads, batch);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("case", c.name());
+        row.put("shape", List.of(c.channels(), c.height(), c.width()));
+        row.put("init_dim", c.initDim());
+        row.put("threads", threads);
+        row.put("batch", batch);
+        row.put("precision", p.label());
+        row.put("advance_ms_per_stream", round(ours.advancePerStream()));
+        row.put("forecast4_ms_per_stream", round(ours.forecastPerStream()));
+        row.put("window10_reencode_ms", round(ours.windowMs()));
+        row.put("reencode_over_advance", round(ours.windowMs() / ours.advanceMs()));
+        row.put("evaluations_per_arrival", ours.evaluationsPerArrival());
+        row.put("conv_mflop_per_stream", round((ours.advanceFlops() + ours.forecastFlops()) / 1e6 / batch));
+        row.put("conv_gflops", round(ours.convGflops()));
+        row.put("conv_roof_gflops", round(roof));
+        row.put("roof_share", round(ours.convGflops() / roof));
+        if (threads > 1) {
+            // The service's way of using the same cores: one single-threaded call per core at once.
+            double decoder = timeDecoderPath(c, threads, batch);
+            row.put("decoder_path_ms_per_stream", round(decoder));
+            row.put("decoder_path_over_one_call",
+                    round((ours.advancePerStream() + ours.forecastPerStream()) / decoder));
+            if (theirs != null) {
+                row.put("speedup_decoder_path",
+                        round((theirs.advancePerStream() + theirs.forecastPerStream()) / decoder));
+            }
+        }
+        if (theirs != null) {
+            row.put("peer", theirs.impl());
+            row.put("peer_advance_ms_per_stream", round(theirs.advancePerStream()));
+            row.put("peer_forecast4_ms_per_stream", round(theirs.forecastPerStream()));
+            row.put("speedup_advance", round(theirs.advancePerStream() / ours.advancePerStream()));
+            row.put("speedup_forecast", round(theirs.forecastPerStream() / ours.forecastPerStream()));
+        }
+        return row;
     }
 
     private void printTable(List<Map<String, Object>> rows) {

@@ -130,8 +130,8 @@ final class Conv2dLayer {
     NDArray forward(NDArray x) {
         Shape w = weight.getShape();
         NDArray y;
-        if (store.precision() == ConvPrecision.BF16 && runsBf16(x.getManager(), x.getShape().getShape())) {
-            y = ScriptedOps.conv2dBf16(x, weight, bias, (int) stride.get(0), (int) padding.get(0));
+        if (runsBf16(x.getManager(), x.getShape().getShape())) {
+            y = ScriptedOps.conv2dBf16(x, weight, bias, stride(), padding());
         } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the
             // parameters'; the real outputs are the last ones.
@@ -146,7 +146,7 @@ final class Conv2dLayer {
         } else {
             y = Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
         }
-        FLOPS.add(2 * y.getShape().size() * w.get(1) * w.get(2) * w.get(3));
+        countFlops(x.getShape().getShape());
         return y;
     }
 
@@ -211,7 +211,7 @@ final class Conv2dLayer {
         try (NDManager m = parent.newSubManager()) {
             NDArray probe = m.randomUniform(-1f, 1f, inputShape);
             NDArray exact = Conv2d.conv2d(probe, weight, bias, stride, padding, NO_DILATION).singletonOrThrow();
-            NDArray reduced = ScriptedOps.conv2dBf16(probe, weight, bias, (int) stride.get(0), (int) padding.get(0));
+            NDArray reduced = ScriptedOps.conv2dBf16(probe, weight, bias, stride(), padding());
             double range = exact.abs().max().getFloat();
             double error = exact.sub(reduced).abs().max().getFloat();
             return range == 0 ? error : error / range;
@@ -221,13 +221,5 @@ final class Conv2dLayer {
     /** The input shapes (C, H, W) at which this layer was checked, and the verdicts (for reports and tests). */
     Map<List<Long>, Boolean> bf16Verdicts() {
         return Map.copyOf(bf16Verdicts);
-    }
-
-    String name() {
-        return name;
-    }
-
-    int outputs() {
-        return (int) weight.getShape().get(0);
     }
 }

@@ -11,6 +11,9 @@ import io.odecast.ode.OdeFunction;
 final class OdeNetwork {
 
     private final Conv2dLayer[] convs;
+    /** The layers' weights and biases in order, for the scripted field (the same arrays every evaluation). */
+    private final NDArray[] weights;
+    private final NDArray[] biases;
 
     OdeNetwork(ParameterStore store, String name, ModelConfig config) {
         int base = config.latentChannels();
@@ -21,6 +24,12 @@ final class OdeNetwork {
             convs[i] = new Conv2dLayer(store, name + "." + i, hidden, hidden, 3, 1, 1, true);
         }
         convs[convs.length - 1] = new Conv2dLayer(store, name + "." + (convs.length - 1), hidden, base, 3, 1, 1, true);
+        weights = new NDArray[convs.length];
+        biases = new NDArray[convs.length];
+        for (int i = 0; i < convs.length; i++) {
+            weights[i] = convs[i].weight();
+            biases[i] = convs[i].bias();
+        }
     }
 
     NDArray derivative(NDArray h) {
@@ -39,18 +48,14 @@ final class OdeNetwork {
      * the same values as layer by layer (1e-6) with one call instead of seven DJL operations per evaluation.
      */
     private NDArray derivativeScripted(NDArray h) {
-        NDArray[] w = new NDArray[convs.length];
-        NDArray[] b = new NDArray[convs.length];
         boolean[] bf16 = new boolean[convs.length];
         long[] s = h.getShape().getShape();
         for (int i = 0; i < convs.length; i++) {
-            long[] in = {s[0], convs[i].weight().getShape().get(1), s[2], s[3]};
-            w[i] = convs[i].weight();
-            b[i] = convs[i].bias();
+            long[] in = {s[0], weights[i].getShape().get(1), s[2], s[3]};
             bf16[i] = convs[i].runsBf16(h.getManager(), in);
             convs[i].countFlops(in);
         }
-        return ScriptedOps.odeField(h, w, b, bf16);
+        return ScriptedOps.odeField(h, weights, biases, bf16);
     }
 
     OdeFunction field() {

@@ -164,7 +164,12 @@ final class ScriptedOps {
      * float32. Reads {@code /proc/cpuinfo}; false where it cannot be read.
      */
     static boolean nativeOnThisCpu() {
-        return !cpuFlags().isEmpty() && cpuFlags().stream().anyMatch(NATIVE_FLAGS::contains);
+        return NativeBf16.PRESENT;
+    }
+
+    /** {@link #nativeOnThisCpu}, read once per process. */
+    private static final class NativeBf16 {
+        static final boolean PRESENT = cpuFlags().stream().anyMatch(NATIVE_FLAGS::contains);
     }
 
     private static Set<String> cpuFlags() {
