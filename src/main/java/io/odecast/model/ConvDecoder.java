@@ -42,7 +42,7 @@ final class ConvDecoder {
     }
 
     NDArray forward(NDArray x, boolean training) {
-        if (!training && folded != null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+        if (!training && folded != null && ScriptedOps.usable()) {
             return forwardStaged(x);
         }
         NDArray h = x;
@@ -80,7 +80,7 @@ final class ConvDecoder {
      * DJL's interpolation, which reaches the anti-aliased kernel: the same values, slower.
      */
     static NDArray upsample2(NDArray x) {
-        if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+        if (ScriptedOps.usable()) {
             return ScriptedOps.upsampleBilinear2x(x);
         }
         long[] s = x.getShape().getShape();

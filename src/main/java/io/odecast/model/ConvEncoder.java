@@ -38,7 +38,7 @@ final class ConvEncoder {
     }
 
     NDArray forward(NDArray x, boolean training) {
-        if (!training && folded != null && !ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+        if (!training && folded != null && ScriptedOps.usable()) {
             // Inference: each stage one scripted call in the channels-last layout (as the decoder's), the last one
             // back in the plain layout.
             NDArray h = x;

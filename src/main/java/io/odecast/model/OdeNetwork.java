@@ -33,7 +33,7 @@ final class OdeNetwork {
     }
 
     NDArray derivative(NDArray h) {
-        if (!ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+        if (ScriptedOps.usable()) {
             return derivativeScripted(h);
         }
         NDArray x = convs[0].forward(h);

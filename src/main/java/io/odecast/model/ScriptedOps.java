@@ -49,6 +49,14 @@ final class ScriptedOps {
     private ScriptedOps() {
     }
 
+    /**
+     * Whether the calling thread may take a scripted path: only with autograd off, since a scripted call through DJL
+     * records no gradient (training keeps DJL's operations).
+     */
+    static boolean usable() {
+        return !ai.djl.pytorch.jni.JniUtils.isGradMode();
+    }
+
     /** {@code conv2d(x, weight, bias)} with the product in bf16; the result is in x's manager. */
     static NDArray conv2dBf16(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         PtNDManager m = (PtNDManager) x.getManager();

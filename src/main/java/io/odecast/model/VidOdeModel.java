@@ -33,6 +33,9 @@ public final class VidOdeModel implements AutoCloseable {
     private final ModelConfig config;
     private final AtomicLong encoderEvaluations = new AtomicLong();
     private final AtomicLong decoderEvaluations = new AtomicLong();
+    /** Whether the refusal of bf16 on this CPU was logged (once per process). */
+    private static final java.util.concurrent.atomic.AtomicBoolean BF16_REFUSAL_LOGGED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     public VidOdeModel(VidOdeNetwork network, ModelCard card) {
         if (card.channels().size() != network.config().channels()) {
@@ -74,8 +77,6 @@ public final class VidOdeModel implements AutoCloseable {
         return requested;
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean BF16_REFUSAL_LOGGED =
-            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The inference convolutions' number format in effect. */
     public ConvPrecision precision() {
