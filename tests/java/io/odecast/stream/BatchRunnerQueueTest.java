@@ -1,0 +1,146 @@
+package io.odecast.stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runner's queue on its own, with a stand-in for the model call (a function that records what each call held):
+ * the steps of several loops, queued while the workers are busy, run as one call; a step's own chunks never do.
+ */
+class BatchRunnerQueueTest {
+    /** Records each call's requests; a call holding "block" waits for {@code release}. */
+    private static final class Recorder implements Function<List<String>, List<?>> {
+        final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch blocked = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public List<?> apply(List<String> requests) {
+            calls.add(List.copyOf(requests));
+            if (requests.contains("block")) {
+                blocked.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (requests.contains("bad")) {
+                throw new IllegalArgumentException("bad request in the call");
+            }
+            return requests.stream().map(r -> r + "!").toList();
+        }
+    }
+
+    private static BatchRunner runner(int maxBatch, int workers) {
+        return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1),
+                new ServiceMetrics());
+    }
+
+    private static CompletableFuture<Object[]> async(BatchRunner runner, List<String> requests, String key,
+                                                    Recorder call) {
+        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, call));
+    }
+
+    /** Waits until {@code count} chunks wait for a worker. */
+    private static void awaitWaiting(BatchRunner runner, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (runner.waitingChunks() < count) {
+            assertTrue(System.nanoTime() < deadline, "chunks never queued");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void stepsQueuedBehindABusyWorkerRunAsOneCall() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> b = async(runner, List.of("b"), "k", call);
+            awaitWaiting(runner, 1);
+            CompletableFuture<Object[]> other = async(runner, List.of("x"), "other", call);
+            awaitWaiting(runner, 2);
+            CompletableFuture<Object[]> c = async(runner, List.of("c1", "c2"), "k", call);
+            awaitWaiting(runner, 3);
+            call.release.countDown();
+
+            assertArrayEquals(new Object[] {"block!"}, first.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(new Object[] {"b!"}, b.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(new Object[] {"c1!", "c2!"}, c.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(new Object[] {"x!"}, other.get(30, TimeUnit.SECONDS));
+            assertEquals(List.of(List.of("block"), List.of("b", "c1", "c2"), List.of("x")), call.calls,
+                    "the two steps of key k waiting together run as one call, oldest first; key 'other' alone");
+        }
+    }
+
+    @Test
+    void aMergedCallStaysWithinMaxBatch() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(3, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
+            for (String r : List.of("a1,a2", "b", "c1,c2")) {
+                waiting.add(async(runner, List.of(r.split(",")), "k", call));
+                awaitWaiting(runner, waiting.size());
+            }
+            call.release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Object[]> f : waiting) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(List.of("block"), List.of("a1", "a2", "b"), List.of("c1", "c2")), call.calls);
+        }
+    }
+
+    @Test
+    void aStepsOwnChunksSpreadOverIdleWorkersAreNotMergedBack() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 2)) {
+            Object[] out = runner.run(List.of("p", "q"), r -> "k", call);
+            assertArrayEquals(new Object[] {"p!", "q!"}, out);
+            assertEquals(2, call.calls.size(), "two idle workers: one call each, " + call.calls);
+            assertTrue(call.calls.stream().allMatch(c -> c.size() == 1), call.calls::toString);
+        }
+    }
+
+    @Test
+    void aFailingMergedCallFailsOnlyItsBadRequest() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
+            awaitWaiting(runner, 1);
+            CompletableFuture<Object[]> bad = async(runner, List.of("bad", "h"), "k", call);
+            awaitWaiting(runner, 2);
+            call.release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(new Object[] {"g!"}, good.get(30, TimeUnit.SECONDS));
+            Object[] mixed = bad.get(30, TimeUnit.SECONDS);
+            assertTrue(((String) mixed[0]).contains("bad request in the call"), "the error as the result: " + mixed[0]);
+            assertEquals("h!", mixed[1]);
+        }
+    }
+
+    @Test
+    void aClosedRunnerRefusesWork() {
+        BatchRunner runner = runner(8, 1);
+        runner.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> runner.run(List.of("a"), r -> "k", new Recorder()));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+}
