@@ -67,11 +67,7 @@ class ScriptedOps(torch.nn.Module):
                   bf16: List[bool]) -> torch.Tensor:
         # The ODE vector field (conv, then tanh-conv per further layer; 3x3, padding 1) as one call in the
         # channels-last layout, each convolution in bf16 where asked; the result in the plain layout.
-        # A lone sample on a small grid stays in the plain layout: libtorch runs it with its im2col kernel, not
-        # oneDNN (ConvParams::use_mkldnn wants batch > 1 or more than 20480 input values), and the channels-last
-        # layout there only costs a copy of every weight per evaluation.
-        lone = h.size(0) == 1 and h.numel() <= 20480 and not any(bf16)
-        x = h.contiguous() if lone else h.contiguous(memory_format=torch.channels_last)
+        x = h.contiguous(memory_format=torch.channels_last)
         for i in range(len(weights)):
             if i > 0:
                 x = torch.tanh(x)
