@@ -44,8 +44,11 @@ class BatchRunnerQueueTest {
     }
 
     private static BatchRunner runner(int maxBatch, int workers) {
-        return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1),
-                new ServiceMetrics());
+        return runner(maxBatch, workers, new ServiceMetrics());
+    }
+
+    private static BatchRunner runner(int maxBatch, int workers, ServiceMetrics metrics) {
+        return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1), metrics);
     }
 
     private static CompletableFuture<Object[]> async(BatchRunner runner, List<String> requests, String key,
@@ -65,7 +68,8 @@ class BatchRunnerQueueTest {
     @Test
     void stepsQueuedBehindABusyWorkerRunAsOneCall() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = runner(8, 1)) {
+        ServiceMetrics metrics = new ServiceMetrics();
+        try (BatchRunner runner = runner(8, 1, metrics)) {
             CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
             assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
             CompletableFuture<Object[]> b = async(runner, List.of("b"), "k", call);
@@ -82,6 +86,9 @@ class BatchRunnerQueueTest {
             assertArrayEquals(new Object[] {"x!"}, other.get(30, TimeUnit.SECONDS));
             assertEquals(List.of(List.of("block"), List.of("b", "c1", "c2"), List.of("x")), call.calls,
                     "the two steps of key k waiting together run as one call, oldest first; key 'other' alone");
+            assertEquals(1, metrics.mergedCalls(), "one call merged steps");
+            assertEquals(3, metrics.decoderBatches());
+            assertEquals(5, metrics.batchedRequests());
         }
     }
 
@@ -108,8 +115,10 @@ class BatchRunnerQueueTest {
     @Test
     void aStepsOwnChunksSpreadOverIdleWorkersAreNotMergedBack() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = runner(8, 2)) {
+        ServiceMetrics metrics = new ServiceMetrics();
+        try (BatchRunner runner = runner(8, 2, metrics)) {
             Object[] out = runner.run(List.of("p", "q"), r -> "k", call);
+            assertEquals(0, metrics.mergedCalls());
             assertArrayEquals(new Object[] {"p!", "q!"}, out);
             assertEquals(2, call.calls.size(), "two idle workers: one call each, " + call.calls);
             assertTrue(call.calls.stream().allMatch(c -> c.size() == 1), call.calls::toString);

@@ -138,7 +138,7 @@ public final class EndToEndBenchmark {
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
-                        Latency latency, long commits, double commitShare, double cpuCores) {
+                        Latency latency, long commits, double commitShare, double cpuCores, long mergedCalls) {
     }
 
     /**
@@ -413,10 +413,15 @@ public final class EndToEndBenchmark {
 
     /** The service's counters at the start of a phase. */
     private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
-                         long commits, double commitSeconds, long cpuNanos) {
+                         long commits, double commitSeconds, long cpuNanos, long merged) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
-                    metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos());
+                    metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos(),
+                    metrics.mergedCalls());
+        }
+
+        long mergedSince() {
+            return metrics.mergedCalls() - merged;
         }
 
         double cpuSecondsSince() {
@@ -529,7 +534,8 @@ public final class EndToEndBenchmark {
                     ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : keys.size() / seconds;
             return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
                     modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
-                    probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds);
+                    probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds,
+                    probe.mergedSince());
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -649,7 +655,8 @@ public final class EndToEndBenchmark {
                         .append(": ").append(counts[i]);
             }
         }
-        out.printf("%s: model calls by batch size: %s%n", p.name(), sizes);
+        out.printf("%s: model calls by batch size: %s; %d of them merged several loops' steps%n", p.name(), sizes,
+                p.mergedCalls());
         out.printf("%s: %d commits, producing and committing %.0f %% of wall time (%.1f ms each)%n", p.name(),
                 p.commits(), 100 * p.commitShare(), p.commits() == 0 ? 0 : 1000 * p.commitShare() * p.seconds()
                         / p.commits());

@@ -105,6 +105,8 @@ public final class PrometheusMetrics implements ServiceObserver {
         counter("odecast.engine.restarts", "Engine failures followed by a restart from the last commit", m,
                 ServiceMetrics::engineRestarts);
         counter("odecast.commits", "Offset or transaction commits", m, ServiceMetrics::commits);
+        counter("odecast.model.calls.merged", "Model calls that ran the waiting steps of several consumer loops together",
+                m, ServiceMetrics::mergedCalls);
         Gauge.builder("odecast.streams.active", m, ServiceMetrics::activeStreams)
                 .description("Streams whose state is in memory").register(registry);
         Gauge.builder("odecast.state", m, ServiceMetrics::stateBytes).baseUnit("bytes")

@@ -364,6 +364,9 @@ public final class BatchRunner implements AutoCloseable {
                 long start = System.nanoTime();
                 List<?> out = call.get(0).call.apply(requests);
                 metrics.batchRun(requests.size(), System.nanoTime() - start);
+                if (call.size() > 1) {
+                    metrics.callMerged();
+                }
                 int k = 0;
                 for (Chunk c : call) {
                     for (Integer i : c.indices) {

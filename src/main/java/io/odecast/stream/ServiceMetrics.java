@@ -29,6 +29,7 @@ public final class ServiceMetrics {
     private long recentNext;
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
+    private final LongAdder mergedCalls = new LongAdder();
     private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
     private final AtomicLong streamsEvicted = new AtomicLong();
     private final LongAdder snapshotsWritten = new LongAdder();
@@ -137,6 +138,11 @@ public final class ServiceMetrics {
         return largestBatch.get();
     }
 
+    /** Model calls that ran the waiting requests of several steps (several consumer loops' steps) together. */
+    public long mergedCalls() {
+        return mergedCalls.sum();
+    }
+
     /** Requests served by all model calls; divided by {@link #decoderBatches()} it is the mean batch size. */
     public long batchedRequests() {
         return batchedRequests.sum();
@@ -201,6 +207,10 @@ public final class ServiceMetrics {
 
     void deadLetter(DeadLetterReason reason) {
         deadLettered.get(reason).increment();
+    }
+
+    void callMerged() {
+        mergedCalls.increment();
     }
 
     void batchRun(int size, long nanos) {
