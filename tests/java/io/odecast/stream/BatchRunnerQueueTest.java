@@ -56,6 +56,11 @@ class BatchRunnerQueueTest {
         return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, call));
     }
 
+    private static CompletableFuture<Object[]> urgent(BatchRunner runner, List<String> requests, String key,
+                                                     Recorder call) {
+        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> true, call));
+    }
+
     /** Waits until {@code count} chunks wait for a worker. */
     private static void awaitWaiting(BatchRunner runner, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -89,6 +94,31 @@ class BatchRunnerQueueTest {
             assertEquals(1, metrics.mergedCalls(), "one call merged steps");
             assertEquals(3, metrics.decoderBatches());
             assertEquals(5, metrics.batchedRequests());
+        }
+    }
+
+    @Test
+    void urgentCallsGoAheadOfWaitingOnesAndMergeOnlyWithUrgentOnes() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
+            waiting.add(async(runner, List.of("n1"), "k", call));
+            awaitWaiting(runner, 1);
+            waiting.add(urgent(runner, List.of("u1"), "k", call));
+            awaitWaiting(runner, 2);
+            waiting.add(async(runner, List.of("n2"), "k", call));
+            awaitWaiting(runner, 3);
+            waiting.add(urgent(runner, List.of("u2"), "k", call));
+            awaitWaiting(runner, 4);
+            call.release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Object[]> f : waiting) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(List.of("block"), List.of("u1", "u2"), List.of("n1", "n2")), call.calls,
+                    "the urgent steps, queued after n1, run first and as one call; the normal ones after them");
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Calls wait in one queue; a worker that takes one also takes the waiting chunks of other steps (other loops) with
  * the same key, up to {@code maxBatch}: at a modest rate, where each loop's step holds a frame or two and the workers
- * are busy, several loops' frames run as one call instead of a call each.
+ * are busy, several loops' frames run as one call instead of a call each. The calls of high-priority streams' steps
+ * (and their gap fills) go ahead of every waiting call of normal priority, whichever loop queued it.
  */
 public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
@@ -122,14 +124,18 @@ public final class BatchRunner implements AutoCloseable {
         // Fills first: they read the states before the steps, which the steps do not change (states are values).
         List<Fill> fills = new ArrayList<>();
         List<Integer> fillOf = new ArrayList<>();
+        Set<Fill> urgentFills = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Step s : steps) {
             fillOf.add(s.fill() == null ? -1 : fills.size());
             if (s.fill() != null) {
                 fills.add(s.fill());
+                if (s.urgent()) {
+                    urgentFills.add(s.fill());
+                }
             }
         }
-        List<FillResult> filled = fills(fills);
-        Object[] results = run(steps, BatchRunner::groupKey, this::advanceAndForecast);
+        List<FillResult> filled = fills(fills, urgentFills::contains);
+        Object[] results = run(steps, BatchRunner::groupKey, Step::urgent, this::advanceAndForecast);
         List<StepResult> out = new ArrayList<>(steps.size());
         for (int i = 0; i < steps.size(); i++) {
             if (results[i] instanceof String error) {
@@ -145,7 +151,11 @@ public final class BatchRunner implements AutoCloseable {
 
     /** The fills' frames in request order. */
     List<FillResult> fills(List<Fill> fills) {
-        Object[] results = run(fills, BatchRunner::groupKey, this::fill);
+        return fills(fills, f -> false);
+    }
+
+    private List<FillResult> fills(List<Fill> fills, Predicate<Fill> urgent) {
+        Object[] results = run(fills, BatchRunner::groupKey, urgent, this::fill);
         List<FillResult> out = new ArrayList<>(fills.size());
         for (Object r : results) {
             out.add(r instanceof String error ? new FillResult(null, error) : new FillResult((float[][]) r, null));
@@ -153,17 +163,25 @@ public final class BatchRunner implements AutoCloseable {
         return out;
     }
 
+    /** {@link #run(List, Function, Predicate, Function)} with nothing urgent. */
+    <R> Object[] run(List<R> requests, Function<R, Object> keyOf, Function<List<R>, List<?>> call) {
+        return run(requests, keyOf, r -> false, call);
+    }
+
     /**
-     * Runs the requests as calls on the workers, grouped by {@code keyOf} (requests with equal keys may share a call,
-     * also with other steps' requests of that key: a key must fix {@code call}), and waits for all of them; each
-     * request's result, or its error as a String, in request order.
+     * Runs the requests as calls on the workers, grouped by {@code keyOf} and urgency (requests with equal keys may
+     * share a call, also with other steps' requests of that key and urgency: a key must fix {@code call}), and waits
+     * for all of them; each request's result, or its error as a String, in request order. Urgent requests' calls go
+     * ahead of every waiting call that is not urgent.
      */
     @SuppressWarnings("unchecked")
-    <R> Object[] run(List<R> requests, Function<R, Object> keyOf, Function<List<R>, List<?>> call) {
+    <R> Object[] run(List<R> requests, Function<R, Object> keyOf, Predicate<R> urgent,
+                     Function<List<R>, List<?>> call) {
         Object[] results = new Object[requests.size()];
         Map<Object, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
-            groups.computeIfAbsent(keyOf.apply(requests.get(i)), k -> new ArrayList<>()).add(i);
+            R r = requests.get(i);
+            groups.computeIfAbsent(new Key(keyOf.apply(r), urgent.test(r)), k -> new ArrayList<>()).add(i);
         }
         if (groups.isEmpty()) {
             return results;
@@ -179,7 +197,7 @@ public final class BatchRunner implements AutoCloseable {
             List<Integer> group = entry.getValue();
             for (List<Integer> chunk : chunks(group.size(), maxBatch, spread)) {
                 List<Integer> indices = chunk.stream().map(group::get).toList();
-                calls.add(new Chunk(step, entry.getKey(), indices,
+                calls.add(new Chunk(step, (Key) entry.getKey(), indices,
                         indices.stream().map(i -> (Object) requests.get(i)).toList(), results, anyCall));
             }
         }
@@ -207,6 +225,10 @@ public final class BatchRunner implements AutoCloseable {
             metrics.modelFinished();
         }
         return results;
+    }
+
+    /** What a call's requests share: the work's shape ({@link #groupKey}) and urgency. */
+    private record Key(Object work, boolean urgent) {
     }
 
     /** What requests must share to run in one call: the same model, and the same shape of work. */
@@ -248,14 +270,14 @@ public final class BatchRunner implements AutoCloseable {
      */
     private static final class Chunk {
         final Object step;
-        final Object key;
+        final Key key;
         final List<Integer> indices;
         final List<Object> requests;
         final Object[] results;
         final Function<List<Object>, List<?>> call;
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Chunk(Object step, Object key, List<Integer> indices, List<Object> requests, Object[] results,
+        Chunk(Object step, Key key, List<Integer> indices, List<Object> requests, Object[] results,
               Function<List<Object>, List<?>> call) {
             this.step = step;
             this.key = key;
@@ -273,33 +295,40 @@ public final class BatchRunner implements AutoCloseable {
      * costs far less per request than a call each (storm, one thread: 13.9 ms for one request, 16.8 ms for two).
      */
     private final class WorkQueue {
-        private final ArrayDeque<Chunk> waiting = new ArrayDeque<>();
+        /** Urgent chunks (high-priority streams'), taken before any other. */
+        private final ArrayDeque<Chunk> urgent = new ArrayDeque<>();
+        private final ArrayDeque<Chunk> normal = new ArrayDeque<>();
         private boolean closed;
 
         synchronized void submit(List<Chunk> chunks) {
             if (closed) {
                 throw new IllegalStateException("the model runner is closed");
             }
-            waiting.addAll(chunks);
+            for (Chunk c : chunks) {
+                (c.key.urgent() ? urgent : normal).add(c);
+            }
             notifyAll();
         }
 
         synchronized int size() {
-            return waiting.size();
+            return urgent.size() + normal.size();
         }
 
         synchronized void withdraw(List<Chunk> chunks) {
-            waiting.removeAll(chunks);
+            urgent.removeAll(chunks);
+            normal.removeAll(chunks);
         }
 
         /** The next call's chunks (blocks until there is one); empty once closed. */
         synchronized List<Chunk> take() throws InterruptedException {
-            while (waiting.isEmpty() && !closed) {
+            while (urgent.isEmpty() && normal.isEmpty() && !closed) {
                 wait();
             }
             if (closed) {
                 return List.of();
             }
+            // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
+            ArrayDeque<Chunk> waiting = urgent.isEmpty() ? normal : urgent;
             Chunk first = waiting.pollFirst();
             List<Chunk> call = new ArrayList<>(List.of(first));
             int size = first.indices.size();
@@ -318,10 +347,12 @@ public final class BatchRunner implements AutoCloseable {
 
         synchronized void close() {
             closed = true;
-            for (Chunk c : waiting) {
-                c.done.completeExceptionally(new IllegalStateException("the model runner is closed"));
+            for (ArrayDeque<Chunk> waiting : List.of(urgent, normal)) {
+                for (Chunk c : waiting) {
+                    c.done.completeExceptionally(new IllegalStateException("the model runner is closed"));
+                }
+                waiting.clear();
             }
-            waiting.clear();
             notifyAll();
         }
     }

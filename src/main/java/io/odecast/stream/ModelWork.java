@@ -31,9 +31,16 @@ final class ModelWork {
 
     /**
      * One accepted frame: advance {@code before} by {@code observation}, forecast at {@code times} (none when only
-     * the state is wanted, on replay), and fill the gap before it when {@code fill} is set.
+     * the state is wanted, on replay), and fill the gap before it when {@code fill} is set. {@code urgent}: the
+     * stream has high priority, so its calls go ahead of the waiting ones of every consumer loop.
      */
-    record Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill) {
+    record Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill,
+                boolean urgent) {
+        /** A step of normal priority. */
+        Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill) {
+            this(model, before, observation, times, fill, false);
+        }
+
         /** Encoder sub-steps this step costs (0 for a stream's first frame). */
         long substeps() {
             return before.isEmpty() ? 0 : model.encoderSubsteps(observation.time() - before.lastTime());
