@@ -27,13 +27,17 @@ class EndToEndBenchmarkTest {
         try (VidOdeModel model = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(3, 12, 12, 4, 1), 7), card)) {
             r = new EndToEndBenchmark(new PrintStream(text, true, StandardCharsets.UTF_8)).run(model, "tiny",
                     new EndToEndBenchmark.Settings(3, 4, 10, Duration.ofSeconds(1), Duration.ofMillis(500),
-                            Duration.ofMillis(200), "odecast.decoder.max-batch = 8"));
+                            Duration.ofMillis(200), "odecast.decoder.max-batch = 8", 1));
         }
         String printed = text.toString(StandardCharsets.UTF_8);
         assertEquals(0, r.missing(), printed);
         assertEquals(0, r.duplicates(), printed);
         assertEquals(0, r.unexpected(), printed);
         assertEquals(12, r.saturated().published());
+        // One of the three streams has priority = high (its own stream rule): its 4 frames' latency apart.
+        assertTrue(r.saturated().urgentLatency().max() > 0, printed);
+        assertTrue(r.saturated().urgentLatency().max() <= r.saturated().latency().max(), printed);
+        assertTrue(printed.contains("saturated: of the priority = high streams: p50"), printed);
         assertEquals(10, r.paced().published());
         // With a warm-up, the saturated load runs again once the JVM has served a while, and the ratio is its.
         assertEquals(12, r.saturatedWarm().published());

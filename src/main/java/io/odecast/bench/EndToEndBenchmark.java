@@ -72,6 +72,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class EndToEndBenchmark {
     private static final Instant T0 = Instant.parse("1996-01-05T00:00:00Z");
     private static final String PATTERN = "e2e/*";
+    /** The names of the high-priority streams ({@code --urgent}). */
+    private static final String URGENT_PREFIX = "e2e/u";
     /** A phase fails when no forecast arrives for this long. */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(120);
     /** Distinct random frames cycled through by the load generator (the values do not change the cost). */
@@ -90,14 +92,26 @@ public final class EndToEndBenchmark {
      *                        long-running service has behind it
      * @param modelSeconds    about how long the model-only timing runs
      * @param overrides       HOCON overriding the service's settings (e.g. {@code odecast.decoder.max-batch = 32})
+     * @param urgent          how many of the streams have {@code priority = high} (named {@code e2e/u<n>}, the
+     *                        others {@code e2e/s<n>}); their latency is reported apart
      */
     public record Settings(int streams, int frames, double pacedRate, Duration pacedDuration, Duration warmUp,
-                           Duration modelSeconds, String overrides) {
+                           Duration modelSeconds, String overrides, int urgent) {
         public Settings {
             if (streams < 1 || frames < 1) {
                 throw new IllegalArgumentException("streams and frames must be positive, got " + streams + " and "
                         + frames);
             }
+            if (urgent < 0 || urgent > streams) {
+                throw new IllegalArgumentException("urgent streams must be between 0 and the " + streams
+                        + " streams, got " + urgent);
+            }
+        }
+
+        /** Settings without high-priority streams. */
+        public Settings(int streams, int frames, double pacedRate, Duration pacedDuration, Duration warmUp,
+                        Duration modelSeconds, String overrides) {
+            this(streams, frames, pacedRate, pacedDuration, warmUp, modelSeconds, overrides, 0);
         }
 
         /** Frames per second of the paced phases: the set rate, or half of {@code saturated}'s (middle 80 %). */
@@ -138,7 +152,8 @@ public final class EndToEndBenchmark {
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
-                        Latency latency, long commits, double commitShare, double cpuCores, long mergedCalls) {
+                        Latency latency, long commits, double commitShare, double cpuCores, long mergedCalls,
+                        Latency urgentLatency) {
     }
 
     /**
@@ -195,8 +210,9 @@ public final class EndToEndBenchmark {
     public Report run(VidOdeModel model, String modelName, Settings settings) throws Exception {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start()) {
             Path stateDir = Files.createTempDirectory("odecast-e2e-state");
-            Config config = serviceConfig(kafka.bootstrapServers(), stateDir, model, modelName, settings.overrides());
-            Load load = new Load(model, settings.streams());
+            Config config = serviceConfig(kafka.bootstrapServers(), stateDir, model, modelName, settings.overrides(),
+                    settings.urgent() > 0);
+            Load load = new Load(model, settings.streams(), settings.urgent());
             StreamingService service = StreamingService.builder(config).models(Map.of(modelName, model)).start();
             Config full = ConfigFactory.load(config);
             // With odecast.trainer.enabled the training actor runs beside serving, as in odecast serve.
@@ -290,7 +306,7 @@ public final class EndToEndBenchmark {
     }
 
     private static Config serviceConfig(String bootstrap, Path stateDir, VidOdeModel model, String modelName,
-                                        String overrides) {
+                                        String overrides, boolean urgent) {
         Duration unit = Duration.parse(model.card().timeUnit());
         Config base = ConfigFactory.parseString("""
                 odecast {
@@ -304,10 +320,12 @@ public final class EndToEndBenchmark {
                       state = "e2e.state", models = "e2e.models", dead-letters = "e2e.dlq"
                     }
                   }
-                  streams = [{ pattern = "%3$s", model = "%4$s", forecast { step = %5$dms, horizon = %6$dms } }]
+                  streams = [%7$s{ pattern = "%3$s", model = "%4$s", forecast { step = %5$dms, horizon = %6$dms } }]
                 }
                 """.formatted(bootstrap, stateDir.toAbsolutePath().toString().replace('\\', '/'), PATTERN, modelName,
-                unit.toMillis(), unit.multipliedBy(4).toMillis()));
+                unit.toMillis(), unit.multipliedBy(4).toMillis(), urgent ? """
+                { pattern = "%s*", model = "%s", priority = high, forecast { step = %dms, horizon = %dms } }
+                """.formatted(URGENT_PREFIX, modelName, unit.toMillis(), unit.multipliedBy(4).toMillis()) : ""));
         return ConfigFactory.parseString(overrides == null ? "" : overrides).withFallback(base);
     }
 
@@ -332,9 +350,12 @@ public final class EndToEndBenchmark {
         final long[] nextIndex;
         final double[] leads;
         final Map<Key, Long> sent = new ConcurrentHashMap<>();
+        /** Streams 0..urgent-1 are the high-priority ones. */
+        final int urgent;
         int nextStream;
 
-        Load(VidOdeModel model, int streams) {
+        Load(VidOdeModel model, int streams, int urgent) {
+            this.urgent = urgent;
             this.card = model.card();
             this.c = model.config().channels();
             this.h = model.config().height();
@@ -362,7 +383,7 @@ public final class EndToEndBenchmark {
             int s = nextStream;
             nextStream = (nextStream + 1) % streams;
             long index = nextIndex[s]++;
-            Key key = new Key("e2e/s" + s, T0.plus(step.multipliedBy(index)));
+            Key key = new Key((s < urgent ? URGENT_PREFIX : "e2e/s") + s, T0.plus(step.multipliedBy(index)));
             FrameMessage f = FrameMessage.of(key.stream(), key.time(), card.channels(), new GridShape(c, h, w),
                     pool[(int) ((s + index) % FRAME_POOL)]);
             return Map.entry(key, FrameCodec.encode(f));
@@ -527,6 +548,8 @@ public final class EndToEndBenchmark {
             double modelSeconds = probe.modelSecondsSince();
             long[] receipts = keys.stream().mapToLong(received::get).sorted().toArray();
             long[] latencies = keys.stream().mapToLong(k -> received.get(k) - load.sent.get(k)).toArray();
+            long[] urgentLatencies = keys.stream().filter(k -> k.stream().startsWith(URGENT_PREFIX))
+                    .mapToLong(k -> received.get(k) - load.sent.get(k)).toArray();
             double seconds = (receipts[receipts.length - 1] - start) * 1e-9;
             int lo = (int) (0.1 * receipts.length);
             int hi = Math.max(lo + 1, (int) (0.9 * receipts.length) - 1);
@@ -535,7 +558,7 @@ public final class EndToEndBenchmark {
             return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
                     modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
                     probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds,
-                    probe.mergedSince());
+                    probe.mergedSince(), Latency.of(urgentLatencies));
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -646,6 +669,11 @@ public final class EndToEndBenchmark {
                 p.meanBatch(), p.cpuCores(), Runtime.getRuntime().availableProcessors());
         out.printf("%s: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
                 p.latency().p50(), p.latency().p95(), p.latency().p99(), p.latency().max());
+        if (!Double.isNaN(p.urgentLatency().max())) {
+            out.printf("%s: of the priority = high streams: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
+                    p.urgentLatency().p50(), p.urgentLatency().p95(), p.urgentLatency().p99(),
+                    p.urgentLatency().max());
+        }
         StringBuilder sizes = new StringBuilder();
         long[] counts = p.batchSizes();
         for (int i = 0; i < counts.length; i++) {

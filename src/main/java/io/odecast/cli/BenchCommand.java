@@ -93,6 +93,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "2", description = "With --delivery-modes: rounds of both modes (default ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--urgent", defaultValue = "0", paramLabel = "N", description = "With --e2e: the first N streams"
+            + " have priority = high; their latency is reported apart (default ${DEFAULT-VALUE}).")
+    int urgent;
+
     @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes or --e2e: model under models/ (default ${DEFAULT-VALUE}).")
     String model;
 
@@ -100,7 +104,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (e2e) {
             new EndToEndBenchmark(System.out).run(Path.of("models"), model, new EndToEndBenchmark.Settings(streams,
-                    frames, rate, duration(paced), duration(warmUp), duration(modelSeconds), String.join("\n", settings)));
+                    frames, rate, duration(paced), duration(warmUp), duration(modelSeconds), String.join("\n", settings),
+                    urgent));
             return 0;
         }
         if (deliveryModes) {
