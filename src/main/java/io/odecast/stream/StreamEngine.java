@@ -223,12 +223,35 @@ final class StreamEngine {
         return settings.delivery() == ServiceSettings.DeliveryMode.EXACTLY_ONCE;
     }
 
-    /** One life of the clients, from creation to a failure or the stop. */
+    /**
+     * How many leading records of a partition's buffer an urgent step takes, and where the partition's next
+     * high-priority record then sits (1-based in what is left; 0: none buffered): up to its first high-priority
+     * record ({@code firstAt}, 1-based), or to the last one within {@code share} records, so that dense
+     * high-priority frames in a backlog still run as steps of a useful size.
+     */
+    static <R> int[] urgentPrefix(Iterable<R> queue, java.util.function.Predicate<R> urgent, int firstAt,
+                                  int share) {
+        int count = firstAt;
+        int i = 0;
+        for (R r : queue) {
+            i++;
+            if (i > firstAt && urgent.test(r)) {
+                if (i <= share) {
+                    count = i;
+                } else {
+                    return new int[] {count, i - count};
+                }
+            }
+        }
+        return new int[] {count, 0};
+    }
+
     /** One chunk's outputs, offsets, replay points and the arrival times of its forecasts. */
     private record Commit(List<ProducerRecord<String, byte[]>> out, Map<TopicPartition, OffsetAndMetadata> offsets,
                           Map<PartitionTask, long[]> points, List<Long> arrivals) {
     }
 
+    /** One life of the clients, from creation to a failure or the stop. */
     private final class Session implements AutoCloseable, ConsumerRebalanceListener {
         final KafkaConsumer<String, byte[]> consumer;
         final KafkaProducer<String, byte[]> producer;
@@ -244,8 +267,11 @@ final class StreamEngine {
         /** Polled records not processed yet, per partition in offset order; at most about two polls' worth. */
         final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
         int buffered;
-        /** Per partition, how many leading buffered records reach its last high-priority frame. */
+        /** Per partition, how many leading buffered records reach its first high-priority frame. */
         final Map<TopicPartition, Integer> urgent = new LinkedHashMap<>();
+        /** The buffered records of high-priority streams (by identity). */
+        final Set<ConsumerRecord<String, byte[]>> urgentRecords =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         final int maxPollRecords;
         /**
          * A finished chunk's commit, made during the next chunk's model calls (or by the next step when it has none);
@@ -360,7 +386,7 @@ final class StreamEngine {
 
         /**
          * Adds a poll's records to the buffer, each partition's in offset order, and notes for each partition how many
-         * of its leading records reach its last frame of a high-priority stream (rules resolved once per record).
+         * of its leading records reach its first frame of a high-priority stream (rules resolved once per record).
          */
         private void buffer(ConsumerRecords<String, byte[]> polled) {
             boolean priorities = catalog.hasHighPriority();
@@ -371,7 +397,8 @@ final class StreamEngine {
                     buffered++;
                     if (priorities && r.key() != null && catalog.resolve(r.key())
                             .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
-                        urgent.put(tp, queue.size());
+                        urgentRecords.add(r);
+                        urgent.putIfAbsent(tp, queue.size());
                     }
                 }
             }
@@ -384,29 +411,44 @@ final class StreamEngine {
                 ArrayDeque<ConsumerRecord<String, byte[]>> dropped = waiting.remove(tp);
                 if (dropped != null) {
                     buffered -= dropped.size();
+                    dropped.forEach(urgentRecords::remove);
                 }
             }
         }
 
         /**
          * The next chunk from the buffer: when high-priority streams have frames waiting, every such partition's
-         * records up to its last such frame (a partition's records stay in order); otherwise a prefix of every
-         * partition's records, round robin, of at most {@code chunk} records.
+         * records up to its first such frame (a partition's records stay in order), the least work that serves the
+         * oldest of them, or up to the last such frame within its share of {@code chunk} records: a backlog with
+         * high-priority frames all through it runs as steps of about the normal size that each end at one (taking up
+         * to the last such frame made one step of nearly the whole backlog, and the high-priority streams' frames
+         * waited longer than the others'); otherwise a prefix of every partition's records, round robin, of at most
+         * {@code chunk} records.
          */
         private Chunk take() {
             List<ConsumerRecord<String, byte[]>> records;
             boolean first = !urgent.isEmpty();
             if (first) {
                 List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
-                urgent.forEach((tp, count) -> {
+                Map<TopicPartition, Integer> next = new LinkedHashMap<>();
+                int share = Math.max(1, chunk / urgent.size());
+                urgent.forEach((tp, firstAt) -> {
                     ArrayDeque<ConsumerRecord<String, byte[]>> queue = waiting.get(tp);
+                    int[] cut = StreamEngine.urgentPrefix(queue, urgentRecords::contains, firstAt, share);
+                    int count = cut[0];
+                    if (cut[1] > 0) {
+                        next.put(tp, cut[1]);
+                    }
                     List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(count);
                     for (int k = 0; k < count; k++) {
-                        part.add(queue.poll());
+                        ConsumerRecord<String, byte[]> r = queue.poll();
+                        urgentRecords.remove(r);
+                        part.add(r);
                     }
                     parts.add(part);
                 });
                 urgent.clear();
+                urgent.putAll(next);
                 records = interleaved(parts);
             } else {
                 // Round robin over the partitions: the order of taking is the interleaved order.
