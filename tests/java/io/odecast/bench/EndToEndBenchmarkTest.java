@@ -36,7 +36,6 @@ class EndToEndBenchmarkTest {
         assertEquals(12, r.saturated().published());
         // One of the three streams has priority = high (its own stream rule): its 4 frames' latency apart.
         assertTrue(r.saturated().urgentLatency().max() > 0, printed);
-        assertTrue(r.saturated().urgentLatency().max() <= r.saturated().latency().max(), printed);
         assertTrue(printed.contains("saturated: of the priority = high streams: p50"), printed);
         assertEquals(10, r.paced().published());
         // With a warm-up, the saturated load runs again once the JVM has served a while, and the ratio is its.

@@ -2,6 +2,8 @@ package io.odecast.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -10,6 +12,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -39,6 +44,9 @@ class BatchRunnerQueueTest {
             if (requests.contains("bad")) {
                 throw new IllegalArgumentException("bad request in the call");
             }
+            if (requests.contains("error")) {
+                throw new AssertionError("an Error in the call");
+            }
             return requests.stream().map(r -> r + "!").toList();
         }
     }
@@ -51,14 +59,21 @@ class BatchRunnerQueueTest {
         return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1), metrics);
     }
 
+    /** The loops' threads that wait for their steps (not the common pool, which may not grow while they block). */
+    private static final ExecutorService LOOPS = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "test-loop");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static CompletableFuture<Object[]> async(BatchRunner runner, List<String> requests, String key,
                                                     Recorder call) {
-        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, call));
+        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, call), LOOPS);
     }
 
     private static CompletableFuture<Object[]> urgent(BatchRunner runner, List<String> requests, String key,
                                                      Recorder call) {
-        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> true, call));
+        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> true, call), LOOPS);
     }
 
     /** Waits until {@code count} chunks wait for a worker. */
@@ -171,7 +186,69 @@ class BatchRunnerQueueTest {
             Object[] mixed = bad.get(30, TimeUnit.SECONDS);
             assertTrue(((String) mixed[0]).contains("bad request in the call"), "the error as the result: " + mixed[0]);
             assertEquals("h!", mixed[1]);
+            assertEquals(List.of(List.of("block"), List.of("g", "bad", "h"), List.of("g"), List.of("bad", "h"),
+                    List.of("bad"), List.of("h")), call.calls,
+                    "merged, then each step's chunk apart, then the failing chunk's requests one by one");
         }
+    }
+
+    @Test
+    void anErrorInAMergedCallFailsOnlyItsStepAndTheWorkerGoesOn() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
+            awaitWaiting(runner, 1);
+            CompletableFuture<Object[]> failing = async(runner, List.of("error", "h"), "k", call);
+            awaitWaiting(runner, 2);
+            call.release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(new Object[] {"g!"}, good.get(30, TimeUnit.SECONDS), "the other loop's step is served");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(AssertionError.class, e.getCause(), "the step that hit the Error gets it");
+            assertArrayEquals(new Object[] {"after!"}, runner.run(List.of("after"), r -> "k", call),
+                    "the worker lives on");
+        }
+    }
+
+    @Test
+    void urgentCallsLetAWaitingNormalCallThroughAfterARun() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = runner(8, 1)) {
+            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
+            waiting.add(async(runner, List.of("n"), "k", call));
+            awaitWaiting(runner, 1);
+            for (int u = 1; u <= BatchRunner.URGENT_RUN + 1; u++) {
+                // Keys of their own: the urgent calls do not merge.
+                waiting.add(urgent(runner, List.of("u" + u), "k" + u, call));
+                awaitWaiting(runner, u + 1);
+            }
+            call.release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Object[]> f : waiting) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(List.of("block"), List.of("u1"), List.of("u2"), List.of("u3"), List.of("u4"),
+                    List.of("n"), List.of("u5")), call.calls);
+        }
+    }
+
+    @Test
+    void stepsWaitingWhenTheRunnerClosesFailWithAReason() throws Exception {
+        Recorder call = new Recorder();
+        BatchRunner runner = runner(8, 1);
+        CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+        assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+        CompletableFuture<Object[]> waiting = async(runner, List.of("w"), "k", call);
+        awaitWaiting(runner, 1);
+        runner.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS));
+        assertTrue(String.valueOf(e.getCause().getCause()).contains("closed"), String.valueOf(e.getCause()));
+        call.release.countDown();
+        assertArrayEquals(new Object[] {"block!"}, first.get(30, TimeUnit.SECONDS), "the running call finishes");
     }
 
     @Test

@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     private static final AtomicInteger RUNNERS = new AtomicInteger();
+    /** Urgent calls taken in a row before a waiting normal call gets its turn. */
+    static final int URGENT_RUN = 4;
 
     private final int maxBatch;
     private final int workers;
@@ -210,7 +212,6 @@ public final class BatchRunner implements AutoCloseable {
                 c.done.get();
             }
         } catch (InterruptedException e) {
-            queue.withdraw(calls);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for model calls", e);
         } catch (ExecutionException e) {
@@ -220,6 +221,8 @@ public final class BatchRunner implements AutoCloseable {
             }
             throw new IllegalStateException("model call failed", cause);
         } finally {
+            // A failed or interrupted step's chunks still waiting are of no use to anyone.
+            queue.withdraw(calls);
             // Counted until the whole step is done (also when it fails or is interrupted): never left over.
             inFlight.addAndGet(-calls.size());
             metrics.modelFinished();
@@ -298,6 +301,8 @@ public final class BatchRunner implements AutoCloseable {
         /** Urgent chunks (high-priority streams'), taken before any other. */
         private final ArrayDeque<Chunk> urgent = new ArrayDeque<>();
         private final ArrayDeque<Chunk> normal = new ArrayDeque<>();
+        /** Urgent calls taken in a row. */
+        private int urgentRun;
         private boolean closed;
 
         synchronized void submit(List<Chunk> chunks) {
@@ -328,7 +333,11 @@ public final class BatchRunner implements AutoCloseable {
                 return List.of();
             }
             // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
-            ArrayDeque<Chunk> waiting = urgent.isEmpty() ? normal : urgent;
+            // Urgent calls first, but after URGENT_RUN of them in a row a waiting normal call gets its turn: an
+            // urgent load that fills the workers must not hold other loops' steps until their ask times out.
+            boolean takeUrgent = !urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN);
+            urgentRun = takeUrgent ? urgentRun + 1 : 0;
+            ArrayDeque<Chunk> waiting = takeUrgent ? urgent : normal;
             Chunk first = waiting.pollFirst();
             List<Chunk> call = new ArrayList<>(List.of(first));
             int size = first.indices.size();
@@ -343,6 +352,10 @@ public final class BatchRunner implements AutoCloseable {
                 }
             }
             return call;
+        }
+
+        synchronized boolean closed() {
+            return closed;
         }
 
         synchronized void close() {
@@ -363,66 +376,92 @@ public final class BatchRunner implements AutoCloseable {
      */
     private void work(int intraOp) {
         boolean threadsSet = false;
-        try {
-            while (true) {
-                List<Chunk> call = queue.take();
-                if (call.isEmpty()) {
+        while (true) {
+            List<Chunk> call;
+            try {
+                call = queue.take();
+            } catch (InterruptedException e) {
+                // Only close() ends a worker: an interrupt left over by a call (native or library code) does not.
+                if (queue.closed()) {
                     return;
                 }
-                if (!threadsSet) {
-                    threadsSet = true;
-                    try {
-                        VidOdeModel.setIntraOpThreads(intraOp);
-                    } catch (Throwable t) {
-                        LOG.warn("Could not set the model threads' intra-op thread count: {}", t.toString());
-                    }
-                }
-                runCall(call);
+                LOG.warn("A model worker was interrupted; it goes on");
+                continue;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (call.isEmpty()) {
+                return;
+            }
+            if (!threadsSet) {
+                threadsSet = true;
+                try {
+                    VidOdeModel.setIntraOpThreads(intraOp);
+                } catch (Throwable t) {
+                    LOG.warn("Could not set the model threads' intra-op thread count: {}", t.toString());
+                }
+            }
+            runCall(call);
+            // Not held while the worker waits: the chunks reference their steps' states and results.
+            call = null;
         }
     }
 
-    /** Runs the chunks as one call; when it fails, each request alone, so that one bad request fails alone. */
+    /**
+     * Runs the chunks as one call. When a merged call fails (also with an Error), each chunk runs again as its own
+     * call, so one step's failure stays that step's; when a chunk's call fails, each of its requests alone, so that
+     * one bad request fails alone.
+     */
     private void runCall(List<Chunk> call) {
-        try {
-            List<Object> requests = new ArrayList<>();
-            for (Chunk c : call) {
-                requests.addAll(c.requests);
-            }
+        if (call.size() > 1) {
             try {
-                long start = System.nanoTime();
-                List<?> out = call.get(0).call.apply(requests);
-                metrics.batchRun(requests.size(), System.nanoTime() - start);
-                if (call.size() > 1) {
-                    metrics.callMerged();
-                }
-                int k = 0;
+                runMerged(call);
                 for (Chunk c : call) {
-                    for (Integer i : c.indices) {
-                        c.results[i] = out.get(k++);
-                    }
+                    c.done.complete(null);
                 }
+            } catch (RuntimeException | Error e) {
+                LOG.debug("A merged model call failed, its steps run apart: {}", e.toString());
+                for (Chunk c : call) {
+                    runCall(List.of(c));
+                }
+            }
+            return;
+        }
+        Chunk chunk = call.get(0);
+        try {
+            try {
+                runMerged(call);
             } catch (RuntimeException e) {
-                if (requests.size() == 1) {
+                if (chunk.indices.size() == 1) {
                     LOG.warn("Model call failed: {}", e.toString());
-                    call.get(0).results[call.get(0).indices.get(0)] = e.toString();
+                    chunk.results[chunk.indices.get(0)] = e.toString();
                 } else {
-                    for (Chunk c : call) {
-                        for (int k = 0; k < c.indices.size(); k++) {
-                            runAlone(c, k);
-                        }
+                    for (int k = 0; k < chunk.indices.size(); k++) {
+                        runAlone(chunk, k);
                     }
                 }
             }
-            for (Chunk c : call) {
-                c.done.complete(null);
-            }
+            chunk.done.complete(null);
         } catch (Throwable t) {
             // Also an Error: the step that waits gets it (as invokeAll's futures gave it), the worker lives on.
-            for (Chunk c : call) {
-                c.done.completeExceptionally(t);
+            chunk.done.completeExceptionally(t);
+        }
+    }
+
+    /** One model call of the chunks' requests, each result into its step's slot. */
+    private void runMerged(List<Chunk> call) {
+        List<Object> requests = new ArrayList<>();
+        for (Chunk c : call) {
+            requests.addAll(c.requests);
+        }
+        long start = System.nanoTime();
+        List<?> out = call.get(0).call.apply(requests);
+        metrics.batchRun(requests.size(), System.nanoTime() - start);
+        if (call.size() > 1) {
+            metrics.callMerged();
+        }
+        int k = 0;
+        for (Chunk c : call) {
+            for (Integer i : c.indices) {
+                c.results[i] = out.get(k++);
             }
         }
     }

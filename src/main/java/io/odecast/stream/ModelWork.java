@@ -31,14 +31,20 @@ final class ModelWork {
 
     /**
      * One accepted frame: advance {@code before} by {@code observation}, forecast at {@code times} (none when only
-     * the state is wanted, on replay), and fill the gap before it when {@code fill} is set. {@code urgent}: the
-     * stream has high priority, so its calls go ahead of the waiting ones of every consumer loop.
+     * the state is wanted, on replay), and fill the gap before it when {@code fill} is set. {@code urgent}: the step
+     * belongs to an engine step taken for a high-priority stream's frame (with the records before it in its
+     * partition), so its calls go ahead of the waiting ones of every consumer loop.
      */
     record Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill,
                 boolean urgent) {
         /** A step of normal priority. */
         Step(VidOdeModel model, StreamState before, Observation observation, double[] times, Fill fill) {
             this(model, before, observation, times, fill, false);
+        }
+
+        /** This step, urgent. */
+        Step urgently() {
+            return urgent ? this : new Step(model, before, observation, times, fill, true);
         }
 
         /** Encoder sub-steps this step costs (0 for a stream's first frame). */

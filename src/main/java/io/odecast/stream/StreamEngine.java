@@ -101,13 +101,13 @@ final class StreamEngine {
             @Override
             public CompletableFuture<DecoderActor.Results> start(List<ModelWork.Step> steps,
                                                                  List<ModelWork.Fill> fills) {
-                return runner.start(steps, fills);
+                return runner.start(marked(steps), fills);
             }
 
             @Override
             public DecoderActor.Results run(List<ModelWork.Step> steps, List<ModelWork.Fill> fills,
                                             Runnable meanwhile) throws Exception {
-                CompletableFuture<DecoderActor.Results> results = runner.start(steps, fills);
+                CompletableFuture<DecoderActor.Results> results = runner.start(marked(steps), fills);
                 Session s = session;
                 if (s != null) {
                     s.commitPending();
@@ -120,6 +120,14 @@ final class StreamEngine {
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
                         settings.input().deadLetterValueBytes()), store, swaps, gauges);
         this.thread = new Thread(this::run, "odecast-engine-" + id);
+    }
+
+    /**
+     * The steps, urgent when the engine step running now was taken for a high-priority frame: every record of such
+     * a step (the frames before it in its partition too) holds the step back, so all of its calls go first.
+     */
+    private List<ModelWork.Step> marked(List<ModelWork.Step> steps) {
+        return urgentStep ? steps.stream().map(ModelWork.Step::urgently).toList() : steps;
     }
 
     void start() {
@@ -250,6 +258,9 @@ final class StreamEngine {
     private record Commit(List<ProducerRecord<String, byte[]>> out, Map<TopicPartition, OffsetAndMetadata> offsets,
                           Map<PartitionTask, long[]> points, List<Long> arrivals) {
     }
+
+    /** Whether the engine step running now was taken for a high-priority stream's frame (the engine thread's). */
+    private boolean urgentStep;
 
     /** One life of the clients, from creation to a failure or the stop. */
     private final class Session implements AutoCloseable, ConsumerRebalanceListener {
@@ -488,8 +499,13 @@ final class StreamEngine {
             long start = System.nanoTime();
             // Arrivals of a failed step's forecasts were never acknowledged; they are replayed and counted anew.
             processor.takeArrivals();
-            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(
-                    processor.process(records, tasks, now));
+            List<ProducerRecord<String, byte[]>> out;
+            urgentStep = next.urgent();
+            try {
+                out = new ArrayList<>(processor.process(records, tasks, now));
+            } finally {
+                urgentStep = false;
+            }
             if (!now.isBefore(lastMaintenance.plus(settings.engine().maintenance()))) {
                 lastMaintenance = now;
                 out.addAll(processor.maintain(tasks, now));

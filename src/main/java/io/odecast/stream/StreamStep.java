@@ -99,8 +99,7 @@ final class StreamStep {
         List<Instant> ticks = restart || replay ? List.of() : missingTicks(status, frame);
         Fill fill = ticks.isEmpty() ? null : fill(status, observation, frame.eventTime(), ticks);
         return new Plan(status, frame, partition, offset, restart, afterGap, replay, replayed, observation, grid,
-                ticks, new ModelWork.Step(model, before, observation, times, fill,
-                        settings.priority() == StreamSettings.Priority.HIGH));
+                ticks, new ModelWork.Step(model, before, observation, times, fill));
     }
 
     /**
