@@ -244,11 +244,14 @@ class BatchRunnerQueueTest {
         assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
         CompletableFuture<Object[]> waiting = async(runner, List.of("w"), "k", call);
         awaitWaiting(runner, 1);
-        runner.close();
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(runner::close, LOOPS);
         ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS));
         assertTrue(String.valueOf(e.getCause().getCause()).contains("closed"), String.valueOf(e.getCause()));
+        Thread.sleep(100);
+        assertTrue(!closing.isDone(), "close() waits for the call running now");
         call.release.countDown();
         assertArrayEquals(new Object[] {"block!"}, first.get(30, TimeUnit.SECONDS), "the running call finishes");
+        closing.get(30, TimeUnit.SECONDS);
     }
 
     @Test

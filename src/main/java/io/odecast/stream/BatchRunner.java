@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
     private static final AtomicInteger RUNNERS = new AtomicInteger();
+    private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     /** Urgent calls taken in a row before a waiting normal call gets its turn. */
     static final int URGENT_RUN = 4;
 
@@ -116,9 +117,29 @@ public final class BatchRunner implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Stops the runner: waiting calls fail ("the model runner is closed"), and this waits up to 30 s for the calls
+     * running now, so that the models are not closed under a native call (a step that timed out leaves its calls
+     * running).
+     */
     @Override
     public void close() {
         queue.close();
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        for (Thread t : threads) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                LOG.warn("Model worker {} still in a call after 30 s; closing without it", t.getName());
+            }
+        }
     }
 
     /** The steps' results in request order. */
