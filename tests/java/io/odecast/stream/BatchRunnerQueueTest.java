@@ -76,6 +76,14 @@ class BatchRunnerQueueTest {
         return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> true, call), LOOPS);
     }
 
+    /** A call that holds the (one) worker until {@code call.release}. */
+    private static CompletableFuture<Object[]> blockTheWorker(BatchRunner runner, Recorder call)
+            throws InterruptedException {
+        CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+        assertTrue(call.blocked.await(30, TimeUnit.SECONDS), "the blocking call never started");
+        return first;
+    }
+
     /** Waits until {@code count} chunks wait for a worker. */
     private static void awaitWaiting(BatchRunner runner, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -90,8 +98,7 @@ class BatchRunnerQueueTest {
         Recorder call = new Recorder();
         ServiceMetrics metrics = new ServiceMetrics();
         try (BatchRunner runner = runner(8, 1, metrics)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             CompletableFuture<Object[]> b = async(runner, List.of("b"), "k", call);
             awaitWaiting(runner, 1);
             CompletableFuture<Object[]> other = async(runner, List.of("x"), "other", call);
@@ -116,8 +123,7 @@ class BatchRunnerQueueTest {
     void urgentCallsGoAheadOfWaitingOnesAndMergeOnlyWithUrgentOnes() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
             waiting.add(async(runner, List.of("n1"), "k", call));
             awaitWaiting(runner, 1);
@@ -141,8 +147,7 @@ class BatchRunnerQueueTest {
     void aMergedCallStaysWithinMaxBatch() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(3, 1)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
             for (String r : List.of("a1,a2", "b", "c1,c2")) {
                 waiting.add(async(runner, List.of(r.split(",")), "k", call));
@@ -174,8 +179,7 @@ class BatchRunnerQueueTest {
     void aFailingMergedCallFailsOnlyItsBadRequest() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
             awaitWaiting(runner, 1);
             CompletableFuture<Object[]> bad = async(runner, List.of("bad", "h"), "k", call);
@@ -196,8 +200,7 @@ class BatchRunnerQueueTest {
     void anErrorInAMergedCallFailsOnlyItsStepAndTheWorkerGoesOn() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
             awaitWaiting(runner, 1);
             CompletableFuture<Object[]> failing = async(runner, List.of("error", "h"), "k", call);
@@ -216,8 +219,7 @@ class BatchRunnerQueueTest {
     void urgentCallsLetAWaitingNormalCallThroughAfterARun() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
             List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
             waiting.add(async(runner, List.of("n"), "k", call));
             awaitWaiting(runner, 1);
@@ -240,8 +242,7 @@ class BatchRunnerQueueTest {
     void stepsWaitingWhenTheRunnerClosesFailWithAReason() throws Exception {
         Recorder call = new Recorder();
         BatchRunner runner = runner(8, 1);
-        CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
-        assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+        CompletableFuture<Object[]> first = blockTheWorker(runner, call);
         CompletableFuture<Object[]> waiting = async(runner, List.of("w"), "k", call);
         awaitWaiting(runner, 1);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(runner::close, LOOPS);
