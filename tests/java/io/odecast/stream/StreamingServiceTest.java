@@ -218,6 +218,7 @@ class StreamingServiceTest extends BrokerTestBase {
                     interleaved.size()).stream().map(StreamFixtures::forecast).toList();
             assertEquals(interleaved.size(), forecasts.size());
             assertTrue(service.metrics().largestBatch() > 1, "no batch larger than 1: " + service.metrics());
+            assertEquals(0, service.metrics().urgentCalls(), "no high-priority stream, no urgent call");
             assertEachStreamsForecastsEqualTheModelAlone(byStream, forecasts);
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -311,6 +312,7 @@ class StreamingServiceTest extends BrokerTestBase {
             assertTrue(otherPartitions > 0);
             assertEquals(otherPartitions, otherAfter, "forecasts of other partitions' streams produced before the"
                     + " high-priority stream's");
+            assertTrue(service.metrics().urgentCalls() >= 1, "the urgent step's calls went first: " + service.metrics());
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }

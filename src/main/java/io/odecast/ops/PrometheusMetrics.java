@@ -107,6 +107,8 @@ public final class PrometheusMetrics implements ServiceObserver {
         counter("odecast.commits", "Offset or transaction commits", m, ServiceMetrics::commits);
         counter("odecast.model.calls.merged", "Model calls that ran the waiting steps of several consumer loops together",
                 m, ServiceMetrics::mergedCalls);
+        counter("odecast.model.calls.urgent", "Model calls of steps taken for a high-priority stream's frame", m,
+                ServiceMetrics::urgentCalls);
         Gauge.builder("odecast.streams.active", m, ServiceMetrics::activeStreams)
                 .description("Streams whose state is in memory").register(registry);
         Gauge.builder("odecast.state", m, ServiceMetrics::stateBytes).baseUnit("bytes")

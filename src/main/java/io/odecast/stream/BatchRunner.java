@@ -479,6 +479,9 @@ public final class BatchRunner implements AutoCloseable {
         if (call.size() > 1) {
             metrics.callMerged();
         }
+        if (call.get(0).key.urgent()) {
+            metrics.callUrgent();
+        }
         int k = 0;
         for (Chunk c : call) {
             for (Integer i : c.indices) {

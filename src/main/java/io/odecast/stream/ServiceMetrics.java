@@ -30,6 +30,7 @@ public final class ServiceMetrics {
     private final LongAccumulator largestBatch = new LongAccumulator(Math::max, 0);
     private final LongAdder batchedRequests = new LongAdder();
     private final LongAdder mergedCalls = new LongAdder();
+    private final LongAdder urgentCalls = new LongAdder();
     private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
     private final AtomicLong streamsEvicted = new AtomicLong();
     private final LongAdder snapshotsWritten = new LongAdder();
@@ -143,6 +144,11 @@ public final class ServiceMetrics {
         return mergedCalls.sum();
     }
 
+    /** Model calls of engine steps taken for a high-priority stream's frame (they go ahead of the waiting calls). */
+    public long urgentCalls() {
+        return urgentCalls.sum();
+    }
+
     /** Requests served by all model calls; divided by {@link #decoderBatches()} it is the mean batch size. */
     public long batchedRequests() {
         return batchedRequests.sum();
@@ -211,6 +217,10 @@ public final class ServiceMetrics {
 
     void callMerged() {
         mergedCalls.increment();
+    }
+
+    void callUrgent() {
+        urgentCalls.increment();
     }
 
     void batchRun(int size, long nanos) {
