@@ -147,6 +147,27 @@ class DecoderActorTest {
     }
 
     @Test
+    void aHighPriorityStreamsProvisionalFramesRunAsUrgentCallsWithTheSameValues() {
+        ServiceMetrics metrics = new ServiceMetrics();
+        BatchRunner runner = new BatchRunner(8, metrics);
+        Random rng = new Random(12);
+        StreamState state = StreamFixtures.statesAlone(model,
+                List.of(StreamFixtures.frame("s", StreamFixtures.hours(0), rng))).get(0);
+        double[] times = {model.card().modelTime(StreamFixtures.hours(6))};
+        List<ModelWork.FillResult> normal = runner.fills(List.of(new ModelWork.ForecastFill(model, state, times)));
+        assertEquals(0, metrics.urgentCalls());
+        List<ModelWork.FillResult> urgent = runner.fills(List.of(new ModelWork.ForecastFill(model, state, times,
+                true)));
+        assertEquals(1, metrics.urgentCalls(), "the high-priority stream's fill ran as an urgent call");
+        assertTrue(urgent.get(0).ok(), urgent.get(0).error());
+        float[] a = normal.get(0).frames()[0];
+        float[] b = urgent.get(0).frames()[0];
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i], b[i], 1e-6f, "same frames either way");
+        }
+    }
+
+    @Test
     void aGroupLargerThanMaxBatchRunsInEqualChunks() {
         ServiceMetrics metrics = new ServiceMetrics();
         BatchRunner runner = new BatchRunner(8, metrics);

@@ -172,13 +172,14 @@ public final class BatchRunner implements AutoCloseable {
         return out;
     }
 
-    /** The fills' frames in request order. */
+    /** The fills' frames in request order (a high-priority stream's provisional frames urgent). */
     List<FillResult> fills(List<Fill> fills) {
         return fills(fills, f -> false);
     }
 
     private List<FillResult> fills(List<Fill> fills, Predicate<Fill> urgent) {
-        Object[] results = run(fills, BatchRunner::groupKey, urgent, this::fill);
+        Object[] results = run(fills, BatchRunner::groupKey,
+                f -> urgent.test(f) || f instanceof ForecastFill ff && ff.urgent(), this::fill);
         List<FillResult> out = new ArrayList<>(fills.size());
         for (Object r : results) {
             out.add(r instanceof String error ? new FillResult(null, error) : new FillResult((float[][]) r, null));

@@ -21,8 +21,15 @@ final class ModelWork {
         double[] times();
     }
 
-    /** A forecaster's frames at {@code times} after {@code state}'s last arrival. */
-    record ForecastFill(VidOdeModel model, StreamState state, double[] times) implements Fill {
+    /**
+     * A forecaster's frames at {@code times} after {@code state}'s last arrival; {@code urgent}: a high-priority
+     * stream's provisional frames, whose calls go ahead of the waiting ones.
+     */
+    record ForecastFill(VidOdeModel model, StreamState state, double[] times, boolean urgent) implements Fill {
+        /** Frames of normal priority. */
+        ForecastFill(VidOdeModel model, StreamState state, double[] times) {
+            this(model, state, times, false);
+        }
     }
 
     /** An interpolator's frames at {@code times} inside a window of observations. */

@@ -446,7 +446,8 @@ final class StreamProcessor {
                 List<Instant> ticks = StreamStep.overdueTicks(s, now);
                 if (!ticks.isEmpty()) {
                     fills.add(new ModelWork.ForecastFill(s.stream().model(), s.state(),
-                            ticks.stream().mapToDouble(s.stream().model().card()::modelTime).toArray()));
+                            ticks.stream().mapToDouble(s.stream().model().card()::modelTime).toArray(),
+                            s.stream().settings().priority() == StreamSettings.Priority.HIGH));
                     owners.add(s);
                     ownerTasks.add(task);
                     tickLists.add(ticks);
