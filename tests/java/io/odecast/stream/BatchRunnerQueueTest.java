@@ -66,31 +66,38 @@ class BatchRunnerQueueTest {
         return t;
     });
 
-    private static CompletableFuture<Object[]> async(BatchRunner runner, List<String> requests, String key,
-                                                    Recorder call) {
-        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, call), LOOPS);
+    /** A step of one loop: {@code "key:request,request"}, urgent when the key starts with '!'. */
+    private static CompletableFuture<Object[]> step(BatchRunner runner, String spec, Recorder call) {
+        String key = spec.substring(0, spec.indexOf(':'));
+        List<String> requests = List.of(spec.substring(spec.indexOf(':') + 1).split(","));
+        boolean urgent = key.startsWith("!");
+        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> urgent, call), LOOPS);
     }
 
-    private static CompletableFuture<Object[]> urgent(BatchRunner runner, List<String> requests, String key,
-                                                     Recorder call) {
-        return CompletableFuture.supplyAsync(() -> runner.run(requests, r -> key, r -> true, call), LOOPS);
-    }
-
-    /** A call that holds the (one) worker until {@code call.release}. */
-    private static CompletableFuture<Object[]> blockTheWorker(BatchRunner runner, Recorder call)
-            throws InterruptedException {
-        CompletableFuture<Object[]> first = async(runner, List.of("block"), "k", call);
+    /**
+     * Holds the (one) worker with a call of "block", queues the steps behind it one after the other, and lets the
+     * worker go unless {@code hold}; the futures of the blocking call and of each step, in that order.
+     */
+    private static List<CompletableFuture<Object[]>> queued(BatchRunner runner, Recorder call, boolean hold,
+                                                           String... steps) throws InterruptedException {
+        List<CompletableFuture<Object[]>> out = new ArrayList<>(List.of(step(runner, "k:block", call)));
         assertTrue(call.blocked.await(30, TimeUnit.SECONDS), "the blocking call never started");
-        return first;
+        for (String spec : steps) {
+            out.add(step(runner, spec, call));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (runner.waitingChunks() < out.size() - 1) {
+                assertTrue(System.nanoTime() < deadline, "chunks never queued");
+                Thread.sleep(5);
+            }
+        }
+        if (!hold) {
+            call.release.countDown();
+        }
+        return out;
     }
 
-    /** Waits until {@code count} chunks wait for a worker. */
-    private static void awaitWaiting(BatchRunner runner, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (runner.waitingChunks() < count) {
-            assertTrue(System.nanoTime() < deadline, "chunks never queued");
-            Thread.sleep(5);
-        }
+    private static Object[] result(CompletableFuture<Object[]> f) throws Exception {
+        return f.get(30, TimeUnit.SECONDS);
     }
 
     @Test
@@ -98,19 +105,11 @@ class BatchRunnerQueueTest {
         Recorder call = new Recorder();
         ServiceMetrics metrics = new ServiceMetrics();
         try (BatchRunner runner = runner(8, 1, metrics)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            CompletableFuture<Object[]> b = async(runner, List.of("b"), "k", call);
-            awaitWaiting(runner, 1);
-            CompletableFuture<Object[]> other = async(runner, List.of("x"), "other", call);
-            awaitWaiting(runner, 2);
-            CompletableFuture<Object[]> c = async(runner, List.of("c1", "c2"), "k", call);
-            awaitWaiting(runner, 3);
-            call.release.countDown();
-
-            assertArrayEquals(new Object[] {"block!"}, first.get(30, TimeUnit.SECONDS));
-            assertArrayEquals(new Object[] {"b!"}, b.get(30, TimeUnit.SECONDS));
-            assertArrayEquals(new Object[] {"c1!", "c2!"}, c.get(30, TimeUnit.SECONDS));
-            assertArrayEquals(new Object[] {"x!"}, other.get(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Object[]>> f = queued(runner, call, false, "k:b", "other:x", "k:c1,c2");
+            assertArrayEquals(new Object[] {"block!"}, result(f.get(0)));
+            assertArrayEquals(new Object[] {"b!"}, result(f.get(1)));
+            assertArrayEquals(new Object[] {"x!"}, result(f.get(2)));
+            assertArrayEquals(new Object[] {"c1!", "c2!"}, result(f.get(3)));
             assertEquals(List.of(List.of("block"), List.of("b", "c1", "c2"), List.of("x")), call.calls,
                     "the two steps of key k waiting together run as one call, oldest first; key 'other' alone");
             assertEquals(1, metrics.mergedCalls(), "one call merged steps");
@@ -123,20 +122,8 @@ class BatchRunnerQueueTest {
     void urgentCallsGoAheadOfWaitingOnesAndMergeOnlyWithUrgentOnes() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
-            waiting.add(async(runner, List.of("n1"), "k", call));
-            awaitWaiting(runner, 1);
-            waiting.add(urgent(runner, List.of("u1"), "k", call));
-            awaitWaiting(runner, 2);
-            waiting.add(async(runner, List.of("n2"), "k", call));
-            awaitWaiting(runner, 3);
-            waiting.add(urgent(runner, List.of("u2"), "k", call));
-            awaitWaiting(runner, 4);
-            call.release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            for (CompletableFuture<Object[]> f : waiting) {
-                f.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Object[]> f : queued(runner, call, false, "k:n1", "!k:u1", "k:n2", "!k:u2")) {
+                result(f);
             }
             assertEquals(List.of(List.of("block"), List.of("u1", "u2"), List.of("n1", "n2")), call.calls,
                     "the urgent steps, queued after n1, run first and as one call; the normal ones after them");
@@ -144,19 +131,27 @@ class BatchRunnerQueueTest {
     }
 
     @Test
+    void urgentCallsLetAWaitingNormalCallThroughAfterARun() throws Exception {
+        Recorder call = new Recorder();
+        List<String> steps = new ArrayList<>(List.of("k:n"));
+        for (int u = 1; u <= BatchRunner.URGENT_RUN + 1; u++) {
+            steps.add("!k" + u + ":u" + u); // keys of their own: the urgent calls do not merge
+        }
+        try (BatchRunner runner = runner(8, 1)) {
+            for (CompletableFuture<Object[]> f : queued(runner, call, false, steps.toArray(String[]::new))) {
+                result(f);
+            }
+            assertEquals(List.of(List.of("block"), List.of("u1"), List.of("u2"), List.of("u3"), List.of("u4"),
+                    List.of("n"), List.of("u5")), call.calls);
+        }
+    }
+
+    @Test
     void aMergedCallStaysWithinMaxBatch() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(3, 1)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
-            for (String r : List.of("a1,a2", "b", "c1,c2")) {
-                waiting.add(async(runner, List.of(r.split(",")), "k", call));
-                awaitWaiting(runner, waiting.size());
-            }
-            call.release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            for (CompletableFuture<Object[]> f : waiting) {
-                f.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Object[]> f : queued(runner, call, false, "k:a1,a2", "k:b", "k:c1,c2")) {
+                result(f);
             }
             assertEquals(List.of(List.of("block"), List.of("a1", "a2", "b"), List.of("c1", "c2")), call.calls);
         }
@@ -167,7 +162,7 @@ class BatchRunnerQueueTest {
         Recorder call = new Recorder();
         ServiceMetrics metrics = new ServiceMetrics();
         try (BatchRunner runner = runner(8, 2, metrics)) {
-            Object[] out = runner.run(List.of("p", "q"), r -> "k", call);
+            Object[] out = runner.run(List.of("p", "q"), r -> "k", r -> false, call);
             assertEquals(0, metrics.mergedCalls());
             assertArrayEquals(new Object[] {"p!", "q!"}, out);
             assertEquals(2, call.calls.size(), "two idle workers: one call each, " + call.calls);
@@ -179,15 +174,10 @@ class BatchRunnerQueueTest {
     void aFailingMergedCallFailsOnlyItsBadRequest() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
-            awaitWaiting(runner, 1);
-            CompletableFuture<Object[]> bad = async(runner, List.of("bad", "h"), "k", call);
-            awaitWaiting(runner, 2);
-            call.release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            assertArrayEquals(new Object[] {"g!"}, good.get(30, TimeUnit.SECONDS));
-            Object[] mixed = bad.get(30, TimeUnit.SECONDS);
+            List<CompletableFuture<Object[]>> f = queued(runner, call, false, "k:g", "k:bad,h");
+            result(f.get(0));
+            assertArrayEquals(new Object[] {"g!"}, result(f.get(1)));
+            Object[] mixed = result(f.get(2));
             assertTrue(((String) mixed[0]).contains("bad request in the call"), "the error as the result: " + mixed[0]);
             assertEquals("h!", mixed[1]);
             assertEquals(List.of(List.of("block"), List.of("g", "bad", "h"), List.of("g"), List.of("bad", "h"),
@@ -200,41 +190,13 @@ class BatchRunnerQueueTest {
     void anErrorInAMergedCallFailsOnlyItsStepAndTheWorkerGoesOn() throws Exception {
         Recorder call = new Recorder();
         try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            CompletableFuture<Object[]> good = async(runner, List.of("g"), "k", call);
-            awaitWaiting(runner, 1);
-            CompletableFuture<Object[]> failing = async(runner, List.of("error", "h"), "k", call);
-            awaitWaiting(runner, 2);
-            call.release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            assertArrayEquals(new Object[] {"g!"}, good.get(30, TimeUnit.SECONDS), "the other loop's step is served");
-            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Object[]>> f = queued(runner, call, false, "k:g", "k:error,h");
+            result(f.get(0));
+            assertArrayEquals(new Object[] {"g!"}, result(f.get(1)), "the other loop's step is served");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> result(f.get(2)));
             assertInstanceOf(AssertionError.class, e.getCause(), "the step that hit the Error gets it");
-            assertArrayEquals(new Object[] {"after!"}, runner.run(List.of("after"), r -> "k", call),
+            assertArrayEquals(new Object[] {"after!"}, runner.run(List.of("after"), r -> "k", r -> false, call),
                     "the worker lives on");
-        }
-    }
-
-    @Test
-    void urgentCallsLetAWaitingNormalCallThroughAfterARun() throws Exception {
-        Recorder call = new Recorder();
-        try (BatchRunner runner = runner(8, 1)) {
-            CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-            List<CompletableFuture<Object[]>> waiting = new ArrayList<>();
-            waiting.add(async(runner, List.of("n"), "k", call));
-            awaitWaiting(runner, 1);
-            for (int u = 1; u <= BatchRunner.URGENT_RUN + 1; u++) {
-                // Keys of their own: the urgent calls do not merge.
-                waiting.add(urgent(runner, List.of("u" + u), "k" + u, call));
-                awaitWaiting(runner, u + 1);
-            }
-            call.release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            for (CompletableFuture<Object[]> f : waiting) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-            assertEquals(List.of(List.of("block"), List.of("u1"), List.of("u2"), List.of("u3"), List.of("u4"),
-                    List.of("n"), List.of("u5")), call.calls);
         }
     }
 
@@ -242,16 +204,14 @@ class BatchRunnerQueueTest {
     void stepsWaitingWhenTheRunnerClosesFailWithAReason() throws Exception {
         Recorder call = new Recorder();
         BatchRunner runner = runner(8, 1);
-        CompletableFuture<Object[]> first = blockTheWorker(runner, call);
-        CompletableFuture<Object[]> waiting = async(runner, List.of("w"), "k", call);
-        awaitWaiting(runner, 1);
+        List<CompletableFuture<Object[]>> f = queued(runner, call, true, "k:w");
         CompletableFuture<Void> closing = CompletableFuture.runAsync(runner::close, LOOPS);
-        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> result(f.get(1)));
         assertTrue(String.valueOf(e.getCause().getCause()).contains("closed"), String.valueOf(e.getCause()));
         Thread.sleep(100);
         assertTrue(!closing.isDone(), "close() waits for the call running now");
         call.release.countDown();
-        assertArrayEquals(new Object[] {"block!"}, first.get(30, TimeUnit.SECONDS), "the running call finishes");
+        assertArrayEquals(new Object[] {"block!"}, result(f.get(0)), "the running call finishes");
         closing.get(30, TimeUnit.SECONDS);
     }
 
@@ -259,8 +219,8 @@ class BatchRunnerQueueTest {
     void aClosedRunnerRefusesWork() {
         BatchRunner runner = runner(8, 1);
         runner.close();
-        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> runner.run(List.of("a"), r -> "k", new Recorder()));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> runner.run(List.of("a"), r -> "k", r -> false, new Recorder()));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }

@@ -77,7 +77,6 @@ public final class VidOdeModel implements AutoCloseable {
         return requested;
     }
 
-
     /** The inference convolutions' number format in effect. */
     public ConvPrecision precision() {
         return network.precision();

@@ -147,17 +147,13 @@ public final class BatchRunner implements AutoCloseable {
         // Fills first: they read the states before the steps, which the steps do not change (states are values).
         List<Fill> fills = new ArrayList<>();
         List<Integer> fillOf = new ArrayList<>();
-        Set<Fill> urgentFills = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Step s : steps) {
             fillOf.add(s.fill() == null ? -1 : fills.size());
             if (s.fill() != null) {
                 fills.add(s.fill());
-                if (s.urgent()) {
-                    urgentFills.add(s.fill());
-                }
             }
         }
-        List<FillResult> filled = fills(fills, urgentFills::contains);
+        List<FillResult> filled = fills(fills);
         Object[] results = run(steps, BatchRunner::groupKey, Step::urgent, this::advanceAndForecast);
         List<StepResult> out = new ArrayList<>(steps.size());
         for (int i = 0; i < steps.size(); i++) {
@@ -172,24 +168,14 @@ public final class BatchRunner implements AutoCloseable {
         return out;
     }
 
-    /** The fills' frames in request order (a high-priority stream's provisional frames urgent). */
+    /** The fills' frames in request order. */
     List<FillResult> fills(List<Fill> fills) {
-        return fills(fills, f -> false);
-    }
-
-    private List<FillResult> fills(List<Fill> fills, Predicate<Fill> urgent) {
-        Object[] results = run(fills, BatchRunner::groupKey,
-                f -> urgent.test(f) || f instanceof ForecastFill ff && ff.urgent(), this::fill);
+        Object[] results = run(fills, BatchRunner::groupKey, Fill::urgent, this::fill);
         List<FillResult> out = new ArrayList<>(fills.size());
         for (Object r : results) {
             out.add(r instanceof String error ? new FillResult(null, error) : new FillResult((float[][]) r, null));
         }
         return out;
-    }
-
-    /** {@link #run(List, Function, Predicate, Function)} with nothing urgent. */
-    <R> Object[] run(List<R> requests, Function<R, Object> keyOf, Function<List<R>, List<?>> call) {
-        return run(requests, keyOf, r -> false, call);
     }
 
     /**

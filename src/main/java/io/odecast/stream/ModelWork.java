@@ -14,26 +14,46 @@ final class ModelWork {
     private ModelWork() {
     }
 
-    /** Frames at model {@code times} from a state or inside a window. */
+    /**
+     * Frames at model {@code times} from a state or inside a window; {@code urgent}: for a high-priority stream (or
+     * an engine step taken for one), so its calls go ahead of the waiting ones of every consumer loop.
+     */
     sealed interface Fill permits ForecastFill, InterpolateFill {
         VidOdeModel model();
 
         double[] times();
+
+        boolean urgent();
+
+        /** This fill, urgent. */
+        Fill urgently();
     }
 
-    /**
-     * A forecaster's frames at {@code times} after {@code state}'s last arrival; {@code urgent}: a high-priority
-     * stream's provisional frames, whose calls go ahead of the waiting ones.
-     */
+    /** A forecaster's frames at {@code times} after {@code state}'s last arrival. */
     record ForecastFill(VidOdeModel model, StreamState state, double[] times, boolean urgent) implements Fill {
         /** Frames of normal priority. */
         ForecastFill(VidOdeModel model, StreamState state, double[] times) {
             this(model, state, times, false);
         }
+
+        @Override
+        public ForecastFill urgently() {
+            return urgent ? this : new ForecastFill(model, state, times, true);
+        }
     }
 
     /** An interpolator's frames at {@code times} inside a window of observations. */
-    record InterpolateFill(VidOdeModel model, List<Observation> window, double[] times) implements Fill {
+    record InterpolateFill(VidOdeModel model, List<Observation> window, double[] times, boolean urgent)
+            implements Fill {
+        /** Frames of normal priority. */
+        InterpolateFill(VidOdeModel model, List<Observation> window, double[] times) {
+            this(model, window, times, false);
+        }
+
+        @Override
+        public InterpolateFill urgently() {
+            return urgent ? this : new InterpolateFill(model, window, times, true);
+        }
     }
 
     /**
@@ -49,9 +69,10 @@ final class ModelWork {
             this(model, before, observation, times, fill, false);
         }
 
-        /** This step, urgent. */
+        /** This step, urgent, with its fill. */
         Step urgently() {
-            return urgent ? this : new Step(model, before, observation, times, fill, true);
+            return urgent ? this : new Step(model, before, observation, times, fill == null ? null : fill.urgently(),
+                    true);
         }
 
         /** Encoder sub-steps this step costs (0 for a stream's first frame). */

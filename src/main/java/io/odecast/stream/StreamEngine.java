@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -232,26 +233,23 @@ final class StreamEngine {
     }
 
     /**
-     * How many leading records of a partition's buffer an urgent step takes, and where the partition's next
-     * high-priority record then sits (1-based in what is left; 0: none buffered): up to its first high-priority
-     * record ({@code firstAt}, 1-based), or to the last one within {@code share} records, so that dense
+     * How many leading records of a partition's buffer an urgent step takes (0: it holds no high-priority record):
+     * up to its first high-priority record, or to the last one within {@code share} records, so that dense
      * high-priority frames in a backlog still run as steps of a useful size.
      */
-    static <R> int[] urgentPrefix(Iterable<R> queue, java.util.function.Predicate<R> urgent, int firstAt,
-                                  int share) {
-        int count = firstAt;
+    static <R> int urgentPrefix(Iterable<R> queue, java.util.function.Predicate<R> urgent, int share) {
+        int count = 0;
         int i = 0;
         for (R r : queue) {
             i++;
-            if (i > firstAt && urgent.test(r)) {
-                if (i <= share) {
-                    count = i;
-                } else {
-                    return new int[] {count, i - count};
-                }
+            if (urgent.test(r)) {
+                count = i;
+            }
+            if (count > 0 && i >= share) {
+                break;
             }
         }
-        return new int[] {count, 0};
+        return count;
     }
 
     /** One chunk's outputs, offsets, replay points and the arrival times of its forecasts. */
@@ -278,8 +276,6 @@ final class StreamEngine {
         /** Polled records not processed yet, per partition in offset order; at most about two polls' worth. */
         final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
         int buffered;
-        /** Per partition, how many leading buffered records reach its first high-priority frame. */
-        final Map<TopicPartition, Integer> urgent = new LinkedHashMap<>();
         /** The buffered records of high-priority streams (by identity). */
         final Set<ConsumerRecord<String, byte[]>> urgentRecords =
                 java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -396,8 +392,8 @@ final class StreamEngine {
         }
 
         /**
-         * Adds a poll's records to the buffer, each partition's in offset order, and notes for each partition how many
-         * of its leading records reach its first frame of a high-priority stream (rules resolved once per record).
+         * Adds a poll's records to the buffer, each partition's in offset order, and notes the records of high-priority
+         * streams (rules resolved once per record).
          */
         private void buffer(ConsumerRecords<String, byte[]> polled) {
             boolean priorities = catalog.hasHighPriority();
@@ -409,7 +405,6 @@ final class StreamEngine {
                     if (priorities && r.key() != null && catalog.resolve(r.key())
                             .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
                         urgentRecords.add(r);
-                        urgent.putIfAbsent(tp, queue.size());
                     }
                 }
             }
@@ -418,7 +413,6 @@ final class StreamEngine {
         /** Drops the buffered records of partitions this instance gives up or re-seeks: they are read again. */
         private void unbuffer(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
-                urgent.remove(tp);
                 ArrayDeque<ConsumerRecord<String, byte[]>> dropped = waiting.remove(tp);
                 if (dropped != null) {
                     buffered -= dropped.size();
@@ -438,28 +432,25 @@ final class StreamEngine {
          */
         private Chunk take() {
             List<ConsumerRecord<String, byte[]>> records;
-            boolean first = !urgent.isEmpty();
+            boolean first = !urgentRecords.isEmpty();
             if (first) {
+                Set<TopicPartition> holding = new HashSet<>();
+                urgentRecords.forEach(r -> holding.add(new TopicPartition(r.topic(), r.partition())));
+                int share = Math.max(1, chunk / holding.size());
                 List<List<ConsumerRecord<String, byte[]>>> parts = new ArrayList<>();
-                Map<TopicPartition, Integer> next = new LinkedHashMap<>();
-                int share = Math.max(1, chunk / urgent.size());
-                urgent.forEach((tp, firstAt) -> {
-                    ArrayDeque<ConsumerRecord<String, byte[]>> queue = waiting.get(tp);
-                    int[] cut = StreamEngine.urgentPrefix(queue, urgentRecords::contains, firstAt, share);
-                    int count = cut[0];
-                    if (cut[1] > 0) {
-                        next.put(tp, cut[1]);
+                // In the buffer's partition order, so that a step's order does not depend on the identity set's.
+                waiting.forEach((tp, queue) -> {
+                    if (holding.contains(tp)) {
+                        int count = StreamEngine.urgentPrefix(queue, urgentRecords::contains, share);
+                        List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(count);
+                        for (int k = 0; k < count; k++) {
+                            ConsumerRecord<String, byte[]> r = queue.poll();
+                            urgentRecords.remove(r);
+                            part.add(r);
+                        }
+                        parts.add(part);
                     }
-                    List<ConsumerRecord<String, byte[]>> part = new ArrayList<>(count);
-                    for (int k = 0; k < count; k++) {
-                        ConsumerRecord<String, byte[]> r = queue.poll();
-                        urgentRecords.remove(r);
-                        part.add(r);
-                    }
-                    parts.add(part);
                 });
-                urgent.clear();
-                urgent.putAll(next);
                 records = interleaved(parts);
             } else {
                 // Round robin over the partitions: the order of taking is the interleaved order.
