@@ -320,13 +320,18 @@ public final class EndToEndBenchmark {
                       state = "e2e.state", models = "e2e.models", dead-letters = "e2e.dlq"
                     }
                   }
-                  streams = [%7$s{ pattern = "%3$s", model = "%4$s", forecast { step = %5$dms, horizon = %6$dms } }]
+                  streams = [%3$s%4$s]
                 }
-                """.formatted(bootstrap, stateDir.toAbsolutePath().toString().replace('\\', '/'), PATTERN, modelName,
-                unit.toMillis(), unit.multipliedBy(4).toMillis(), urgent ? """
-                { pattern = "%s*", model = "%s", priority = high, forecast { step = %dms, horizon = %dms } }
-                """.formatted(URGENT_PREFIX, modelName, unit.toMillis(), unit.multipliedBy(4).toMillis()) : ""));
+                """.formatted(bootstrap, stateDir.toAbsolutePath().toString().replace('\\', '/'),
+                urgent ? rule(URGENT_PREFIX + "*", modelName, unit, "high") + "\n" : "",
+                rule(PATTERN, modelName, unit, "normal")));
         return ConfigFactory.parseString(overrides == null ? "" : overrides).withFallback(base);
+    }
+
+    /** A stream rule of the run: the model, 4 leads one model time unit apart, and the priority. */
+    private static String rule(String pattern, String modelName, Duration unit, String priority) {
+        return "{ pattern = \"%s\", model = \"%s\", priority = %s, forecast { step = %dms, horizon = %dms } }"
+                .formatted(pattern, modelName, priority, unit.toMillis(), unit.multipliedBy(4).toMillis());
     }
 
     private static KafkaProducer<String, byte[]> producer(String bootstrap) {
@@ -548,8 +553,8 @@ public final class EndToEndBenchmark {
             double modelSeconds = probe.modelSecondsSince();
             long[] receipts = keys.stream().mapToLong(received::get).sorted().toArray();
             long[] latencies = keys.stream().mapToLong(k -> received.get(k) - load.sent.get(k)).toArray();
-            long[] urgentLatencies = keys.stream().filter(k -> k.stream().startsWith(URGENT_PREFIX))
-                    .mapToLong(k -> received.get(k) - load.sent.get(k)).toArray();
+            long[] urgentLatencies = java.util.stream.IntStream.range(0, keys.size())
+                    .filter(i -> keys.get(i).stream().startsWith(URGENT_PREFIX)).mapToLong(i -> latencies[i]).toArray();
             double seconds = (receipts[receipts.length - 1] - start) * 1e-9;
             int lo = (int) (0.1 * receipts.length);
             int hi = Math.max(lo + 1, (int) (0.9 * receipts.length) - 1);
