@@ -102,6 +102,19 @@ final class ScriptedOps {
                 IValue.from((long) padding), IValue.from(bf16), IValue.from(plain));
     }
 
+    /**
+     * A float32 convolution by oneDNN whatever the batch, the result in x's layout and manager. libtorch sends a lone
+     * sample's 3x3 convolution on an input of at most 20480 values to its native im2col kernel, which at the models'
+     * latent grid is several times slower than oneDNN (docs/benchmarks.md, "A lone sample's convolutions"); from two
+     * samples on libtorch picks oneDNN itself.
+     */
+    static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        PtNDManager m = (PtNDManager) x.getManager();
+        NDArray b = bias != null ? bias : m.zeros(new Shape(weight.getShape().get(0)));
+        return call("conv2d", m, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
+                IValue.from((PtNDArray) b), IValue.from((long) stride), IValue.from((long) padding));
+    }
+
     /** A float32 convolution, stride 1, result in the plain layout whatever x's. */
     static NDArray conv2dContiguous(NDArray x, NDArray weight, NDArray bias, int padding) {
         return call("conv2d_contiguous", (PtNDManager) x.getManager(), IValue.from((PtNDArray) x),
