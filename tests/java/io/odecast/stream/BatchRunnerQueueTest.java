@@ -59,6 +59,14 @@ class BatchRunnerQueueTest {
         return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1), metrics);
     }
 
+    /** A runner of one worker whose small calls wait up to {@code gather} for others, shared by {@code loops}. */
+    private static BatchRunner gathering(Duration gather, int loops) {
+        BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
+                io.odecast.model.ConvPrecision.FLOAT32, gather), new ServiceMetrics());
+        runner.sharedBy(loops);
+        return runner;
+    }
+
     /** The loops' threads that wait for their steps (not the common pool, which may not grow while they block). */
     private static final ExecutorService LOOPS = Executors.newCachedThreadPool(task -> {
         Thread t = new Thread(task, "test-loop");
@@ -222,5 +230,50 @@ class BatchRunnerQueueTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> runner.run(List.of("a"), r -> "k", r -> false, new Recorder()));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void aSmallCallWaitsForOtherLoopsCallsToJoinIt() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = gathering(Duration.ofSeconds(1), 3)) {
+            long start = System.nanoTime();
+            CompletableFuture<Object[]> a = step(runner, "k:a", call);
+            Thread.sleep(200);
+            assertTrue(call.calls.isEmpty(), "a lone request waits while other loops may add to its call");
+            CompletableFuture<Object[]> b = step(runner, "k:b1,b2", call);
+            CompletableFuture<Object[]> c = step(runner, "k:c", call);
+            assertArrayEquals(new Object[] {"a!"}, result(a));
+            assertArrayEquals(new Object[] {"b1!", "b2!"}, result(b));
+            assertArrayEquals(new Object[] {"c!"}, result(c));
+            assertEquals(1, call.calls.size(), "three loops' steps ran as one call: " + call.calls);
+            assertEquals(4, call.calls.get(0).size());
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(900),
+                    "the call started when it held " + BatchRunner.GATHER_BATCH + ", not after the whole wait");
+        }
+    }
+
+    @Test
+    void aSmallCallStartsAfterTheGatherWaitAlone() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = gathering(Duration.ofMillis(300), 3)) {
+            long start = System.nanoTime();
+            assertArrayEquals(new Object[] {"a!"}, result(step(runner, "k:a", call)));
+            long waited = System.nanoTime() - start;
+            assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(290), "it waited for company: " + waited / 1e6 + " ms");
+            assertEquals(List.of(List.of("a")), call.calls);
+        }
+    }
+
+    @Test
+    void nothingWaitsWhereNoOtherLoopCanAddOrTheCallIsUrgent() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner alone = gathering(Duration.ofSeconds(1), 1);
+             BatchRunner shared = gathering(Duration.ofSeconds(1), 3)) {
+            long start = System.nanoTime();
+            assertArrayEquals(new Object[] {"a!"}, result(step(alone, "k:a", call)));
+            assertArrayEquals(new Object[] {"u!"}, result(step(shared, "!k:u", call)));
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(900),
+                    "a runner of one loop, and an urgent call, start at once (a wait would take 1 s)");
+        }
     }
 }

@@ -50,6 +50,12 @@ public final class BatchRunner implements AutoCloseable {
     private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     /** Urgent calls taken in a row before a waiting normal call gets its turn. */
     static final int URGENT_RUN = 4;
+    /**
+     * The size from which a call starts without waiting for others to join it (with a gather wait): per request a
+     * call of 4 costs about 40 % of a call of one, and larger calls gain little more (storm, one thread: 13.9, 8.4,
+     * 5.9, 5.1 ms per frame at 1, 2, 4, 8; docs/benchmarks.md).
+     */
+    static final int GATHER_BATCH = 4;
 
     private final int maxBatch;
     private final int workers;
@@ -60,6 +66,15 @@ public final class BatchRunner implements AutoCloseable {
     private final ConvPrecision precision;
     /** Calls of the steps running on this runner now (every consumer loop's). */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** How long a call of fewer than {@link #GATHER_BATCH} requests may wait for others to join it; 0: none. */
+    private final long gatherNanos;
+    /** Consumer loops that submit work here ({@link #sharedBy}). */
+    private volatile int loops = 1;
+    /**
+     * Calls of {@link #run} whose chunks are queued or running: a loop inside one submits nothing else until it
+     * returns.
+     */
+    private final AtomicInteger running = new AtomicInteger();
 
     /** One worker with one intra-op thread (tests). */
     BatchRunner(int maxBatch, ServiceMetrics metrics) {
@@ -72,6 +87,7 @@ public final class BatchRunner implements AutoCloseable {
         this.workers = settings.resolvedWorkers();
         this.metrics = metrics;
         this.precision = VidOdeModel.availablePrecision(settings.precision());
+        this.gatherNanos = settings.gatherWait().toNanos();
         int intraOp = settings.intraOpThreads();
         int runner = RUNNERS.incrementAndGet();
         for (int w = 1; w <= workers; w++) {
@@ -80,6 +96,17 @@ public final class BatchRunner implements AutoCloseable {
             threads.add(t);
             t.start();
         }
+    }
+
+    /**
+     * How many consumer loops submit work to this runner (1 unless told): a small call waits for others to join it
+     * only while some loop is not already waiting for its own calls, since only such a loop can add one.
+     */
+    public void sharedBy(int consumerLoops) {
+        if (consumerLoops < 1) {
+            throw new IllegalArgumentException("a runner is shared by at least one loop, got " + consumerLoops);
+        }
+        this.loops = consumerLoops;
     }
 
     /** Workers without a call of a running step now (at least 1): what the next step spreads its calls over. */
@@ -213,8 +240,10 @@ public final class BatchRunner implements AutoCloseable {
         }
         inFlight.addAndGet(calls.size());
         metrics.modelStarted();
+        boolean queued = false;
         try {
             queue.submit(calls);
+            queued = true;
             // Each chunk writes its own slots of results; the future's completion orders those writes before the reads.
             for (Chunk c : calls) {
                 c.done.get();
@@ -233,6 +262,9 @@ public final class BatchRunner implements AutoCloseable {
             queue.withdraw(calls);
             // Counted until the whole step is done (also when it fails or is interrupted): never left over.
             inFlight.addAndGet(-calls.size());
+            if (queued) {
+                running.decrementAndGet();
+            }
             metrics.modelFinished();
         }
         return results;
@@ -287,6 +319,8 @@ public final class BatchRunner implements AutoCloseable {
         final Object[] results;
         final Function<List<Object>, List<?>> call;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** When it was queued ({@link System#nanoTime}). */
+        final long queued = System.nanoTime();
 
         Chunk(Object step, Key key, List<Integer> indices, List<Object> requests, Object[] results,
               Function<List<Object>, List<?>> call) {
@@ -320,6 +354,9 @@ public final class BatchRunner implements AutoCloseable {
             for (Chunk c : chunks) {
                 (c.key.urgent() ? urgent : normal).add(c);
             }
+            // Counted with its chunks, under the lock: a waiting call that sees every loop inside a step also sees
+            // all of their chunks.
+            running.incrementAndGet();
             notifyAll();
         }
 
@@ -332,34 +369,67 @@ public final class BatchRunner implements AutoCloseable {
             normal.removeAll(chunks);
         }
 
-        /** The next call's chunks (blocks until there is one); empty once closed. */
+        /**
+         * The next call's chunks (blocks until there is one); empty once closed. With a gather wait, a call of fewer
+         * than {@link #GATHER_BATCH} normal requests starts only once its oldest chunk has waited that long, unless
+         * it reaches that size first or every loop is inside a step already (none can add to it).
+         */
         synchronized List<Chunk> take() throws InterruptedException {
-            while (urgent.isEmpty() && normal.isEmpty() && !closed) {
-                wait();
+            while (true) {
+                while (urgent.isEmpty() && normal.isEmpty() && !closed) {
+                    wait();
+                }
+                if (closed) {
+                    return List.of();
+                }
+                // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
+                // Urgent calls first, but after URGENT_RUN of them in a row a waiting normal call gets its turn: an
+                // urgent load that fills the workers must not hold other loops' steps until their ask times out.
+                boolean takeUrgent = !urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN);
+                ArrayDeque<Chunk> waiting = takeUrgent ? urgent : normal;
+                List<Chunk> call = merged(waiting);
+                long hold = takeUrgent ? 0 : hold(call);
+                if (hold > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, hold);
+                    continue;
+                }
+                urgentRun = takeUrgent ? urgentRun + 1 : 0;
+                waiting.removeAll(call);
+                return call;
             }
-            if (closed) {
-                return List.of();
-            }
-            // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
-            // Urgent calls first, but after URGENT_RUN of them in a row a waiting normal call gets its turn: an
-            // urgent load that fills the workers must not hold other loops' steps until their ask times out.
-            boolean takeUrgent = !urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN);
-            urgentRun = takeUrgent ? urgentRun + 1 : 0;
-            ArrayDeque<Chunk> waiting = takeUrgent ? urgent : normal;
-            Chunk first = waiting.pollFirst();
+        }
+
+        /** The oldest chunk and the oldest waiting chunk of each other step with its key, within maxBatch. */
+        private List<Chunk> merged(ArrayDeque<Chunk> waiting) {
+            Chunk first = waiting.peekFirst();
             List<Chunk> call = new ArrayList<>(List.of(first));
             int size = first.indices.size();
             Set<Object> steps = new HashSet<>(List.of(first.step));
             for (Iterator<Chunk> it = waiting.iterator(); it.hasNext() && size < maxBatch; ) {
                 Chunk c = it.next();
-                if (c.key.equals(first.key) && !steps.contains(c.step) && size + c.indices.size() <= maxBatch) {
-                    it.remove();
+                if (c != first && c.key.equals(first.key) && !steps.contains(c.step)
+                        && size + c.indices.size() <= maxBatch) {
                     call.add(c);
                     steps.add(c.step);
                     size += c.indices.size();
                 }
             }
             return call;
+        }
+
+        /** How much longer this call should wait for others to join it, in nanoseconds; 0: start now. */
+        private long hold(List<Chunk> call) {
+            if (gatherNanos == 0 || running.get() >= loops) {
+                return 0;
+            }
+            int size = 0;
+            for (Chunk c : call) {
+                size += c.indices.size();
+            }
+            if (size >= GATHER_BATCH || size >= maxBatch) {
+                return 0;
+            }
+            return Math.max(0, call.get(0).queued + gatherNanos - System.nanoTime());
         }
 
         synchronized boolean closed() {

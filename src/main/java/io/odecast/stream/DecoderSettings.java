@@ -18,13 +18,15 @@ import java.time.Duration;
  *                    machine's cores. On small grids one thread per call and one call per core is 1.3x (batch 32)
  *                    to 2-3x (batch 2-8) the throughput of one call using every core (docs/benchmarks.md)
  * @param precision   the models' inference convolutions ({@link ConvPrecision}); bf16 only where the CPU has it
+ * @param gatherWait  how long a small call (fewer than {@link BatchRunner#GATHER_BATCH} requests) may wait for other
+ *                    consumer loops' calls to join it before it starts; zero: it starts at once
  */
 public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads,
-                              ConvPrecision precision) {
+                              ConvPrecision precision, Duration gatherWait) {
 
-    /** Settings with float32 convolutions. */
+    /** Settings with float32 convolutions and no gathering. */
     public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
-        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, ConvPrecision.FLOAT32);
+        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, ConvPrecision.FLOAT32, Duration.ZERO);
     }
 
     public DecoderSettings {
@@ -44,6 +46,9 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
         if (precision == null) {
             throw new IllegalArgumentException("decoder.precision must be float32 or bf16");
         }
+        if (gatherWait == null || gatherWait.isNegative() || gatherWait.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("decoder.gather-wait must be between 0s and 1s, got " + gatherWait);
+        }
         if (intraOpThreads < 1 || intraOpThreads > 256) {
             throw new IllegalArgumentException("decoder.intra-op-threads must be between 1 and 256, got "
                     + intraOpThreads);
@@ -57,7 +62,7 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
 
     static DecoderSettings fromConfig(Config c) {
         return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"),
-                c.getInt("workers"), c.getInt("intra-op-threads"), precision(c));
+                c.getInt("workers"), c.getInt("intra-op-threads"), precision(c), c.getDuration("gather-wait"));
     }
 
     private static ConvPrecision precision(Config c) {

@@ -264,6 +264,7 @@ public final class StreamingService {
                     ConfigValueFactory.fromAnyRef(Math.max(threads, full.getInt(poolSize))));
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", withPool);
             BatchRunner batches = new BatchRunner(settings.decoder(), metrics);
+            batches.sharedBy(threads);
             try {
                 Duration timeout = settings.decoder().askTimeout();
                 List<StreamEngine> engines = new java.util.ArrayList<>();
