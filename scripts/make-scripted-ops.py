@@ -31,7 +31,8 @@ def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int,
     # with a 3x3 kernel and an input of at most 20480 values to its native im2col kernel instead ("for some case,
     # native is faster"): at the latent grid of odecast's models that kernel is 10-37 times slower than oneDNN on one
     # thread (128 -> 128 channels at 9 x 9: 3.8 ms against 0.2 ms, PyTorch 1.13), and a lone arrival is the common
-    # case of a paced stream. From two samples on libtorch picks oneDNN itself, so this changes nothing there.
+    # case of a paced stream. From two samples on libtorch picks oneDNN itself for kernels larger than 1x1, so this
+    # changes nothing there (odecast sends no 1x1 convolution here).
     return torch.mkldnn_convolution(x, weight, bias, [padding, padding], [stride, stride], [1, 1], 1)
 
 
@@ -121,6 +122,15 @@ def main():
     exact = torch.conv2d(lone, w, b, 1, 1)
     assert (module.conv2d(lone, w, b, 1, 1) - exact).abs().max().item() < 1e-4 * exact.abs().max().item(), \
         "the oneDNN convolution differs"
+    # A strided 4x4 convolution without bias (zeros) on a channels-last lone sample: stride and padding in their
+    # places, the layout followed.
+    w4 = torch.randn(16, 32, 4, 4) * 0.05
+    zero = torch.zeros(16)
+    lone_cl = lone.contiguous(memory_format=torch.channels_last)
+    exact = torch.conv2d(lone, w4, zero, 2, 1)
+    got = module.conv2d(lone_cl, w4, zero, 2, 1)
+    assert got.shape == exact.shape and (got - exact).abs().max().item() < 1e-4 * exact.abs().max().item(), \
+        "the strided oneDNN convolution differs"
     up = module.upsample_bilinear2x(x)
     ref_up = torch._C._nn._upsample_bilinear2d_aa(x, [18, 18], False)
     assert (up - ref_up).abs().max().item() < 1e-5, "upsampling differs from the anti-aliased kernel"

@@ -81,6 +81,19 @@ class ScriptedOpsTest {
                 });
     }
 
+    @Test
+    void aLoneSamplesConvolutionsByOneDnnEqualTheLayerByLayerOnes() {
+        ModelConfig config = ModelConfig.of(3, 33, 36, 16, 2);
+        // 3x3 with bias (the ConvGRU's gates), 4x4 stride 2 without bias (as the critics'), and a 1x1 (left to
+        // libtorch's own choice), each on one sample.
+        checkAgainstLayerByLayer(config, 19, new Shape(1, 128, 9, 9), new Shape(1, 128, 9, 9), false,
+                network -> new Conv2dLayer(network.parameters(), "test.gates", 128, 128, 3, 1, 1, true)::forward);
+        checkAgainstLayerByLayer(config, 23, new Shape(1, 32, 18, 18), new Shape(1, 64, 9, 9), false,
+                network -> new Conv2dLayer(network.parameters(), "test.down", 32, 64, 4, 2, 1, false)::forward);
+        checkAgainstLayerByLayer(config, 29, new Shape(1, 64, 9, 9), new Shape(1, 3, 9, 9), false,
+                network -> new Conv2dLayer(network.parameters(), "test.head", 64, 3, 1, 1, 0, true)::forward);
+    }
+
     /**
      * Builds a block on a fresh network and runs it on a random input with autograd on (DJL's layer-by-layer path, as
      * in validation during training) and off (the scripted path): equal to 1e-5 of the output's maximum in float32,

@@ -59,13 +59,20 @@ class BatchRunnerQueueTest {
         return new BatchRunner(new DecoderSettings(maxBatch, Duration.ofSeconds(30), 64, workers, 1), metrics);
     }
 
-    /** A runner of one worker whose small calls wait up to {@code gather} for others, shared by {@code loops}. */
-    private static BatchRunner gathering(Duration gather, int loops) {
-        BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
+    /**
+     * A runner of {@code workers} whose small calls wait up to {@code gather} for others, shared by {@code loops}
+     * active loops.
+     */
+    private static BatchRunner gathering(Duration gather, int loops, int workers) {
+        BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, workers, 1,
                 io.odecast.model.ConvPrecision.FLOAT32, gather), new ServiceMetrics());
-        runner.sharedBy(loops);
+        runner.sharedBy(() -> loops);
         return runner;
     }
+
+    private static final Duration GATHER = Duration.ofSeconds(5);
+    /** Well below {@link #GATHER}: a call that started within it did not wait for the whole gather. */
+    private static final long WELL_BEFORE = TimeUnit.SECONDS.toNanos(3);
 
     /** The loops' threads that wait for their steps (not the common pool, which may not grow while they block). */
     private static final ExecutorService LOOPS = Executors.newCachedThreadPool(task -> {
@@ -235,7 +242,8 @@ class BatchRunnerQueueTest {
     @Test
     void aSmallCallWaitsForOtherLoopsCallsToJoinIt() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = gathering(Duration.ofSeconds(1), 3)) {
+        // Five active loops, three of them with a step: the call starts because it holds GATHER_BATCH requests.
+        try (BatchRunner runner = gathering(GATHER, 5, 1)) {
             long start = System.nanoTime();
             CompletableFuture<Object[]> a = step(runner, "k:a", call);
             Thread.sleep(200);
@@ -247,7 +255,7 @@ class BatchRunnerQueueTest {
             assertArrayEquals(new Object[] {"c!"}, result(c));
             assertEquals(1, call.calls.size(), "three loops' steps ran as one call: " + call.calls);
             assertEquals(4, call.calls.get(0).size());
-            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(900),
+            assertTrue(System.nanoTime() - start < WELL_BEFORE,
                     "the call started when it held " + BatchRunner.GATHER_BATCH + ", not after the whole wait");
         }
     }
@@ -255,7 +263,7 @@ class BatchRunnerQueueTest {
     @Test
     void aSmallCallStartsAfterTheGatherWaitAlone() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = gathering(Duration.ofMillis(300), 3)) {
+        try (BatchRunner runner = gathering(Duration.ofMillis(300), 3, 1)) {
             long start = System.nanoTime();
             assertArrayEquals(new Object[] {"a!"}, result(step(runner, "k:a", call)));
             long waited = System.nanoTime() - start;
@@ -265,15 +273,77 @@ class BatchRunnerQueueTest {
     }
 
     @Test
-    void nothingWaitsWhereNoOtherLoopCanAddOrTheCallIsUrgent() throws Exception {
+    void nothingWaitsWhereNoOtherLoopCanAddOrTheCallIsUrgentOrItsStepWasSplit() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner alone = gathering(Duration.ofSeconds(1), 1);
-             BatchRunner shared = gathering(Duration.ofSeconds(1), 3)) {
+        try (BatchRunner alone = gathering(GATHER, 1, 1);
+             BatchRunner shared = gathering(GATHER, 3, 1);
+             BatchRunner two = gathering(GATHER, 3, 2)) {
             long start = System.nanoTime();
             assertArrayEquals(new Object[] {"a!"}, result(step(alone, "k:a", call)));
             assertArrayEquals(new Object[] {"u!"}, result(step(shared, "!k:u", call)));
-            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(900),
-                    "a runner of one loop, and an urgent call, start at once (a wait would take 1 s)");
+            // Two free workers: the step of 4 runs as two calls of 2, neither waiting for company.
+            assertArrayEquals(new Object[] {"s1!", "s2!", "s3!", "s4!"}, result(step(two, "k:s1,s2,s3,s4", call)));
+            assertTrue(System.nanoTime() - start < WELL_BEFORE,
+                    "one active loop, an urgent call and a split step all start at once (a wait takes 5 s)");
+            assertTrue(call.calls.contains(List.of("s1", "s2")) && call.calls.contains(List.of("s3", "s4")),
+                    "the step was split over the two workers: " + call.calls);
         }
+    }
+
+    @Test
+    void whileASmallCallWaitsACallOfAnotherKeyThatNeedNotWaitAndAnUrgentCallGoFirst() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = gathering(GATHER, 5, 1)) {
+            long start = System.nanoTime();
+            CompletableFuture<Object[]> held = step(runner, "k:h", call);
+            Thread.sleep(200);
+            assertArrayEquals(new Object[] {"o1!", "o2!", "o3!", "o4!"}, result(step(runner, "o:o1,o2,o3,o4", call)));
+            assertArrayEquals(new Object[] {"u!"}, result(step(runner, "!k:u", call)));
+            assertTrue(System.nanoTime() - start < WELL_BEFORE, "neither waited behind the held call");
+            assertTrue(call.calls.stream().noneMatch(c -> c.contains("h")), "the small call still waits");
+            assertArrayEquals(new Object[] {"h!"}, result(held));
+        }
+    }
+
+    @Test
+    void anUrgentCallDoesNotWaitBehindAHeldNormalCallWhoseTurnItIs() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = gathering(GATHER, 5, 1)) {
+            // The worker blocked, a normal call and a run of urgent ones queue; once the run is over the normal call
+            // has the turn but waits for company, and an urgent call arriving then still starts at once.
+            List<String> steps = new ArrayList<>(List.of("k:n"));
+            for (int u = 1; u <= BatchRunner.URGENT_RUN; u++) {
+                steps.add("!k" + u + ":u" + u);
+            }
+            List<CompletableFuture<Object[]>> f = queued(runner, call, false, steps.toArray(String[]::new));
+            for (int i = 2; i < f.size(); i++) {
+                result(f.get(i));
+            }
+            long start = System.nanoTime();
+            assertArrayEquals(new Object[] {"late!"}, result(step(runner, "!late:late", call)));
+            assertTrue(System.nanoTime() - start < WELL_BEFORE, "the urgent call did not wait");
+            assertTrue(call.calls.stream().noneMatch(c -> c.contains("n")), "the normal call still waits");
+            assertArrayEquals(new Object[] {"n!"}, result(f.get(1)));
+        }
+    }
+
+    @Test
+    void closingWhileACallWaitsForCompanyFailsIt() throws Exception {
+        Recorder call = new Recorder();
+        BatchRunner runner = gathering(GATHER, 5, 1);
+        CompletableFuture<Object[]> held = step(runner, "k:h", call);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (runner.waitingChunks() < 1) {
+            assertTrue(System.nanoTime() < deadline, "never queued");
+            Thread.sleep(5);
+        }
+        runner.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> held.get(30, TimeUnit.SECONDS));
+        Throwable cause = e.getCause();
+        while (cause.getCause() != null && !String.valueOf(cause.getMessage()).contains("closed")) {
+            cause = cause.getCause();
+        }
+        assertTrue(String.valueOf(cause.getMessage()).contains("closed"), "fails as closed: " + e.getCause());
+        assertTrue(call.calls.isEmpty());
     }
 }

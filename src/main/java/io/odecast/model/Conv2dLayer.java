@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * padding changes no value: the zero filters' outputs are dropped, so their gradient is zero and the real filters'
  * gradients are unchanged. Inference (autograd off) runs unpadded.
  *
- * <p>In inference a lone sample's convolution runs by oneDNN ({@link ScriptedOps#conv2d}), as libtorch runs a batch
- * of two or more: libtorch's own choice for one sample, its native im2col kernel, is several times slower at the
- * latent grid.
+ * <p>In inference a lone sample's convolution with a kernel larger than 1x1 runs by oneDNN ({@link ScriptedOps#conv2d}),
+ * as libtorch runs a batch of two or more: libtorch's own choice for one sample with a 3x3 kernel and a small input,
+ * its native im2col kernel, is slower at the latent grid (a storm advance at batch 1 14-20 % slower).
  *
  * <p>In inference with the network's precision {@link ConvPrecision#BF16}, a call with at least
  * {@link #MIN_BF16_OUTPUTS} outputs and {@link #MIN_BF16_FLOPS_PER_SAMPLE} operations per sample runs in bf16
@@ -136,8 +136,10 @@ final class Conv2dLayer {
         NDArray y;
         if (runsBf16(x.getManager(), x.getShape().getShape())) {
             y = ScriptedOps.conv2dBf16(x, weight, bias, stride(), padding());
-        } else if (x.getShape().get(0) == 1 && ScriptedOps.usable()) {
-            // A lone sample in inference: by oneDNN, as libtorch itself runs two or more (ScriptedOps.conv2d).
+        } else if (x.getShape().get(0) == 1 && w.get(2) > 1 && ScriptedOps.usable()) {
+            // A lone sample in inference: by oneDNN, as libtorch itself runs two or more with this kernel
+            // (ScriptedOps.conv2d). Not 1x1 kernels: for those libtorch keeps small batches on its own kernel on
+            // purpose ("THNN is faster when single-threaded").
             y = ScriptedOps.conv2d(x, weight, bias, stride(), padding());
         } else if (w.get(0) < MIN_BACKWARD_OUTPUTS && padSmallBackward && recordsGradient()) {
             // Zero filters first: a result belongs to its left operand's manager, here the step's (x's), not the

@@ -105,8 +105,9 @@ final class ScriptedOps {
     /**
      * A float32 convolution by oneDNN whatever the batch, the result in x's layout and manager. libtorch sends a lone
      * sample's 3x3 convolution on an input of at most 20480 values to its native im2col kernel, which at the models'
-     * latent grid is several times slower than oneDNN (docs/benchmarks.md, "A lone sample's convolutions"); from two
-     * samples on libtorch picks oneDNN itself.
+     * latent grid is slower than oneDNN (docs/benchmarks.md, "A lone sample's convolutions by oneDNN"); from two
+     * samples on libtorch picks oneDNN itself for kernels larger than 1x1 (1x1 ones stay on its own kernel below a
+     * batch of 16 on one thread, on purpose, and are not sent here).
      */
     static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         PtNDManager m = (PtNDManager) x.getManager();

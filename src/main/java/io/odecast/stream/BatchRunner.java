@@ -68,8 +68,8 @@ public final class BatchRunner implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** How long a call of fewer than {@link #GATHER_BATCH} requests may wait for others to join it; 0: none. */
     private final long gatherNanos;
-    /** Consumer loops that submit work here ({@link #sharedBy}). */
-    private volatile int loops = 1;
+    /** Consumer loops that submit work here now, those owning partitions ({@link #sharedBy}). */
+    private volatile java.util.function.IntSupplier loops = () -> 1;
     /**
      * Calls of {@link #run} whose chunks are queued or running: a loop inside one submits nothing else until it
      * returns.
@@ -99,14 +99,12 @@ public final class BatchRunner implements AutoCloseable {
     }
 
     /**
-     * How many consumer loops submit work to this runner (1 unless told): a small call waits for others to join it
-     * only while some loop is not already waiting for its own calls, since only such a loop can add one.
+     * How many consumer loops submit work to this runner now (1 unless told; asked whenever a small call might
+     * wait): those owning partitions, since an idle loop adds nothing. A small call waits for others to join it only
+     * while some of them is not inside a step already, since only such a loop can add one.
      */
-    public void sharedBy(int consumerLoops) {
-        if (consumerLoops < 1) {
-            throw new IllegalArgumentException("a runner is shared by at least one loop, got " + consumerLoops);
-        }
-        this.loops = consumerLoops;
+    public void sharedBy(java.util.function.IntSupplier activeLoops) {
+        this.loops = java.util.Objects.requireNonNull(activeLoops);
     }
 
     /** Workers without a call of a running step now (at least 1): what the next step spreads its calls over. */
@@ -234,7 +232,7 @@ public final class BatchRunner implements AutoCloseable {
             List<Integer> group = entry.getValue();
             for (List<Integer> chunk : chunks(group.size(), maxBatch, spread)) {
                 List<Integer> indices = chunk.stream().map(group::get).toList();
-                calls.add(new Chunk(step, (Key) entry.getKey(), indices,
+                calls.add(new Chunk(step, (Key) entry.getKey(), group.size(), indices,
                         indices.stream().map(i -> (Object) requests.get(i)).toList(), results, anyCall));
             }
         }
@@ -314,6 +312,8 @@ public final class BatchRunner implements AutoCloseable {
     private static final class Chunk {
         final Object step;
         final Key key;
+        /** The requests of its step with this key, in all of the step's chunks. */
+        final int stepRequests;
         final List<Integer> indices;
         final List<Object> requests;
         final Object[] results;
@@ -322,10 +322,11 @@ public final class BatchRunner implements AutoCloseable {
         /** When it was queued ({@link System#nanoTime}). */
         final long queued = System.nanoTime();
 
-        Chunk(Object step, Key key, List<Integer> indices, List<Object> requests, Object[] results,
+        Chunk(Object step, Key key, int stepRequests, List<Integer> indices, List<Object> requests, Object[] results,
               Function<List<Object>, List<?>> call) {
             this.step = step;
             this.key = key;
+            this.stepRequests = stepRequests;
             this.indices = indices;
             this.requests = requests;
             this.results = results;
@@ -367,12 +368,16 @@ public final class BatchRunner implements AutoCloseable {
         synchronized void withdraw(List<Chunk> chunks) {
             urgent.removeAll(chunks);
             normal.removeAll(chunks);
+            // A worker holding one of them for company looks again.
+            notifyAll();
         }
 
         /**
          * The next call's chunks (blocks until there is one); empty once closed. With a gather wait, a call of fewer
-         * than {@link #GATHER_BATCH} normal requests starts only once its oldest chunk has waited that long, unless
-         * it reaches that size first or every loop is inside a step already (none can add to it).
+         * than {@link #GATHER_BATCH} normal requests (from a step with fewer than that) starts only once its oldest
+         * chunk has waited that long, unless it reaches that size first or every active loop is inside a step already
+         * (none can add to it); meanwhile a call of another key that need not wait goes first, and so does an urgent
+         * call: urgent calls never wait.
          */
         synchronized List<Chunk> take() throws InterruptedException {
             while (true) {
@@ -385,23 +390,39 @@ public final class BatchRunner implements AutoCloseable {
                 // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
                 // Urgent calls first, but after URGENT_RUN of them in a row a waiting normal call gets its turn: an
                 // urgent load that fills the workers must not hold other loops' steps until their ask times out.
-                boolean takeUrgent = !urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN);
-                ArrayDeque<Chunk> waiting = takeUrgent ? urgent : normal;
-                List<Chunk> call = merged(waiting);
-                long hold = takeUrgent ? 0 : hold(call);
-                if (hold > 0) {
-                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, hold);
-                    continue;
+                if (!urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN)) {
+                    urgentRun++;
+                    return removed(urgent, merged(urgent, urgent.peekFirst()));
                 }
-                urgentRun = takeUrgent ? urgentRun + 1 : 0;
-                waiting.removeAll(call);
-                return call;
+                long soonest = Long.MAX_VALUE;
+                Set<Object> keys = new HashSet<>();
+                for (Chunk head : normal) {
+                    // The oldest chunk of each key heads that key's call.
+                    if (keys.add(head.key)) {
+                        List<Chunk> call = merged(normal, head);
+                        long hold = hold(call);
+                        if (hold == 0) {
+                            urgentRun = 0;
+                            return removed(normal, call);
+                        }
+                        soonest = Math.min(soonest, hold);
+                    }
+                }
+                if (!urgent.isEmpty()) {
+                    // Every normal call is waiting for company: an urgent one goes now (the normal turn stays owed).
+                    return removed(urgent, merged(urgent, urgent.peekFirst()));
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, soonest);
             }
         }
 
-        /** The oldest chunk and the oldest waiting chunk of each other step with its key, within maxBatch. */
-        private List<Chunk> merged(ArrayDeque<Chunk> waiting) {
-            Chunk first = waiting.peekFirst();
+        private List<Chunk> removed(ArrayDeque<Chunk> waiting, List<Chunk> call) {
+            waiting.removeAll(call);
+            return call;
+        }
+
+        /** {@code first} and the oldest waiting chunk of each other step with its key, within maxBatch. */
+        private List<Chunk> merged(ArrayDeque<Chunk> waiting, Chunk first) {
             List<Chunk> call = new ArrayList<>(List.of(first));
             int size = first.indices.size();
             Set<Object> steps = new HashSet<>(List.of(first.step));
@@ -417,19 +438,24 @@ public final class BatchRunner implements AutoCloseable {
             return call;
         }
 
-        /** How much longer this call should wait for others to join it, in nanoseconds; 0: start now. */
+        /** How much longer this normal call should wait for others to join it, in nanoseconds; 0: start now. */
         private long hold(List<Chunk> call) {
-            if (gatherNanos == 0 || running.get() >= loops) {
+            if (gatherNanos == 0 || running.get() >= loops.getAsInt()) {
                 return 0;
             }
             int size = 0;
             for (Chunk c : call) {
+                if (c.stepRequests >= GATHER_BATCH) {
+                    // A step split over free workers: its chunks are small by choice, not for want of company.
+                    return 0;
+                }
                 size += c.indices.size();
             }
             if (size >= GATHER_BATCH || size >= maxBatch) {
                 return 0;
             }
-            return Math.max(0, call.get(0).queued + gatherNanos - System.nanoTime());
+            long left = call.get(0).queued + gatherNanos - System.nanoTime();
+            return left > 0 ? left : 0;
         }
 
         synchronized boolean closed() {

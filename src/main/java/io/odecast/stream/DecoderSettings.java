@@ -46,8 +46,8 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
         if (precision == null) {
             throw new IllegalArgumentException("decoder.precision must be float32 or bf16");
         }
-        if (gatherWait == null || gatherWait.isNegative() || gatherWait.compareTo(Duration.ofSeconds(1)) > 0) {
-            throw new IllegalArgumentException("decoder.gather-wait must be between 0s and 1s, got " + gatherWait);
+        if (gatherWait == null || gatherWait.isNegative() || gatherWait.compareTo(Duration.ofSeconds(5)) > 0) {
+            throw new IllegalArgumentException("decoder.gather-wait must be between 0s and 5s, got " + gatherWait);
         }
         if (intraOpThreads < 1 || intraOpThreads > 256) {
             throw new IllegalArgumentException("decoder.intra-op-threads must be between 1 and 256, got "

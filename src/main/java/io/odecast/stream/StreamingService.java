@@ -264,7 +264,6 @@ public final class StreamingService {
                     ConfigValueFactory.fromAnyRef(Math.max(threads, full.getInt(poolSize))));
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", withPool);
             BatchRunner batches = new BatchRunner(settings.decoder(), metrics);
-            batches.sharedBy(threads);
             try {
                 Duration timeout = settings.decoder().askTimeout();
                 List<StreamEngine> engines = new java.util.ArrayList<>();
@@ -282,6 +281,8 @@ public final class StreamingService {
                     }
                     engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock));
                 }
+                List<StreamEngine> loops = List.copyOf(engines);
+                batches.sharedBy(() -> (int) loops.stream().filter(e -> e.ownedPartitions() > 0).count());
                 engines.forEach(StreamEngine::start);
                 if (follower != null) {
                     follower.start();
