@@ -308,7 +308,8 @@ class BatchRunnerQueueTest {
     @Test
     void anUrgentCallDoesNotWaitBehindAHeldNormalCallWhoseTurnItIs() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = gathering(GATHER, 5, 1)) {
+        // More active loops than steps here (seven at most), so that the normal call waits for company throughout.
+        try (BatchRunner runner = gathering(GATHER, 50, 1)) {
             // The worker blocked, a normal call and a run of urgent ones queue; once the run is over the normal call
             // has the turn but waits for company, and an urgent call arriving then still starts at once.
             List<String> steps = new ArrayList<>(List.of("k:n"));
