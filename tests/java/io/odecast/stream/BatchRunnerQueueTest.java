@@ -347,4 +347,18 @@ class BatchRunnerQueueTest {
         assertTrue(String.valueOf(cause.getMessage()).contains("closed"), "fails as closed: " + e.getCause());
         assertTrue(call.calls.isEmpty());
     }
+
+    @Test
+    void theGatherWaitIsOffByDefaultAndBoundedInTheSettings() {
+        com.typesafe.config.Config reference = com.typesafe.config.ConfigFactory.load().getConfig("odecast.decoder");
+        assertEquals(Duration.ZERO, DecoderSettings.fromConfig(reference).gatherWait(), "off by default");
+        assertEquals(Duration.ofMillis(6), DecoderSettings.fromConfig(reference.withValue("gather-wait",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef("6ms"))).gatherWait());
+        for (String bad : List.of("-1ms", "6s")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DecoderSettings.fromConfig(reference.withValue("gather-wait",
+                            com.typesafe.config.ConfigValueFactory.fromAnyRef(bad))));
+            assertTrue(e.getMessage().startsWith("decoder.gather-wait must be between 0s and 5s"), e.getMessage());
+        }
+    }
 }
