@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * the same key, up to {@code maxBatch}: at a modest rate, where each loop's step holds a frame or two and the workers
  * are busy, several loops' frames run as one call instead of a call each. The calls of high-priority streams' steps
  * (and their gap fills) go ahead of every waiting call of normal priority, whichever loop queued it.
+ *
+ * <p>Optionally ({@code odecast.decoder.gather-wait}, off by default) a small call waits briefly for other loops'
+ * calls to join it: less CPU per frame at a moderate rate, more latency (docs/benchmarks.md).
  */
 public final class BatchRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
