@@ -36,6 +36,15 @@ def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int,
     return torch.mkldnn_convolution(x, weight, bias, [padding, padding], [stride, stride], [1, 1], 1)
 
 
+def conv_as(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int, padding: int,
+            bf16: bool) -> torch.Tensor:
+    # A convolution whose products are in bf16 if asked (float32 in and out either way), else conv; x's layout.
+    if bf16:
+        return torch.conv2d(x.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16),
+                            [stride, stride], [padding, padding]).to(torch.float32)
+    return conv(x, weight, bias, stride, padding)
+
+
 class ScriptedOps(torch.nn.Module):
     def forward(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int,
                 padding: int) -> torch.Tensor:
@@ -53,12 +62,7 @@ class ScriptedOps(torch.nn.Module):
         # for the next stage; conv2d_contiguous ends the chain.
         h = torch.nn.functional.interpolate(x.contiguous(memory_format=torch.channels_last),
                                             size=[x.size(2) * 2, x.size(3) * 2], mode="bilinear", align_corners=False)
-        if bf16:
-            y = torch.conv2d(h.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16), [1, 1], [1, 1])
-            y = y.to(torch.float32)
-        else:
-            y = conv(h, weight, bias, 1, 1)
-        return torch.relu(y)
+        return torch.relu(conv_as(h, weight, bias, 1, 1, bf16))
 
     @torch.jit.export
     def conv_relu(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: int, padding: int,
@@ -66,12 +70,7 @@ class ScriptedOps(torch.nn.Module):
         # One stage of the encoder E: convolution then ReLU in the channels-last layout; the result back in the plain
         # layout when plain (the last stage).
         h = x.contiguous(memory_format=torch.channels_last)
-        if bf16:
-            y = torch.conv2d(h.to(torch.bfloat16), weight.to(torch.bfloat16), bias.to(torch.bfloat16),
-                             [stride, stride], [padding, padding]).to(torch.float32)
-        else:
-            y = conv(h, weight, bias, stride, padding)
-        y = torch.relu(y)
+        y = torch.relu(conv_as(h, weight, bias, stride, padding, bf16))
         return y.contiguous() if plain else y
 
     @torch.jit.export
@@ -83,11 +82,7 @@ class ScriptedOps(torch.nn.Module):
         for i in range(len(weights)):
             if i > 0:
                 x = torch.tanh(x)
-            if bf16[i]:
-                x = torch.conv2d(x.to(torch.bfloat16), weights[i].to(torch.bfloat16), biases[i].to(torch.bfloat16),
-                                 [1, 1], [1, 1]).to(torch.float32)
-            else:
-                x = conv(x, weights[i], biases[i], 1, 1)
+            x = conv_as(x, weights[i], biases[i], 1, 1, bf16[i])
         return x.contiguous()
 
     @torch.jit.export

@@ -87,11 +87,31 @@ class ScriptedOpsTest {
         // 3x3 with bias (the ConvGRU's gates), 4x4 stride 2 without bias (as the critics'), and a 1x1 (left to
         // libtorch's own choice), each on one sample.
         checkAgainstLayerByLayer(config, 19, new Shape(1, 128, 9, 9), new Shape(1, 128, 9, 9), false,
-                network -> new Conv2dLayer(network.parameters(), "test.gates", 128, 128, 3, 1, 1, true)::forward);
+                network -> byOneDnn(new Conv2dLayer(network.parameters(), "test.gates", 128, 128, 3, 1, 1, true), true));
         checkAgainstLayerByLayer(config, 23, new Shape(1, 32, 18, 18), new Shape(1, 64, 9, 9), false,
-                network -> new Conv2dLayer(network.parameters(), "test.down", 32, 64, 4, 2, 1, false)::forward);
+                network -> byOneDnn(new Conv2dLayer(network.parameters(), "test.down", 32, 64, 4, 2, 1, false), true));
         checkAgainstLayerByLayer(config, 29, new Shape(1, 64, 9, 9), new Shape(1, 3, 9, 9), false,
-                network -> new Conv2dLayer(network.parameters(), "test.head", 64, 3, 1, 1, 0, true)::forward);
+                network -> byOneDnn(new Conv2dLayer(network.parameters(), "test.head", 64, 3, 1, 1, 0, true), false));
+    }
+
+    /**
+     * The layer's forward, checking in inference that it is exactly the scripted oneDNN call's result (bit for bit)
+     * if {@code oneDnn}, else exactly DJL's own convolution's.
+     */
+    private static java.util.function.UnaryOperator<NDArray> byOneDnn(Conv2dLayer layer, boolean oneDnn) {
+        return x -> {
+            NDArray y = layer.forward(x);
+            if (!JniUtils.isGradMode()) {
+                NDArray expected = oneDnn
+                        ? ScriptedOps.conv2d(x, layer.weight(), layer.bias(), layer.stride(), layer.padding())
+                        : ai.djl.nn.convolutional.Conv2d.conv2d(x, layer.weight(), layer.bias(),
+                                new Shape(layer.stride(), layer.stride()), new Shape(layer.padding(), layer.padding()),
+                                new Shape(1, 1)).singletonOrThrow();
+                assertEquals(0.0, maxDiff(expected.toFloatArray(), y.toFloatArray()),
+                        (oneDnn ? "the scripted oneDNN call" : "DJL's convolution") + " gives this layer's result");
+            }
+            return y;
+        };
     }
 
     /**

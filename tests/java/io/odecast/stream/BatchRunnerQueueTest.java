@@ -71,6 +71,23 @@ class BatchRunnerQueueTest {
     }
 
     private static final Duration GATHER = Duration.ofSeconds(5);
+
+    /**
+     * A one-request step whose call must wait for company: queued, and still not run 200 ms later (while the worker
+     * is free).
+     */
+    private static CompletableFuture<Object[]> waitingForCompany(BatchRunner runner, String spec, Recorder call)
+            throws InterruptedException {
+        CompletableFuture<Object[]> f = step(runner, spec, call);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (runner.waitingChunks() < 1) {
+            assertTrue(System.nanoTime() < deadline, "never queued");
+            Thread.sleep(5);
+        }
+        Thread.sleep(200);
+        assertTrue(call.calls.isEmpty(), "a lone request waits while other loops may add to its call");
+        return f;
+    }
     /** Well below {@link #GATHER}: a call that started within it did not wait for the whole gather. */
     private static final long WELL_BEFORE = TimeUnit.SECONDS.toNanos(3);
 
@@ -245,9 +262,7 @@ class BatchRunnerQueueTest {
         // Five active loops, three of them with a step: the call starts because it holds GATHER_BATCH requests.
         try (BatchRunner runner = gathering(GATHER, 5, 1)) {
             long start = System.nanoTime();
-            CompletableFuture<Object[]> a = step(runner, "k:a", call);
-            Thread.sleep(200);
-            assertTrue(call.calls.isEmpty(), "a lone request waits while other loops may add to its call");
+            CompletableFuture<Object[]> a = waitingForCompany(runner, "k:a", call);
             CompletableFuture<Object[]> b = step(runner, "k:b1,b2", call);
             CompletableFuture<Object[]> c = step(runner, "k:c", call);
             assertArrayEquals(new Object[] {"a!"}, result(a));
@@ -295,8 +310,7 @@ class BatchRunnerQueueTest {
         Recorder call = new Recorder();
         try (BatchRunner runner = gathering(GATHER, 5, 1)) {
             long start = System.nanoTime();
-            CompletableFuture<Object[]> held = step(runner, "k:h", call);
-            Thread.sleep(200);
+            CompletableFuture<Object[]> held = waitingForCompany(runner, "k:h", call);
             assertArrayEquals(new Object[] {"o1!", "o2!", "o3!", "o4!"}, result(step(runner, "o:o1,o2,o3,o4", call)));
             assertArrayEquals(new Object[] {"u!"}, result(step(runner, "!k:u", call)));
             assertTrue(System.nanoTime() - start < WELL_BEFORE, "neither waited behind the held call");
@@ -332,12 +346,7 @@ class BatchRunnerQueueTest {
     void closingWhileACallWaitsForCompanyFailsIt() throws Exception {
         Recorder call = new Recorder();
         BatchRunner runner = gathering(GATHER, 5, 1);
-        CompletableFuture<Object[]> held = step(runner, "k:h", call);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (runner.waitingChunks() < 1) {
-            assertTrue(System.nanoTime() < deadline, "never queued");
-            Thread.sleep(5);
-        }
+        CompletableFuture<Object[]> held = waitingForCompany(runner, "k:h", call);
         runner.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> held.get(30, TimeUnit.SECONDS));
         Throwable cause = e.getCause();

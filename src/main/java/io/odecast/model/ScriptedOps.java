@@ -59,11 +59,7 @@ final class ScriptedOps {
 
     /** {@code conv2d(x, weight, bias)} with the product in bf16; the result is in x's manager. */
     static NDArray conv2dBf16(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
-        PtNDManager m = (PtNDManager) x.getManager();
-        NDArray b = bias != null ? bias : m.zeros(new Shape(weight.getShape().get(0)));
-        // IValues, not an NDList: DJL turns NDList inputs whose names hold a dot (our parameters' names) into dicts.
-        return call("forward", m, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
-                IValue.from((PtNDArray) b), IValue.from((long) stride), IValue.from((long) padding));
+        return convolution("forward", x, weight, bias, stride, padding);
     }
 
     /**
@@ -110,9 +106,16 @@ final class ScriptedOps {
      * batch of 16 on one thread, on purpose, and are not sent here).
      */
     static NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        return convolution("conv2d", x, weight, bias, stride, padding);
+    }
+
+    /** A scripted convolution method taking (x, weight, bias, stride, padding); a missing bias as zeros. */
+    private static NDArray convolution(String method, NDArray x, NDArray weight, NDArray bias, int stride,
+                                       int padding) {
         PtNDManager m = (PtNDManager) x.getManager();
         NDArray b = bias != null ? bias : m.zeros(new Shape(weight.getShape().get(0)));
-        return call("conv2d", m, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
+        // IValues, not an NDList: DJL turns NDList inputs whose names hold a dot (our parameters' names) into dicts.
+        return call(method, m, IValue.from((PtNDArray) x), IValue.from((PtNDArray) weight),
                 IValue.from((PtNDArray) b), IValue.from((long) stride), IValue.from((long) padding));
     }
 

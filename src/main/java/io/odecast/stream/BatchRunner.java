@@ -395,15 +395,17 @@ public final class BatchRunner implements AutoCloseable {
                 // urgent load that fills the workers must not hold other loops' steps until their ask times out.
                 if (!urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN)) {
                     urgentRun++;
-                    return removed(urgent, merged(urgent, urgent.peekFirst()));
+                    return nextUrgent();
                 }
+                // Whether another loop can still add to a call: asked once per look, not per waiting call.
+                boolean joinable = gatherNanos > 0 && running.get() < loops.getAsInt();
                 long soonest = Long.MAX_VALUE;
                 Set<Object> keys = new HashSet<>();
                 for (Chunk head : normal) {
                     // The oldest chunk of each key heads that key's call.
                     if (keys.add(head.key)) {
                         List<Chunk> call = merged(normal, head);
-                        long hold = hold(call);
+                        long hold = joinable ? hold(call) : 0;
                         if (hold == 0) {
                             urgentRun = 0;
                             return removed(normal, call);
@@ -413,10 +415,15 @@ public final class BatchRunner implements AutoCloseable {
                 }
                 if (!urgent.isEmpty()) {
                     // Every normal call is waiting for company: an urgent one goes now (the normal turn stays owed).
-                    return removed(urgent, merged(urgent, urgent.peekFirst()));
+                    return nextUrgent();
                 }
                 java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, soonest);
             }
+        }
+
+        /** The oldest urgent chunk's call, taken off the queue. */
+        private List<Chunk> nextUrgent() {
+            return removed(urgent, merged(urgent, urgent.peekFirst()));
         }
 
         private List<Chunk> removed(ArrayDeque<Chunk> waiting, List<Chunk> call) {
@@ -441,11 +448,11 @@ public final class BatchRunner implements AutoCloseable {
             return call;
         }
 
-        /** How much longer this normal call should wait for others to join it, in nanoseconds; 0: start now. */
+        /**
+         * How much longer this normal call should wait for others to join it, in nanoseconds (0: start now), while a
+         * gather wait is set and another loop can still add to it.
+         */
         private long hold(List<Chunk> call) {
-            if (gatherNanos == 0 || running.get() >= loops.getAsInt()) {
-                return 0;
-            }
             int size = 0;
             for (Chunk c : call) {
                 if (c.stepRequests >= GATHER_BATCH) {
