@@ -108,4 +108,85 @@ class ProcessAwareAssignorTest {
         assignor.configure(Map.of(ProcessAwareAssignor.PROCESS_CONFIG, "node-a"));
         assertEquals("node-a", StandardCharsets.UTF_8.decode(assignor.subscriptionUserData(Set.of(TOPIC))).toString());
     }
+
+    /**
+     * {@code processes} instances of {@code loops} bulk loops each, plus (with {@code lanes}) each one's priority lane,
+     * their user data written by the assignor as each member configures it.
+     */
+    private static ConsumerPartitionAssignor.GroupSubscription laneGroup(int processes, int loops, boolean lanes) {
+        Map<String, ConsumerPartitionAssignor.Subscription> subs = new HashMap<>();
+        for (int p = 0; p < processes; p++) {
+            String process = "node-" + (char) ('a' + p);
+            for (int k = 0; k <= loops; k++) {
+                boolean lane = k == loops;
+                if (lane && !lanes) {
+                    continue;
+                }
+                String instance = lane ? process + "-priority" : k == 0 ? process : process + "-e" + k;
+                ProcessAwareAssignor member = new ProcessAwareAssignor();
+                member.configure(Map.of(ProcessAwareAssignor.PROCESS_CONFIG, process,
+                        ProcessAwareAssignor.LANE_CONFIG, Boolean.toString(lane),
+                        ProcessAwareAssignor.RESERVED_CONFIG, "2"));
+                var s = new ConsumerPartitionAssignor.Subscription(List.of(TOPIC),
+                        member.subscriptionUserData(Set.of(TOPIC)));
+                s.setGroupInstanceId(Optional.of(instance));
+                subs.put(instance + "-member-uuid", s);
+            }
+        }
+        return new ConsumerPartitionAssignor.GroupSubscription(subs);
+    }
+
+    private static ProcessAwareAssignor leader(int reserved) {
+        ProcessAwareAssignor a = new ProcessAwareAssignor();
+        a.configure(Map.of(ProcessAwareAssignor.PROCESS_CONFIG, "node-a", ProcessAwareAssignor.RESERVED_CONFIG,
+                Integer.toString(reserved)));
+        return a;
+    }
+
+    /** Partition numbers per member id. */
+    private static Map<String, Set<Integer>> partitionsById(ConsumerPartitionAssignor.GroupAssignment a) {
+        Map<String, Set<Integer>> out = new HashMap<>();
+        a.groupAssignment().forEach((id, x) -> {
+            Set<Integer> ps = new java.util.TreeSet<>();
+            x.partitions().forEach(tp -> ps.add(tp.partition()));
+            out.put(id.replace("-member-uuid", ""), ps);
+        });
+        return out;
+    }
+
+    @Test
+    void priorityLanesTakeTheReservedPartitionsAndOnlyThoseOnePerProcess() {
+        // 6 partitions, the last 2 reserved; 2 instances of 2 bulk loops and a lane each.
+        Map<String, Set<Integer>> got = partitionsById(leader(2).assign(cluster(6), laneGroup(2, 2, true)));
+        assertEquals(Map.of("node-a", Set.of(0), "node-b", Set.of(1), "node-a-e1", Set.of(2), "node-b-e1", Set.of(3),
+                "node-a-priority", Set.of(4), "node-b-priority", Set.of(5)), got);
+        // One instance: its lane owns both reserved partitions, its loops the other four.
+        got = partitionsById(leader(2).assign(cluster(6), laneGroup(1, 2, true)));
+        assertEquals(Map.of("node-a", Set.of(0, 2), "node-a-e1", Set.of(1, 3), "node-a-priority", Set.of(4, 5)), got);
+    }
+
+    @Test
+    void reservedPartitionsAreNeverLeftUnassigned() {
+        // Without lanes in the group (instances not yet configured for them) the loops take every partition.
+        Map<String, Set<Integer>> got = partitionsById(leader(2).assign(cluster(4), laneGroup(2, 1, false)));
+        assertEquals(Map.of("node-a", Set.of(0, 2), "node-b", Set.of(1, 3)), got);
+        // At most all partitions but one are reserved: the bulk loops keep partition 0.
+        got = partitionsById(leader(5).assign(cluster(3), laneGroup(1, 1, true)));
+        assertEquals(Map.of("node-a", Set.of(0), "node-a-priority", Set.of(1, 2)), got);
+        // A leader without the reservation deals every partition to every member, lanes included.
+        for (int partitions : new int[] {1, 3, 7}) {
+            var a = leader(0).assign(cluster(partitions), laneGroup(2, 2, true));
+            Set<TopicPartition> seen = new HashSet<>();
+            a.groupAssignment().values().forEach(x -> x.partitions().forEach(tp -> assertTrue(seen.add(tp), "twice")));
+            assertEquals(partitions, seen.size());
+        }
+    }
+
+    @Test
+    void aLaneMarksItsSubscriptionAfterItsProcessName() {
+        ProcessAwareAssignor lane = new ProcessAwareAssignor();
+        lane.configure(Map.of(ProcessAwareAssignor.PROCESS_CONFIG, "node-a", ProcessAwareAssignor.LANE_CONFIG, "true"));
+        assertEquals("node-a|priority", StandardCharsets.UTF_8.decode(lane.subscriptionUserData(Set.of(TOPIC)))
+                .toString());
+    }
 }

@@ -347,6 +347,60 @@ class StreamingServiceTest extends BrokerTestBase {
         }
     }
 
+    @Test
+    void aPriorityLaneOwnsTheReservedPartitionAndServesItsStreamsBesideTheBulkBacklog() throws Exception {
+        String prefix = "lanes";
+        Random rng = new Random(23);
+        List<FrameMessage> bulk = interleaved("plain/b", 40, 8, s -> 0, rng);
+        List<FrameMessage> urgent = sixHourly("urgent/a", 3, rng);
+        Config config = ConfigFactory.parseString("""
+                odecast.streams = [
+                  { pattern = "urgent/*", priority = high }
+                  { pattern = "plain/*" }
+                ]
+                odecast.kafka.priority-partitions = 1
+                odecast { engine.threads = 1, decoder.workers = 1 }
+                """).withFallback(config(kafka.bootstrapServers(), prefix));
+        StreamingService service = startService(config, model);
+        try (var routed = producer(Map.of(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(), org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
+                io.odecast.kafka.FramePartitioner.class.getName(), io.odecast.kafka.FramePartitioner.RESERVED_CONFIG,
+                "1", io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, "urgent/*"))) {
+            // The bulk loop owns partitions 0 and 1, the lane (a loop of its own) the reserved partition 2.
+            await("the lane owns the reserved partition", Duration.ofSeconds(60), () -> {
+                StreamingService.Readiness r = service.readiness();
+                return r.ready() && r.loopPartitions().equals(List.of(2, 1));
+            });
+            publish(routed, prefix + ".frames", bulk);
+            publish(routed, prefix + ".frames", urgent);
+            // A bulk stream's frame put on the reserved partition by hand is served there all the same (with a warning).
+            FrameMessage stray = frame("plain/stray", hours(0), rng);
+            routed.send(new ProducerRecord<>(prefix + ".frames", 2, stray.streamId(), FrameCodec.encode(stray))).get();
+            int total = bulk.size() + urgent.size() + 1;
+            List<ConsumerRecord<String, byte[]>> out = readAtLeast(kafka.bootstrapServers(), prefix + ".forecasts",
+                    total);
+            List<ForecastMessage> forecasts = out.stream().map(StreamFixtures::forecast).toList();
+            assertEquals(total, forecasts.stream().map(f -> f.streamId() + "@" + f.basedOnTime()).distinct().count(),
+                    "one forecast per frame");
+            assertEquals(total, forecasts.size());
+            for (ForecastMessage f : forecasts) {
+                boolean reserved = f.streamId().startsWith("urgent/") || f.streamId().equals("plain/stray");
+                assertEquals(reserved, f.inputPartition() == 2, f.streamId() + " from partition " + f.inputPartition());
+            }
+            // The lane served the high-priority stream while the bulk loop still had its backlog: its first
+            // forecast came before the last bulk one, although its frames were published after all of them.
+            long firstUrgent = out.stream().filter(r -> r.key().equals("urgent/a")).mapToLong(ConsumerRecord::timestamp)
+                    .min().orElseThrow();
+            long lastBulk = out.stream().filter(r -> r.key().startsWith("plain/b")).mapToLong(ConsumerRecord::timestamp)
+                    .max().orElseThrow();
+            assertTrue(firstUrgent <= lastBulk, "urgent " + firstUrgent + " after the whole backlog " + lastBulk);
+            assertEachStreamsForecastsEqualTheModelAlone(byStream(urgent), forecasts);
+            assertTrue(service.metrics().urgentCalls() >= 1, "the lane's calls went first: " + service.metrics());
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * {@code frames} six-hourly frames of {@code streams} streams ({@code prefix} + two digits), interleaved frame by
      * frame; stream s's times are shifted by {@code offsetHours.applyAsInt(s)}.

@@ -227,7 +227,8 @@ public final class EndToEndBenchmark {
             long heap;
             try (ForecastReader reader = new ForecastReader(kafka.bootstrapServers(),
                     service.settings().kafka().topics().forecasts(), load.sent);
-                 KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                 KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers(),
+                         service.settings().kafka().priorityPartitions())) {
                 String frames = service.settings().kafka().topics().frames();
                 out.printf("decoder: %d workers x %d intra-op threads, max batch %d, convolutions %s%n",
                         service.settings().decoder().resolvedWorkers(), service.settings().decoder().intraOpThreads(),
@@ -334,8 +335,17 @@ public final class EndToEndBenchmark {
                 .formatted(pattern, modelName, priority, unit.toMillis(), unit.multipliedBy(4).toMillis());
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    /**
+     * The load's producer; with partitions reserved for high-priority streams ({@code odecast.kafka.priority-partitions})
+     * it puts the {@code --urgent} streams there and the others on the rest, as {@code odecast publish --priority} does.
+     */
+    private static KafkaProducer<String, byte[]> producer(String bootstrap, int priorityPartitions) {
         Properties p = new Properties();
+        if (priorityPartitions > 0) {
+            p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, io.odecast.kafka.FramePartitioner.class.getName());
+            p.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, Integer.toString(priorityPartitions));
+            p.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, URGENT_PREFIX + "*");
+        }
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "1");

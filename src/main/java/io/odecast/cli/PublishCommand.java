@@ -57,6 +57,17 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--send-partial", description = "Send frames where a whole channel is missing (default: skip them).")
     boolean sendPartial;
 
+    @Option(names = "--priority-partitions", defaultValue = "0", paramLabel = "N",
+            description = "The service's odecast.kafka.priority-partitions: the last N partitions are reserved for"
+                    + " high-priority streams, the others take the rest (default ${DEFAULT-VALUE}: Kafka's default"
+                    + " partitioning).")
+    int priorityPartitions;
+
+    @Option(names = "--priority", defaultValue = "normal", paramLabel = "normal|high",
+            description = "The stream's priority, as its stream rule says; with --priority-partitions, high puts its"
+                    + " frames on the reserved partitions (default ${DEFAULT-VALUE}).")
+    String priority;
+
     @Override
     public Integer call() throws Exception {
         if (rebaseNow && timeShift != null) {
@@ -68,6 +79,12 @@ final class PublishCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        if (!priority.equals("normal") && !priority.equals("high")) {
+            throw usage("--priority must be normal or high, got '" + priority + "'");
+        }
+        if (priorityPartitions < 0) {
+            throw usage("--priority-partitions must be 0 or more, got " + priorityPartitions);
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw usage("--dropout must be a probability in [0, 1), got " + dropout);
         }
@@ -78,7 +95,17 @@ final class PublishCommand implements Callable<Integer> {
         PublishSettings settings = new PublishSettings(topic, id, pacing, dropout, seed, shift,
                 rebaseNow ? Instant.now() : null, sendPartial, Map.of("source", loaded.description()));
         PublishSummary summary;
-        try (FramePublisher publisher = FramePublisher.connect(bootstrapServers)) {
+        java.util.Properties producer = FramePublisher.producerProperties(bootstrapServers);
+        if (priorityPartitions > 0) {
+            producer.put(org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
+                    io.odecast.kafka.FramePartitioner.class.getName());
+            producer.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, Integer.toString(priorityPartitions));
+            if (priority.equals("high")) {
+                producer.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG,
+                        "regex:" + java.util.regex.Pattern.quote(id));
+            }
+        }
+        try (FramePublisher publisher = FramePublisher.connect(producer)) {
             summary = publisher.publish(frames, settings);
         }
         spec.commandLine().getOut().println("published stream " + id + " to " + topic + ": " + summary);

@@ -64,8 +64,12 @@ public final class FramePublisher implements AutoCloseable {
 
     /** A publisher with its own producer ({@link #producerProperties}) on {@code bootstrapServers}. */
     public static FramePublisher connect(String bootstrapServers) {
-        return new FramePublisher(new KafkaProducer<>(producerProperties(bootstrapServers), new StringSerializer(),
-                new ByteArraySerializer()));
+        return connect(producerProperties(bootstrapServers));
+    }
+
+    /** A publisher with its own producer of {@code properties} ({@link #producerProperties} and more). */
+    public static FramePublisher connect(Properties properties) {
+        return new FramePublisher(new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer()));
     }
 
     /**

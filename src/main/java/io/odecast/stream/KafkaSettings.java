@@ -24,13 +24,19 @@ import java.util.Map;
  * @param consumer           consumer properties ({@code consumer.kafka-clients}), over {@code common}
  * @param producer           producer properties ({@code producer.kafka-clients}), over {@code common}
  * @param admin              admin client properties ({@code admin.kafka-clients}), over {@code common}
+ * @param priorityPartitions how many partitions of the frames topic, the last ones, are reserved for high-priority
+ *                           streams and served by each instance's priority lane (0: none)
  */
 public record KafkaSettings(String bootstrapServers, String groupId, TopicNames topics, boolean createTopics,
                             TopicSetup.Settings topicSetup, Duration commitTimeout, Duration setupTimeout,
                             Duration transactionTimeout, Map<String, String> common, Map<String, String> consumer,
-                            Map<String, String> producer, Map<String, String> admin) {
+                            Map<String, String> producer, Map<String, String> admin, int priorityPartitions) {
 
     public KafkaSettings {
+        if (priorityPartitions < 0 || (priorityPartitions > 0 && priorityPartitions >= topicSetup.partitions())) {
+            throw new IllegalArgumentException("odecast.kafka.priority-partitions must be 0 or below"
+                    + " odecast.kafka.partitions (" + topicSetup.partitions() + "), got " + priorityPartitions);
+        }
         common = Map.copyOf(common);
         consumer = Map.copyOf(consumer);
         producer = Map.copyOf(producer);
@@ -40,7 +46,7 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
     /** A copy with other bootstrap servers (command line override). */
     public KafkaSettings withBootstrapServers(String servers) {
         return new KafkaSettings(servers, groupId, topics, createTopics, topicSetup, commitTimeout, setupTimeout,
-                transactionTimeout, common, consumer, producer, admin);
+                transactionTimeout, common, consumer, producer, admin, priorityPartitions);
     }
 
     /** Properties of an admin client: bootstrap servers, then {@code common}, then {@code admin}. */
@@ -80,7 +86,7 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
                 c.getBoolean("create-topics"), setup, c.getDuration("commit-timeout"), c.getDuration("setup-timeout"),
                 c.getDuration("transaction-timeout"), clientProperties(c, "kafka-clients"),
                 clientProperties(c, "consumer.kafka-clients"), clientProperties(c, "producer.kafka-clients"),
-                clientProperties(c, "admin.kafka-clients"));
+                clientProperties(c, "admin.kafka-clients"), c.getInt("priority-partitions"));
     }
 
     /** A {@code kafka-clients} section as flat Kafka property names ({@code security.protocol = SASL_SSL}). */

@@ -153,7 +153,23 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
      * fences every loop's predecessor.
      */
     public String engineId(int index) {
+        if (isPriorityLane(index)) {
+            return instanceId + "-priority";
+        }
         return index == 0 ? instanceId : instanceId + "-e" + index;
+    }
+
+    /**
+     * Every consumer loop of this process: {@link #engineThreads()}, plus the priority lane when partitions are
+     * reserved for high-priority streams ({@code kafka.priority-partitions}).
+     */
+    public int consumerLoops() {
+        return engineThreads() + (kafka.priorityPartitions() > 0 ? 1 : 0);
+    }
+
+    /** Whether loop {@code index} is the priority lane: the last loop, present when partitions are reserved. */
+    public boolean isPriorityLane(int index) {
+        return kafka.priorityPartitions() > 0 && index == engineThreads();
     }
 
     /** A copy with other bootstrap servers. */

@@ -82,6 +82,11 @@ final class StreamEngine {
     private volatile boolean restoring;
     /** Partitions owned, with their states in place. */
     private volatile int owned;
+    /** This loop is its process's priority lane: it owns only the partitions reserved for high-priority streams. */
+    private final boolean lane;
+    /** Streams warned about arriving on the wrong side of the reserved partitions (bounded). */
+    private final Set<String> misroutedStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final int MISROUTED_WARNINGS = 1000;
 
     /**
      * Consumer loop {@code index} of {@code settings.engineThreads()}: its identity is
@@ -91,6 +96,7 @@ final class StreamEngine {
                  ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
         this.settings = settings;
         this.id = settings.engineId(index);
+        this.lane = settings.isPriorityLane(index);
         this.gauges = metrics.engineGauges();
         this.catalog = catalog;
         this.metrics = metrics;
@@ -303,6 +309,8 @@ final class StreamEngine {
                     List.of(ProcessAwareAssignor.class.getName(),
                             org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
             c.put(ProcessAwareAssignor.PROCESS_CONFIG, settings.instanceId());
+            c.put(ProcessAwareAssignor.LANE_CONFIG, Boolean.toString(lane));
+            c.put(ProcessAwareAssignor.RESERVED_CONFIG, Integer.toString(kafka.priorityPartitions()));
             Map<String, Object> r = kafka.consumerProperties();
             r.remove(ConsumerConfig.GROUP_ID_CONFIG);
             r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -397,16 +405,37 @@ final class StreamEngine {
          */
         private void buffer(ConsumerRecords<String, byte[]> polled) {
             boolean priorities = catalog.hasHighPriority();
+            boolean lanes = settings.kafka().priorityPartitions() > 0;
             for (TopicPartition tp : polled.partitions()) {
                 ArrayDeque<ConsumerRecord<String, byte[]>> queue = waiting.computeIfAbsent(tp, k -> new ArrayDeque<>());
                 for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
                     queue.add(r);
                     buffered++;
-                    if (priorities && r.key() != null && catalog.resolve(r.key())
-                            .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false)) {
-                        urgentRecords.add(r);
+                    if ((priorities || lanes) && r.key() != null) {
+                        boolean high = catalog.resolve(r.key())
+                                .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false);
+                        if (high && priorities) {
+                            urgentRecords.add(r);
+                        }
+                        if (lanes && high != lane) {
+                            misrouted(r, high);
+                        }
                     }
                 }
+            }
+        }
+
+        /**
+         * Warns once per stream (for the first {@link #MISROUTED_WARNINGS} streams) whose frames arrive on the wrong side
+         * of the reserved partitions: they are processed all the same, only without the lane's latency (or, for a
+         * bulk stream on a reserved partition, taking the lane's).
+         */
+        private void misrouted(ConsumerRecord<String, byte[]> r, boolean high) {
+            if (misroutedStreams.size() < MISROUTED_WARNINGS && misroutedStreams.add(r.key())) {
+                LOG.warn("Stream {} ({} priority) arrives on partition {} of {}, {} the partitions reserved for"
+                                + " high-priority streams (odecast.kafka.priority-partitions); its frames are processed"
+                                + " there, see odecast publish --priority and io.odecast.kafka.FramePartitioner",
+                        r.key(), high ? "high" : "normal", r.partition(), r.topic(), high ? "outside" : "inside");
             }
         }
 

@@ -64,7 +64,8 @@ public final class StreamRules {
         return -1;
     }
 
-    static Pattern compile(String pattern) {
+    /** A rule pattern as a regular expression: a glob (* and ? within one /-separated part, ** across) or regex:... */
+    public static Pattern compile(String pattern) {
         if (pattern.startsWith("regex:")) {
             return Pattern.compile(pattern.substring("regex:".length()));
         }

@@ -257,7 +257,7 @@ public final class StreamingService {
                     throw e;
                 }
             }
-            int threads = settings.engineThreads();
+            int threads = settings.consumerLoops();
             // One decoder actor per consumer loop, each on its own thread of the decoder dispatcher.
             String poolSize = "odecast.decoder-dispatcher.thread-pool-executor.fixed-pool-size";
             Config withPool = full.withValue(poolSize,
