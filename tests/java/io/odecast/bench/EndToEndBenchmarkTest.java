@@ -61,6 +61,8 @@ class EndToEndBenchmarkTest {
         assertEquals("odecast-engine", EndToEndBenchmark.threadGroup("odecast-engine-e2e"));
         assertEquals("odecast-engine", EndToEndBenchmark.threadGroup("odecast-engine-e2e-e3"));
         assertEquals("odecast-model", EndToEndBenchmark.threadGroup("odecast-model-1-2"));
+        assertEquals("odecast-engine-priority", EndToEndBenchmark.threadGroup("odecast-engine-e2e-priority"));
+        assertEquals("odecast-model-u", EndToEndBenchmark.threadGroup("odecast-model-1-u1"));
         assertEquals("kafka-producer-network-thread",
                 EndToEndBenchmark.threadGroup("kafka-producer-network-thread | odecast-e2e-e1"));
         assertEquals("bench-forecast-reader", EndToEndBenchmark.threadGroup("bench-forecast-reader"));

@@ -2,6 +2,7 @@ package io.odecast.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -159,6 +160,25 @@ class BatchRunnerQueueTest {
             }
             assertEquals(List.of(List.of("block"), List.of("u1", "u2"), List.of("n1", "n2")), call.calls,
                     "the urgent steps, queued after n1, run first and as one call; the normal ones after them");
+        }
+    }
+
+    @Test
+    void anUrgentWorkerRunsAnUrgentCallAtOnceWhileTheWorkerIsBusyAndNothingElse() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
+                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+            // The one worker is held by "block", a normal step waits behind it; the urgent step still runs now.
+            List<CompletableFuture<Object[]>> f = queued(runner, call, true, "k:n1");
+            CompletableFuture<Object[]> urgent = step(runner, "!k:u1", call);
+            assertArrayEquals(new Object[] {"u1!"}, result(urgent));
+            assertFalse(f.get(0).isDone(), "the worker is still held");
+            Thread.sleep(200);
+            assertFalse(f.get(1).isDone(), "the urgent worker runs no normal call");
+            assertEquals(1, runner.waitingChunks());
+            call.release.countDown();
+            assertArrayEquals(new Object[] {"n1!"}, result(f.get(1)));
+            assertEquals(List.of(List.of("block"), List.of("u1"), List.of("n1")), call.calls);
         }
     }
 

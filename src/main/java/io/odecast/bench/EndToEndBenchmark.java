@@ -653,7 +653,8 @@ public final class EndToEndBenchmark {
     /** A thread's name without its numbers and instance parts, e.g. {@code kafka-producer-network-thread}. */
     static String threadGroup(String name) {
         // The service's instance id ("e2e", loops "e2e-e1", ...) first, before digits are folded: "e2e" holds one.
-        String n = name.replaceAll("\\|.*", "").replaceAll("-e2e(-e\\d+)?$", "").replaceAll("[-_ ]?\\d+", "");
+        String n = name.replaceAll("\\|.*", "").replaceAll("-e2e-priority$", "-priority").replaceAll("-e2e(-e\\d+)?$", "")
+                .replaceAll("[-_ ]?\\d+", "");
         if (n.startsWith("kafka-producer-network-thread") || n.startsWith("kafka-coordinator-heartbeat")) {
             return n.replaceAll(" .*", "");
         }

@@ -94,7 +94,13 @@ public final class BatchRunner implements AutoCloseable {
         int intraOp = settings.intraOpThreads();
         int runner = RUNNERS.incrementAndGet();
         for (int w = 1; w <= workers; w++) {
-            Thread t = new Thread(() -> work(intraOp), "odecast-model-" + runner + "-" + w);
+            Thread t = new Thread(() -> work(intraOp, false), "odecast-model-" + runner + "-" + w);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        for (int w = 1; w <= settings.urgentWorkers(); w++) {
+            Thread t = new Thread(() -> work(intraOp, true), "odecast-model-" + runner + "-u" + w);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -421,6 +427,17 @@ public final class BatchRunner implements AutoCloseable {
             }
         }
 
+        /**
+         * The next urgent call's chunks, for a worker that runs nothing else (blocks until there is one); empty once
+         * closed. It does not count in the normal workers' run of urgent calls: those are about their own turns.
+         */
+        synchronized List<Chunk> takeUrgent() throws InterruptedException {
+            while (urgent.isEmpty() && !closed) {
+                wait();
+            }
+            return closed ? List.of() : nextUrgent();
+        }
+
         /** The oldest urgent chunk's call, taken off the queue. */
         private List<Chunk> nextUrgent() {
             return removed(urgent, merged(urgent, urgent.peekFirst()));
@@ -488,12 +505,12 @@ public final class BatchRunner implements AutoCloseable {
      * A worker's loop: take a call's chunks, run them, until the runner closes. The intra-op thread count is set
      * before the first call (when a model, hence the engine, exists), and a failure to set it ends nothing.
      */
-    private void work(int intraOp) {
+    private void work(int intraOp, boolean urgentOnly) {
         boolean threadsSet = false;
         while (true) {
             List<Chunk> call;
             try {
-                call = queue.take();
+                call = urgentOnly ? queue.takeUrgent() : queue.take();
             } catch (InterruptedException e) {
                 // Only close() ends a worker: an interrupt left over by a call (native or library code) does not.
                 if (queue.closed()) {

@@ -20,13 +20,22 @@ import java.time.Duration;
  * @param precision   the models' inference convolutions ({@link ConvPrecision}); bf16 only where the CPU has it
  * @param gatherWait  how long a small call (fewer than {@link BatchRunner#GATHER_BATCH} requests) may wait for other
  *                    consumer loops' calls to join it before it starts; zero: it starts at once
+ * @param urgentWorkers workers beside {@code workers} that run only high-priority streams' calls, so that such a call
+ *                    starts at once even while every worker is busy (it then shares the cores with them); idle, they
+ *                    cost nothing
  */
 public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads,
-                              ConvPrecision precision, Duration gatherWait) {
+                              ConvPrecision precision, Duration gatherWait, int urgentWorkers) {
 
-    /** Settings with float32 convolutions and no gathering. */
+    /** Settings with float32 convolutions, no gathering and no urgent workers. */
     public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads) {
-        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, ConvPrecision.FLOAT32, Duration.ZERO);
+        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, ConvPrecision.FLOAT32, Duration.ZERO, 0);
+    }
+
+    /** Settings without urgent workers. */
+    public DecoderSettings(int maxBatch, Duration askTimeout, long maxSubsteps, int workers, int intraOpThreads,
+                           ConvPrecision precision, Duration gatherWait) {
+        this(maxBatch, askTimeout, maxSubsteps, workers, intraOpThreads, precision, gatherWait, 0);
     }
 
     public DecoderSettings {
@@ -49,6 +58,9 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
         if (gatherWait == null || gatherWait.isNegative() || gatherWait.compareTo(Duration.ofSeconds(5)) > 0) {
             throw new IllegalArgumentException("decoder.gather-wait must be between 0s and 5s, got " + gatherWait);
         }
+        if (urgentWorkers < 0 || urgentWorkers > 16) {
+            throw new IllegalArgumentException("decoder.urgent-workers must be between 0 and 16, got " + urgentWorkers);
+        }
         if (intraOpThreads < 1 || intraOpThreads > 256) {
             throw new IllegalArgumentException("decoder.intra-op-threads must be between 1 and 256, got "
                     + intraOpThreads);
@@ -62,7 +74,8 @@ public record DecoderSettings(int maxBatch, Duration askTimeout, long maxSubstep
 
     static DecoderSettings fromConfig(Config c) {
         return new DecoderSettings(c.getInt("max-batch"), c.getDuration("ask-timeout"), c.getLong("max-substeps"),
-                c.getInt("workers"), c.getInt("intra-op-threads"), precision(c), c.getDuration("gather-wait"));
+                c.getInt("workers"), c.getInt("intra-op-threads"), precision(c), c.getDuration("gather-wait"),
+                c.getInt("urgent-workers"));
     }
 
     private static ConvPrecision precision(Config c) {
