@@ -183,6 +183,28 @@ class BatchRunnerQueueTest {
     }
 
     @Test
+    void withUrgentWorkersAnUrgentCallTakesNoWorkerFromTheNextStepsSpread() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 3, 1,
+                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+            CompletableFuture<Object[]> bulk = step(runner, "k:block", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Object[]> urgent = step(runner, "!u:block", call);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (call.calls.size() < 2) {
+                assertTrue(System.nanoTime() < deadline, "the urgent call never started");
+                Thread.sleep(5);
+            }
+            // One of the three workers runs the bulk call; the urgent one does not count against the others.
+            assertEquals(2, runner.freeWorkers());
+            call.release.countDown();
+            result(bulk);
+            result(urgent);
+            assertEquals(3, runner.freeWorkers());
+        }
+    }
+
+    @Test
     void urgentCallsLetAWaitingNormalCallThroughAfterARun() throws Exception {
         Recorder call = new Recorder();
         List<String> steps = new ArrayList<>(List.of("k:n"));

@@ -62,6 +62,8 @@ public final class BatchRunner implements AutoCloseable {
 
     private final int maxBatch;
     private final int workers;
+    /** Workers that run only urgent calls, beside {@link #workers}. */
+    private final int urgentWorkers;
     private final ServiceMetrics metrics;
     private final WorkQueue queue = new WorkQueue();
     private final List<Thread> threads = new ArrayList<>();
@@ -88,6 +90,7 @@ public final class BatchRunner implements AutoCloseable {
     public BatchRunner(DecoderSettings settings, ServiceMetrics metrics) {
         this.maxBatch = settings.maxBatch();
         this.workers = settings.resolvedWorkers();
+        this.urgentWorkers = settings.urgentWorkers();
         this.metrics = metrics;
         this.precision = VidOdeModel.availablePrecision(settings.precision());
         this.gatherNanos = settings.gatherWait().toNanos();
@@ -99,7 +102,7 @@ public final class BatchRunner implements AutoCloseable {
             threads.add(t);
             t.start();
         }
-        for (int w = 1; w <= settings.urgentWorkers(); w++) {
+        for (int w = 1; w <= urgentWorkers; w++) {
             Thread t = new Thread(() -> work(intraOp, true), "odecast-model-" + runner + "-u" + w);
             t.setDaemon(true);
             threads.add(t);
@@ -245,7 +248,9 @@ public final class BatchRunner implements AutoCloseable {
                         indices.stream().map(i -> (Object) requests.get(i)).toList(), results, anyCall));
             }
         }
-        inFlight.addAndGet(calls.size());
+        // With urgent workers, urgent calls run beside the workers, so they take none of them from the next step's spread.
+        int occupying = urgentWorkers > 0 ? (int) calls.stream().filter(c -> !c.key.urgent()).count() : calls.size();
+        inFlight.addAndGet(occupying);
         metrics.modelStarted();
         boolean queued = false;
         try {
@@ -268,7 +273,7 @@ public final class BatchRunner implements AutoCloseable {
             // A failed or interrupted step's chunks still waiting are of no use to anyone.
             queue.withdraw(calls);
             // Counted until the whole step is done (also when it fails or is interrupted): never left over.
-            inFlight.addAndGet(-calls.size());
+            inFlight.addAndGet(-occupying);
             if (queued) {
                 running.decrementAndGet();
             }
