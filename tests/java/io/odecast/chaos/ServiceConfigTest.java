@@ -36,4 +36,33 @@ class ServiceConfigTest {
         assertEquals("at-least-once", ConfigFactory.parseString(ServiceConfig.hocon("h:1", "p", models,
                 Delivery.AT_LEAST_ONCE, 4, 10)).getString("odecast.delivery"));
     }
+
+    @Test
+    void priorityStreamsGetARuleOfTheirOwnAndTheReservedPartitionAndTheProducerRoutesThemThere() {
+        Config c = ConfigFactory.parseString(ServiceConfig.hocon("h:1", "p", Path.of("m").toAbsolutePath(),
+                Delivery.EXACTLY_ONCE, 4, 10, 2)).getConfig("odecast");
+        assertEquals(1, c.getInt("kafka.priority-partitions"));
+        assertEquals("p.frames", c.getString("kafka.topics.frames"), "the base settings stay");
+        assertEquals(2, c.getConfigList("streams").size());
+        java.util.regex.Pattern high = io.odecast.stream.StreamRules.compile(
+                c.getConfigList("streams").get(0).getString("pattern"));
+        assertEquals("high", c.getConfigList("streams").get(0).getString("priority"));
+        // The harness's producer is configured like this (ChaosKafka.producer).
+        io.odecast.kafka.FramePartitioner routing = new io.odecast.kafka.FramePartitioner();
+        routing.configure(java.util.Map.of(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, "1",
+                io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, ServiceConfig.priorityPattern(2)));
+        org.apache.kafka.common.Node node = new org.apache.kafka.common.Node(0, "h", 1);
+        java.util.List<org.apache.kafka.common.PartitionInfo> infos = new java.util.ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+            infos.add(new org.apache.kafka.common.PartitionInfo("p.frames", p, node, null, null));
+        }
+        var cluster = new org.apache.kafka.common.Cluster("c", java.util.List.of(node), infos, java.util.Set.of(),
+                java.util.Set.of());
+        for (int k = 0; k < 12; k++) {
+            String id = ChaosStreams.streamId(k);
+            assertEquals(k < 2, high.matcher(id).matches(), id);
+            int partition = routing.partition("p.frames", id, null, null, null, cluster);
+            assertEquals(k < 2, partition == 3, id + " on " + partition);
+        }
+    }
 }

@@ -104,6 +104,67 @@ class PartitionOwnershipTest extends BrokerTestBase {
         }
     }
 
+    @Test
+    void aJoiningInstanceTakesOnlyItsPartitionWhileTheOtherKeepsItsStreamsInMemory() throws Exception {
+        String prefix = "own-join";
+        Random rng = new Random(22);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> first = new ArrayList<>();
+        List<FrameMessage> second = new ArrayList<>();
+        for (int s = 0; s < 9; s++) {
+            String id = "plain/j" + s;
+            List<FrameMessage> frames = sixHourly(id, FRAMES, rng);
+            byStream.put(id, frames);
+            first.addAll(frames.subList(0, FRAMES / 2));
+            second.addAll(frames.subList(FRAMES / 2, FRAMES));
+        }
+        // Instance b joins second; ProcessAwareAssignor (sticky) leaves partitions 0 and 1 with a's loops and moves 2.
+        long moved = byStream.keySet().stream()
+                .filter(id -> io.odecast.kafka.FramePartitioner.partition(id, false, 3, 0) == 2).count();
+        assertTrue(moved > 0 && moved < byStream.size(), "streams on both sides: " + moved);
+        StreamingService a = StreamFixtures.startService(instance(prefix, "a", "exactly-once"), model);
+        StreamingService b = null;
+        try {
+            await(() -> a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
+            publish(producer, prefix + ".frames", first);
+            await(() -> a.metrics().forecastsEmitted() >= first.size(), Duration.ofSeconds(60));
+            StreamingService joined = StreamFixtures.startService(instance(prefix, "b", "exactly-once"), model);
+            b = joined;
+            await(() -> a.metrics().assignedPartitions() == 2 && joined.metrics().assignedPartitions() == 1
+                    && a.readiness().ready() && joined.readiness().ready(), Duration.ofSeconds(60));
+            publish(producer, prefix + ".frames", second);
+            List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", byStream.size() * FRAMES);
+            Map<String, List<ForecastMessage>> copies = new HashMap<>();
+            for (ForecastMessage f : forecasts) {
+                copies.computeIfAbsent(f.streamId() + "@" + f.basedOnTime(), k -> new ArrayList<>()).add(f);
+            }
+            assertEquals(byStream.size() * FRAMES, copies.size(), "one forecast per frame");
+            assertEquals(byStream.size() * FRAMES, forecasts.size(), "no forecast repeated");
+            // Cooperative rebalancing: a's partitions 0 and 2 were never revoked, so none of its streams went
+            // through a snapshot and back (eager rebalancing revokes and restores every partition of every member).
+            assertEquals(0, a.metrics().streamsRestored(), "a restored streams it never gave up: " + a.metrics());
+            assertEquals(moved, joined.metrics().streamsRestored(), "b restored each moved stream once");
+            for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
+                List<StreamState> states = statesAlone(model, e.getValue());
+                for (int i = 0; i < FRAMES; i++) {
+                    FrameMessage f = e.getValue().get(i);
+                    ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
+                    List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
+                    float[][] expected = forecastAlone(model, states.get(i), grid);
+                    for (int k = 0; k < grid.size(); k++) {
+                        float diff = maxRelDiff(expected[k], out.leads().get(k).data());
+                        assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
+                    }
+                }
+            }
+        } finally {
+            if (b != null) {
+                b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+            a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
     private Config instance(String prefix, String name, String delivery) {
         return ConfigFactory.parseString("odecast { instance-id = \"" + prefix + "-" + name + "\", delivery = \""
                 + delivery + "\", snapshot.every-frames = 3 }").withFallback(config(kafka.bootstrapServers(), prefix));

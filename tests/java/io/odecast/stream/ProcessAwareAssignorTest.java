@@ -189,4 +189,108 @@ class ProcessAwareAssignorTest {
         assertEquals("node-a|priority", StandardCharsets.UTF_8.decode(lane.subscriptionUserData(Set.of(TOPIC)))
                 .toString());
     }
+
+    /** A member of process {@code process} (its own loop) that owns {@code owned} of the topic. */
+    private static ConsumerPartitionAssignor.Subscription owning(String process, Integer... owned) {
+        var s = new ConsumerPartitionAssignor.Subscription(List.of(TOPIC),
+                ByteBuffer.wrap(process.getBytes(StandardCharsets.UTF_8)),
+                java.util.Arrays.stream(owned).map(p -> new TopicPartition(TOPIC, p)).toList());
+        s.setGroupInstanceId(Optional.of(process));
+        return s;
+    }
+
+    /**
+     * The rule the consumer enforces for cooperative assignors (ConsumerCoordinator.validateCooperativeAssignment): no
+     * partition is given to a member in the same round as it is taken from another.
+     */
+    private static void assertNoPartitionMovesWhileOwned(Map<String, ConsumerPartitionAssignor.Subscription> subs,
+                                                         ConsumerPartitionAssignor.GroupAssignment a) {
+        Set<TopicPartition> added = new HashSet<>();
+        Set<TopicPartition> revoked = new HashSet<>();
+        a.groupAssignment().forEach((id, x) -> {
+            Set<TopicPartition> add = new HashSet<>(x.partitions());
+            subs.get(id).ownedPartitions().forEach(add::remove);
+            Set<TopicPartition> rev = new HashSet<>(subs.get(id).ownedPartitions());
+            x.partitions().forEach(rev::remove);
+            added.addAll(add);
+            revoked.addAll(rev);
+        });
+        added.retainAll(revoked);
+        assertEquals(Set.of(), added, "partitions given while still owned elsewhere");
+    }
+
+    @Test
+    void cooperativeAJoiningInstanceGetsItsPartitionOnlyOnceTheOwnerHasGivenItUp() {
+        ProcessAwareAssignor assignor = new ProcessAwareAssignor();
+        assertEquals(ConsumerPartitionAssignor.RebalanceProtocol.COOPERATIVE, assignor.supportedProtocols().get(0));
+        // node-a owned all three partitions; node-b joins: a keeps two of them, b's one waits for a to give it up.
+        Map<String, ConsumerPartitionAssignor.Subscription> round1 = Map.of("a", owning("node-a", 0, 1, 2),
+                "b", owning("node-b"));
+        var first = assignor.assign(cluster(3), new ConsumerPartitionAssignor.GroupSubscription(round1));
+        assertNoPartitionMovesWhileOwned(round1, first);
+        assertEquals(List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1)),
+                first.groupAssignment().get("a").partitions(), "a keeps what stays with it, and gives up 2");
+        assertEquals(List.of(), first.groupAssignment().get("b").partitions(), "2 is not b's while a still owns it");
+        // a revoked 2 and rejoined: the second round gives it to b, and a keeps 0 and 1 throughout.
+        Map<String, ConsumerPartitionAssignor.Subscription> round2 = Map.of("a", owning("node-a", 0, 1),
+                "b", owning("node-b"));
+        var second = assignor.assign(cluster(3), new ConsumerPartitionAssignor.GroupSubscription(round2));
+        assertNoPartitionMovesWhileOwned(round2, second);
+        assertEquals(List.of(new TopicPartition(TOPIC, 2)), second.groupAssignment().get("b").partitions());
+        assertEquals(List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1)),
+                second.groupAssignment().get("a").partitions());
+        // A stale second claim (a member that missed a round) is taken from it; the first claimant keeps it.
+        Map<String, ConsumerPartitionAssignor.Subscription> stale = Map.of("a", owning("node-a", 0, 1),
+                "b", owning("node-b", 1, 2));
+        var third = assignor.assign(cluster(3), new ConsumerPartitionAssignor.GroupSubscription(stale));
+        assertNoPartitionMovesWhileOwned(stale, third);
+        assertEquals(List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1)),
+                third.groupAssignment().get("a").partitions());
+        assertEquals(List.of(new TopicPartition(TOPIC, 2)), third.groupAssignment().get("b").partitions());
+    }
+
+    @Test
+    void stickyAJoinOrALeaveMovesOnlyThePartitionsTheBalanceNeeds() {
+        ProcessAwareAssignor assignor = new ProcessAwareAssignor();
+        for (int partitions : new int[] {3, 8, 12}) {
+            // node-a with 4 loops owns everything (as a first assignment dealt it); node-b with 4 loops joins.
+            Map<String, List<TopicPartition>> before = new HashMap<>();
+            assign(assignor, partitions, 1, 4).groupAssignment().forEach((id, x) -> before.put(id, x.partitions()));
+            Map<String, ConsumerPartitionAssignor.Subscription> subs = new HashMap<>();
+            group(2, 4).groupSubscription().forEach((id, sub) -> {
+                var s = new ConsumerPartitionAssignor.Subscription(sub.topics(), sub.userData(),
+                        before.getOrDefault(id, List.of()));
+                s.setGroupInstanceId(sub.groupInstanceId());
+                subs.put(id, s);
+            });
+            // Two rounds, as the consumers run them: the target less what is still owned, then the rest.
+            var round1 = assignor.assign(cluster(partitions), new ConsumerPartitionAssignor.GroupSubscription(subs));
+            assertNoPartitionMovesWhileOwned(subs, round1);
+            Map<String, ConsumerPartitionAssignor.Subscription> after = new HashMap<>();
+            subs.forEach((id, sub) -> {
+                var s = new ConsumerPartitionAssignor.Subscription(sub.topics(), sub.userData(),
+                        round1.groupAssignment().get(id).partitions());
+                s.setGroupInstanceId(sub.groupInstanceId());
+                after.put(id, s);
+            });
+            var round2 = assignor.assign(cluster(partitions), new ConsumerPartitionAssignor.GroupSubscription(after));
+            assertNoPartitionMovesWhileOwned(after, round2);
+            int moved = 0;
+            Set<TopicPartition> seen = new HashSet<>();
+            for (var e : round2.groupAssignment().entrySet()) {
+                for (TopicPartition tp : e.getValue().partitions()) {
+                    assertTrue(seen.add(tp), "twice: " + tp);
+                    if (!before.getOrDefault(e.getKey(), List.of()).contains(tp)) {
+                        moved++;
+                    }
+                }
+            }
+            assertEquals(partitions, seen.size());
+            assertEquals(partitions / 2, perProcess(round2).get("node-b"), partitions + " partitions: " + perProcess(round2));
+            assertEquals(partitions / 2, moved, partitions + " partitions: only node-b's share moved");
+            var counts = round2.groupAssignment().values().stream().mapToInt(x -> x.partitions().size()).toArray();
+            assertTrue(java.util.Arrays.stream(counts).max().orElse(0) - java.util.Arrays.stream(counts).min()
+                    .orElse(0) <= 1, "loops within one: " + java.util.Arrays.toString(counts));
+        }
+    }
 }

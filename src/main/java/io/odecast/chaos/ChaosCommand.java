@@ -119,6 +119,11 @@ public final class ChaosCommand implements Callable<Integer> {
                     + " partitions move between instances as the other is killed or stopped (default ${DEFAULT-VALUE}).")
     int instances;
 
+    @Option(names = "--priority-streams", defaultValue = "0", paramLabel = "N",
+            description = "The first N streams have priority = high, on the last partition reserved for them and served"
+                    + " by the priority lane (odecast.kafka.priority-partitions = 1) (default ${DEFAULT-VALUE}).")
+    int priorityStreams;
+
     @Option(names = "--keep-broker-data", description = "Keep the broker's storage (<out>/kafka) after the run.")
     boolean keepBrokerData;
 
@@ -133,7 +138,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
                     modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB,
-                    rssKillMiB, instances, bigFrames);
+                    rssKillMiB, instances, bigFrames, priorityStreams);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -122,7 +122,8 @@ public final class ChaosRun {
             startBroker("initial");
             ChaosKafka.createTopics(bootstrap, topics, 4, Duration.ofSeconds(60));
             config = out.resolve("service.conf");
-            Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10));
+            Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10,
+                    s.priorityStreams()));
             monitor = new ForecastMonitor(bootstrap, topics.forecasts());
             monitor.start();
             rss = new RssSampler(() -> service, s.rssKillMiB() * 1024, (p, kib) -> {
@@ -147,7 +148,7 @@ public final class ChaosRun {
             phases.put("startup", seconds(t));
 
             t = System.nanoTime();
-            driver = new FrameDriver(ChaosKafka.producer(bootstrap), topics.frames(), streams, s.effectiveRate(),
+            driver = new FrameDriver(ChaosKafka.producer(bootstrap, s.priorityStreams()), topics.frames(), streams, s.effectiveRate(),
                     injection(streams));
             driver.start();
             say("publishing " + streams.totalFrames() + " frames of " + s.streams() + " streams at "

@@ -34,12 +34,14 @@ import java.util.Objects;
  * @param rssKillMiB      the harness kills a service whose RSS exceeds this (protects a shared machine)
  * @param instances       service instances in the consumer group (1 or 2)
  * @param bigFrames       times the wrong-shape frame is sent in a row (scenario bad-input)
+ * @param priorityStreams the first this many streams have priority = high and the last partition reserved for them
+ *                        ({@code odecast.kafka.priority-partitions = 1}, the lane); 0: none
  */
 public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, int frames, int kills, long seed,
                             Path out, double rate, double publishSeconds, Duration outage, Duration maxKillDelay,
                             Duration quiet, Duration drainTimeout, String serviceHeap, String brokerHeap,
                             int brokerPort, Path modelsDir, String data, long rssLimitMiB, boolean keepBrokerData,
-                            int bigFrameMiB, long rssKillMiB, int instances, int bigFrames) {
+                            int bigFrameMiB, long rssKillMiB, int instances, int bigFrames, int priorityStreams) {
 
     public ChaosSettings {
         Objects.requireNonNull(scenario, "scenario");
@@ -64,6 +66,8 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         require(rssKillMiB >= rssLimitMiB, "--rss-kill-mib must be at least --rss-limit-mib (" + rssLimitMiB
                 + "), got " + rssKillMiB);
         require(instances == 1 || instances == 2, "--instances must be 1 or 2, got " + instances);
+        require(priorityStreams >= 0 && priorityStreams <= streams, "--priority-streams must be in 0..--streams ("
+                + streams + "), got " + priorityStreams);
         require(bigFrames >= 1 && bigFrames <= 100, "--big-frames must be in 1..100, got " + bigFrames);
         require(bigFrameMiB >= 1 && bigFrameMiB <= 63, "--big-frame-mib must be in 1..63 (the topics take 64 MiB"
                 + " records), got " + bigFrameMiB);
@@ -91,6 +95,10 @@ public record ChaosSettings(Scenario scenario, Delivery delivery, int streams, i
         }
         if (scenario == Scenario.BROKER_OUTAGE) {
             m.put("outage", outage.toMillis() / 1000.0 + " s");
+        }
+        if (priorityStreams > 0) {
+            m.put("high-priority streams", priorityStreams + " on the reserved partition, served by the priority lane"
+                    + " (odecast.kafka.priority-partitions = 1)");
         }
         if (instances > 1) {
             m.put("instances", instances + " in one consumer group (the partner is never disturbed)");

@@ -37,6 +37,40 @@ public final class ServiceConfig {
      */
     public static String hocon(String bootstrap, String prefix, Path modelsDir, Delivery delivery, int partitions,
                                int snapshotEvery) {
+        return hocon(bootstrap, prefix, modelsDir, delivery, partitions, snapshotEvery, 0);
+    }
+
+    /**
+     * {@link #hocon(String, String, Path, Delivery, int, int)} with the first {@code priorityStreams} streams
+     * ({@link ChaosStreams#streamId}) of priority = high on the last partition, served by the priority lane.
+     */
+    public static String hocon(String bootstrap, String prefix, Path modelsDir, Delivery delivery, int partitions,
+                               int snapshotEvery, int priorityStreams) {
+        String base = hoconOf(bootstrap, prefix, modelsDir, delivery, partitions, snapshotEvery);
+        if (priorityStreams <= 0) {
+            return base;
+        }
+        return base + """
+                # The first %d streams are high-priority, on the reserved last partition (their lane).
+                odecast.kafka.priority-partitions = 1
+                odecast.streams = [
+                  { pattern = %s, model = %s, priority = high, forecast { step = 6h, horizon = 24h } }
+                  { pattern = "storm/*", model = %s, forecast { step = 6h, horizon = 24h } }
+                ]
+                """.formatted(priorityStreams, q(priorityPattern(priorityStreams)), q(MODEL), q(MODEL));
+    }
+
+    /** The stream-rule pattern of the first {@code n} streams. */
+    public static String priorityPattern(int n) {
+        StringBuilder regex = new StringBuilder("regex:");
+        for (int k = 0; k < n; k++) {
+            regex.append(k == 0 ? "" : "|").append(java.util.regex.Pattern.quote(ChaosStreams.streamId(k)));
+        }
+        return regex.toString();
+    }
+
+    private static String hoconOf(String bootstrap, String prefix, Path modelsDir, Delivery delivery, int partitions,
+                                  int snapshotEvery) {
         TopicNames t = topics(prefix);
         return """
                 # Written by odecast chaos; one run, one topic prefix.

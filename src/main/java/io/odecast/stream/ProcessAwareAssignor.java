@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,11 +21,17 @@ import org.apache.kafka.common.TopicPartition;
  * members only: with several service instances, each running several consumer loops ({@code engine.threads}), a
  * range assignment orders the members by id and can hand every partition to the loops of one instance while another
  * idles. Each member's subscription names its process (the instance id, in the user data); for every topic the
- * members are interleaved process by process (first loop of each process, then second loop of each, ...) and the
- * partitions dealt out in that order, so the partitions of a topic differ by at most one between processes, then
- * between the loops of a process. A member without the user data is a process of its own. Eager protocol, like the
- * range assignor it replaces; deterministic for a given membership, so a restarted static member gets its
- * partitions back.
+ * partitions are balanced over the processes, then over each process's loops (counts within one at each level), and
+ * sticky: members keep what they own within their counts, and only the rest is dealt, process by process (first loop
+ * of each process, then second loop of each, ...). A member without the user data is a process of its own.
+ * Deterministic for a given membership and ownership, so a restarted static member gets its partitions back.
+ *
+ * <p>Cooperative rebalancing (KIP-429), with the eager protocol as the fallback: when an instance joins or leaves,
+ * only the partitions that move are revoked; the others stay with their loops, states in memory, and keep being
+ * processed through the rebalance. A partition whose target member differs from the member that still owns it is left
+ * out of this round (the protocol forbids giving a partition to a new owner while another still holds it); its owner
+ * gives it up (snapshot and commit) and rejoins, and the next round assigns it. Under the eager protocol members own
+ * nothing when they join, and that step changes nothing.
  *
  * <p>Priority lanes ({@code odecast.kafka.priority-partitions}): the last N partitions of each topic are reserved for
  * high-priority streams, and each process runs one more loop, its priority lane, that takes those partitions only;
@@ -69,6 +76,11 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
         return NAME;
     }
 
+    @Override
+    public List<RebalanceProtocol> supportedProtocols() {
+        return List.of(RebalanceProtocol.COOPERATIVE, RebalanceProtocol.EAGER);
+    }
+
     /** One member as the assignment sees it: its process, its order within the process, its topics, its lane. */
     record Member(String id, String process, String order, List<String> topics, boolean lane) {
         Member(String id, String process, String order, List<String> topics) {
@@ -95,14 +107,17 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
                 }
             }
         });
+        Map<String, List<TopicPartition>> owned = new HashMap<>();
+        group.groupSubscription().forEach((id, s) -> owned.put(id, s.ownedPartitions()));
         Map<String, Assignment> out = new HashMap<>();
-        assign(partitionsPerTopic, members, reserved).forEach((id, partitions) -> out.put(id, new Assignment(partitions)));
+        withoutTransfers(assign(partitionsPerTopic, members, reserved, owned), owned)
+                .forEach((id, partitions) -> out.put(id, new Assignment(partitions)));
         return new GroupAssignment(out);
     }
 
     /** Partitions per member id, no partitions reserved for priority lanes. */
     static Map<String, List<TopicPartition>> assign(Map<String, Integer> partitionsPerTopic, List<Member> members) {
-        return assign(partitionsPerTopic, members, 0);
+        return assign(partitionsPerTopic, members, 0, Map.of());
     }
 
     /**
@@ -111,7 +126,7 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
      * when either side has no members, every member takes from every partition.
      */
     static Map<String, List<TopicPartition>> assign(Map<String, Integer> partitionsPerTopic, List<Member> members,
-                                                    int reserved) {
+                                                    int reserved, Map<String, List<TopicPartition>> owned) {
         Map<String, List<TopicPartition>> out = new HashMap<>();
         members.forEach(m -> out.put(m.id(), new ArrayList<>()));
         for (String topic : new TreeSet<>(partitionsPerTopic.keySet())) {
@@ -125,12 +140,29 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
             int lanePartitions = Math.min(reserved, n - 1);
             if (lanePartitions <= 0 || lanes.isEmpty() || bulk.isEmpty()) {
                 // No reservation, or one side without members: every member takes from every partition.
-                deal(topic, 0, n, interleaved(subscribed), out);
+                deal(topic, 0, n, subscribed, owned, out);
                 continue;
             }
-            deal(topic, 0, n - lanePartitions, interleaved(bulk), out);
-            deal(topic, n - lanePartitions, n, interleaved(lanes), out);
+            deal(topic, 0, n - lanePartitions, bulk, owned, out);
+            deal(topic, n - lanePartitions, n, lanes, owned, out);
         }
+        return out;
+    }
+
+    /**
+     * The target assignment less the partitions that would move while still owned: a partition stays in its target
+     * member's list when nobody owns it or that member does (a stale second claim is simply revoked from its holder),
+     * and waits for the next round when another member owns it.
+     */
+    static Map<String, List<TopicPartition>> withoutTransfers(Map<String, List<TopicPartition>> target,
+                                                              Map<String, List<TopicPartition>> owned) {
+        Map<TopicPartition, Set<String>> owners = new HashMap<>();
+        owned.forEach((id, partitions) -> partitions.forEach(tp ->
+                owners.computeIfAbsent(tp, k -> new TreeSet<>()).add(id)));
+        Map<String, List<TopicPartition>> out = new HashMap<>();
+        target.forEach((id, partitions) -> out.put(id, partitions.stream()
+                .filter(tp -> owners.getOrDefault(tp, Set.of()).isEmpty() || owners.get(tp).contains(id))
+                .collect(java.util.stream.Collectors.toCollection(ArrayList::new))));
         return out;
     }
 
@@ -153,11 +185,83 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
         return dealing;
     }
 
-    /** Partitions {@code from} (inclusive) to {@code to} of {@code topic} dealt out to {@code dealing} in turn. */
-    private static void deal(String topic, int from, int to, List<Member> dealing,
-                             Map<String, List<TopicPartition>> out) {
-        for (int p = from; p < to; p++) {
-            out.get(dealing.get((p - from) % dealing.size()).id()).add(new TopicPartition(topic, p));
+    /**
+     * Partitions {@code from} (inclusive) to {@code to} of {@code topic} dealt to {@code members}, balanced first over
+     * their processes, then over each process's loops (counts differ by at most one at each level), and sticky: a
+     * member keeps the partitions it owns now up to its count, and only the rest move. The extra partitions of an uneven
+     * split go to the processes, then the loops, that own the most now (ties: in name order), so that a join or a
+     * leave moves as few partitions as the balance needs; the rest are dealt in turn, process by process, in partition
+     * order. With nothing owned (a first assignment, the eager protocol) this is the plain round-robin of the
+     * interleaved members.
+     */
+    private static void deal(String topic, int from, int to, List<Member> members,
+                             Map<String, List<TopicPartition>> owned, Map<String, List<TopicPartition>> out) {
+        List<Member> dealing = interleaved(members);
+        Map<String, Set<Integer>> holds = new HashMap<>();
+        for (Member m : dealing) {
+            Set<Integer> mine = new TreeSet<>();
+            for (TopicPartition tp : owned.getOrDefault(m.id(), List.of())) {
+                if (tp.topic().equals(topic) && tp.partition() >= from && tp.partition() < to) {
+                    mine.add(tp.partition());
+                }
+            }
+            holds.put(m.id(), mine);
         }
+        // Counts per process, then per loop.
+        Map<String, List<Member>> byProcess = new TreeMap<>();
+        for (Member m : dealing) {
+            byProcess.computeIfAbsent(m.process(), k -> new ArrayList<>()).add(m);
+        }
+        Map<String, Integer> quota = new HashMap<>();
+        Map<String, Integer> processQuota = split(to - from, new ArrayList<>(byProcess.keySet()),
+                process -> byProcess.get(process).stream().mapToInt(m -> holds.get(m.id()).size()).sum());
+        byProcess.forEach((process, loops) -> quota.putAll(split(processQuota.get(process),
+                loops.stream().map(Member::id).toList(), id -> holds.get(id).size())));
+        // Keep what is owned, within the counts; a partition claimed twice stays with the first claimant in turn.
+        Set<Integer> placed = new HashSet<>();
+        Map<String, List<Integer>> mine = new HashMap<>();
+        for (Member m : dealing) {
+            List<Integer> kept = new ArrayList<>();
+            for (int p : holds.get(m.id())) {
+                if (kept.size() < quota.get(m.id()) && placed.add(p)) {
+                    kept.add(p);
+                }
+            }
+            mine.put(m.id(), kept);
+        }
+        // The rest in partition order, to the members with room, in turn.
+        int turn = 0;
+        for (int p = from; p < to; p++) {
+            if (placed.contains(p)) {
+                continue;
+            }
+            for (int tries = 0; tries < dealing.size(); tries++) {
+                Member m = dealing.get(turn++ % dealing.size());
+                if (mine.get(m.id()).size() < quota.get(m.id())) {
+                    mine.get(m.id()).add(p);
+                    break;
+                }
+            }
+        }
+        for (Member m : dealing) {
+            mine.get(m.id()).stream().sorted().forEach(p -> out.get(m.id()).add(new TopicPartition(topic, p)));
+        }
+    }
+
+    /**
+     * {@code total} split over {@code names} (in their order): each gets {@code total / n}, and the remainder goes one
+     * each to those with the highest {@code owns}, earlier names first among equals.
+     */
+    private static Map<String, Integer> split(int total, List<String> names,
+                                              java.util.function.ToIntFunction<String> owns) {
+        Map<String, Integer> out = new HashMap<>();
+        int n = names.size();
+        names.forEach(name -> out.put(name, total / n));
+        List<String> byOwned = new ArrayList<>(names);
+        byOwned.sort(Comparator.comparingInt(owns).reversed()); // stable: name order among equals
+        for (int i = 0; i < total % n; i++) {
+            out.merge(byOwned.get(i), 1, Integer::sum);
+        }
+        return out;
     }
 }

@@ -303,11 +303,13 @@ final class StreamEngine {
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
             c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id);
-            // Partitions spread over instances first, then over their loops (an operator's strategy wins); the range
-            // assignor as the fallback the group agrees on while older instances without it are still members.
+            // Partitions spread over instances first, then over their loops (an operator's strategy wins), rebalanced
+            // cooperatively: every assignor of the list supports it, so the consumer uses it (a list with the range
+            // assignor would make it eager). The cooperative sticky assignor is the fallback a group agrees on while
+            // members without ours are in it.
             c.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                     List.of(ProcessAwareAssignor.class.getName(),
-                            org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
+                            org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName()));
             c.put(ProcessAwareAssignor.PROCESS_CONFIG, settings.instanceId());
             c.put(ProcessAwareAssignor.LANE_CONFIG, Boolean.toString(lane));
             c.put(ProcessAwareAssignor.RESERVED_CONFIG, Integer.toString(kafka.priorityPartitions()));
