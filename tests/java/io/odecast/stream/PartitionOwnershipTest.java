@@ -105,18 +105,23 @@ class PartitionOwnershipTest extends BrokerTestBase {
     }
 
     @Test
-    void aJoiningInstanceTakesOnlyItsPartitionWhileTheOtherKeepsItsStreamsInMemory() throws Exception {
+    void aJoiningInstanceTakesOnlyItsPartitionWhileTheOtherKeepsItsStreamsInMemoryAndServing() throws Exception {
         String prefix = "own-join";
+        int frames = 24;
         Random rng = new Random(22);
         Map<String, List<FrameMessage>> byStream = new HashMap<>();
         List<FrameMessage> first = new ArrayList<>();
         List<FrameMessage> second = new ArrayList<>();
         for (int s = 0; s < 9; s++) {
             String id = "plain/j" + s;
-            List<FrameMessage> frames = sixHourly(id, FRAMES, rng);
-            byStream.put(id, frames);
-            first.addAll(frames.subList(0, FRAMES / 2));
-            second.addAll(frames.subList(FRAMES / 2, FRAMES));
+            List<FrameMessage> mine = sixHourly(id, frames, rng);
+            byStream.put(id, mine);
+            first.addAll(mine.subList(0, 4));
+        }
+        for (int i = 4; i < frames; i++) {
+            for (List<FrameMessage> mine : byStream.values()) {
+                second.add(mine.get(i));
+            }
         }
         // Instance b joins second; ProcessAwareAssignor (sticky) leaves partitions 0 and 1 with a's loops and moves 2.
         long moved = byStream.keySet().stream()
@@ -124,29 +129,46 @@ class PartitionOwnershipTest extends BrokerTestBase {
         assertTrue(moved > 0 && moved < byStream.size(), "streams on both sides: " + moved);
         StreamingService a = StreamFixtures.startService(instance(prefix, "a", "exactly-once"), model);
         StreamingService b = null;
+        Thread publisher = null;
         try {
             await(() -> a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
             publish(producer, prefix + ".frames", first);
             await(() -> a.metrics().forecastsEmitted() >= first.size(), Duration.ofSeconds(60));
+            // Frames keep coming while b starts and the group rebalances (two rounds): a keeps serving its partitions.
+            publisher = new Thread(() -> {
+                for (FrameMessage f : second) {
+                    publish(producer, prefix + ".frames", List.of(f));
+                    try {
+                        Thread.sleep(25);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "join-test-publisher");
+            publisher.start();
             StreamingService joined = StreamFixtures.startService(instance(prefix, "b", "exactly-once"), model);
             b = joined;
             await(() -> a.metrics().assignedPartitions() == 2 && joined.metrics().assignedPartitions() == 1
                     && a.readiness().ready() && joined.readiness().ready(), Duration.ofSeconds(60));
-            publish(producer, prefix + ".frames", second);
-            List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", byStream.size() * FRAMES);
+            publisher.join(60_000);
+            List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", byStream.size() * frames);
             Map<String, List<ForecastMessage>> copies = new HashMap<>();
             for (ForecastMessage f : forecasts) {
                 copies.computeIfAbsent(f.streamId() + "@" + f.basedOnTime(), k -> new ArrayList<>()).add(f);
             }
-            assertEquals(byStream.size() * FRAMES, copies.size(), "one forecast per frame");
-            assertEquals(byStream.size() * FRAMES, forecasts.size(), "no forecast repeated");
-            // Cooperative rebalancing: a's partitions 0 and 2 were never revoked, so none of its streams went
-            // through a snapshot and back (eager rebalancing revokes and restores every partition of every member).
+            assertEquals(byStream.size() * frames, copies.size(), "one forecast per frame");
+            assertEquals(byStream.size() * frames, forecasts.size(), "no forecast repeated");
+            // Cooperative rebalancing: a's partitions 0 and 1 were never revoked, so none of its streams went through a
+            // snapshot and back (eager rebalancing revokes and restores every partition of every member), and a held
+            // its steps and commits while a round was in progress instead of failing a commit and restarting.
             assertEquals(0, a.metrics().streamsRestored(), "a restored streams it never gave up: " + a.metrics());
             assertEquals(moved, joined.metrics().streamsRestored(), "b restored each moved stream once");
+            assertEquals(0, a.metrics().engineRestarts(), "a: " + a.metrics());
+            assertEquals(0, joined.metrics().engineRestarts(), "b: " + joined.metrics());
+            assertTrue(a.metrics().pollsHeldForRebalance() > 0, "a was polling while the group rebalanced");
             for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
                 List<StreamState> states = statesAlone(model, e.getValue());
-                for (int i = 0; i < FRAMES; i++) {
+                for (int i = 0; i < frames; i++) {
                     FrameMessage f = e.getValue().get(i);
                     ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
                     List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
@@ -158,6 +180,10 @@ class PartitionOwnershipTest extends BrokerTestBase {
                 }
             }
         } finally {
+            if (publisher != null) {
+                publisher.interrupt();
+                publisher.join(10_000);
+            }
             if (b != null) {
                 b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }

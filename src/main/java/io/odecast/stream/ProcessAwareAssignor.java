@@ -49,12 +49,21 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
     public static final String LANE_CONFIG = "odecast.assignor.priority-lane";
     /** Consumer property: how many partitions, the last of each topic, are reserved for priority lanes. */
     public static final String RESERVED_CONFIG = "odecast.assignor.priority-partitions";
+    /**
+     * Consumer property (a {@link Runnable}, passed as an object in the consumer's configuration map): called when this
+     * member is about to join a rebalance (its subscription is being written for a JoinGroup). Under the cooperative
+     * protocol the consumer keeps returning records of the partitions it keeps while the rebalance is in progress, but
+     * an offset commit then fails (no stable generation), so the engine holds its steps and commits from this call
+     * until {@code onPartitionsAssigned} (the end of the round), as Kafka Streams does.
+     */
+    public static final String REBALANCE_START_CONFIG = "odecast.assignor.on-rebalance-start";
     /** Marks a priority lane in the subscription's user data, after the process name (which never holds it). */
     static final String LANE_MARK = "|priority";
 
     private String process = "";
     private boolean lane;
     private int reserved;
+    private Runnable onRebalanceStart = () -> { };
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -64,10 +73,15 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
         lane = l != null && Boolean.parseBoolean(l.toString());
         Object r = configs.get(RESERVED_CONFIG);
         reserved = r == null ? 0 : Math.max(0, Integer.parseInt(r.toString()));
+        if (configs.get(REBALANCE_START_CONFIG) instanceof Runnable callback) {
+            onRebalanceStart = callback;
+        }
     }
 
     @Override
     public ByteBuffer subscriptionUserData(Set<String> topics) {
+        // Called for every JoinGroup this member sends: a rebalance round starts.
+        onRebalanceStart.run();
         return ByteBuffer.wrap((process + (lane ? LANE_MARK : "")).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -40,6 +40,7 @@ public final class ServiceMetrics {
     private final LongAdder forecastsMarkedReplayed = new LongAdder();
     private final LongAdder streamRestarts = new LongAdder();
     private final LongAdder engineRestarts = new LongAdder();
+    private final LongAdder pollsHeldForRebalance = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
@@ -277,6 +278,18 @@ public final class ServiceMetrics {
     /** Times the engine failed (broker outage, commit timeout, hung decoder) and started again. */
     public long engineRestarts() {
         return engineRestarts.sum();
+    }
+
+    /**
+     * Polls after which a consumer loop held its step because a rebalance round was in progress (no commit can succeed
+     * then; the records wait in the buffer until the round ends).
+     */
+    public long pollsHeldForRebalance() {
+        return pollsHeldForRebalance.sum();
+    }
+
+    void heldForRebalance() {
+        pollsHeldForRebalance.increment();
     }
 
     /** Offset (or transaction) commits. */

@@ -80,6 +80,12 @@ final class StreamEngine {
     private volatile boolean joined;
     /** Partitions are being restored from the state topic (inside an assignment callback). */
     private volatile boolean restoring;
+    /**
+     * A rebalance round is in progress (from this member's JoinGroup to its {@code onPartitionsAssigned}): under the
+     * cooperative protocol polls still return the kept partitions' records, but no commit can succeed, so no step runs
+     * and nothing is committed meanwhile (the records stay buffered). Set on the consumer's thread (this engine's).
+     */
+    private volatile boolean rebalancing;
     /** Partitions owned, with their states in place. */
     private volatile int owned;
     /** This loop is its process's priority lane: it owns only the partitions reserved for high-priority streams. */
@@ -313,6 +319,7 @@ final class StreamEngine {
             c.put(ProcessAwareAssignor.PROCESS_CONFIG, settings.instanceId());
             c.put(ProcessAwareAssignor.LANE_CONFIG, Boolean.toString(lane));
             c.put(ProcessAwareAssignor.RESERVED_CONFIG, Integer.toString(kafka.priorityPartitions()));
+            c.put(ProcessAwareAssignor.REBALANCE_START_CONFIG, (Runnable) () -> rebalancing = true);
             Map<String, Object> r = kafka.consumerProperties();
             r.remove(ConsumerConfig.GROUP_ID_CONFIG);
             r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -373,7 +380,7 @@ final class StreamEngine {
                     } else if (!consumer.paused().isEmpty()) {
                         consumer.resume(consumer.paused());
                     }
-                    polled = consumer.poll(buffered > 0 || pending != null ? Duration.ZERO
+                    polled = consumer.poll(!rebalancing && (buffered > 0 || pending != null) ? Duration.ZERO
                             : settings.engine().pollTimeout());
                 } catch (WakeupException e) {
                     if (stopping) {
@@ -389,6 +396,11 @@ final class StreamEngine {
                 }
                 buffer(polled);
                 lag();
+                if (rebalancing) {
+                    // Steps and commits wait for the round to end (the next polls complete it).
+                    metrics.heldForRebalance();
+                    continue;
+                }
                 step();
             }
             // Buffered records were not processed and are not committed: the next owner reads them again.
@@ -710,6 +722,8 @@ final class StreamEngine {
                 joined = true;
             } finally {
                 restoring = false;
+                // The end of a round (called after every one, with the partitions added, under both protocols).
+                rebalancing = false;
             }
         }
 
