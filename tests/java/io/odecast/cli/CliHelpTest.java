@@ -89,6 +89,17 @@ class CliHelpTest {
     }
 
     @Test
+    void aHighPriorityPublishNeedsTheReservedPartitionsAndAPriorityIsNormalOrHigh() {
+        Run r = run("publish", "--bootstrap-servers", "127.0.0.1:1", "--dataset", "storm", "--priority", "high");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--priority high needs --priority-partitions"), r.err());
+        Run bad = run("publish", "--bootstrap-servers", "127.0.0.1:1", "--dataset", "storm", "--priority", "urgent");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--priority must be normal or high"), bad.err());
+    }
+
+    @Test
     void noSubcommandIsAUsageError() {
         Run r = run();
         assertEquals(2, r.code());

@@ -81,4 +81,19 @@ class FramePartitionerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new FramePartitioner().configure(Map.of(FramePartitioner.RESERVED_CONFIG, "-1")));
     }
+
+    @Test
+    void patternsGivenAsAListMayHoldCommasAndABadPatternIsNamed() {
+        FramePartitioner partitioner = new FramePartitioner();
+        partitioner.configure(Map.of(FramePartitioner.RESERVED_CONFIG, 1,
+                FramePartitioner.STREAMS_CONFIG, List.of("regex:ab{1,3}", "regex:" + java.util.regex.Pattern.quote("x,y"))));
+        Cluster cluster = cluster("frames", 4);
+        for (String id : List.of("ab", "abbb", "x,y")) {
+            assertEquals(3, partitioner.partition("frames", id, null, null, null, cluster), id);
+        }
+        assertTrue(partitioner.partition("frames", "abbbb", null, null, null, cluster) < 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FramePartitioner().configure(Map.of(FramePartitioner.STREAMS_CONFIG, List.of("regex:a{1,"))));
+        assertTrue(e.getMessage().contains("regex:a{1,"), e.getMessage());
+    }
 }

@@ -28,12 +28,17 @@ class BatchRunnerQueueTest {
     /** Records each call's requests; a call holding "block" waits for {@code release}. */
     private static final class Recorder implements Function<List<String>, List<?>> {
         final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
+        /** The thread each call ran on, in the order of {@link #calls}. */
+        final List<String> threads = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch blocked = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
         @Override
         public List<?> apply(List<String> requests) {
-            calls.add(List.copyOf(requests));
+            synchronized (calls) {
+                calls.add(List.copyOf(requests));
+                threads.add(Thread.currentThread().getName());
+            }
             if (requests.contains("block")) {
                 blocked.countDown();
                 try {
@@ -201,6 +206,44 @@ class BatchRunnerQueueTest {
             result(bulk);
             result(urgent);
             assertEquals(3, runner.freeWorkers());
+        }
+    }
+
+    @Test
+    void withUrgentWorkersTheWorkersLeaveUrgentCallsToThemWhileNormalCallsWait() throws Exception {
+        Recorder call = new Recorder();
+        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
+                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+            // Both held: the worker by a normal call, the urgent worker by an urgent one.
+            CompletableFuture<Object[]> held = step(runner, "k:block", call);
+            assertTrue(call.blocked.await(30, TimeUnit.SECONDS), "the worker never took its call");
+            List<CompletableFuture<Object[]>> f = List.of(held, step(runner, "!u:block", call));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (call.calls.size() < 2) {
+                assertTrue(System.nanoTime() < deadline, "the urgent worker never took its call");
+                Thread.sleep(5);
+            }
+            CompletableFuture<Object[]> normal = step(runner, "k:n1", call);
+            CompletableFuture<Object[]> urgent = step(runner, "!u:u2", call);
+            while (runner.waitingChunks() < 2) {
+                assertTrue(System.nanoTime() < deadline, "never queued");
+                Thread.sleep(5);
+            }
+            call.release.countDown();
+            for (CompletableFuture<Object[]> x : List.of(f.get(0), f.get(1), normal, urgent)) {
+                result(x);
+            }
+            // The worker, freed with both waiting, took the normal call (before: urgent first); the urgent call went
+            // to the urgent worker, or to the worker once no normal call waited.
+            String worker = call.threads.get(call.calls.indexOf(List.of("block")));
+            List<List<String>> workers = new ArrayList<>();
+            for (int i = 0; i < call.calls.size(); i++) {
+                if (call.threads.get(i).equals(worker)) {
+                    workers.add(call.calls.get(i));
+                }
+            }
+            assertEquals(List.of("n1"), workers.get(1), "the worker's calls: " + workers);
+            assertTrue(!worker.contains("-u"), worker);
         }
     }
 

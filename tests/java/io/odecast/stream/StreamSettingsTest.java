@@ -83,6 +83,29 @@ class StreamSettingsTest {
     }
 
     @Test
+    void priorityLanesAddALoopOfTheirOwnAndTheRebalanceProtocolIsCooperativeUnlessAnUpgradeAsksForEager() {
+        ServiceSettings plain = example();
+        assertEquals(0, plain.kafka().priorityPartitions());
+        assertEquals(plain.engineThreads(), plain.consumerLoops());
+        assertTrue(plain.kafka().cooperative());
+        var lanes = ConfigFactory.parseString("odecast { instance-id = node-a, engine.threads = 2,"
+                + " kafka.priority-partitions = 1, kafka.rebalance-protocol = eager }")
+                .withFallback(ConfigFactory.parseFile(Path.of("conf/application.conf").toFile()));
+        ServiceSettings s = ServiceSettings.fromConfig(ConfigFactory.load(lanes));
+        assertEquals(3, s.consumerLoops());
+        assertEquals(List.of("node-a", "node-a-e1", "node-a-priority"),
+                List.of(s.engineId(0), s.engineId(1), s.engineId(2)));
+        assertTrue(!s.isPriorityLane(1) && s.isPriorityLane(2));
+        assertTrue(!s.kafka().cooperative());
+        for (String bad : List.of("odecast.kafka.priority-partitions = 3", "odecast.kafka.priority-partitions = -1",
+                "odecast.kafka.rebalance-protocol = sticky")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(
+                    ConfigFactory.parseString(bad))));
+            assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf(' '))), e.getMessage());
+        }
+    }
+
+    @Test
     void kafkaClientSectionsPassThroughAsPropertiesWithTheSpecificSectionWinning() {
         var config = ConfigFactory.parseString("""
                 odecast.delivery = "exactly-once"

@@ -8,6 +8,7 @@ import io.odecast.publish.Timing;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -85,6 +86,9 @@ final class PublishCommand implements Callable<Integer> {
         if (priorityPartitions < 0) {
             throw usage("--priority-partitions must be 0 or more, got " + priorityPartitions);
         }
+        if (priority.equals("high") && priorityPartitions == 0) {
+            throw usage("--priority high needs --priority-partitions N (the service's odecast.kafka.priority-partitions)");
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw usage("--dropout must be a probability in [0, 1), got " + dropout);
         }
@@ -102,7 +106,7 @@ final class PublishCommand implements Callable<Integer> {
             producer.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, Integer.toString(priorityPartitions));
             if (priority.equals("high")) {
                 producer.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG,
-                        "regex:" + java.util.regex.Pattern.quote(id));
+                        List.of("regex:" + java.util.regex.Pattern.quote(id)));
             }
         }
         try (FramePublisher publisher = FramePublisher.connect(producer)) {

@@ -19,9 +19,12 @@ import org.apache.kafka.common.utils.Utils;
  * co-partitioned state topic): change N or a stream's priority only with a fresh start of those streams.
  *
  * <p>Any Java producer can use it: {@code partitioner.class = io.odecast.kafka.FramePartitioner},
- * {@value #RESERVED_CONFIG} = N, {@value #STREAMS_CONFIG} = the high-priority streams' patterns, comma-separated, in
- * the syntax of the service's stream rules (globs, or {@code regex:...}). Producers in other languages compute the
- * same with {@link #partition(String, boolean, int, int)}'s rule.
+ * {@value #RESERVED_CONFIG} = N, {@value #STREAMS_CONFIG} = the high-priority streams' patterns in the syntax of the
+ * service's stream rules (globs, or {@code regex:...}): a {@code List} of them, or one comma-separated string (then no
+ * pattern may hold a comma). They should name the streams whose rules say {@code priority = high}; the service takes
+ * the first rule that matches a stream, so a narrower {@code normal} rule ahead of a broader {@code high} one must be
+ * left out here as well. Producers in other languages compute the same with
+ * {@link #partition(String, boolean, int, int)}'s rule.
  */
 public final class FramePartitioner implements Partitioner {
     /** Producer property: how many partitions, the last ones, are reserved for high-priority streams. */
@@ -40,10 +43,16 @@ public final class FramePartitioner implements Partitioner {
             throw new IllegalArgumentException(RESERVED_CONFIG + " must be >= 0, got " + reserved);
         }
         Object s = configs.get(STREAMS_CONFIG);
-        if (s != null) {
-            for (String p : s.toString().split(",")) {
-                if (!p.isBlank()) {
-                    high.add(StreamRules.compile(p.trim()));
+        // A list (from code: any pattern) or a comma-separated string (from a properties file: no commas in patterns).
+        Iterable<?> patterns = s instanceof java.util.Collection<?> list ? list
+                : s == null ? List.of() : List.of(s.toString().split(","));
+        for (Object p : patterns) {
+            String pattern = p.toString().trim();
+            if (!pattern.isEmpty()) {
+                try {
+                    high.add(StreamRules.compile(pattern));
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new IllegalArgumentException(STREAMS_CONFIG + ": not a pattern: " + pattern, e);
                 }
             }
         }

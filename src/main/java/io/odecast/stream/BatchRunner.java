@@ -404,7 +404,9 @@ public final class BatchRunner implements AutoCloseable {
                 // Chunks merge only with chunks of the same key, urgency included, so with those of their own deque.
                 // Urgent calls first, but after URGENT_RUN of them in a row a waiting normal call gets its turn: an
                 // urgent load that fills the workers must not hold other loops' steps until their ask times out.
-                if (!urgent.isEmpty() && (normal.isEmpty() || urgentRun < URGENT_RUN)) {
+                // With urgent workers, urgent calls are theirs; a worker takes one only when no normal call waits
+                // (it would idle otherwise), so a bulk step's spread keeps the workers it counts on.
+                if (!urgent.isEmpty() && (normal.isEmpty() || (urgentWorkers == 0 && urgentRun < URGENT_RUN))) {
                     urgentRun++;
                     return nextUrgent();
                 }

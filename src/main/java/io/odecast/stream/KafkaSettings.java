@@ -26,11 +26,14 @@ import java.util.Map;
  * @param admin              admin client properties ({@code admin.kafka-clients}), over {@code common}
  * @param priorityPartitions how many partitions of the frames topic, the last ones, are reserved for high-priority
  *                           streams and served by each instance's priority lane (0: none)
+ * @param cooperative        rebalance with the cooperative protocol (only moved partitions are revoked); false: eager,
+ *                           for the first bounce of an upgrade from a version whose instances rebalance eagerly
  */
 public record KafkaSettings(String bootstrapServers, String groupId, TopicNames topics, boolean createTopics,
                             TopicSetup.Settings topicSetup, Duration commitTimeout, Duration setupTimeout,
                             Duration transactionTimeout, Map<String, String> common, Map<String, String> consumer,
-                            Map<String, String> producer, Map<String, String> admin, int priorityPartitions) {
+                            Map<String, String> producer, Map<String, String> admin, int priorityPartitions,
+                            boolean cooperative) {
 
     public KafkaSettings {
         if (priorityPartitions < 0 || (priorityPartitions > 0 && priorityPartitions >= topicSetup.partitions())) {
@@ -46,7 +49,7 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
     /** A copy with other bootstrap servers (command line override). */
     public KafkaSettings withBootstrapServers(String servers) {
         return new KafkaSettings(servers, groupId, topics, createTopics, topicSetup, commitTimeout, setupTimeout,
-                transactionTimeout, common, consumer, producer, admin, priorityPartitions);
+                transactionTimeout, common, consumer, producer, admin, priorityPartitions, cooperative);
     }
 
     /** Properties of an admin client: bootstrap servers, then {@code common}, then {@code admin}. */
@@ -86,7 +89,15 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
                 c.getBoolean("create-topics"), setup, c.getDuration("commit-timeout"), c.getDuration("setup-timeout"),
                 c.getDuration("transaction-timeout"), clientProperties(c, "kafka-clients"),
                 clientProperties(c, "consumer.kafka-clients"), clientProperties(c, "producer.kafka-clients"),
-                clientProperties(c, "admin.kafka-clients"), c.getInt("priority-partitions"));
+                clientProperties(c, "admin.kafka-clients"), c.getInt("priority-partitions"), protocol(c));
+    }
+
+    private static boolean protocol(Config c) {
+        String p = c.getString("rebalance-protocol");
+        if (!p.equals("cooperative") && !p.equals("eager")) {
+            throw new IllegalArgumentException("odecast.kafka.rebalance-protocol must be cooperative or eager, got " + p);
+        }
+        return p.equals("cooperative");
     }
 
     /** A {@code kafka-clients} section as flat Kafka property names ({@code security.protocol = SASL_SSL}). */

@@ -90,6 +90,11 @@ final class StreamEngine {
     private volatile int owned;
     /** This loop is its process's priority lane: it owns only the partitions reserved for high-priority streams. */
     private final boolean lane;
+
+    /** Whether this loop is its process's priority lane. */
+    boolean lane() {
+        return lane;
+    }
     /** Streams warned about arriving on the wrong side of the reserved partitions (bounded). */
     private final Set<String> misroutedStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
     static final int MISROUTED_WARNINGS = 1000;
@@ -310,12 +315,13 @@ final class StreamEngine {
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
             c.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id);
             // Partitions spread over instances first, then over their loops (an operator's strategy wins), rebalanced
-            // cooperatively: every assignor of the list supports it, so the consumer uses it (a list with the range
-            // assignor would make it eager). The cooperative sticky assignor is the fallback a group agrees on while
-            // members without ours are in it.
+            // cooperatively: every assignor of the list supports it, so the consumer uses it (the range assignor in
+            // the list makes it eager, kafka.rebalance-protocol = eager). The second is the fallback a group agrees
+            // on while members without ours are in it.
             c.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-                    List.of(ProcessAwareAssignor.class.getName(),
-                            org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName()));
+                    List.of(ProcessAwareAssignor.class.getName(), kafka.cooperative()
+                            ? org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName()
+                            : org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
             c.put(ProcessAwareAssignor.PROCESS_CONFIG, settings.instanceId());
             c.put(ProcessAwareAssignor.LANE_CONFIG, Boolean.toString(lane));
             c.put(ProcessAwareAssignor.RESERVED_CONFIG, Integer.toString(kafka.priorityPartitions()));
@@ -431,13 +437,29 @@ final class StreamEngine {
                         if (high && priorities) {
                             urgentRecords.add(r);
                         }
-                        if (lanes && high != lane) {
+                        if (lanes && high != reserved(r.partition())) {
                             misrouted(r, high);
                         }
                     }
                 }
             }
         }
+
+        /**
+         * Whether {@code partition} of the frames topic is one of those reserved for high-priority streams: the last
+         * {@code priority-partitions}, at most all but one (as {@link ProcessAwareAssignor} and
+         * {@link io.odecast.kafka.FramePartitioner} count them).
+         */
+        private boolean reserved(int partition) {
+            if (framePartitions <= 0) {
+                framePartitions = consumer.partitionsFor(frames).size();
+            }
+            int n = framePartitions;
+            return partition >= n - Math.min(settings.kafka().priorityPartitions(), n - 1);
+        }
+
+        /** Partitions of the frames topic (from the consumer's metadata, once). */
+        private int framePartitions;
 
         /**
          * Warns once per stream (for the first {@link #MISROUTED_WARNINGS} streams) whose frames arrive on the wrong side

@@ -281,7 +281,8 @@ public final class StreamingService {
                     }
                     engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock));
                 }
-                List<StreamEngine> loops = List.copyOf(engines);
+                // The lane's calls are urgent and never join bulk calls, so it is no loop a small call waits for.
+                List<StreamEngine> loops = engines.stream().filter(e -> !e.lane()).toList();
                 batches.sharedBy(() -> (int) loops.stream().filter(e -> e.ownedPartitions() > 0).count());
                 engines.forEach(StreamEngine::start);
                 if (follower != null) {
