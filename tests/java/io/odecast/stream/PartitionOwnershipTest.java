@@ -86,19 +86,7 @@ class PartitionOwnershipTest extends BrokerTestBase {
             }
             assertEquals(STREAMS * FRAMES, copies.size(), "one forecast per frame");
             assertEquals(STREAMS * FRAMES, forecasts.size(), "no forecast repeated");
-            for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
-                List<StreamState> states = statesAlone(model, e.getValue());
-                for (int i = 0; i < FRAMES; i++) {
-                    FrameMessage f = e.getValue().get(i);
-                    ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
-                    List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
-                    float[][] expected = forecastAlone(model, states.get(i), grid);
-                    for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxRelDiff(expected[k], out.leads().get(k).data());
-                        assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
-                    }
-                }
-            }
+            assertEveryForecastEqualsTheModelAlone(byStream, copies);
         } finally {
             a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -166,19 +154,7 @@ class PartitionOwnershipTest extends BrokerTestBase {
             assertEquals(0, a.metrics().engineRestarts(), "a: " + a.metrics());
             assertEquals(0, joined.metrics().engineRestarts(), "b: " + joined.metrics());
             assertTrue(a.metrics().pollsHeldForRebalance() > 0, "a was polling while the group rebalanced");
-            for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
-                List<StreamState> states = statesAlone(model, e.getValue());
-                for (int i = 0; i < frames; i++) {
-                    FrameMessage f = e.getValue().get(i);
-                    ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
-                    List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
-                    float[][] expected = forecastAlone(model, states.get(i), grid);
-                    for (int k = 0; k < grid.size(); k++) {
-                        float diff = maxRelDiff(expected[k], out.leads().get(k).data());
-                        assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
-                    }
-                }
-            }
+            assertEveryForecastEqualsTheModelAlone(byStream, copies);
         } finally {
             if (publisher != null) {
                 publisher.interrupt();
@@ -188,6 +164,24 @@ class PartitionOwnershipTest extends BrokerTestBase {
                 b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
             a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every frame's (first) forecast equals the model run on its stream alone, to 1e-5 of its values. */
+    private static void assertEveryForecastEqualsTheModelAlone(Map<String, List<FrameMessage>> byStream,
+                                                               Map<String, List<ForecastMessage>> copies) {
+        for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
+            List<StreamState> states = statesAlone(model, e.getValue());
+            for (int i = 0; i < e.getValue().size(); i++) {
+                FrameMessage f = e.getValue().get(i);
+                ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
+                List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
+                float[][] expected = forecastAlone(model, states.get(i), grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], out.leads().get(k).data());
+                    assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
+                }
+            }
         }
     }
 
