@@ -339,8 +339,15 @@ public final class ModelBenchmark {
         return timings;
     }
 
+    /** The {@code --peer} value that skips the peer on purpose. */
+    public static final String NO_PEER = "none";
+
     /** Whether the peer script and its python exist; says in one line which is missing when not. */
     private boolean peerPresent(Path script, String python) {
+        if (script.toString().equals(NO_PEER)) {
+            out.println("without the peer (--peer " + NO_PEER + ")");
+            return false;
+        }
         boolean scriptThere = Files.isRegularFile(script);
         if (scriptThere && Files.isExecutable(Path.of(python))) {
             return true;

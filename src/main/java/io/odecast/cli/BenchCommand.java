@@ -41,8 +41,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--peer", defaultValue = "../shared/bench/vidode_torch_bench.py",
             description = "The PyTorch eager peer script, a relative path taken from the working directory or else"
-                    + " from the checkout bin/odecast runs (skipped, with a line saying so, when absent; default"
-                    + " ${DEFAULT-VALUE}).")
+                    + " from the checkout bin/odecast runs (skipped, with a line saying so, when absent; none: skip"
+                    + " it; default ${DEFAULT-VALUE}).")
     Path peer;
 
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
