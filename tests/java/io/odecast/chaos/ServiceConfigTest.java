@@ -49,8 +49,8 @@ class ServiceConfigTest {
         assertEquals("high", c.getConfigList("streams").get(0).getString("priority"));
         // The harness's producer is configured like this (ChaosKafka.producer).
         io.odecast.kafka.FramePartitioner routing = new io.odecast.kafka.FramePartitioner();
-        routing.configure(java.util.Map.of(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, "1",
-                io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, ServiceConfig.priorityPattern(2)));
+        routing.configure(io.odecast.kafka.FramePartitioner.producerConfig(1,
+                java.util.List.of(ServiceConfig.priorityPattern(2))));
         org.apache.kafka.common.Node node = new org.apache.kafka.common.Node(0, "h", 1);
         java.util.List<org.apache.kafka.common.PartitionInfo> infos = new java.util.ArrayList<>();
         for (int p = 0; p < 4; p++) {

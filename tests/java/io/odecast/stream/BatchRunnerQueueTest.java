@@ -76,6 +76,12 @@ class BatchRunnerQueueTest {
         return runner;
     }
 
+    /** A runner of {@code workers} and one urgent worker. */
+    private static BatchRunner withUrgentWorker(int workers) {
+        return new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, workers, 1,
+                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics());
+    }
+
     private static final Duration GATHER = Duration.ofSeconds(5);
 
     /**
@@ -171,8 +177,7 @@ class BatchRunnerQueueTest {
     @Test
     void anUrgentWorkerRunsAnUrgentCallAtOnceWhileTheWorkerIsBusyAndNothingElse() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
-                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+        try (BatchRunner runner = withUrgentWorker(1)) {
             // The one worker is held by "block", a normal step waits behind it; the urgent step still runs now.
             List<CompletableFuture<Object[]>> f = queued(runner, call, true, "k:n1");
             CompletableFuture<Object[]> urgent = step(runner, "!k:u1", call);
@@ -190,8 +195,7 @@ class BatchRunnerQueueTest {
     @Test
     void withUrgentWorkersAnUrgentCallTakesNoWorkerFromTheNextStepsSpread() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 3, 1,
-                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+        try (BatchRunner runner = withUrgentWorker(3)) {
             CompletableFuture<Object[]> bulk = step(runner, "k:block", call);
             assertTrue(call.blocked.await(30, TimeUnit.SECONDS));
             CompletableFuture<Object[]> urgent = step(runner, "!u:block", call);
@@ -212,8 +216,7 @@ class BatchRunnerQueueTest {
     @Test
     void withUrgentWorkersTheWorkersLeaveUrgentCallsToThemWhileNormalCallsWait() throws Exception {
         Recorder call = new Recorder();
-        try (BatchRunner runner = new BatchRunner(new DecoderSettings(8, Duration.ofSeconds(30), 64, 1, 1,
-                io.odecast.model.ConvPrecision.FLOAT32, Duration.ZERO, 1), new ServiceMetrics())) {
+        try (BatchRunner runner = withUrgentWorker(1)) {
             // Both held: the worker by a normal call, the urgent worker by an urgent one.
             CompletableFuture<Object[]> held = step(runner, "k:block", call);
             assertTrue(call.blocked.await(30, TimeUnit.SECONDS), "the worker never took its call");

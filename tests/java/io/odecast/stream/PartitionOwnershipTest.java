@@ -3,13 +3,9 @@ package io.odecast.stream;
 import static io.odecast.stream.StreamFixtures.await;
 import static io.odecast.stream.StreamFixtures.config;
 import static io.odecast.stream.StreamFixtures.forecast;
-import static io.odecast.stream.StreamFixtures.forecastAlone;
 import static io.odecast.stream.StreamFixtures.frame;
-import static io.odecast.stream.StreamFixtures.hours;
 import static io.odecast.stream.StreamFixtures.sixHourly;
-import static io.odecast.stream.StreamFixtures.maxRelDiff;
 import static io.odecast.stream.StreamFixtures.publish;
-import static io.odecast.stream.StreamFixtures.statesAlone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,9 +13,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
-import io.odecast.model.StreamState;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -86,7 +80,7 @@ class PartitionOwnershipTest extends BrokerTestBase {
             }
             assertEquals(STREAMS * FRAMES, copies.size(), "one forecast per frame");
             assertEquals(STREAMS * FRAMES, forecasts.size(), "no forecast repeated");
-            assertEveryForecastEqualsTheModelAlone(byStream, copies);
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
         } finally {
             a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -154,7 +148,7 @@ class PartitionOwnershipTest extends BrokerTestBase {
             assertEquals(0, a.metrics().engineRestarts(), "a: " + a.metrics());
             assertEquals(0, joined.metrics().engineRestarts(), "b: " + joined.metrics());
             assertTrue(a.metrics().pollsHeldForRebalance() > 0, "a was polling while the group rebalanced");
-            assertEveryForecastEqualsTheModelAlone(byStream, copies);
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
         } finally {
             if (publisher != null) {
                 publisher.interrupt();
@@ -164,24 +158,6 @@ class PartitionOwnershipTest extends BrokerTestBase {
                 b.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
             a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        }
-    }
-
-    /** Every frame's (first) forecast equals the model run on its stream alone, to 1e-5 of its values. */
-    private static void assertEveryForecastEqualsTheModelAlone(Map<String, List<FrameMessage>> byStream,
-                                                               Map<String, List<ForecastMessage>> copies) {
-        for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
-            List<StreamState> states = statesAlone(model, e.getValue());
-            for (int i = 0; i < e.getValue().size(); i++) {
-                FrameMessage f = e.getValue().get(i);
-                ForecastMessage out = copies.get(f.streamId() + "@" + f.eventTime()).get(0);
-                List<Instant> grid = out.leads().stream().map(l -> l.validTime()).toList();
-                float[][] expected = forecastAlone(model, states.get(i), grid);
-                for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], out.leads().get(k).data());
-                    assertTrue(diff <= 1e-5f, f.streamId() + " frame " + i + " lead " + k + " differs by " + diff);
-                }
-            }
         }
     }
 

@@ -200,6 +200,31 @@ public final class StreamFixtures {
      * The largest difference relative to 1 + |expected|: pressure near 1000 hPa has a float32 spacing of 6e-5,
      * so a 1e-5 agreement is checked relative to the value's size.
      */
+    /**
+     * Every lead of every stream's forecasts, in time order, equals {@code model} run on that stream alone (to 1e-5 of
+     * the values), and each stream has exactly one forecast per frame.
+     */
+    static void assertEachStreamsForecastsEqualTheModelAlone(VidOdeModel model, Map<String, List<FrameMessage>> byStream,
+                                                             List<ForecastMessage> forecasts) {
+        for (var entry : byStream.entrySet()) {
+            List<StreamState> states = statesAlone(model, entry.getValue());
+            List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
+                    .sorted(java.util.Comparator.comparing(f -> f.basedOnTime())).toList();
+            org.junit.jupiter.api.Assertions.assertEquals(states.size(), mine.size(),
+                    entry.getKey() + ": one forecast per frame");
+            for (int i = 0; i < states.size(); i++) {
+                ForecastMessage f = mine.get(i);
+                List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
+                float[][] expected = forecastAlone(model, states.get(i), grid);
+                for (int k = 0; k < grid.size(); k++) {
+                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+                    org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-5f,
+                            entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
+                }
+            }
+        }
+    }
+
     static float maxRelDiff(float[] expected, float[] actual) {
         if (expected.length != actual.length) {
             return Float.POSITIVE_INFINITY;

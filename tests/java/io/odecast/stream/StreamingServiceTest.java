@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -219,7 +218,7 @@ class StreamingServiceTest extends BrokerTestBase {
             assertEquals(interleaved.size(), forecasts.size());
             assertTrue(service.metrics().largestBatch() > 1, "no batch larger than 1: " + service.metrics());
             assertEquals(0, service.metrics().urgentCalls(), "no high-priority stream, no urgent call");
-            assertEachStreamsForecastsEqualTheModelAlone(byStream, forecasts);
+            assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -340,7 +339,7 @@ class StreamingServiceTest extends BrokerTestBase {
             assertEquals(frames.size(), forecasts.size());
             assertEquals(frames.size(), forecasts.stream().map(f -> f.streamId() + "@" + f.basedOnTime())
                     .distinct().count(), "a frame with two forecasts");
-            assertEachStreamsForecastsEqualTheModelAlone(byStream, forecasts);
+            assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
             assertEquals(Set.of(0, 1, 2), service.metrics().consumerLag().keySet(), "lag of every partition");
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -362,10 +361,10 @@ class StreamingServiceTest extends BrokerTestBase {
                 odecast { engine.threads = 1, decoder.workers = 1 }
                 """).withFallback(config(kafka.bootstrapServers(), prefix));
         StreamingService service = startService(config, model);
-        try (var routed = producer(Map.of(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(), org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
-                io.odecast.kafka.FramePartitioner.class.getName(), io.odecast.kafka.FramePartitioner.RESERVED_CONFIG,
-                "1", io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, "urgent/*"))) {
+        Map<String, Object> routing = new HashMap<>(io.odecast.kafka.FramePartitioner.producerConfig(1,
+                List.of("urgent/*")));
+        routing.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (var routed = producer(routing)) {
             // The bulk loop owns partitions 0 and 1, the lane (a loop of its own) the reserved partition 2.
             await("the lane owns the reserved partition", Duration.ofSeconds(60), () -> {
                 StreamingService.Readiness r = service.readiness();
@@ -394,7 +393,7 @@ class StreamingServiceTest extends BrokerTestBase {
             long lastBulk = out.stream().filter(r -> r.key().startsWith("plain/b")).mapToLong(ConsumerRecord::timestamp)
                     .max().orElseThrow();
             assertTrue(firstUrgent <= lastBulk, "urgent " + firstUrgent + " after the whole backlog " + lastBulk);
-            assertEachStreamsForecastsEqualTheModelAlone(byStream(urgent), forecasts);
+            assertEachStreamsForecastsEqualTheModelAlone(model, byStream(urgent), forecasts);
             assertTrue(service.metrics().urgentCalls() >= 1, "the lane's calls went first: " + service.metrics());
         } finally {
             service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -420,26 +419,6 @@ class StreamingServiceTest extends BrokerTestBase {
         Map<String, List<FrameMessage>> out = new HashMap<>();
         frames.forEach(f -> out.computeIfAbsent(f.streamId(), k -> new ArrayList<>()).add(f));
         return out;
-    }
-
-    /** Every lead of every stream's forecasts, in time order, equals the model run on that stream alone. */
-    private static void assertEachStreamsForecastsEqualTheModelAlone(Map<String, List<FrameMessage>> byStream,
-                                                                      List<ForecastMessage> forecasts) {
-        for (var entry : byStream.entrySet()) {
-            List<StreamState> states = statesAlone(model, entry.getValue());
-            List<ForecastMessage> mine = forecasts.stream().filter(f -> f.streamId().equals(entry.getKey()))
-                    .sorted(Comparator.comparing(f -> f.basedOnTime())).toList();
-            assertEquals(states.size(), mine.size(), entry.getKey() + ": one forecast per frame");
-            for (int i = 0; i < states.size(); i++) {
-                ForecastMessage f = mine.get(i);
-                List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
-                float[][] expected = forecastAlone(model, states.get(i), grid);
-                for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
-                    assertTrue(diff <= TOLERANCE, entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
-                }
-            }
-        }
     }
 
     /** The frames topic's partition of a key (3 partitions), as the default partitioner places it. */

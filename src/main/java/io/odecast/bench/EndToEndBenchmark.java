@@ -342,9 +342,7 @@ public final class EndToEndBenchmark {
     private static KafkaProducer<String, byte[]> producer(String bootstrap, int priorityPartitions) {
         Properties p = new Properties();
         if (priorityPartitions > 0) {
-            p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, io.odecast.kafka.FramePartitioner.class.getName());
-            p.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, Integer.toString(priorityPartitions));
-            p.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, URGENT_PREFIX + "*");
+            p.putAll(io.odecast.kafka.FramePartitioner.producerConfig(priorityPartitions, List.of(URGENT_PREFIX + "*")));
         }
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");

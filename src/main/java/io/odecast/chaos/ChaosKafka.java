@@ -67,17 +67,12 @@ final class ChaosKafka {
      * The driver's producer: idempotent (acks=all, retries without end, at most 5 requests in flight), patient
      * through a broker outage (10 min delivery and block timeouts), and able to send a 60 MiB frame.
      */
-    static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return producer(bootstrap, 0);
-    }
-
-    /** The frames' producer; the first {@code priorityStreams} streams go to the reserved last partition. */
     static KafkaProducer<String, byte[]> producer(String bootstrap, int priorityStreams) {
         Properties p = new Properties();
         if (priorityStreams > 0) {
-            p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, io.odecast.kafka.FramePartitioner.class.getName());
-            p.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, "1");
-            p.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG, ServiceConfig.priorityPattern(priorityStreams));
+            // The first priorityStreams streams on the reserved last partition.
+            p.putAll(io.odecast.kafka.FramePartitioner.producerConfig(1,
+                    java.util.List.of(ServiceConfig.priorityPattern(priorityStreams))));
         }
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -101,13 +101,8 @@ final class PublishCommand implements Callable<Integer> {
         PublishSummary summary;
         java.util.Properties producer = FramePublisher.producerProperties(bootstrapServers);
         if (priorityPartitions > 0) {
-            producer.put(org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
-                    io.odecast.kafka.FramePartitioner.class.getName());
-            producer.put(io.odecast.kafka.FramePartitioner.RESERVED_CONFIG, Integer.toString(priorityPartitions));
-            if (priority.equals("high")) {
-                producer.put(io.odecast.kafka.FramePartitioner.STREAMS_CONFIG,
-                        List.of("regex:" + java.util.regex.Pattern.quote(id)));
-            }
+            producer.putAll(io.odecast.kafka.FramePartitioner.producerConfig(priorityPartitions, priority.equals("high")
+                    ? List.of("regex:" + java.util.regex.Pattern.quote(id)) : List.of()));
         }
         try (FramePublisher publisher = FramePublisher.connect(producer)) {
             summary = publisher.publish(frames, settings);

@@ -81,9 +81,32 @@ public final class FramePartitioner implements Partitioner {
         if (partitions < 1) {
             throw new IllegalArgumentException("a topic has at least one partition, got " + partitions);
         }
-        int r = Math.max(0, Math.min(reserved, partitions - 1));
+        int r = reservedCount(partitions, reserved);
         int hash = Utils.toPositive(Utils.murmur2(streamId.getBytes(StandardCharsets.UTF_8)));
         return highPriority && r > 0 ? partitions - r + hash % r : hash % (partitions - r);
+    }
+
+    /**
+     * How many of {@code partitions} are reserved when {@code reserved} are asked for: at most all but one, so bulk
+     * streams always keep a partition. The service's assignor and engine count them the same way.
+     */
+    public static int reservedCount(int partitions, int reserved) {
+        return Math.max(0, Math.min(reserved, partitions - 1));
+    }
+
+    /** Whether {@code partition} of a topic of {@code partitions} is one of the reserved ones (the last). */
+    public static boolean isReserved(int partition, int partitions, int reserved) {
+        return partition >= partitions - reservedCount(partitions, reserved);
+    }
+
+    /**
+     * Producer properties that route with this partitioner: {@code reserved} partitions for the streams matching
+     * {@code highPriority} (patterns as in the service's stream rules).
+     */
+    public static Map<String, Object> producerConfig(int reserved, List<String> highPriority) {
+        return Map.of(org.apache.kafka.clients.producer.ProducerConfig.PARTITIONER_CLASS_CONFIG,
+                FramePartitioner.class.getName(), RESERVED_CONFIG, Integer.toString(reserved),
+                STREAMS_CONFIG, List.copyOf(highPriority));
     }
 
     @Override

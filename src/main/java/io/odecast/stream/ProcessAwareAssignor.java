@@ -97,9 +97,6 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
 
     /** One member as the assignment sees it: its process, its order within the process, its topics, its lane. */
     record Member(String id, String process, String order, List<String> topics, boolean lane) {
-        Member(String id, String process, String order, List<String> topics) {
-            this(id, process, order, topics, false);
-        }
     }
 
     @Override
@@ -129,11 +126,6 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
         return new GroupAssignment(out);
     }
 
-    /** Partitions per member id, no partitions reserved for priority lanes. */
-    static Map<String, List<TopicPartition>> assign(Map<String, Integer> partitionsPerTopic, List<Member> members) {
-        return assign(partitionsPerTopic, members, 0, Map.of());
-    }
-
     /**
      * Partitions per member id; every member appears, with an empty list when it gets nothing. The last
      * {@code reserved} partitions of each topic (at most all but one) go to the lane members, the others to the rest;
@@ -151,7 +143,7 @@ public final class ProcessAwareAssignor implements ConsumerPartitionAssignor, Co
             List<Member> lanes = subscribed.stream().filter(Member::lane).toList();
             List<Member> bulk = subscribed.stream().filter(m -> !m.lane()).toList();
             int n = partitionsPerTopic.get(topic);
-            int lanePartitions = Math.min(reserved, n - 1);
+            int lanePartitions = io.odecast.kafka.FramePartitioner.reservedCount(n, reserved);
             if (lanePartitions <= 0 || lanes.isEmpty() || bulk.isEmpty()) {
                 // No reservation, or one side without members: every member takes from every partition.
                 deal(topic, 0, n, subscribed, owned, out);

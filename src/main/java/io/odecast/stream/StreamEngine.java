@@ -90,13 +90,8 @@ final class StreamEngine {
     private volatile int owned;
     /** This loop is its process's priority lane: it owns only the partitions reserved for high-priority streams. */
     private final boolean lane;
-
-    /** Whether this loop is its process's priority lane. */
-    boolean lane() {
-        return lane;
-    }
-    /** Streams warned about arriving on the wrong side of the reserved partitions (bounded). */
-    private final Set<String> misroutedStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Streams warned about arriving on the wrong side of the reserved partitions (bounded; the engine thread's). */
+    private final Set<String> misroutedStreams = new HashSet<>();
     static final int MISROUTED_WARNINGS = 1000;
 
     /**
@@ -138,6 +133,11 @@ final class StreamEngine {
                 new DeadLetterPublisher(settings.kafka().topics().deadLetters(), clock,
                         settings.input().deadLetterValueBytes()), store, swaps, gauges);
         this.thread = new Thread(this::run, "odecast-engine-" + id);
+    }
+
+    /** Whether this loop is its process's priority lane. */
+    boolean lane() {
+        return lane;
     }
 
     /**
@@ -437,7 +437,8 @@ final class StreamEngine {
                         if (high && priorities) {
                             urgentRecords.add(r);
                         }
-                        if (lanes && high != reserved(r.partition())) {
+                        if (lanes && high != io.odecast.kafka.FramePartitioner.isReserved(r.partition(),
+                                framePartitions(), settings.kafka().priorityPartitions())) {
                             misrouted(r, high);
                         }
                     }
@@ -445,20 +446,14 @@ final class StreamEngine {
             }
         }
 
-        /**
-         * Whether {@code partition} of the frames topic is one of those reserved for high-priority streams: the last
-         * {@code priority-partitions}, at most all but one (as {@link ProcessAwareAssignor} and
-         * {@link io.odecast.kafka.FramePartitioner} count them).
-         */
-        private boolean reserved(int partition) {
+        /** Partitions of the frames topic, from the consumer's metadata once per session. */
+        private int framePartitions() {
             if (framePartitions <= 0) {
                 framePartitions = consumer.partitionsFor(frames).size();
             }
-            int n = framePartitions;
-            return partition >= n - Math.min(settings.kafka().priorityPartitions(), n - 1);
+            return framePartitions;
         }
 
-        /** Partitions of the frames topic (from the consumer's metadata, once). */
         private int framePartitions;
 
         /**
