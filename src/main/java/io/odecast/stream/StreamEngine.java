@@ -159,10 +159,12 @@ final class StreamEngine {
 
     /**
      * Whether the engine is connected and owns its partitions with their states in place: its consumer has joined
-     * the group since the clients were last (re)created, and no partition's restore is in progress.
+     * the group since the clients were last (re)created, no partition's restore is in progress, and no rebalance round
+     * is (under cooperative rebalancing a partition given up in one round is assigned in the next, so between the
+     * two every loop may have joined while that partition has no owner).
      */
     boolean partitionsRestored() {
-        return joined && !restoring;
+        return joined && !restoring && !rebalancing;
     }
 
     /** Whether the consumer has joined its group since the clients were last (re)created: Kafka is reachable. */

@@ -79,7 +79,7 @@ public final class StreamingService {
      * @param modelsLoaded       every rule's models are loaded and ran once
      * @param topicsChecked      the topics exist with usable settings (checked at start when create-topics is on)
      * @param kafkaConnected     every consumer loop has joined its group since its clients were last created
-     * @param partitionsRestored no partition's state restore is in progress in any consumer loop
+     * @param partitionsRestored no partition's state restore and no rebalance round is in progress in any consumer loop
      * @param draining           the service is stopping
      * @param partitions         partitions of the frames topic owned with their states in place
      * @param loopPartitions     the same per consumer loop ({@code odecast.engine.threads}), in loop order
