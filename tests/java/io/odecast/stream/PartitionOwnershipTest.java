@@ -164,6 +164,93 @@ class PartitionOwnershipTest extends BrokerTestBase {
         }
     }
 
+    /**
+     * The group removes a member (as it does when a step outlasts max.poll.interval.ms, or an operator removes it) while
+     * frames flow: the loop learns it at its next poll, right after a step whose commit waits for the next step's model
+     * calls. That commit belongs to the generation the group left; committed under the rejoined one it would add a
+     * second copy of every forecast the restored partitions replay from the last commit.
+     */
+    @Test
+    void aMemberTheGroupRemovesDropsItsUncommittedStepAndRepeatsNothing() throws Exception {
+        String prefix = "own-lost";
+        int frames = 80;
+        Random rng = new Random(23);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> all = new ArrayList<>();
+        for (int s = 0; s < STREAMS; s++) {
+            String id = "plain/l" + s;
+            byStream.put(id, sixHourly(id, frames, rng));
+        }
+        for (int i = 0; i < frames; i++) {
+            for (List<FrameMessage> mine : byStream.values()) {
+                all.add(mine.get(i));
+            }
+        }
+        // One loop (one member to remove) that hears of its removal within 100 ms, so that the poll after a step learns it.
+        Config config = ConfigFactory.parseString("odecast { engine.threads = 1, "
+                        + "kafka.consumer.kafka-clients.heartbeat.interval.ms = 100 }")
+                .withFallback(instance(prefix, "a", "exactly-once"));
+        StreamingService a = StreamFixtures.startService(config, model);
+        String member = ServiceSettings.fromConfig(config.withFallback(ConfigFactory.defaultReference()).resolve()).engineId(0);
+        Thread publisher = null;
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            await(() -> a.readiness().ready() && a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
+            publisher = new Thread(() -> {
+                for (FrameMessage f : all) {
+                    publish(producer, prefix + ".frames", List.of(f));
+                    try {
+                        Thread.sleep(15);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "lost-test-publisher");
+            publisher.start();
+            for (int round = 1; round <= 5; round++) {
+                long before = a.metrics().forecastsEmitted();
+                await(() -> a.metrics().forecastsEmitted() >= before + 20 && a.readiness().ready()
+                        && a.metrics().assignedPartitions() == 3 && isStableMember(admin, prefix + "-group", member),
+                        Duration.ofSeconds(60));
+                admin.removeMembersFromConsumerGroup(prefix + "-group", new org.apache.kafka.clients.admin
+                        .RemoveMembersFromConsumerGroupOptions(List.of(
+                                new org.apache.kafka.clients.admin.MemberToRemove(member))))
+                        .all().get(30, TimeUnit.SECONDS);
+                // The loop hears of it from a heartbeat (its partitions lost, then given back) or from a failed commit
+                // (a restart from the last commit).
+                int expected = round;
+                await(() -> a.metrics().partitionsLost() + a.metrics().engineRestarts() >= expected,
+                        Duration.ofSeconds(60));
+            }
+            publisher.join(120_000);
+            List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", all.size());
+            Map<String, List<ForecastMessage>> copies = new HashMap<>();
+            for (ForecastMessage f : forecasts) {
+                copies.computeIfAbsent(f.streamId() + "@" + f.basedOnTime(), k -> new ArrayList<>()).add(f);
+            }
+            assertEquals(all.size(), copies.size(), "one forecast per frame");
+            assertEquals(all.size(), forecasts.size(), "no forecast repeated: " + a.metrics());
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
+        } finally {
+            if (publisher != null) {
+                publisher.interrupt();
+                publisher.join(10_000);
+            }
+            a.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Whether the group is stable with {@code instanceId} among its members (so that it can be removed). */
+    private static boolean isStableMember(org.apache.kafka.clients.admin.Admin admin, String group, String instanceId) {
+        try {
+            var description = admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
+            return description.groupState() == org.apache.kafka.common.GroupState.STABLE && description.members()
+                    .stream().anyMatch(m -> m.groupInstanceId().filter(instanceId::equals).isPresent());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private Config instance(String prefix, String name, String delivery) {
         return ConfigFactory.parseString("odecast { instance-id = \"" + prefix + "-" + name + "\", delivery = \""
                 + delivery + "\", snapshot.every-frames = 3 }").withFallback(config(kafka.bootstrapServers(), prefix));

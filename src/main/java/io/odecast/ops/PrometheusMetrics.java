@@ -104,6 +104,8 @@ public final class PrometheusMetrics implements ServiceObserver {
                 ServiceMetrics::streamRestarts);
         counter("odecast.engine.restarts", "Engine failures followed by a restart from the last commit", m,
                 ServiceMetrics::engineRestarts);
+        counter("odecast.partitions.lost", "Times a consumer loop found the group had moved on without it (uncommitted"
+                + " work dropped, partitions taken up again from the last commit)", m, ServiceMetrics::partitionsLost);
         counter("odecast.commits", "Offset or transaction commits", m, ServiceMetrics::commits);
         counter("odecast.model.calls.merged", "Model calls that ran the waiting steps of several consumer loops together",
                 m, ServiceMetrics::mergedCalls);

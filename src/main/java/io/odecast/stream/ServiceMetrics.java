@@ -41,6 +41,7 @@ public final class ServiceMetrics {
     private final LongAdder streamRestarts = new LongAdder();
     private final LongAdder engineRestarts = new LongAdder();
     private final LongAdder pollsHeldForRebalance = new LongAdder();
+    private final LongAdder partitionsLost = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
@@ -290,6 +291,19 @@ public final class ServiceMetrics {
 
     void heldForRebalance() {
         pollsHeldForRebalance.increment();
+    }
+
+    /**
+     * Times a consumer loop learnt that the group had moved on without it (a step longer than max.poll.interval.ms, a
+     * session timeout, an operator removing the member): its partitions' uncommitted work was dropped and they were
+     * taken up again, if given back, from the last commit.
+     */
+    public long partitionsLost() {
+        return partitionsLost.sum();
+    }
+
+    void lostPartitions() {
+        partitionsLost.increment();
     }
 
     /** Offset (or transaction) commits. */

@@ -801,12 +801,29 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            metrics.lostPartitions();
             unbuffer(partitions);
             for (TopicPartition tp : partitions) {
                 tasks.remove(tp.partition());
                 LOG.warn("Lost {} (the group moved on without this instance); its states are dropped", tp);
             }
             owned = tasks.size();
+            Commit c = pending;
+            if (c != null) {
+                // The last step's commit belongs to the generation the group has left. Committed now, under the
+                // generation this loop rejoins with, its offsets would be accepted and its outputs would sit beside
+                // the same outputs replayed from the last commit by the partitions' next owner (this loop again, with
+                // static membership): a duplicate. Dropped, its records are processed again from the last commit.
+                pending = null;
+                boolean others = c.points().keySet().stream().anyMatch(t -> tasks.get(t.partition) == t);
+                LOG.warn("Lost partitions {} with a step's commit pending ({} outputs): dropped; its frames are "
+                        + "processed again from the last commit", partitions, c.out().size());
+                if (others) {
+                    // Kept partitions advanced past that step too; only a restart from the last commit puts them back.
+                    throw new IllegalStateException("partitions " + partitions + " lost while a commit of partitions "
+                            + "still owned was pending; restarting from the last commit");
+                }
+            }
         }
 
         @Override
