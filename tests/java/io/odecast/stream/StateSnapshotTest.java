@@ -134,6 +134,72 @@ class StateSnapshotTest extends BrokerTestBase {
         }
     }
 
+    @Test
+    void aStreamGoneForTheRetentionIsForgottenOnTheStateTopicAndARestartedInstanceStartsItAfresh() throws Exception {
+        String prefix = "forget";
+        Random rng = new Random(15);
+        List<FrameMessage> gone = sixHourly("plain/gone", 4, rng);
+        List<FrameMessage> stays = sixHourly("plain/stays", 5, rng);
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Config config = ConfigFactory.parseString("odecast { delivery = exactly-once, idle-timeout = 1h,"
+                + " state-retention = 2h, provisional-check-every = 0s }").withFallback(snapshotting(prefix));
+        StreamingService first = StreamingService.builder(config).models(Map.of("storm", model)).clock(clock).start();
+        try {
+            send(prefix, gone.subList(0, 3));
+            send(prefix, stays.subList(0, 3));
+            await(() -> first.metrics().forecastsEmitted() >= 6, Duration.ofSeconds(30));
+            // Both idle: evicted, snapshots dated now (T + 90 min).
+            clock.set(clock.instant().plus(Duration.ofMinutes(90)));
+            await(() -> first.metrics().streamsEvicted() >= 2, Duration.ofSeconds(30));
+            // plain/stays comes back; plain/gone does not.
+            send(prefix, stays.subList(3, 4));
+            await(() -> first.metrics().forecastsEmitted() >= 7, Duration.ofSeconds(30));
+            // Past plain/gone's retention (its snapshot is 2 h 1 min old); plain/stays is idle again and evicted.
+            clock.set(clock.instant().plus(Duration.ofMinutes(121)));
+            await(() -> first.metrics().streamsForgotten() >= 1, Duration.ofSeconds(30));
+            List<ConsumerRecord<String, byte[]>> state = readUntil(kafka.bootstrapServers(), prefix + ".state",
+                    Duration.ofSeconds(30), rs -> rs.stream().anyMatch(r -> r.value() == null));
+            assertEquals(List.of("plain/gone"), state.stream().filter(r -> r.value() == null).map(ConsumerRecord::key)
+                    .toList(), "one tombstone, for the stream gone for longer than the retention");
+            assertEquals(1, first.metrics().streamsForgotten());
+        } finally {
+            first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        // A new instance restores from the state topic: plain/stays' snapshot (dated by the service's clock, so
+        // still within the retention after the restore), nothing for plain/gone.
+        clock.set(clock.instant().plus(Duration.ofMinutes(1)));
+        StreamingService second = StreamingService.builder(config).models(Map.of("storm", model)).clock(clock).start();
+        try {
+            send(prefix, List.of(gone.get(3), stays.get(4)));
+            List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                    Duration.ofSeconds(30), rs -> rs.stream().map(StreamFixtures::forecast)
+                            .filter(f -> f.basedOnTime().equals(gone.get(3).eventTime()) && f.streamId().equals("plain/gone")
+                                    || f.basedOnTime().equals(stays.get(4).eventTime()))
+                            .count() >= 2).stream().map(StreamFixtures::forecast).toList();
+            assertForecastOf(gone.subList(3, 4), basedOn(forecasts, gone.get(3)));
+            assertForecastOf(stays, basedOn(forecasts, stays.get(4)));
+            assertEquals(0, second.metrics().streamsForgotten());
+        } finally {
+            second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static ForecastMessage basedOn(List<ForecastMessage> forecasts, FrameMessage frame) {
+        return forecasts.stream().filter(f -> f.streamId().equals(frame.streamId())
+                && f.basedOnTime().equals(frame.eventTime())).reduce((a, b) -> b).orElseThrow();
+    }
+
+    /** The forecast equals the model's alone after exactly {@code frames}, a fresh state before the first. */
+    private static void assertForecastOf(List<FrameMessage> frames, ForecastMessage f) {
+        StreamState state = statesAlone(model, frames).get(frames.size() - 1);
+        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
+        float[][] expected = forecastAlone(model, state, grid);
+        for (int k = 0; k < grid.size(); k++) {
+            float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+            assertTrue(diff <= FORECAST_TOLERANCE, f.streamId() + " lead " + k + " differs by " + diff);
+        }
+    }
+
     private static Config snapshotting(String prefix) {
         return ConfigFactory.parseString("odecast.snapshot.every-frames = 2")
                 .withFallback(config(kafka.bootstrapServers(), prefix));

@@ -463,6 +463,55 @@ class StreamProcessorTest {
     }
 
     @Test
+    void aStreamNotSeenForTheRetentionIsForgottenWithATombstoneAndStartsAfreshWhenItReturns() throws Exception {
+        Random rng = new Random(61);
+        // A long id has a hashed file name: the store reads its id from the snapshot.
+        String longId = "plain/" + "x".repeat(120);
+        List<FrameMessage> gone = frames("plain/gone", rng, 0, 6, 12);
+        List<FrameMessage> alsoGone = frames(longId, rng, 0);
+        List<FrameMessage> kept = frames("plain/kept", rng, 0, 6);
+        process(List.of(record(gone.get(0)), record(gone.get(1)), record(alsoGone.get(0)), record(kept.get(0))));
+        // Idle for 2 days: evicted, their snapshots written then (the local store's file times).
+        Instant evicted = WALL.plus(Duration.ofDays(2));
+        processor.maintain(tasks, evicted);
+        assertTrue(tasks.get(0).active.isEmpty());
+        // plain/kept comes back on day 20 and stays in memory.
+        processor.process(List.of(record(kept.get(1))), tasks, WALL.plus(Duration.ofDays(20)));
+        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks,
+                evicted.plus(Duration.ofDays(30)).plusSeconds(1));
+        List<String> tombstones = out.stream().filter(r -> r.topic().endsWith(".state") && r.value() == null)
+                .map(ProducerRecord::key).sorted().toList();
+        assertEquals(List.of("plain/gone", longId), tombstones);
+        assertTrue(out.stream().filter(r -> r.value() == null).allMatch(r -> r.partition() == 0));
+        assertEquals(2, metrics.streamsForgotten());
+        assertTrue(store.get(0, "plain/gone").isEmpty());
+        assertTrue(store.get(0, longId).isEmpty());
+        assertTrue(store.get(0, "plain/kept").isPresent(), "a stream seen within the retention keeps its snapshot");
+        // The next check is an hour later, and finds nothing more to forget.
+        assertTrue(processor.maintain(tasks, evicted.plus(Duration.ofDays(31))).stream()
+                .noneMatch(r -> r.value() == null));
+        // It returns: a new stream, its forecast from this frame alone, nothing restored.
+        long restored = metrics.streamsRestored();
+        ForecastMessage f = forecasts(processor.process(List.of(record(gone.get(2))), tasks,
+                evicted.plus(Duration.ofDays(31)))).get(0);
+        assertForecastOf(gone.subList(2, 3), f);
+        assertEquals(restored, metrics.streamsRestored());
+    }
+
+    @Test
+    void withoutRetentionEveryStreamKeepsItsSnapshot() throws Exception {
+        processor = processor("odecast.state-retention = 0s");
+        Random rng = new Random(62);
+        List<FrameMessage> frames = frames("plain/old", rng, 0);
+        process(List.of(record(frames.get(0))));
+        processor.maintain(tasks, WALL.plus(Duration.ofDays(2)));
+        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks, WALL.plus(Duration.ofDays(3650)));
+        assertTrue(out.stream().noneMatch(r -> r.value() == null));
+        assertTrue(store.get(0, "plain/old").isPresent());
+        assertEquals(0, metrics.streamsForgotten());
+    }
+
+    @Test
     void afterAssignmentSnapshottedFramesAreSkippedTheRestReplayedSilentlyAndRepeatsFlagged() throws Exception {
         Random rng = new Random(7);
         List<FrameMessage> frames = frames("plain/r", rng, 0, 6, 12, 18, 24, 30);

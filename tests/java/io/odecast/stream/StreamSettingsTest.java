@@ -152,6 +152,11 @@ class StreamSettingsTest {
         var instance = ConfigFactory.parseString("odecast.instance-id = \"a b\"");
         e = assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(instance)));
         assertTrue(e.getMessage().contains("instance-id"), e.getMessage());
+        var retention = ConfigFactory.parseString("odecast { idle-timeout = 24h, state-retention = 12h }");
+        e = assertThrows(IllegalArgumentException.class, () -> ServiceSettings.fromConfig(ConfigFactory.load(retention)));
+        assertTrue(e.getMessage().contains("state-retention") && e.getMessage().contains("idle-timeout"),
+                e.getMessage());
+        assertEquals(Duration.ofDays(30), example().stateRetention());
     }
 
     @Test

@@ -42,6 +42,7 @@ public final class ServiceMetrics {
     private final LongAdder engineRestarts = new LongAdder();
     private final LongAdder pollsHeldForRebalance = new LongAdder();
     private final LongAdder partitionsLost = new LongAdder();
+    private final LongAdder streamsForgotten = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
@@ -419,6 +420,18 @@ public final class ServiceMetrics {
 
     void streamEvicted() {
         streamsEvicted.incrementAndGet();
+    }
+
+    /**
+     * Streams forgotten after {@code state-retention} without a frame: snapshot deleted from the local store, a
+     * tombstone on the state topic.
+     */
+    public long streamsForgotten() {
+        return streamsForgotten.sum();
+    }
+
+    void streamsForgotten(int count) {
+        streamsForgotten.add(count);
     }
 
     @Override

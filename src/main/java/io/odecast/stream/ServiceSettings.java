@@ -19,6 +19,9 @@ import java.time.Duration;
  * @param engine           the consumer loop: poll, restart backoff
  * @param input            input checks
  * @param idleTimeout      a stream not seen for this long (wall clock) has its state evicted (its snapshot stays)
+ * @param stateRetention   a stream not seen for this long (wall clock) is forgotten: its snapshot is deleted from
+ *                         the local store and the state topic (a tombstone), and it starts afresh if it returns;
+ *                         zero keeps every stream's snapshot for ever
  * @param maxActiveStreams the most streams whose states are held in memory; beyond it the least recently seen
  *                         ones are evicted (snapshot kept in the local store, restored when they return)
  * @param stateDir         folder of the local state store (one folder per instance id and partition)
@@ -28,8 +31,8 @@ import java.time.Duration;
  */
 public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSettings decoder, DeliveryMode delivery,
                               SnapshotSettings snapshot, EngineSettings engine, InputSettings input,
-                              Duration idleTimeout, int maxActiveStreams, Path stateDir, Duration provisionalCheck,
-                              Path modelsDir, StreamRules streams) {
+                              Duration idleTimeout, Duration stateRetention, int maxActiveStreams, Path stateDir,
+                              Duration provisionalCheck, Path modelsDir, StreamRules streams) {
 
     /** Delivery guarantees. */
     public enum DeliveryMode {
@@ -115,6 +118,10 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
             throw new IllegalArgumentException("odecast.instance-id must be letters, digits, '.', '_' or '-', got \""
                     + instanceId + "\"");
         }
+        if (stateRetention.isNegative() || (!stateRetention.isZero() && stateRetention.compareTo(idleTimeout) <= 0)) {
+            throw new IllegalArgumentException("odecast.state-retention (" + stateRetention + ") must be longer than "
+                    + "odecast.idle-timeout (" + idleTimeout + "), or 0s to keep every stream's snapshot for ever");
+        }
         if (provisionalCheck.isNegative()) {
             throw new IllegalArgumentException("odecast.provisional-check-every must not be negative (0s disables),"
                     + " got " + provisionalCheck);
@@ -132,7 +139,8 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
                 KafkaSettings.fromConfig(c.getConfig("kafka")), DecoderSettings.fromConfig(c.getConfig("decoder")),
                 DeliveryMode.parse(c.getString("delivery")), SnapshotSettings.fromConfig(c.getConfig("snapshot")),
                 EngineSettings.fromConfig(c.getConfig("engine")), InputSettings.fromConfig(c.getConfig("input")),
-                c.getDuration("idle-timeout"), c.getInt("max-active-streams"), Path.of(c.getString("state-dir")),
+                c.getDuration("idle-timeout"), c.getDuration("state-retention"), c.getInt("max-active-streams"),
+                Path.of(c.getString("state-dir")),
                 c.getDuration("provisional-check-every"), Path.of(c.getString("models-dir")),
                 StreamRules.fromConfig(c.getConfigList("streams"), c.getConfig("stream-defaults")));
     }
@@ -175,7 +183,7 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
     /** A copy with other bootstrap servers. */
     public ServiceSettings withBootstrapServers(String servers) {
         return new ServiceSettings(instanceId, kafka.withBootstrapServers(servers), decoder, delivery, snapshot, engine,
-                input, idleTimeout, maxActiveStreams, stateDir, provisionalCheck, modelsDir, streams);
+                input, idleTimeout, stateRetention, maxActiveStreams, stateDir, provisionalCheck, modelsDir, streams);
     }
 
     private static String hostName() {

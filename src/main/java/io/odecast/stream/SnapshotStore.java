@@ -8,10 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -47,8 +52,12 @@ final class SnapshotStore {
         }
     }
 
-    /** Stores the latest snapshot of a stream; a null value (tombstone) removes it. */
-    void put(int partition, String streamId, byte[] snapshot) {
+    /**
+     * Stores the latest snapshot of a stream, written at {@code writtenAt} (the file's modification time, which
+     * {@link #forget} reads: a restore from the state topic passes the record's timestamp, so a stream's age survives
+     * reassignments); a null value (tombstone) removes it.
+     */
+    void put(int partition, String streamId, byte[] snapshot, Instant writtenAt) {
         Path file = file(partition, streamId);
         try {
             if (snapshot == null) {
@@ -63,9 +72,57 @@ final class SnapshotStore {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            Files.setLastModifiedTime(file, FileTime.from(writtenAt));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot of stream " + streamId + " to " + file + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes the snapshots of {@code partition} written before {@code cutoff}, except those of streams for which
+     * {@code keep} holds (streams in memory), and returns the ids of the streams deleted.
+     */
+    List<String> forget(int partition, Instant cutoff, Predicate<String> keep) {
+        Path dir = dir(partition);
+        List<String> forgotten = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return forgotten;
+        }
+        FileTime before = FileTime.from(cutoff);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".snap") || Files.getLastModifiedTime(f).compareTo(before) >= 0) {
+                    continue;
+                }
+                String id = streamId(f, name.substring(0, name.length() - ".snap".length()));
+                if (id != null && !keep.test(id)) {
+                    Files.deleteIfExists(f);
+                    forgotten.add(id);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return forgotten;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the local state store " + dir + ": " + e.getMessage(), e);
+        }
+        return forgotten;
+    }
+
+    /** The stream id of a snapshot file: its name's hex, or for a long id (a hashed name) the id the snapshot holds. */
+    private static String streamId(Path file, String base) throws IOException {
+        if (!base.startsWith("sha256-")) {
+            try {
+                return new String(HexFormat.of().parseHex(base), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        try {
+            return io.odecast.proto.StateSnapshot.parseFrom(Files.readAllBytes(file)).getStreamId();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return null;
         }
     }
 

@@ -46,7 +46,7 @@ final class StateTopicReader implements AutoCloseable {
             streams.put(p, new java.util.HashSet<>());
         }
         long records = readToEnd(tps, consumer.beginningOffsets(tps, timeout), r -> {
-            store.put(r.partition(), r.key(), r.value());
+            store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp()));
             if (r.value() == null) {
                 streams.get(r.partition()).remove(r.key());
             } else {

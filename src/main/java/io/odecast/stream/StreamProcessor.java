@@ -81,6 +81,7 @@ final class StreamProcessor {
     private final ServiceMetrics.EngineGauges gauges;
     private final java.util.function.Function<StreamStep.Plan, StreamStep.Baselines> baselineSource;
     private Instant lastProvisionalCheck = Instant.MIN;
+    private Instant lastRetentionCheck = Instant.MIN;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
 
@@ -412,7 +413,42 @@ final class StreamProcessor {
             }
         }
         gauges.memory(streams, bytes, tasks.size());
+        forgetGoneStreams(tasks, now, out);
         return out;
+    }
+
+    /**
+     * Forgets the streams not seen for {@code state-retention}: their snapshots leave the local store and get a
+     * tombstone on the state topic (committed with the step), so that neither grows with every stream id ever seen.
+     * A snapshot's file time is when it was written (a stream in memory is never forgotten; eviction snapshots a
+     * dirty stream, so an evicted stream's file time is at most its last frame's arrival plus the idle check).
+     */
+    private void forgetGoneStreams(Map<Integer, PartitionTask> tasks, Instant now,
+                                   List<ProducerRecord<String, byte[]>> out) {
+        Duration retention = settings.stateRetention();
+        if (retention.isZero()) {
+            return;
+        }
+        Duration every = retention.dividedBy(24).compareTo(Duration.ofHours(1)) < 0 ? retention.dividedBy(24)
+                : Duration.ofHours(1);
+        if (now.isBefore(lastRetentionCheck.plus(every))) {
+            return;
+        }
+        lastRetentionCheck = now;
+        Instant cutoff = now.minus(retention);
+        int total = 0;
+        for (PartitionTask task : tasks.values()) {
+            List<String> gone = store.forget(task.partition, cutoff, task.active::containsKey);
+            for (String id : gone) {
+                out.add(new ProducerRecord<String, byte[]>(topics.state(), task.partition, now.toEpochMilli(), id, null));
+            }
+            total += gone.size();
+        }
+        if (total > 0) {
+            metrics.streamsForgotten(total);
+            LOG.info("Forgot {} streams not seen since {} (state-retention {}): snapshots deleted, tombstones on {}",
+                    total, cutoff, retention, topics.state());
+        }
     }
 
     /** Snapshots of every dirty stream of a partition (revocation, stop). */
@@ -520,8 +556,9 @@ final class StreamProcessor {
         byte[] bytes = StateSnapshotCodec.encode(s.id(), s.stream().settings().model(), s.stream().model(), s.state(),
                 s.lastTime(), new InputPosition(topics.frames(), task.partition, s.offset()), s.lastRegularTime(),
                 s.recent(), now).toByteArray();
-        store.put(task.partition, s.id(), bytes);
-        out.add(new ProducerRecord<>(topics.state(), task.partition, s.id(), bytes));
+        store.put(task.partition, s.id(), bytes, now);
+        // Timestamped by the service's clock, as the local file is: a restore dates the file by it (state-retention).
+        out.add(new ProducerRecord<>(topics.state(), task.partition, now.toEpochMilli(), s.id(), bytes));
         metrics.snapshotWritten(System.nanoTime() - start);
         return s.snapshotted();
     }
