@@ -76,6 +76,17 @@ class CliHelpTest {
     }
 
     @Test
+    void repartitionNeedsAPositivePartitionCountAndSaysSoInOneLine() {
+        Run missing = run("repartition");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("--partitions"), missing.err());
+        Run zero = run("repartition", "--partitions", "0");
+        assertEquals(2, zero.code());
+        assertEquals(1, zero.err().strip().lines().count(), zero.err());
+        assertTrue(zero.err().contains("--partitions must be at least 1"), zero.err());
+    }
+
+    @Test
     void aPrecisionOtherThanFloat32OrBf16IsNamedAndBf16NeverWritesTheCard() {
         Run bad = run("bench", "--precision", "half");
         assertEquals(2, bad.code());
