@@ -115,7 +115,7 @@ class StateRepartitionerTest extends BrokerTestBase {
     }
 
     @Test
-    void framesNotYetProcessedOrFewerPartitionsAreRefusedWithTheReason() throws Exception {
+    void unprocessedFramesAnUncleanStopOrFewerPartitionsAreRefusedWithTheReason() throws Exception {
         String prefix = "grow-refused";
         Config three = config(kafka.bootstrapServers(), prefix);
         StreamingService service = StreamFixtures.startService(three, model);
@@ -124,6 +124,26 @@ class StateRepartitionerTest extends BrokerTestBase {
         StateRepartitioner repartitioner = new StateRepartitioner(settings(three));
         var behind = assertThrows(IllegalStateException.class, () -> repartitioner.run(6, false));
         assertTrue(behind.getMessage().contains("not yet processed"), behind.getMessage());
+
+        StreamingService again = StreamFixtures.startService(three, model);
+        try {
+            await(() -> again.metrics().forecastsEmitted() >= 2, Duration.ofSeconds(60));
+        } finally {
+            again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(1, repartitioner.run(6, true).streams(), "processed and stopped cleanly: the plan is made");
+        // As a crash leaves it: the commit's replay point before its offset (states not all snapshotted).
+        int p = FramePartitioner.partition("plain/late", false, 3, 0);
+        var tp = new org.apache.kafka.common.TopicPartition(prefix + ".frames", p);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            long committed = admin.listConsumerGroupOffsets(prefix + "-group").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(tp).offset();
+            admin.alterConsumerGroupOffsets(prefix + "-group", Map.of(tp,
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(committed, PartitionTask.metadata(0))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        var unclean = assertThrows(IllegalStateException.class, () -> repartitioner.run(6, false));
+        assertTrue(unclean.getMessage().contains("did not stop cleanly"), unclean.getMessage());
         var fewer = assertThrows(IllegalArgumentException.class, () -> repartitioner.run(2, false));
         assertTrue(fewer.getMessage().contains("cannot take partitions away"), fewer.getMessage());
         assertEquals(3, partitions(prefix + ".frames"));

@@ -166,6 +166,7 @@ public final class StateRepartitioner {
         Map<TopicPartition, OffsetAndMetadata> committed =
                 get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
         List<String> behind = new ArrayList<>();
+        List<String> unsnapshotted = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = new TopicPartition(frames, p);
             OffsetAndMetadata c = committed.get(tp);
@@ -175,11 +176,22 @@ public final class StateRepartitioner {
                 behind.add("partition " + p + ": " + (end - from) + " (committed " + (c == null ? "none" : from)
                         + ", end " + end + ")");
             }
+            // A stop by SIGTERM snapshots every stream before its last commit; after a crash the next owner would
+            // first replay frames into states that are not in any snapshot, and those states would not move.
+            long replay = c == null ? from : PartitionTask.replayFrom(c.metadata(), from);
+            if (replay < from) {
+                unsnapshotted.add("partition " + p + " (snapshots up to offset " + replay + ", committed " + from + ")");
+            }
         }
         if (!behind.isEmpty()) {
             throw new IllegalStateException("frames of " + frames + " not yet processed by group " + group + ": "
                     + String.join("; ", behind) + ". Stop the producers, let the service process them and stop it,"
                     + " then run this again");
+        }
+        if (!unsnapshotted.isEmpty()) {
+            throw new IllegalStateException("the service did not stop cleanly: " + String.join("; ", unsnapshotted)
+                    + " hold frames in no snapshot yet. Start the service, let it catch up, stop it with SIGTERM (it"
+                    + " snapshots every stream before its last commit), then run this again");
         }
     }
 
