@@ -76,6 +76,14 @@ class CliHelpTest {
     }
 
     @Test
+    void deadLettersNamesAnUnknownReasonAndTheValidOnes() {
+        Run r = run("dead-letters", "--reason", "unknown_stream,nope");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--reason nope is not a reason") && r.err().contains("out_of_range"), r.err());
+    }
+
+    @Test
     void repartitionNeedsAPositivePartitionCountAndSaysSoInOneLine() {
         Run missing = run("repartition");
         assertEquals(2, missing.code());

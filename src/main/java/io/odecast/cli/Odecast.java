@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "odecast", mixinStandardHelpOptions = true, version = "odecast 0.1.0",
         description = "Continuous-time forecasting and gap filling of gridded frame streams (Vid-ODE on Kafka).",
         subcommands = {DemoCommand.class, ServeCommand.class, KafkaCommand.class, PublishCommand.class, RenderCommand.class,
-            RepartitionCommand.class,
+            RepartitionCommand.class, DeadLettersCommand.class,
             ModelsCommand.class, TrainerCommand.class,
             io.odecast.chaos.ChaosCommand.class,
             TrainCommand.class, EvaluateCommand.class, BenchCommand.class})
