@@ -62,13 +62,33 @@ class StateRepartitionerTest extends BrokerTestBase {
             await(() -> first.metrics().forecastsEmitted() >= before.size(), Duration.ofSeconds(60));
             var running = assertThrows(IllegalStateException.class, () -> repartitioner.run(6, false));
             assertTrue(running.getMessage().contains("stop every instance"), running.getMessage());
+            StateRepartitioner.Result preview = repartitioner.run(6, true);
+            assertTrue(preview.blockers().size() == 1 && preview.blockers().get(0).contains("stop every instance"),
+                    "a dry run previews and names what is in the way: " + preview);
         } finally {
             first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
+        awaitEmptyGroup(prefix + "-group");
+        // An older snapshot of one moving stream (another stream's state) left at its future partition by an earlier
+        // layout, naming that partition as its input: the newest copy must win, not the one already in place.
+        String moved = byStream.keySet().stream().sorted().filter(id -> FramePartitioner.partition(id, false, 6, 0)
+                != FramePartitioner.partition(id, false, 3, 0)).findFirst().orElseThrow();
+        String other = byStream.keySet().stream().sorted().filter(id -> !id.equals(moved)).findFirst().orElseThrow();
+        Map<String, ConsumerRecord<String, byte[]>> now = latestByKeyAndPartition(prefix + ".state");
+        ConsumerRecord<String, byte[]> live = now.values().stream().filter(r -> r.key().equals(moved)).findFirst()
+                .orElseThrow();
+        ConsumerRecord<String, byte[]> foreign = now.values().stream().filter(r -> r.key().equals(other)).findFirst()
+                .orElseThrow();
+        int future = FramePartitioner.partition(moved, false, 6, 0);
+        int stalePartition = future < 3 ? future : (live.partition() + 1) % 3;
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(prefix + ".state", stalePartition,
+                live.timestamp() - 86_400_000L, moved, StateSnapshot.parseFrom(foreign.value()).toBuilder()
+                        .setInputPartition(stalePartition).build().toByteArray())).get(30, TimeUnit.SECONDS);
 
         StateRepartitioner.Result plan = repartitioner.run(6, true);
-        assertEquals(List.of(3, 6, STREAMS, (int) moving), List.of(plan.from(), plan.to(), plan.streams(),
-                plan.moved()), plan.toString());
+        assertEquals(List.of(3, 6, STREAMS, (int) moving, 1), List.of(plan.from(), plan.to(), plan.streams(),
+                plan.moved(), plan.stale()), plan.toString());
+        assertTrue(plan.blockers().isEmpty(), plan.toString());
         assertEquals(3, partitions(prefix + ".state"), "a dry run changes nothing");
         StateRepartitioner.Result done = repartitioner.run(6, false);
         assertEquals(moving, done.moved(), done.toString());
@@ -77,15 +97,7 @@ class StateRepartitionerTest extends BrokerTestBase {
         }
         assertEquals(0, repartitioner.run(6, false).moved(), "a second run finds nothing left to move");
         // On the state topic each stream's latest snapshot sits at its new partition, naming it as its input.
-        Map<String, ConsumerRecord<String, byte[]>> latest = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : StreamFixtures.readUntil(kafka.bootstrapServers(), prefix + ".state",
-                Duration.ofSeconds(5), rs -> false)) {
-            if (r.value() == null) {
-                latest.remove(r.key() + "@" + r.partition());
-            } else {
-                latest.put(r.key() + "@" + r.partition(), r);
-            }
-        }
+        Map<String, ConsumerRecord<String, byte[]>> latest = latestByKeyAndPartition(prefix + ".state");
         for (String id : byStream.keySet()) {
             int target = FramePartitioner.partition(id, false, 6, 0);
             List<ConsumerRecord<String, byte[]>> copies = latest.values().stream().filter(r -> r.key().equals(id))
@@ -120,6 +132,7 @@ class StateRepartitionerTest extends BrokerTestBase {
         Config three = config(kafka.bootstrapServers(), prefix);
         StreamingService service = StreamFixtures.startService(three, model);
         service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        awaitEmptyGroup(prefix + "-group");
         publish(producer, prefix + ".frames", sixHourly("plain/late", 2, new Random(32)));
         StateRepartitioner repartitioner = new StateRepartitioner(settings(three));
         var behind = assertThrows(IllegalStateException.class, () -> repartitioner.run(6, false));
@@ -131,6 +144,7 @@ class StateRepartitionerTest extends BrokerTestBase {
         } finally {
             again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
+        awaitEmptyGroup(prefix + "-group");
         assertEquals(1, repartitioner.run(6, true).streams(), "processed and stopped cleanly: the plan is made");
         // As a crash leaves it: the commit's replay point before its offset (states not all snapshotted).
         int p = FramePartitioner.partition("plain/late", false, 3, 0);
@@ -147,6 +161,37 @@ class StateRepartitionerTest extends BrokerTestBase {
         var fewer = assertThrows(IllegalArgumentException.class, () -> repartitioner.run(2, false));
         assertTrue(fewer.getMessage().contains("cannot take partitions away"), fewer.getMessage());
         assertEquals(3, partitions(prefix + ".frames"));
+    }
+
+    /** The latest record of each key in each partition of {@code topic} (tombstones removing). */
+    private static Map<String, ConsumerRecord<String, byte[]>> latestByKeyAndPartition(String topic) {
+        Map<String, ConsumerRecord<String, byte[]>> latest = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : StreamFixtures.readUntil(kafka.bootstrapServers(), topic,
+                Duration.ofSeconds(5), rs -> false)) {
+            if (r.value() == null) {
+                latest.remove(r.key() + "@" + r.partition());
+            } else {
+                latest.put(r.key() + "@" + r.partition(), r);
+            }
+        }
+        return latest;
+    }
+
+    /** Waits until the group has no members (a stopped instance's static members leave at close). */
+    private static void awaitEmptyGroup(String group) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            await(() -> {
+                try {
+                    return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group)
+                            .members().isEmpty();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // A group that never formed (or was deleted) has no members.
+                    return e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(30));
+        }
     }
 
     private static ServiceSettings settings(Config config) {

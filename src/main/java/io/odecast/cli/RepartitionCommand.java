@@ -13,8 +13,12 @@ import picocli.CommandLine.Option;
                 + " stream's snapshot to the state partition of its new frames partition, so that streams keep their"
                 + " state when their keys hash elsewhere.",
         "Stop the producers, let the service process every frame, stop every instance, run this, then start the"
-                + " service with odecast.kafka.partitions set to the new count. Refuses while the consumer group has"
-                + " members or frames are unprocessed; safe to run again after a failure."})
+                + " service with odecast.kafka.partitions set to the new count, and restart the producers (a producer"
+                + " kept running sends to the old partitions until its next metadata refresh, and those frames would"
+                + " start afresh there). Use the service's own configuration: the new partitions follow its"
+                + " priority-partitions and its rules' priority. Refuses while the consumer group has members, frames"
+                + " are unprocessed or after an unclean stop (--dry-run shows the plan and what is in the way); safe"
+                + " to run again after a failure."})
 final class RepartitionCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

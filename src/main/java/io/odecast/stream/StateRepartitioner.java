@@ -61,31 +61,49 @@ public final class StateRepartitioner {
     /**
      * What a run did or (dry run) would do.
      *
-     * @param from          partitions of the frames topic before
-     * @param to            partitions after
-     * @param streams       streams with a snapshot on the state topic
-     * @param moves         snapshots to move, by old state partition and then new
-     * @param topicsGrown   topics given more partitions (empty in a dry run or when they already had them)
+     * @param from         partitions of the frames topic before
+     * @param to           partitions after
+     * @param streams      streams with a usable snapshot on the state topic
+     * @param highPriority of them, streams whose rule says {@code priority = high} (routed to reserved partitions)
+     * @param moves        snapshots to move, by old state partition and then new
+     * @param stale        snapshots no engine would restore (naming another input partition than the one they sit
+     *                     in, left by an earlier layout, or a second copy): tombstoned
+     * @param topicsGrown  topics given more partitions (empty in a dry run or when they already had them)
+     * @param blockers     what stops a run now (a dry run reports them; a run refuses)
      */
-    public record Result(int from, int to, int streams, Map<Integer, Map<Integer, Integer>> moves,
-                         List<String> topicsGrown) {
+    public record Result(int from, int to, int streams, int highPriority, Map<Integer, Map<Integer, Integer>> moves,
+                         int stale, List<String> topicsGrown, List<String> blockers) {
         public int moved() {
             return moves.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
         }
 
         @Override
         public String toString() {
-            return "partitions " + from + " -> " + to + "; " + streams + " streams with a snapshot, " + moved()
-                    + " to move (old partition -> {new partition = streams}: " + moves + ")"
-                    + (topicsGrown.isEmpty() ? "" : "; topics grown: " + topicsGrown);
+            return "partitions " + from + " -> " + to + "; " + streams + " streams with a snapshot (" + highPriority
+                    + " high-priority), " + moved() + " to move (old partition -> {new partition = streams}: " + moves
+                    + "), " + stale + " stale snapshots to delete"
+                    + (topicsGrown.isEmpty() ? "" : "; topics grown: " + topicsGrown)
+                    + (blockers.isEmpty() ? "" : "; NOT possible now: " + String.join("; ", blockers));
         }
+    }
+
+    /** One snapshot record on the state topic: where it is and which input partition it names. */
+    private record Copy(int partition, long offset, long timestamp, int inputPartition) {
+        boolean usable() {
+            return inputPartition == partition;
+        }
+    }
+
+    /** A stream's snapshot to move (a copy already at the target: {@code copy} null) and copies to delete. */
+    private record Plan(String id, int target, Copy copy, List<Integer> tombstones) {
     }
 
     /**
      * Checks, then (unless {@code dryRun}) grows the topics to {@code partitions} and moves the snapshots.
      *
      * @throws IllegalArgumentException when {@code partitions} is fewer than the frames topic has
-     * @throws IllegalStateException    when the service's group has members or frames are not yet processed
+     * @throws IllegalStateException    (not in a dry run) when the service's group has members, frames are not yet
+     *                                  processed or its last stop was not clean
      */
     public Result run(int partitions, boolean dryRun) throws Exception {
         KafkaSettings kafka = settings.kafka();
@@ -98,24 +116,55 @@ public final class StateRepartitioner {
                 throw new IllegalArgumentException("--partitions " + partitions + " is fewer than the " + current
                         + " partitions of " + t.frames() + "; Kafka cannot take partitions away");
             }
-            requireStopped(admin, kafka.groupId());
-            requireProcessed(admin, kafka.groupId(), t.frames(), current);
-            Map<String, Map<Integer, ConsumerRecord<String, byte[]>>> snapshots = readState(t.state(),
-                    topics.get(t.state()).partitions().size());
-            List<Move> plan = new ArrayList<>();
+            List<String> blockers = new ArrayList<>();
+            String running = running(admin, kafka.groupId());
+            if (running != null) {
+                blockers.add(running);
+            } else {
+                blockers.addAll(unprocessed(admin, kafka.groupId(), t.frames(), current));
+            }
+            if (!dryRun && !blockers.isEmpty()) {
+                throw new IllegalStateException(String.join("; ", blockers));
+            }
+            int statePartitions = topics.get(t.state()).partitions().size();
+            Map<String, List<Copy>> copies = index(t.state(), statePartitions);
+            List<Plan> plans = new ArrayList<>();
             Map<Integer, Map<Integer, Integer>> moves = new TreeMap<>();
-            for (var e : snapshots.entrySet()) {
+            int streams = 0;
+            int high = 0;
+            int stale = 0;
+            for (var e : copies.entrySet()) {
                 String id = e.getKey();
-                boolean high = settings.streams().settingsFor(id)
+                boolean isHigh = settings.streams().settingsFor(id)
                         .map(s -> s.priority() == StreamSettings.Priority.HIGH).orElse(false);
-                int target = FramePartitioner.partition(id, high, partitions, kafka.priorityPartitions());
-                for (int p : e.getValue().keySet()) {
-                    if (p != target) {
-                        // [old partition, new partition]; a copy already at the target (a run stopped half way)
-                        // makes the move a tombstone only.
-                        plan.add(new Move(id, p, target));
-                        moves.computeIfAbsent(p, k -> new TreeMap<>()).merge(target, 1, Integer::sum);
+                int target = FramePartitioner.partition(id, isHigh, partitions, kafka.priorityPartitions());
+                List<Copy> usable = e.getValue().stream().filter(Copy::usable).toList();
+                // The copy to keep: the newest usable one; of equal times the one at the target (a copy this tool
+                // moved there keeps its source's time, so a run stopped half way finishes with it).
+                Copy keep = usable.stream().max(java.util.Comparator.comparingLong(Copy::timestamp)
+                        .thenComparing(c -> c.partition() == target).thenComparingLong(Copy::offset)).orElse(null);
+                List<Integer> tombstones = new ArrayList<>();
+                for (Copy c : e.getValue()) {
+                    if (c == keep) {
+                        continue;
                     }
+                    // Any other copy is stale; one at the target is superseded by the copy moving there.
+                    stale++;
+                    if (!(keep != null && c.partition() == target)) {
+                        tombstones.add(c.partition());
+                    }
+                }
+                if (keep != null) {
+                    streams++;
+                    high += isHigh ? 1 : 0;
+                    if (keep.partition() != target) {
+                        moves.computeIfAbsent(keep.partition(), k -> new TreeMap<>()).merge(target, 1, Integer::sum);
+                        tombstones.add(keep.partition());
+                    }
+                }
+                if (keep != null && keep.partition() != target || !tombstones.isEmpty()) {
+                    plans.add(new Plan(id, target, keep != null && keep.partition() != target ? keep : null,
+                            tombstones));
                 }
             }
             List<String> grownNow = new ArrayList<>();
@@ -130,31 +179,37 @@ public final class StateRepartitioner {
                     get(admin.createPartitions(increase).all());
                     grownNow.addAll(increase.keySet());
                 }
-                move(snapshots, plan);
+                move(t.state(), plans);
             }
-            return new Result(current, partitions, snapshots.size(), moves, grownNow);
+            return new Result(current, partitions, streams, high, moves, stale, grownNow, blockers);
         }
     }
 
-    private void requireStopped(Admin admin, String group) throws Exception {
+    /** Why the service counts as running (its group has members), or null. */
+    private String running(Admin admin, String group) throws Exception {
         ConsumerGroupDescription g;
         try {
             g = get(admin.describeConsumerGroups(List.of(group)).all()).get(group);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GroupIdNotFoundException) {
-                return;
+                return null;
             }
             throw e;
         }
-        if (!g.members().isEmpty()) {
-            throw new IllegalStateException("consumer group " + group + " has " + g.members().size() + " members ("
-                    + g.members().stream().map(m -> m.groupInstanceId().orElse(m.consumerId())).sorted().toList()
-                    + "): stop every instance of the service first (odecast serve drains and commits on SIGTERM)");
+        if (g.members().isEmpty()) {
+            return null;
         }
+        return "consumer group " + group + " has " + g.members().size() + " members ("
+                + g.members().stream().map(m -> m.groupInstanceId().orElse(m.consumerId())).sorted().toList()
+                + "): stop every instance of the service first (odecast serve drains and commits on SIGTERM)";
     }
 
-    /** Every frame of every partition processed and committed: a stream's old frames must not wait behind it. */
-    private void requireProcessed(Admin admin, String group, String frames, int partitions) throws Exception {
+    /**
+     * What keeps the states from moving now: frames not yet processed (a stream's old frames would be processed on
+     * its old partition from an empty state), or a last stop that was not clean (after a crash the next owner first
+     * replays frames into states that no snapshot holds, and those states would not move).
+     */
+    private List<String> unprocessed(Admin admin, String group, String frames, int partitions) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
@@ -172,117 +227,193 @@ public final class StateRepartitioner {
             OffsetAndMetadata c = committed.get(tp);
             long from = c != null ? c.offset() : starts.get(tp).offset();
             long end = ends.get(tp).offset();
-            if (from < end) {
-                behind.add("partition " + p + ": " + (end - from) + " (committed " + (c == null ? "none" : from)
+            // Transactional producers leave commit markers, which take offsets but are no frames.
+            if (from < end && hasRecords(tp, from, end)) {
+                behind.add("partition " + p + ": up to " + (end - from) + " (committed " + (c == null ? "none" : from)
                         + ", end " + end + ")");
             }
-            // A stop by SIGTERM snapshots every stream before its last commit; after a crash the next owner would
-            // first replay frames into states that are not in any snapshot, and those states would not move.
             long replay = c == null ? from : PartitionTask.replayFrom(c.metadata(), from);
             if (replay < from) {
                 unsnapshotted.add("partition " + p + " (snapshots up to offset " + replay + ", committed " + from + ")");
             }
         }
+        List<String> problems = new ArrayList<>();
         if (!behind.isEmpty()) {
-            throw new IllegalStateException("frames of " + frames + " not yet processed by group " + group + ": "
+            problems.add("frames of " + frames + " not yet processed by group " + group + ": "
                     + String.join("; ", behind) + ". Stop the producers, let the service process them and stop it,"
                     + " then run this again");
         }
         if (!unsnapshotted.isEmpty()) {
-            throw new IllegalStateException("the service did not stop cleanly: " + String.join("; ", unsnapshotted)
+            problems.add("the service did not stop cleanly: " + String.join("; ", unsnapshotted)
                     + " hold frames in no snapshot yet. Start the service, let it catch up, stop it with SIGTERM (it"
                     + " snapshots every stream before its last commit), then run this again");
         }
+        return problems;
     }
 
-    /** The latest snapshot of every stream, by partition (a stream is in one, or two after a run stopped half way). */
-    private Map<String, Map<Integer, ConsumerRecord<String, byte[]>>> readState(String topic, int partitions) {
+    /** Whether {@code tp} holds a committed record at an offset in [from, end). */
+    private boolean hasRecords(TopicPartition tp, long from, long end) {
+        try (var consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, from);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (consumer.position(tp, timeout) < end) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.offset() < end) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Every stream's latest snapshot record per state partition (a stream sits in one, or more after an earlier
+     * layout or a run stopped half way), without their values: a topic of 100,000 streams is read in bounded memory.
+     */
+    private Map<String, List<Copy>> index(String topic, int partitions) {
+        Map<String, Map<Integer, Copy>> latest = new TreeMap<>();
+        scan(topic, partitions, null, r -> {
+            if (r.key() == null) {
+                return;
+            }
+            Map<Integer, Copy> byPartition = latest.computeIfAbsent(r.key(), k -> new TreeMap<>());
+            if (r.value() == null) {
+                byPartition.remove(r.partition());
+                if (byPartition.isEmpty()) {
+                    latest.remove(r.key());
+                }
+                return;
+            }
+            int input;
+            try {
+                input = StateSnapshot.parseFrom(r.value()).getInputPartition();
+            } catch (InvalidProtocolBufferException e) {
+                input = -1;
+            }
+            byPartition.put(r.partition(), new Copy(r.partition(), r.offset(), r.timestamp(), input));
+        });
+        Map<String, List<Copy>> out = new TreeMap<>();
+        latest.forEach((id, m) -> out.put(id, List.copyOf(m.values())));
+        return out;
+    }
+
+    /**
+     * Reads {@code topic}'s partitions to their end offsets (from each one's {@code from} offset, else the
+     * beginning), read_committed; fails when no record arrives for the setup timeout.
+     */
+    private void scan(String topic, int partitions, Map<Integer, Long> from,
+                      java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
+        try (var consumer = consumer()) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                if (from == null || from.containsKey(p)) {
+                    tps.add(new TopicPartition(topic, p));
+                }
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            if (from != null) {
+                tps.forEach(tp -> consumer.seek(tp, from.get(tp.partition())));
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    deadline = System.nanoTime() + timeout.toNanos();
+                } else if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no progress reading " + topic + " to its end " + end + " for "
+                            + timeout);
+                }
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    each.accept(r);
+                }
+            }
+        }
+    }
+
+    private KafkaConsumer<String, byte[]> consumer() {
         Map<String, Object> props = new HashMap<>(settings.kafka().consumerProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        Map<String, Map<Integer, ConsumerRecord<String, byte[]>>> latest = new TreeMap<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                tps.add(new TopicPartition(topic, p));
-            }
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end " + end + " within "
-                            + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key() == null) {
-                        continue;
-                    }
-                    Map<Integer, ConsumerRecord<String, byte[]>> byPartition =
-                            latest.computeIfAbsent(r.key(), k -> new TreeMap<>());
-                    if (r.value() == null) {
-                        byPartition.remove(r.partition());
-                        if (byPartition.isEmpty()) {
-                            latest.remove(r.key());
-                        }
-                    } else {
-                        byPartition.put(r.partition(), r);
-                    }
-                }
-            }
-        }
-        return latest;
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** A stream's snapshot to move from one state partition to another. */
-    private record Move(String id, int from, int to) {
-    }
-
-    private void move(Map<String, Map<Integer, ConsumerRecord<String, byte[]>>> snapshots, List<Move> plan)
-            throws Exception {
-        if (plan.isEmpty()) {
+    /**
+     * Writes each moved snapshot to its new partition (input position: that partition, before its first record),
+     * reading the values in a second pass; once every copy is acknowledged, the tombstones.
+     */
+    private void move(String topic, List<Plan> plans) throws Exception {
+        if (plans.isEmpty()) {
             return;
         }
-        String topic = settings.kafka().topics().state();
+        Map<Integer, Map<Long, Plan>> wanted = new TreeMap<>();
+        for (Plan p : plans) {
+            if (p.copy() != null) {
+                wanted.computeIfAbsent(p.copy().partition(), k -> new HashMap<>()).put(p.copy().offset(), p);
+            }
+        }
         Map<String, Object> props = new HashMap<>(settings.kafka().producerProperties());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
                 Integer.toString(settings.kafka().topicSetup().maxMessageBytes()));
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
         try (var producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            // New copies first, acknowledged, then the tombstones: a run that stops in between leaves a stream in two
-            // partitions, and the next run keeps the copy at its new partition.
-            for (Move m : plan) {
-                Map<Integer, ConsumerRecord<String, byte[]>> copies = snapshots.get(m.id());
-                if (copies.containsKey(m.to())) {
-                    continue;
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            if (!wanted.isEmpty()) {
+                Map<Integer, Long> from = new HashMap<>();
+                wanted.forEach((p, offsets) -> from.put(p, offsets.keySet().stream().min(Long::compare).orElseThrow()));
+                Exception[] failed = {null};
+                scan(topic, from.keySet().stream().max(Integer::compare).orElseThrow() + 1, from, r -> {
+                    Plan plan = wanted.get(r.partition()).get(r.offset());
+                    if (plan == null || r.value() == null || failed[0] != null) {
+                        return;
+                    }
+                    try {
+                        byte[] moved = StateSnapshot.parseFrom(r.value()).toBuilder()
+                                .setInputPartition(plan.target()).setInputOffset(-1).build().toByteArray();
+                        acks.add(producer.send(new ProducerRecord<>(topic, plan.target(), r.timestamp(), plan.id(),
+                                moved)));
+                        if (acks.size() >= 1000) {
+                            await(acks);
+                        }
+                    } catch (Exception e) {
+                        failed[0] = e;
+                    }
+                });
+                if (failed[0] != null) {
+                    throw failed[0];
                 }
-                ConsumerRecord<String, byte[]> old = copies.get(m.from());
-                byte[] moved = StateSnapshot.parseFrom(old.value()).toBuilder()
-                        .setInputPartition(m.to()).setInputOffset(-1).build().toByteArray();
-                acks.add(producer.send(new ProducerRecord<>(topic, m.to(), old.timestamp(), m.id(), moved)));
-                copies.put(m.to(), old);
+                await(acks);
+            }
+            // New copies acknowledged before any tombstone: a run that stops in between leaves a stream in two
+            // partitions, and the next run keeps the copy at its new partition.
+            for (Plan p : plans) {
+                for (int partition : p.tombstones()) {
+                    acks.add(producer.send(new ProducerRecord<String, byte[]>(topic, partition, null, p.id(), null)));
+                    if (acks.size() >= 1000) {
+                        await(acks);
+                    }
+                }
             }
             await(acks);
-            acks.clear();
-            for (Move m : plan) {
-                acks.add(producer.send(new ProducerRecord<String, byte[]>(topic, m.from(), null, m.id(), null)));
-            }
-            await(acks);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a record on " + topic + " is not a state snapshot: " + e.getMessage(), e);
         }
     }
 
+    /** Waits for the acknowledgements, each within the setup timeout, and clears the list. */
     private void await(List<Future<RecordMetadata>> acks) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Future<RecordMetadata> ack : acks) {
             ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
+        acks.clear();
     }
 
     private <T> T get(KafkaFuture<T> future) throws ExecutionException, InterruptedException, TimeoutException {
