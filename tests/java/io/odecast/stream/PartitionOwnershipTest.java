@@ -196,22 +196,28 @@ class PartitionOwnershipTest extends BrokerTestBase {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
                 org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             await(() -> a.readiness().ready() && a.metrics().assignedPartitions() == 3, Duration.ofSeconds(60));
-            publisher = new Thread(() -> {
-                for (FrameMessage f : all) {
-                    publish(producer, prefix + ".frames", List.of(f));
-                    try {
-                        Thread.sleep(15);
-                    } catch (InterruptedException e) {
-                        return;
+            int rounds = 5;
+            int block = all.size() / rounds;
+            for (int round = 1; round <= rounds; round++) {
+                // This round's frames flow (a block of every stream's next frames, 15 ms apart) while the member is
+                // removed once at least 20 of them have their forecasts.
+                List<FrameMessage> roundFrames = all.subList((round - 1) * block, round * block);
+                Thread flow = new Thread(() -> {
+                    for (FrameMessage f : roundFrames) {
+                        publish(producer, prefix + ".frames", List.of(f));
+                        try {
+                            Thread.sleep(15);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
-                }
-            }, "lost-test-publisher");
-            publisher.start();
-            for (int round = 1; round <= 5; round++) {
+                }, "lost-test-publisher");
+                publisher = flow;
                 long before = a.metrics().forecastsEmitted();
-                await(() -> a.metrics().forecastsEmitted() >= before + 20 && a.readiness().ready()
-                        && a.metrics().assignedPartitions() == 3 && isStableMember(admin, prefix + "-group", member),
-                        Duration.ofSeconds(60));
+                await(() -> a.readiness().ready() && a.metrics().assignedPartitions() == 3
+                        && isStableMember(admin, prefix + "-group", member), Duration.ofSeconds(60));
+                flow.start();
+                await(() -> a.metrics().forecastsEmitted() >= before + 20, Duration.ofSeconds(60));
                 admin.removeMembersFromConsumerGroup(prefix + "-group", new org.apache.kafka.clients.admin
                         .RemoveMembersFromConsumerGroupOptions(List.of(
                                 new org.apache.kafka.clients.admin.MemberToRemove(member))))
@@ -221,8 +227,8 @@ class PartitionOwnershipTest extends BrokerTestBase {
                 int expected = round;
                 await(() -> a.metrics().partitionsLost() + a.metrics().engineRestarts() >= expected,
                         Duration.ofSeconds(60));
+                flow.join(60_000);
             }
-            publisher.join(120_000);
             List<ForecastMessage> forecasts = readCommitted(prefix + ".forecasts", all.size());
             Map<String, List<ForecastMessage>> copies = new HashMap<>();
             for (ForecastMessage f : forecasts) {

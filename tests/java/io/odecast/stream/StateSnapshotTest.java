@@ -142,7 +142,7 @@ class StateSnapshotTest extends BrokerTestBase {
         List<FrameMessage> stays = sixHourly("plain/stays", 5, rng);
         ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         Config config = ConfigFactory.parseString("odecast { delivery = exactly-once, idle-timeout = 1h,"
-                + " state-retention = 2h, provisional-check-every = 0s }").withFallback(snapshotting(prefix));
+                + " state-retention = 8h, provisional-check-every = 0s }").withFallback(snapshotting(prefix));
         StreamingService first = StreamingService.builder(config).models(Map.of("storm", model)).clock(clock).start();
         try {
             send(prefix, gone.subList(0, 3));
@@ -154,11 +154,14 @@ class StateSnapshotTest extends BrokerTestBase {
             // plain/stays comes back; plain/gone does not.
             send(prefix, stays.subList(3, 4));
             await(() -> first.metrics().forecastsEmitted() >= 7, Duration.ofSeconds(30));
-            // Past plain/gone's retention (its snapshot is 2 h 1 min old); plain/stays is idle again and evicted.
-            clock.set(clock.instant().plus(Duration.ofMinutes(121)));
+            // Past plain/gone's retention (its snapshot is 8 h 1 min old); plain/stays is idle again and evicted.
+            clock.set(clock.instant().plus(Duration.ofMinutes(481)));
             await(() -> first.metrics().streamsForgotten() >= 1, Duration.ofSeconds(30));
+            // The whole topic (5 s of reading after the tombstone's step): one tombstone, none for plain/stays.
+            await(() -> readUntil(kafka.bootstrapServers(), prefix + ".state", Duration.ofSeconds(2), rs -> rs.stream()
+                    .anyMatch(r -> r.value() == null)).stream().anyMatch(r -> r.value() == null), Duration.ofSeconds(30));
             List<ConsumerRecord<String, byte[]>> state = readUntil(kafka.bootstrapServers(), prefix + ".state",
-                    Duration.ofSeconds(30), rs -> rs.stream().anyMatch(r -> r.value() == null));
+                    Duration.ofSeconds(5), rs -> false);
             assertEquals(List.of("plain/gone"), state.stream().filter(r -> r.value() == null).map(ConsumerRecord::key)
                     .toList(), "one tombstone, for the stream gone for longer than the retention");
             assertEquals(1, first.metrics().streamsForgotten());

@@ -93,6 +93,8 @@ class StreamProcessorTest {
         store = new SnapshotStore(dir);
         processor = processor("");
         tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 0, 0, -1)));
+        // As the engine marks it when every fetched frame of the partition is in the step.
+        tasks.get(0).caughtUp = true;
         offset = 0;
     }
 
@@ -477,8 +479,13 @@ class StreamProcessorTest {
         assertTrue(tasks.get(0).active.isEmpty());
         // plain/kept comes back on day 20 and stays in memory.
         processor.process(List.of(record(kept.get(1))), tasks, WALL.plus(Duration.ofDays(20)));
-        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks,
-                evicted.plus(Duration.ofDays(30)).plusSeconds(1));
+        Instant past = evicted.plus(Duration.ofDays(30)).plusSeconds(1);
+        // Frames of the partition still waiting (lag, or buffered): its streams are not silent, nothing is forgotten.
+        tasks.get(0).caughtUp = false;
+        assertTrue(processor.maintain(tasks, past).stream().noneMatch(r -> r.value() == null));
+        assertTrue(store.get(0, "plain/gone").isPresent());
+        tasks.get(0).caughtUp = true;
+        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks, past);
         List<String> tombstones = out.stream().filter(r -> r.topic().endsWith(".state") && r.value() == null)
                 .map(ProducerRecord::key).sorted().toList();
         assertEquals(List.of("plain/gone", longId), tombstones);
@@ -487,15 +494,40 @@ class StreamProcessorTest {
         assertTrue(store.get(0, "plain/gone").isEmpty());
         assertTrue(store.get(0, longId).isEmpty());
         assertTrue(store.get(0, "plain/kept").isPresent(), "a stream seen within the retention keeps its snapshot");
-        // The next check is an hour later, and finds nothing more to forget.
-        assertTrue(processor.maintain(tasks, evicted.plus(Duration.ofDays(31))).stream()
-                .noneMatch(r -> r.value() == null));
         // It returns: a new stream, its forecast from this frame alone, nothing restored.
         long restored = metrics.streamsRestored();
         ForecastMessage f = forecasts(processor.process(List.of(record(gone.get(2))), tasks,
                 evicted.plus(Duration.ofDays(31)))).get(0);
         assertForecastOf(gone.subList(2, 3), f);
         assertEquals(restored, metrics.streamsRestored());
+    }
+
+    @Test
+    void aStreamInMemoryIsNeverForgottenAndAPartitionIsCheckedAtMostHourly() throws Exception {
+        processor = processor("odecast { idle-timeout = 40d, state-retention = 45d }");
+        Random rng = new Random(63);
+        List<FrameMessage> active = frames("plain/active", rng, 0, 6);
+        List<FrameMessage> later = frames("plain/later", rng, 0);
+        process(List.of(record(active.get(0)), record(later.get(0))));
+        // Both snapshotted at WALL (file times); plain/active gets a frame on day 44 and stays in memory.
+        processor.snapshotAll(tasks.get(0), WALL);
+        tasks.get(0).active.remove("plain/later");
+        processor.process(List.of(record(active.get(1))), tasks, WALL.plus(Duration.ofDays(44)));
+        Instant check = WALL.plus(Duration.ofDays(45)).minusSeconds(60);
+        assertTrue(processor.maintain(tasks, check).stream().noneMatch(r -> r.value() == null), "nothing old yet");
+        // 2 minutes later plain/later's snapshot is past the retention, but the partition was checked a minute ago.
+        assertTrue(processor.maintain(tasks, check.plusSeconds(120)).stream().noneMatch(r -> r.value() == null));
+        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks, check.plus(Duration.ofHours(1)));
+        assertEquals(List.of("plain/later"), out.stream().filter(r -> r.value() == null).map(ProducerRecord::key)
+                .toList(), "the old file of a stream in memory stays");
+        assertTrue(store.get(0, "plain/active").isPresent());
+    }
+
+    @Test
+    void aRetentionShorterThanARulesMaxGapOrCadenceIsRefused() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> processor("odecast.state-retention = 5d"));
+        assertTrue(e.getMessage().contains("gap/*") && e.getMessage().contains("max-gap"), e.getMessage());
     }
 
     @Test

@@ -18,6 +18,13 @@ final class PartitionTask {
     final long replayedUpTo;
     /** Streams in memory, by id. */
     final Map<String, StreamStatus> active = new HashMap<>();
+    /**
+     * Whether every frame fetched for this partition is in the engine step now running (no lag, nothing buffered):
+     * only then may streams be forgotten for their silence, not while their frames wait in a backlog.
+     */
+    boolean caughtUp;
+    /** When the partition's snapshots were last checked against state-retention. */
+    java.time.Instant lastRetentionCheck = java.time.Instant.MIN;
     /** Where replay started at assignment. */
     final long initialReplayFrom;
     /** The next offset to read: one past the last record processed (or replayed). */

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Every setting of the streaming service, read once from the {@code odecast} section of the configuration (see
@@ -121,6 +122,19 @@ public record ServiceSettings(String instanceId, KafkaSettings kafka, DecoderSet
         if (stateRetention.isNegative() || (!stateRetention.isZero() && stateRetention.compareTo(idleTimeout) <= 0)) {
             throw new IllegalArgumentException("odecast.state-retention (" + stateRetention + ") must be longer than "
                     + "odecast.idle-timeout (" + idleTimeout + "), or 0s to keep every stream's snapshot for ever");
+        }
+        if (!stateRetention.isZero() && streams != null) {
+            for (StreamRules.Rule rule : streams.rules()) {
+                StreamSettings st = rule.settings();
+                Optional<Duration> longest = java.util.stream.Stream.of(st.maxGap(), st.cadence())
+                        .flatMap(Optional::stream).max(Duration::compareTo);
+                if (longest.isPresent() && longest.get().compareTo(stateRetention) >= 0) {
+                    throw new IllegalArgumentException("odecast.state-retention (" + stateRetention + ") must be"
+                            + " longer than the max-gap and cadence of stream rule \"" + rule.pattern() + "\" ("
+                            + longest.get() + "): a stream silent that long would be forgotten before it could go on;"
+                            + " raise state-retention, or 0s to keep every stream's snapshot for ever");
+                }
+            }
         }
         if (provisionalCheck.isNegative()) {
             throw new IllegalArgumentException("odecast.provisional-check-every must not be negative (0s disables),"

@@ -81,9 +81,10 @@ final class SnapshotStore {
 
     /**
      * Deletes the snapshots of {@code partition} written before {@code cutoff}, except those of streams for which
-     * {@code keep} holds (streams in memory), and returns the ids of the streams deleted.
+     * {@code keep} holds (streams in memory), at most {@code limit} of them, and returns the ids of the streams
+     * deleted.
      */
-    List<String> forget(int partition, Instant cutoff, Predicate<String> keep) {
+    List<String> forget(int partition, Instant cutoff, Predicate<String> keep, int limit) {
         Path dir = dir(partition);
         List<String> forgotten = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -92,6 +93,9 @@ final class SnapshotStore {
         FileTime before = FileTime.from(cutoff);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
+                if (forgotten.size() >= limit) {
+                    break;
+                }
                 String name = f.getFileName().toString();
                 if (!name.endsWith(".snap") || Files.getLastModifiedTime(f).compareTo(before) >= 0) {
                     continue;

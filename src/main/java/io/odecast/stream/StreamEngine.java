@@ -304,6 +304,8 @@ final class StreamEngine {
          * dropped with the session on failure, so its records are processed again from the last commit.
          */
         Commit pending;
+        /** Set when the session closes its clients. */
+        volatile boolean closing;
 
         Session() {
             KafkaSettings kafka = settings.kafka();
@@ -547,6 +549,13 @@ final class StreamEngine {
         private void step() throws Exception {
             Chunk next = take();
             List<ConsumerRecord<String, byte[]>> records = next.records();
+            for (PartitionTask t : tasks.values()) {
+                // Every fetched frame of the partition is in this chunk and nothing more is known to wait on the
+                // broker: its streams' silence is real (state-retention).
+                TopicPartition tp = new TopicPartition(frames, t.partition);
+                ArrayDeque<ConsumerRecord<String, byte[]>> left = waiting.get(tp);
+                t.caughtUp = (left == null || left.isEmpty()) && consumer.currentLag(tp).orElse(1) == 0;
+            }
             int n = records.size();
             Instant now = clock.instant();
             long start = System.nanoTime();
@@ -801,7 +810,11 @@ final class StreamEngine {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            metrics.lostPartitions();
+            if (!closing) {
+                // At close the consumer reports its partitions lost too when its generation is already gone: a stop
+                // or a restart, not the group moving on.
+                metrics.lostPartitions();
+            }
             unbuffer(partitions);
             for (TopicPartition tp : partitions) {
                 tasks.remove(tp.partition());
@@ -828,6 +841,7 @@ final class StreamEngine {
 
         @Override
         public void close() {
+            closing = true;
             joined = false;
             tasks.clear();
             owned = 0;

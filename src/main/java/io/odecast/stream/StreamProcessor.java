@@ -81,7 +81,8 @@ final class StreamProcessor {
     private final ServiceMetrics.EngineGauges gauges;
     private final java.util.function.Function<StreamStep.Plan, StreamStep.Baselines> baselineSource;
     private Instant lastProvisionalCheck = Instant.MIN;
-    private Instant lastRetentionCheck = Instant.MIN;
+    /** The most streams forgotten in one maintenance, so that one step's commit stays small; the rest follow. */
+    static final int MAX_FORGOTTEN_PER_CHECK = 2000;
     /** Record timestamps of the frames whose forecasts were emitted since the last {@link #takeArrivals()}. */
     private List<Long> arrivals = new ArrayList<>();
 
@@ -420,8 +421,10 @@ final class StreamProcessor {
     /**
      * Forgets the streams not seen for {@code state-retention}: their snapshots leave the local store and get a
      * tombstone on the state topic (committed with the step), so that neither grows with every stream id ever seen.
-     * A snapshot's file time is when it was written (a stream in memory is never forgotten; eviction snapshots a
-     * dirty stream, so an evicted stream's file time is at most its last frame's arrival plus the idle check).
+     * A snapshot's file time is when it was written (the service's clock). A partition is checked hourly (or every
+     * retention / 24), and only while it is caught up (no lag, nothing buffered: a stream whose frames wait in a
+     * backlog is not silent); a stream in memory is never forgotten. At most {@link #MAX_FORGOTTEN_PER_CHECK} per
+     * maintenance: a partition with more is checked again at the next one.
      */
     private void forgetGoneStreams(Map<Integer, PartitionTask> tasks, Instant now,
                                    List<ProducerRecord<String, byte[]>> out) {
@@ -431,18 +434,23 @@ final class StreamProcessor {
         }
         Duration every = retention.dividedBy(24).compareTo(Duration.ofHours(1)) < 0 ? retention.dividedBy(24)
                 : Duration.ofHours(1);
-        if (now.isBefore(lastRetentionCheck.plus(every))) {
-            return;
-        }
-        lastRetentionCheck = now;
         Instant cutoff = now.minus(retention);
         int total = 0;
         for (PartitionTask task : tasks.values()) {
-            List<String> gone = store.forget(task.partition, cutoff, task.active::containsKey);
+            if (!task.caughtUp || now.isBefore(task.lastRetentionCheck.plus(every))
+                    || total >= MAX_FORGOTTEN_PER_CHECK) {
+                continue;
+            }
+            int room = MAX_FORGOTTEN_PER_CHECK - total;
+            List<String> gone = store.forget(task.partition, cutoff, task.active::containsKey, room);
             for (String id : gone) {
-                out.add(new ProducerRecord<String, byte[]>(topics.state(), task.partition, now.toEpochMilli(), id, null));
+                out.add(new ProducerRecord<String, byte[]>(topics.state(), task.partition, now.toEpochMilli(), id,
+                        null));
             }
             total += gone.size();
+            if (gone.size() < room) {
+                task.lastRetentionCheck = now;
+            }
         }
         if (total > 0) {
             metrics.streamsForgotten(total);
