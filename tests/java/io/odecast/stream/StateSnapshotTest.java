@@ -187,20 +187,69 @@ class StateSnapshotTest extends BrokerTestBase {
         }
     }
 
+    @Test
+    void aCleanlyStoppedInstanceReadsOnlyTheStateWrittenSinceItsCheckpoint() throws Exception {
+        String prefix = "ckpt";
+        Random rng = new Random(16);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        for (int s = 0; s < 4; s++) {
+            byStream.put("plain/c" + s, sixHourly("plain/c" + s, 7, rng));
+        }
+        // One consumer loop each, so that a's loop owns every partition in both of its runs (checkpoints are per loop).
+        Config a = ConfigFactory.parseString("odecast { instance-id = ckpt-a, engine.threads = 1 }")
+                .withFallback(snapshotting(prefix));
+        Config b = ConfigFactory.parseString("odecast { instance-id = ckpt-b, engine.threads = 1 }")
+                .withFallback(snapshotting(prefix));
+        run(a, byStream, 0, 3);
+        long afterA = readUntil(kafka.bootstrapServers(), prefix + ".state", Duration.ofSeconds(5), rs -> false).size();
+        // Another instance (its own local store) takes the partitions over and writes snapshots of its own.
+        run(b, byStream, 3, 5);
+        long onTopic = readUntil(kafka.bootstrapServers(), prefix + ".state", Duration.ofSeconds(5), rs -> false).size();
+        // a again: its folders are checkpointed at its clean stop, so it reads only what b wrote since.
+        StreamingService again = startService(a, model);
+        try {
+            send(prefix, frames(byStream, 5, 7));
+            List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                    Duration.ofSeconds(60), rs -> rs.size() >= 4 * 7).stream().map(StreamFixtures::forecast).toList();
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
+            assertTrue(onTopic > afterA && afterA > 0, afterA + " then " + onTopic);
+            assertEquals(onTopic - afterA, again.metrics().stateRecordsRestored(), "a read only the " + (onTopic - afterA)
+                    + " state records b wrote, of " + onTopic);
+        } finally {
+            again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts a service, sends frames [from, to) of every stream, waits for their forecasts, stops it cleanly. */
+    private void run(Config config, Map<String, List<FrameMessage>> byStream, int from, int to) throws Exception {
+        StreamingService service = startService(config, model);
+        try {
+            send(config.getString("odecast.kafka.topics.frames").replace(".frames", ""), frames(byStream, from, to));
+            await(() -> service.metrics().forecastsEmitted() >= (long) byStream.size() * (to - from),
+                    Duration.ofSeconds(60));
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<FrameMessage> frames(Map<String, List<FrameMessage>> byStream, int from, int to) {
+        List<FrameMessage> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            for (List<FrameMessage> mine : byStream.values()) {
+                out.add(mine.get(i));
+            }
+        }
+        return out;
+    }
+
     private static ForecastMessage basedOn(List<ForecastMessage> forecasts, FrameMessage frame) {
         return forecasts.stream().filter(f -> f.streamId().equals(frame.streamId())
                 && f.basedOnTime().equals(frame.eventTime())).reduce((a, b) -> b).orElseThrow();
     }
 
-    /** The forecast equals the model's alone after exactly {@code frames}, a fresh state before the first. */
+    /** The forecast equals the model's own from the state after exactly {@code frames} (a fresh state before). */
     private static void assertForecastOf(List<FrameMessage> frames, ForecastMessage f) {
-        StreamState state = statesAlone(model, frames).get(frames.size() - 1);
-        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
-        float[][] expected = forecastAlone(model, state, grid);
-        for (int k = 0; k < grid.size(); k++) {
-            float diff = maxRelDiff(expected[k], f.leads().get(k).data());
-            assertTrue(diff <= FORECAST_TOLERANCE, f.streamId() + " lead " + k + " differs by " + diff);
-        }
+        StreamFixtures.assertForecastOf(model, frames, f);
     }
 
     private static Config snapshotting(String prefix) {

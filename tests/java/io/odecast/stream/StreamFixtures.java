@@ -213,15 +213,22 @@ public final class StreamFixtures {
             org.junit.jupiter.api.Assertions.assertEquals(states.size(), mine.size(),
                     entry.getKey() + ": one forecast per frame");
             for (int i = 0; i < states.size(); i++) {
-                ForecastMessage f = mine.get(i);
-                List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
-                float[][] expected = forecastAlone(model, states.get(i), grid);
-                for (int k = 0; k < grid.size(); k++) {
-                    float diff = maxRelDiff(expected[k], f.leads().get(k).data());
-                    org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-5f,
-                            entry.getKey() + " frame " + i + " lead " + k + ": " + diff);
-                }
+                assertForecastFrom(model, states.get(i), mine.get(i), entry.getKey() + " frame " + i);
             }
+        }
+    }
+
+    /** The forecast equals the model's own, relative difference 1e-5, from the state after exactly {@code frames}. */
+    static void assertForecastOf(VidOdeModel model, List<FrameMessage> frames, ForecastMessage f) {
+        assertForecastFrom(model, statesAlone(model, frames).get(frames.size() - 1), f, f.streamId());
+    }
+
+    private static void assertForecastFrom(VidOdeModel model, StreamState state, ForecastMessage f, String what) {
+        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
+        float[][] expected = forecastAlone(model, state, grid);
+        for (int k = 0; k < grid.size(); k++) {
+            float diff = maxRelDiff(expected[k], f.leads().get(k).data());
+            org.junit.jupiter.api.Assertions.assertTrue(diff <= 1e-5f, what + " lead " + k + " differs by " + diff);
         }
     }
 

@@ -163,15 +163,9 @@ class StreamProcessorTest {
         }).toList();
     }
 
-    /** The forecast equals the model's own from the state after {@code frames}. */
+    /** The forecast equals the model's own from the state after exactly {@code frames} (a fresh state before). */
     private static void assertForecastOf(List<FrameMessage> frames, ForecastMessage f) {
-        StreamState state = statesAlone(model, frames).get(frames.size() - 1);
-        List<Instant> grid = f.leads().stream().map(l -> l.validTime()).toList();
-        float[][] expected = forecastAlone(model, state, grid);
-        for (int k = 0; k < grid.size(); k++) {
-            float diff = maxRelDiff(expected[k], f.leads().get(k).data());
-            assertTrue(diff <= TOLERANCE, "lead " + k + " differs by " + diff);
-        }
+        StreamFixtures.assertForecastOf(model, frames, f);
     }
 
     private static List<FrameMessage> frames(String id, Random rng, double... hours) {

@@ -100,6 +100,8 @@ public final class PrometheusMetrics implements ServiceObserver {
                 ServiceMetrics::streamsRestored);
         counter("odecast.streams.evicted", "Stream states dropped from memory (idle or over the limit)", m,
                 ServiceMetrics::streamsEvicted);
+        counter("odecast.state.records.restored", "State-topic records read to rebuild local stores at assignments",
+                m, ServiceMetrics::stateRecordsRestored);
         counter("odecast.streams.forgotten", "Streams forgotten after state-retention without a frame (snapshot and"
                 + " state-topic record deleted)", m, ServiceMetrics::streamsForgotten);
         counter("odecast.stream.restarts", "Stream states restarted after a gap too long to integrate", m,

@@ -65,6 +65,20 @@ public record KafkaSettings(String bootstrapServers, String groupId, TopicNames 
         return merged(consumer);
     }
 
+    /**
+     * Properties of a reader outside any group (operator tools reading a topic to its end): the consumer's, with
+     * read_committed, no group and no automatic commit.
+     */
+    public Map<String, Object> readerProperties() {
+        Map<String, Object> props = consumerProperties();
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
+        props.put("auto.offset.reset", "earliest");
+        props.remove("group.id");
+        props.remove("group.instance.id");
+        return props;
+    }
+
     /** Producer properties from configuration (before the engine's own settings). */
     public Map<String, Object> producerProperties() {
         return merged(producer);

@@ -43,6 +43,7 @@ public final class ServiceMetrics {
     private final LongAdder pollsHeldForRebalance = new LongAdder();
     private final LongAdder partitionsLost = new LongAdder();
     private final LongAdder streamsForgotten = new LongAdder();
+    private final LongAdder stateRecordsRestored = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
@@ -432,6 +433,18 @@ public final class ServiceMetrics {
 
     void streamsForgotten(int count) {
         streamsForgotten.add(count);
+    }
+
+    /**
+     * State-topic records read to rebuild local stores at assignments: the whole partition, or after a clean
+     * hand-over only what follows the folder's checkpoint.
+     */
+    public long stateRecordsRestored() {
+        return stateRecordsRestored.sum();
+    }
+
+    void stateRecordsRestored(long count) {
+        stateRecordsRestored.add(count);
     }
 
     @Override

@@ -37,6 +37,65 @@ final class SnapshotStore {
         this.root = root;
     }
 
+    /** Name of a partition folder's checkpoint: the state-topic offset up to which the folder equals the topic. */
+    private static final String CHECKPOINT = "checkpoint";
+
+    /**
+     * Records that {@code partition}'s folder holds exactly the state topic's latest snapshots up to {@code offset}
+     * (written after a clean hand-over, when every local write is committed), so that the next assignment reads only
+     * what came after it.
+     */
+    void checkpoint(int partition, long offset, Instant now) {
+        Path dir = dir(partition);
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(CHECKPOINT + ".tmp");
+            Files.writeString(tmp, "offset=" + offset + "\nwritten=" + now.toEpochMilli() + "\n");
+            Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Takes {@code partition}'s checkpoint (it is deleted: from now on the folder changes ahead of the topic, and a
+     * crash must not find it): the offset, when written within {@code maxAge} of {@code now}, else empty.
+     */
+    Optional<Long> takeCheckpoint(int partition, Instant now, java.time.Duration maxAge) {
+        Path file = dir(partition).resolve(CHECKPOINT);
+        try {
+            if (!Files.exists(file)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(file);
+            Files.delete(file);
+            long offset = Long.parseLong(lines.get(0).substring("offset=".length()));
+            Instant written = Instant.ofEpochMilli(Long.parseLong(lines.get(1).substring("written=".length())));
+            return now.isBefore(written.plus(maxAge)) && offset >= 0 ? Optional.of(offset) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // A checkpoint that cannot be read or deleted is not used; the folder is rebuilt from the topic.
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** How many streams have a snapshot in {@code partition}'s folder. */
+    int count(int partition) {
+        Path dir = dir(partition);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return (int) files.filter(f -> f.getFileName().toString().endsWith(".snap")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the local state store " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes every snapshot of {@code partition}. */
     void clear(int partition) {
         Path dir = dir(partition);

@@ -25,6 +25,7 @@ final class StateTopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Duration timeout;
+    private long recordsRead;
 
     StateTopicReader(KafkaConsumer<String, byte[]> consumer, Duration timeout) {
         this.consumer = consumer;
@@ -33,31 +34,50 @@ final class StateTopicReader implements AutoCloseable {
 
     /**
      * Replaces the store's snapshots of {@code partitions} by those on the state topic's partitions of those
-     * numbers, read together in one pass.
+     * numbers, read together in one pass: from a partition folder's checkpoint when it has a fresh one (written at
+     * a clean hand-over, younger than {@code maxCheckpointAge}, and within the partition's offsets), else from the
+     * beginning into an emptied folder.
      *
      * @return the number of streams with a snapshot, per partition
      * @throws IllegalStateException when the end is not reached within the timeout
      */
-    Map<Integer, Integer> restore(String topic, Collection<Integer> partitions, SnapshotStore store) {
+    Map<Integer, Integer> restore(String topic, Collection<Integer> partitions, SnapshotStore store,
+                                  java.time.Instant now, Duration maxCheckpointAge) {
         List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
-        Map<Integer, java.util.Set<String>> streams = new java.util.HashMap<>();
-        for (int p : partitions) {
-            store.clear(p);
-            streams.put(p, new java.util.HashSet<>());
-        }
-        long records = readToEnd(tps, consumer.beginningOffsets(tps, timeout), r -> {
-            store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp()));
-            if (r.value() == null) {
-                streams.get(r.partition()).remove(r.key());
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(tps, timeout);
+        Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
+        Map<TopicPartition, Long> from = new java.util.HashMap<>();
+        List<Integer> incremental = new java.util.ArrayList<>();
+        for (TopicPartition tp : tps) {
+            int p = tp.partition();
+            java.util.Optional<Long> checkpoint = store.takeCheckpoint(p, now, maxCheckpointAge);
+            if (checkpoint.isPresent() && checkpoint.get() >= beginning.get(tp) && checkpoint.get() <= end.get(tp)) {
+                from.put(tp, checkpoint.get());
+                incremental.add(p);
             } else {
-                streams.get(r.partition()).add(r.key());
+                store.clear(p);
+                from.put(tp, beginning.get(tp));
             }
-        });
+        }
+        long records = readToEnd(tps, from,
+                r -> store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp())));
+        recordsRead += records;
         Map<Integer, Integer> counts = new java.util.TreeMap<>();
-        streams.forEach((p, ids) -> counts.put(p, ids.size()));
-        LOG.info("Restored partitions {} of {} from {} records: snapshots of {} streams", partitions, topic, records,
-                counts);
+        partitions.forEach(p -> counts.put(p, store.count(p)));
+        LOG.info("Restored partitions {} of {} from {} records{}: snapshots of {} streams", partitions, topic, records,
+                incremental.isEmpty() ? "" : " (partitions " + incremental + " from their checkpoints)", counts);
         return counts;
+    }
+
+    /** State records read by restores so far. */
+    long recordsRead() {
+        return recordsRead;
+    }
+
+    /** The offset after the last committed record of {@code topic}'s {@code partition} (read_committed). */
+    long end(String topic, int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        return consumer.endOffsets(List.of(tp), timeout).get(tp);
     }
 
     /** The newest input offset of {@code partition}'s frames with a forecast on the forecasts topic, or -1. */

@@ -60,6 +60,11 @@ final class StreamEngine {
     private static final long SLOW_STEP_NANOS = 10_000_000_000L;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
     private static final int MAX_CHUNK = 100_000;
+    /**
+     * How old a local state checkpoint may be and still be used: well inside the state topic's default
+     * delete.retention.ms (24 h), so that no tombstone written since can have been compacted away unread.
+     */
+    static final Duration CHECKPOINT_MAX_AGE = Duration.ofHours(12);
 
     private final ServiceSettings settings;
     /** This loop's identity: static group member, transactional id, client id and state folder. */
@@ -419,6 +424,9 @@ final class StreamEngine {
             for (PartitionTask task : List.copyOf(tasks.values())) {
                 finish(task);
             }
+            for (PartitionTask task : tasks.values()) {
+                checkpoint(task);
+            }
             tasks.clear();
             clean = true;
         }
@@ -732,6 +740,23 @@ final class StreamEngine {
             }
         }
 
+        /**
+         * After a partition's final commit (clean revocation or stop): its local folder now equals the state topic
+         * up to the partition's end, so the next assignment of it to this loop reads only what follows.
+         */
+        private void checkpoint(PartitionTask task) {
+            if (!settings.snapshot().enabled() || !settings.snapshot().restore()) {
+                return;
+            }
+            try {
+                store.checkpoint(task.partition, reader.end(settings.kafka().topics().state(), task.partition),
+                        clock.instant());
+            } catch (RuntimeException e) {
+                // Without a checkpoint the next assignment reads the whole partition: slower, never wrong.
+                LOG.warn("No state checkpoint for partition {}: {}", task.partition, e.toString());
+            }
+        }
+
         /** Snapshots a partition's dirty streams and commits, before the partition is given up. */
         private void finish(PartitionTask task) throws Exception {
             List<ProducerRecord<String, byte[]>> out = processor.snapshotAll(task, clock.instant());
@@ -765,7 +790,9 @@ final class StreamEngine {
             boolean restore = settings.snapshot().enabled() && settings.snapshot().restore();
             List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
             if (restore) {
-                reader.restore(settings.kafka().topics().state(), numbers, store);
+                long before = reader.recordsRead();
+                reader.restore(settings.kafka().topics().state(), numbers, store, clock.instant(), CHECKPOINT_MAX_AGE);
+                metrics.stateRecordsRestored(reader.recordsRead() - before);
             } else {
                 numbers.forEach(store::clear);
             }
@@ -795,6 +822,7 @@ final class StreamEngine {
                 }
                 try {
                     finish(task);
+                    checkpoint(task);
                     LOG.info("Revoked {}: {} streams snapshotted and committed at offset {}", tp, task.active.size(),
                             task.commitOffset());
                 } catch (Exception e) {
