@@ -43,43 +43,70 @@ final class SnapshotStore {
     /**
      * Records that {@code partition}'s folder holds exactly the state topic's latest snapshots up to {@code offset}
      * (written after a clean hand-over, when every local write is committed), so that the next assignment reads only
-     * what came after it.
+     * what came after it. The file names the topic ({@code identity}) and is synced, with its folder.
      */
-    void checkpoint(int partition, long offset, Instant now) {
+    void checkpoint(int partition, long offset, Instant now, String identity) {
         Path dir = dir(partition);
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve(CHECKPOINT + ".tmp");
-            Files.writeString(tmp, "offset=" + offset + "\nwritten=" + now.toEpochMilli() + "\n");
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(("offset=" + offset + "\nwritten=" + now.toEpochMilli()
+                        + "\ntopic=" + identity + "\n").getBytes(StandardCharsets.UTF_8)));
+                channel.force(true);
+            }
             Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
+            syncFolder(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint of " + dir + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Takes {@code partition}'s checkpoint (it is deleted: from now on the folder changes ahead of the topic, and a
-     * crash must not find it): the offset, when written within {@code maxAge} of {@code now}, else empty.
+     * Takes {@code partition}'s checkpoint (it is deleted, and the deletion synced: from now on the folder changes
+     * ahead of the topic, and neither a crash nor a power loss must bring the checkpoint back): its offset, when it
+     * names this topic and was written at most {@code checkpoints.maxAge()} before {@code now} (and not after it),
+     * else empty.
      */
-    Optional<Long> takeCheckpoint(int partition, Instant now, java.time.Duration maxAge) {
-        Path file = dir(partition).resolve(CHECKPOINT);
+    Optional<Long> takeCheckpoint(int partition, Instant now, StateCheckpoints checkpoints) {
+        Path dir = dir(partition);
+        Path file = dir.resolve(CHECKPOINT);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        Optional<Long> usable = Optional.empty();
         try {
-            if (!Files.exists(file)) {
-                return Optional.empty();
-            }
             List<String> lines = Files.readAllLines(file);
-            Files.delete(file);
             long offset = Long.parseLong(lines.get(0).substring("offset=".length()));
             Instant written = Instant.ofEpochMilli(Long.parseLong(lines.get(1).substring("written=".length())));
-            return now.isBefore(written.plus(maxAge)) && offset >= 0 ? Optional.of(offset) : Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // A checkpoint that cannot be read or deleted is not used; the folder is rebuilt from the topic.
+            String topic = lines.get(2).substring("topic=".length());
+            if (checkpoints.enabled() && topic.equals(checkpoints.identity()) && offset >= 0 && !written.isAfter(now)
+                    && now.isBefore(written.plus(checkpoints.maxAge()))) {
+                usable = Optional.of(offset);
             }
-            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            // Unreadable: not used; the folder is rebuilt from the topic.
+            usable = Optional.empty();
+        }
+        try {
+            Files.deleteIfExists(file);
+            syncFolder(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        return usable;
+    }
+
+    private static void syncFolder(Path dir) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a folder; the rename itself is still atomic.
+            if (!(e instanceof java.nio.file.AccessDeniedException)) {
+                throw e;
+            }
         }
     }
 

@@ -34,15 +34,15 @@ final class StateTopicReader implements AutoCloseable {
 
     /**
      * Replaces the store's snapshots of {@code partitions} by those on the state topic's partitions of those
-     * numbers, read together in one pass: from a partition folder's checkpoint when it has a fresh one (written at
-     * a clean hand-over, younger than {@code maxCheckpointAge}, and within the partition's offsets), else from the
-     * beginning into an emptied folder.
+     * numbers, read together in one pass: from a partition folder's checkpoint when it has a usable one (written at
+     * a clean hand-over, for this topic of this cluster, younger than the checkpoints' maximum age, and within the
+     * partition's offsets), else from the beginning into an emptied folder.
      *
      * @return the number of streams with a snapshot, per partition
      * @throws IllegalStateException when the end is not reached within the timeout
      */
     Map<Integer, Integer> restore(String topic, Collection<Integer> partitions, SnapshotStore store,
-                                  java.time.Instant now, Duration maxCheckpointAge) {
+                                  java.time.Instant now, StateCheckpoints checkpoints) {
         List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
         Map<TopicPartition, Long> beginning = consumer.beginningOffsets(tps, timeout);
         Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
@@ -50,7 +50,7 @@ final class StateTopicReader implements AutoCloseable {
         List<Integer> incremental = new java.util.ArrayList<>();
         for (TopicPartition tp : tps) {
             int p = tp.partition();
-            java.util.Optional<Long> checkpoint = store.takeCheckpoint(p, now, maxCheckpointAge);
+            java.util.Optional<Long> checkpoint = store.takeCheckpoint(p, now, checkpoints);
             if (checkpoint.isPresent() && checkpoint.get() >= beginning.get(tp) && checkpoint.get() <= end.get(tp)) {
                 from.put(tp, checkpoint.get());
                 incremental.add(p);
@@ -74,7 +74,11 @@ final class StateTopicReader implements AutoCloseable {
         return recordsRead;
     }
 
-    /** The offset after the last committed record of {@code topic}'s {@code partition} (read_committed). */
+    /**
+     * The end offset of {@code topic}'s {@code partition} under the reader's isolation level: with exactly-once the
+     * last stable offset, which may still be below this loop's own just-committed records while their markers are
+     * written (they are then read again: harmless).
+     */
     long end(String topic, int partition) {
         TopicPartition tp = new TopicPartition(topic, partition);
         return consumer.endOffsets(List.of(tp), timeout).get(tp);

@@ -60,11 +60,8 @@ final class StreamEngine {
     private static final long SLOW_STEP_NANOS = 10_000_000_000L;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
     private static final int MAX_CHUNK = 100_000;
-    /**
-     * How old a local state checkpoint may be and still be used: well inside the state topic's default
-     * delete.retention.ms (24 h), so that no tombstone written since can have been compacted away unread.
-     */
-    static final Duration CHECKPOINT_MAX_AGE = Duration.ofHours(12);
+    /** Whether, and for how long, a local state folder's checkpoint stands for the state topic. */
+    private final StateCheckpoints checkpoints;
 
     private final ServiceSettings settings;
     /** This loop's identity: static group member, transactional id, client id and state folder. */
@@ -104,8 +101,9 @@ final class StreamEngine {
      * {@link ServiceSettings#engineId(int)}.
      */
     StreamEngine(ServiceSettings settings, int index, StreamCatalog catalog, StreamProcessor.ModelRunner runner,
-                 ServiceMetrics metrics, ModelSwaps swaps, Clock clock) {
+                 ServiceMetrics metrics, ModelSwaps swaps, Clock clock, StateCheckpoints checkpoints) {
         this.settings = settings;
+        this.checkpoints = checkpoints;
         this.id = settings.engineId(index);
         this.lane = settings.isPriorityLane(index);
         this.gauges = metrics.engineGauges();
@@ -745,22 +743,28 @@ final class StreamEngine {
          * up to the partition's end, so the next assignment of it to this loop reads only what follows.
          */
         private void checkpoint(PartitionTask task) {
-            if (!settings.snapshot().enabled() || !settings.snapshot().restore()) {
+            if (!settings.snapshot().enabled() || !settings.snapshot().restore() || !checkpoints.enabled()) {
                 return;
             }
             try {
                 store.checkpoint(task.partition, reader.end(settings.kafka().topics().state(), task.partition),
-                        clock.instant());
+                        clock.instant(), checkpoints.identity());
             } catch (RuntimeException e) {
                 // Without a checkpoint the next assignment reads the whole partition: slower, never wrong.
                 LOG.warn("No state checkpoint for partition {}: {}", task.partition, e.toString());
             }
         }
 
-        /** Snapshots a partition's dirty streams and commits, before the partition is given up. */
+        /**
+         * Snapshots a partition's dirty streams and commits, before the partition is given up. With checkpoints it
+         * always commits (the last step's pending commit first, then the partition's offsets, again if unchanged): a
+         * commit the group accepts shows this loop still owns the partition, so no other owner's snapshots can sit
+         * below the end offset the checkpoint then records.
+         */
         private void finish(PartitionTask task) throws Exception {
             List<ProducerRecord<String, byte[]>> out = processor.snapshotAll(task, clock.instant());
-            if (!out.isEmpty() || task.commitDue()) {
+            commitPending();
+            if (!out.isEmpty() || task.commitDue() || checkpoints.enabled()) {
                 commit(out, List.of(task));
             }
         }
@@ -791,7 +795,7 @@ final class StreamEngine {
             List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
             if (restore) {
                 long before = reader.recordsRead();
-                reader.restore(settings.kafka().topics().state(), numbers, store, clock.instant(), CHECKPOINT_MAX_AGE);
+                reader.restore(settings.kafka().topics().state(), numbers, store, clock.instant(), checkpoints);
                 metrics.stateRecordsRestored(reader.recordsRead() - before);
             } else {
                 numbers.forEach(store::clear);

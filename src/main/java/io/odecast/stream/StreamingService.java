@@ -244,6 +244,10 @@ public final class StreamingService {
                     throw e;
                 }
             }
+            StateCheckpoints checkpoints;
+            try (Admin admin = Admin.create(kafka.adminProperties())) {
+                checkpoints = StateCheckpoints.of(admin, kafka.topics().state(), kafka.setupTimeout());
+            }
             ServiceMetrics metrics = new ServiceMetrics(observer);
             ModelSwaps swaps = new ModelSwaps();
             ModelVersionSettings versions = ModelVersionSettings.fromConfig(full.getConfig("odecast"),
@@ -279,7 +283,7 @@ public final class StreamingService {
                     if (k == 0) {
                         warmUp(catalog, settings, runner, full.getBoolean("odecast.memory.trim-after-warm-up"));
                     }
-                    engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock));
+                    engines.add(new StreamEngine(settings, k, catalog, runner, metrics, swaps, clock, checkpoints));
                 }
                 // The lane's calls are urgent and never join bulk calls, so it is no loop a small call waits for.
                 List<StreamEngine> loops = engines.stream().filter(e -> !e.lane()).toList();
