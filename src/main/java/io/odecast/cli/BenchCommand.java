@@ -100,8 +100,37 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "storm-forecast", description = "With --delivery-modes or --e2e: model under models/ (default ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--restore", description = "Instead of the model timings: rebuilding one state partition's local"
+            + " store from an embedded broker, the whole partition (--streams snapshots of --snapshot-bytes) against"
+            + " only what follows a clean hand-over's checkpoint (--changed of them written again).")
+    boolean restore;
+
+    @Option(names = "--snapshot-bytes", defaultValue = "97700", paramLabel = "N",
+            description = "With --restore: bytes per snapshot (default ${DEFAULT-VALUE}, a storm stream's).")
+    int snapshotBytes;
+
+    @Option(names = "--changed", defaultValue = "100", paramLabel = "N",
+            description = "With --restore: snapshots written after the checkpoint (default ${DEFAULT-VALUE}).")
+    int changed;
+
     @Override
     public Integer call() throws Exception {
+        if (restore) {
+            if (streams < 1 || snapshotBytes < 1 || changed < 0) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--restore needs --streams >= 1, --snapshot-bytes >= 1 and --changed >= 0");
+            }
+            Path dir = io.odecast.stream.RestoreBenchmark.tempStore();
+            try (var broker = io.odecast.kafka.EmbeddedKafkaBroker.start()) {
+                new io.odecast.stream.RestoreBenchmark(System.out).run(broker.bootstrapServers(), streams,
+                        snapshotBytes, changed, dir);
+            } finally {
+                try (var files = java.nio.file.Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+            return 0;
+        }
         if (e2e) {
             new EndToEndBenchmark(System.out).run(Path.of("models"), model, new EndToEndBenchmark.Settings(streams,
                     frames, rate, duration(paced), duration(warmUp), duration(modelSeconds), String.join("\n", settings),
