@@ -124,5 +124,13 @@ class OutputCodecsTest {
         assertArrayEquals(d.originalKey(), back.originalKey());
         assertArrayEquals(d.originalValue(), back.originalValue());
         assertEquals("odecast.frames-2@17", back.position());
+        assertEquals("odecast.frames-2@17", back.root(), "not a replay: its own position");
+
+        DeadLetterMessage replay = new DeadLetterMessage("odecast.frames", 0, 90, new byte[0], new byte[] {1},
+                1, "", false, DeadLetterReason.OUT_OF_ORDER, "", Optional.empty(), T0, Optional.empty(),
+                Optional.of("odecast.frames-2@17"));
+        DeadLetterMessage replayBack = DeadLetterCodec.decode(DeadLetterCodec.encode(replay));
+        assertEquals(Optional.of("odecast.frames-2@17"), replayBack.replayOf());
+        assertEquals("odecast.frames-2@17", replayBack.root(), "a replay stands for the record it copies");
     }
 }

@@ -8,14 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.odecast.kafka.DeadLetterMessage;
+import io.odecast.kafka.DeadLetterPublisher;
 import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.ForecastMessage;
 import io.odecast.kafka.FrameMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +30,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The way back from the dead-letter topic: frames of a stream no rule named are rejected as unknown_stream; once a
  * rule is added, {@code odecast dead-letters --replay} publishes them again and the service forecasts them as if they
- * had been accepted the first time. The letters hold only a 100-byte prefix here, so the frames are read back from
- * the frames topic.
+ * had been accepted the first time (a frame a producer sent without a key: keyed by its stream id). The letters hold
+ * only a 100-byte prefix here, so the frames are read back from the frames topic. Replaying again duplicates nothing,
+ * and letters of one frame count once.
  */
 class DeadLetterReplayTest extends BrokerTestBase {
 
@@ -34,6 +40,7 @@ class DeadLetterReplayTest extends BrokerTestBase {
     void framesRejectedAsUnknownStreamAreForecastWhenReplayedAfterARuleIsAdded() throws Exception {
         String prefix = "dlq-replay";
         List<FrameMessage> frames = sixHourly("extra/s", 4, new Random(41));
+        FrameMessage unkeyed = sixHourly("extra/k", 1, new Random(42)).get(0);
         Config before = ConfigFactory.parseString("odecast.input.dead-letter-value-bytes = 100")
                 .withFallback(config(kafka.bootstrapServers(), prefix));
         StreamingService first = StreamFixtures.startService(before, model);
@@ -42,30 +49,59 @@ class DeadLetterReplayTest extends BrokerTestBase {
             publish(producer, prefix + ".frames", frames);
             producer.send(new ProducerRecord<>(prefix + ".frames", "plain/bad",
                     "not a frame".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
-            await(() -> first.metrics().deadLettered() >= 5, Duration.ofSeconds(60));
+            // A producer that forgot the key: key_mismatch.
+            producer.send(new ProducerRecord<>(prefix + ".frames", null, FrameCodec.encode(unkeyed)))
+                    .get(30, TimeUnit.SECONDS);
+            await(() -> first.metrics().deadLettered() >= 6, Duration.ofSeconds(60));
         } finally {
             first.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
+        // A letter of another topic's record (a tool of the operator's own writing the same format): never replayed.
+        DeadLetterMessage elsewhere = new DeadLetterMessage("elsewhere", 0, 7, "extra/o".getBytes(StandardCharsets.UTF_8),
+                FrameCodec.encode(unkeyed), FrameCodec.encode(unkeyed).length, "", false,
+                DeadLetterReason.UNKNOWN_STREAM, "", Optional.of("extra/o"), Instant.now(), Optional.empty());
+        producer.send(new DeadLetterPublisher(settings(before).kafka().topics().deadLetters(), java.time.Clock.systemUTC())
+                .producerRecord(elsewhere)).get(30, TimeUnit.SECONDS);
+
         DeadLetterReplay tool = new DeadLetterReplay(settings(before));
         DeadLetterReplay.Result summary = tool.run(new DeadLetterReplay.Filter(Set.of(), null), false);
-        assertEquals(5, summary.letters(), summary.toString());
-        assertEquals(Map.of(DeadLetterReason.UNKNOWN_STREAM, 4, DeadLetterReason.MALFORMED, 1), summary.byReason());
-        assertEquals(Map.of("extra/s", 4, "", 1), summary.byStream(), summary.toString());
-        assertEquals(0, summary.replayed(), "no --replay, nothing published");
+        assertEquals(7, summary.letters(), summary.toString());
+        assertEquals(Map.of(DeadLetterReason.UNKNOWN_STREAM, 5, DeadLetterReason.MALFORMED, 1,
+                DeadLetterReason.KEY_MISMATCH, 1), summary.byReason());
+        assertEquals(Map.of("extra/s", 4, "extra/k", 1, "extra/o", 1, "", 1), summary.byStream(), summary.toString());
+        assertEquals(List.of(0, 1), List.of(summary.replayed(), summary.otherTopics()), "no --replay, nothing published");
 
         Config after = ConfigFactory.parseString("odecast.streams = [{ pattern = \"plain/*\" },"
                 + " { pattern = \"extra/*\" }]").withFallback(before);
         StreamingService second = StreamFixtures.startService(after, model);
+        DeadLetterReplay.Filter extra = new DeadLetterReplay.Filter(EnumSet.of(DeadLetterReason.UNKNOWN_STREAM,
+                DeadLetterReason.KEY_MISMATCH), "extra/*");
         try {
             await(() -> second.readiness().ready(), Duration.ofSeconds(60));
-            DeadLetterReplay.Result replay = new DeadLetterReplay(settings(after))
-                    .run(new DeadLetterReplay.Filter(EnumSet.of(DeadLetterReason.UNKNOWN_STREAM), "extra/*"), true);
-            assertEquals(List.of(4, 4, 4, 0, 0), List.of(replay.letters(), replay.replayed(), replay.reread(),
-                    replay.gone(), replay.mismatch()), replay.toString());
+            // Batches of one letter: each read back from the topic on its own pass, the order kept across them.
+            DeadLetterReplay.Result replay = new DeadLetterReplay(settings(after), 1).run(extra, true);
+            assertEquals(List.of(6, 5, 5, 0, 0, 0, 1), List.of(replay.letters(), replay.replayed(), replay.reread(),
+                    replay.gone(), replay.mismatch(), replay.alreadyIn(), replay.otherTopics()), replay.toString());
             List<ForecastMessage> forecasts = StreamFixtures.readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
-                    Duration.ofSeconds(60), rs -> rs.size() >= 4).stream().map(StreamFixtures::forecast).toList();
-            assertEquals(4, forecasts.size(), "one forecast per replayed frame");
-            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, Map.of("extra/s", frames), forecasts);
+                    Duration.ofSeconds(60), rs -> rs.size() >= 5).stream().map(StreamFixtures::forecast).toList();
+            assertEquals(5, forecasts.size(), "one forecast per replayed frame");
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model,
+                    Map.of("extra/s", frames, "extra/k", List.of(unkeyed)), forecasts);
+
+            // Replayed again: the copies arrive out of order and are rejected; no second forecast.
+            long rejected = second.metrics().deadLettered();
+            DeadLetterReplay.Result again = new DeadLetterReplay(settings(after)).run(extra, true);
+            assertEquals(5, again.replayed(), again.toString());
+            await(() -> second.metrics().deadLettered() >= rejected + 5, Duration.ofSeconds(60));
+            // Their letters carry the root: one frame, one letter, now marked already in and never sent again.
+            DeadLetterReplay.Result third = new DeadLetterReplay(settings(after))
+                    .run(new DeadLetterReplay.Filter(Set.of(), "extra/*"), true);
+            assertEquals(List.of(6, 0, 5, 1), List.of(third.letters(), third.replayed(), third.alreadyIn(),
+                    third.otherTopics()), third.toString());
+            assertEquals(Map.of(DeadLetterReason.OUT_OF_ORDER, 5, DeadLetterReason.UNKNOWN_STREAM, 1),
+                    third.byReason(), third.toString());
+            assertEquals(5, StreamFixtures.readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                    Duration.ofSeconds(3), rs -> false).size(), "still one forecast per frame");
         } finally {
             second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }

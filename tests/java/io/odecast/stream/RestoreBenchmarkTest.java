@@ -1,5 +1,6 @@
 package io.odecast.stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +26,53 @@ class RestoreBenchmarkTest extends BrokerTestBase {
                 .run(kafka.bootstrapServers(), 50, 2_000, 7, dir);
         assertEquals(50, r.fullRecords());
         assertEquals(7, r.incrementalRecords());
+        // The store rebuilt from the checkpoint holds every stream once, the rewritten ones with their new bytes.
+        SnapshotStore store = new SnapshotStore(dir);
+        assertEquals(50, store.count(0));
+        Random first = new Random(50);
+        Random second = new Random(7);
+        for (int i = 0; i < 50; i++) {
+            byte[] expected = new byte[2_000];
+            first.nextBytes(expected);
+            if (i < 7) {
+                second.nextBytes(expected);
+            }
+            assertArrayEquals(expected, store.get(0, "storm/s" + i).orElseThrow(), "storm/s" + i);
+        }
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("full (no checkpoint)") && printed.contains("from the checkpoint"), printed);
+    }
+
+    @Test
+    void aCheckpointOutsideThePartitionsOffsetsIsNotTrustedAndThePartitionIsReadWhole() throws Exception {
+        String topic = "restore-range.state";
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+                    .all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < 5; i++) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "s" + i, new byte[] {(byte) i}))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        SnapshotStore store = new SnapshotStore(dir);
+        StateCheckpoints checkpoints = new StateCheckpoints("test/" + topic, java.time.Duration.ofHours(1));
+        // A stream the topic does not hold (the folder of a topic deleted and made anew, say).
+        store.put(0, "stale", new byte[] {9}, java.time.Instant.now());
+        Map<String, Object> c = Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers());
+        try (StateTopicReader reader = new StateTopicReader(new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer()), java.time.Duration.ofSeconds(60))) {
+            // Past the end (5): the folder was not made from this partition's log.
+            store.checkpoint(0, 6, java.time.Instant.now(), checkpoints.identity());
+            assertEquals(Map.of(0, 5), reader.restore(topic, List.of(0), store, java.time.Instant.now(), checkpoints));
+            assertEquals(5, reader.recordsRead(), "read whole");
+            assertTrue(store.get(0, "stale").isEmpty(), "the folder was emptied first");
+            // At the end: trusted, nothing to read.
+            store.checkpoint(0, 5, java.time.Instant.now(), checkpoints.identity());
+            assertEquals(Map.of(0, 5), reader.restore(topic, List.of(0), store, java.time.Instant.now(), checkpoints));
+            assertEquals(5, reader.recordsRead(), "nothing read after the checkpoint at the end");
+        }
     }
 }

@@ -93,8 +93,8 @@ class StreamProcessorTest {
         store = new SnapshotStore(dir);
         processor = processor("");
         tasks = new HashMap<>(Map.of(0, new PartitionTask(0, 0, 0, -1)));
-        // As the engine marks it when every fetched frame of the partition is in the step.
-        tasks.get(0).caughtUp = true;
+        // As the engine marks it when every fetched frame of the partition is in the step: as if at every step.
+        tasks.get(0).caughtUpAt = Instant.MAX;
         offset = 0;
     }
 
@@ -475,11 +475,17 @@ class StreamProcessorTest {
         processor.process(List.of(record(kept.get(1))), tasks, WALL.plus(Duration.ofDays(20)));
         Instant past = evicted.plus(Duration.ofDays(30)).plusSeconds(1);
         // Frames of the partition still waiting (lag, or buffered): its streams are not silent, nothing is forgotten.
-        tasks.get(0).caughtUp = false;
+        tasks.get(0).caughtUpAt = null;
         assertTrue(processor.maintain(tasks, past).stream().noneMatch(r -> r.value() == null));
         assertTrue(store.get(0, "plain/gone").isPresent());
-        tasks.get(0).caughtUp = true;
-        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks, past);
+        // Last caught up a day before their retention ran out (a backlog since): still not silent long enough.
+        tasks.get(0).caughtUpAt = past.minus(Duration.ofDays(1));
+        assertTrue(processor.maintain(tasks, past.minus(Duration.ofHours(2))).stream()
+                .noneMatch(r -> r.value() == null));
+        assertTrue(store.get(0, "plain/gone").isPresent());
+        // Caught up once after it (though behind again now): their silence is known; forgotten.
+        tasks.get(0).caughtUpAt = past;
+        List<ProducerRecord<String, byte[]>> out = processor.maintain(tasks, past.plus(Duration.ofHours(2)));
         List<String> tombstones = out.stream().filter(r -> r.topic().endsWith(".state") && r.value() == null)
                 .map(ProducerRecord::key).sorted().toList();
         assertEquals(List.of("plain/gone", longId), tombstones);

@@ -19,8 +19,10 @@ import picocli.CommandLine.Option;
                 + " rejected frames to the frames topic again, in their original order with their original key and"
                 + " timestamp, once the cause is mended (e.g. a stream rule added for unknown_stream).",
         "A letter holding a truncated value is replayed from its original record while that is still on its topic;"
-                + " the bytes must match the letter's SHA-256. Replaying twice is harmless: the second copies arrive"
-                + " out of order and are dead-lettered as such."})
+                + " the bytes must match the letter's SHA-256. A frame without a key goes out keyed by its stream id.",
+        "Replaying twice is harmless: the second copies arrive out of order and are dead-lettered as such, and their"
+                + " letters then mark those frames 'already in' (never published again). Letters of one frame count"
+                + " once however often it was replayed; letters of other topics are summarised, never published."})
 final class DeadLettersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -30,6 +30,7 @@ public final class DeadLetterCodec {
                 .setStreamId(d.streamId().orElse(""))
                 .setTime(ProtoTime.toTimestamp(d.time()));
         d.originalTimestamp().ifPresent(t -> b.setOriginalTimestamp(ProtoTime.toTimestamp(t)));
+        d.replayOf().ifPresent(b::setReplayOf);
         return b.build();
     }
 
@@ -49,6 +50,7 @@ public final class DeadLetterCodec {
                 d.getOriginalSha256(), d.getValueTruncated(), DeadLetterReason.fromProto(d.getReason()),
                 d.getReasonText(), Optional.of(d.getStreamId()), d.hasTime() ? ProtoTime.toInstant(d.getTime())
                 : java.time.Instant.EPOCH, d.hasOriginalTimestamp()
-                ? Optional.of(ProtoTime.toInstant(d.getOriginalTimestamp())) : Optional.empty());
+                ? Optional.of(ProtoTime.toInstant(d.getOriginalTimestamp())) : Optional.empty(),
+                Optional.of(d.getReplayOf()));
     }
 }

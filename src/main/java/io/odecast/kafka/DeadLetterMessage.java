@@ -17,11 +17,26 @@ import java.util.Optional;
  * @param streamId          the stream, when known
  * @param time              when the record was rejected
  * @param originalTimestamp the record's timestamp, when it had one
+ * @param replayOf          when the record was a replay ({@value #REPLAY_HEADER} header), the position of the first
+ *                          record it copies
  */
 public record DeadLetterMessage(String originalTopic, int originalPartition, long originalOffset,
                                 byte[] originalKey, byte[] originalValue, long originalSize, String originalSha256,
                                 boolean valueTruncated, DeadLetterReason reason, String reasonText,
-                                Optional<String> streamId, Instant time, Optional<Instant> originalTimestamp) {
+                                Optional<String> streamId, Instant time, Optional<Instant> originalTimestamp,
+                                Optional<String> replayOf) {
+    /** Header of a replayed frame: {@code topic-partition@offset} of the first record it copies. */
+    public static final String REPLAY_HEADER = "odecast.replay-of";
+
+    /** A letter of a record that was not a replay. */
+    public DeadLetterMessage(String originalTopic, int originalPartition, long originalOffset,
+                             byte[] originalKey, byte[] originalValue, long originalSize, String originalSha256,
+                             boolean valueTruncated, DeadLetterReason reason, String reasonText,
+                             Optional<String> streamId, Instant time, Optional<Instant> originalTimestamp) {
+        this(originalTopic, originalPartition, originalOffset, originalKey, originalValue, originalSize,
+                originalSha256, valueTruncated, reason, reasonText, streamId, time, originalTimestamp,
+                Optional.empty());
+    }
 
     /** Checks that the required parts are present. */
     public DeadLetterMessage {
@@ -34,10 +49,19 @@ public record DeadLetterMessage(String originalTopic, int originalPartition, lon
         reasonText = reasonText == null ? "" : reasonText;
         streamId = streamId == null ? Optional.empty() : streamId.filter(s -> !s.isEmpty());
         originalTimestamp = originalTimestamp == null ? Optional.empty() : originalTimestamp;
+        replayOf = replayOf == null ? Optional.empty() : replayOf.filter(s -> !s.isEmpty());
     }
 
     /** Where the record was: {@code topic-partition@offset}. */
     public String position() {
         return originalTopic + "-" + originalPartition + "@" + originalOffset;
+    }
+
+    /**
+     * The record this letter stands for across replays: the first record's position when it was a replay, its own
+     * otherwise. Letters of one root are one frame rejected again.
+     */
+    public String root() {
+        return replayOf.orElse(position());
     }
 }

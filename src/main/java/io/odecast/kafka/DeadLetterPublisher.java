@@ -75,9 +75,13 @@ public final class DeadLetterPublisher {
         ByteString key = bytesOf(record.key());
         Optional<Instant> timestamp = record.timestampType() != TimestampType.NO_TIMESTAMP_TYPE
                 && record.timestamp() >= 0 ? Optional.of(Instant.ofEpochMilli(record.timestamp())) : Optional.empty();
+        org.apache.kafka.common.header.Header replay = record.headers() == null ? null
+                : record.headers().lastHeader(DeadLetterMessage.REPLAY_HEADER);
+        Optional<String> replayOf = replay == null || replay.value() == null ? Optional.empty()
+                : Optional.of(new String(replay.value(), StandardCharsets.UTF_8));
         return new DeadLetterMessage(record.topic(), record.partition(), record.offset(),
                 prefix(key).toByteArray(), prefix(value).toByteArray(), value.size(), sha256(value),
-                value.size() > maxValueBytes, reason, text, streamId, clock.instant(), timestamp);
+                value.size() > maxValueBytes, reason, text, streamId, clock.instant(), timestamp, replayOf);
     }
 
     /** The record to produce for {@code deadLetter}, keyed by stream id or else by the original key. */

@@ -117,6 +117,9 @@ public final class PrometheusMetrics implements ServiceObserver {
                 ServiceMetrics::urgentCalls);
         Gauge.builder("odecast.streams.active", m, ServiceMetrics::activeStreams)
                 .description("Streams whose state is in memory").register(registry);
+        Gauge.builder("odecast.partitions.behind", m, ServiceMetrics::secondsBehind).baseUnit("seconds")
+                .description("Longest time one of this instance's partitions has not been caught up (lag 0, nothing "
+                        + "buffered); state-retention forgets streams only up to then").register(registry);
         Gauge.builder("odecast.state", m, ServiceMetrics::stateBytes).baseUnit("bytes")
                 .description("Stream state held in memory").register(registry);
         // The engine's own count, current after every rebalance (ServiceMetrics' figure waits for maintenance).

@@ -19,10 +19,13 @@ final class PartitionTask {
     /** Streams in memory, by id. */
     final Map<String, StreamStatus> active = new HashMap<>();
     /**
-     * Whether every frame fetched for this partition is in the engine step now running (no lag, nothing buffered):
-     * only then may streams be forgotten for their silence, not while their frames wait in a backlog.
+     * The start of the last engine step that held every frame fetched for this partition (no lag, nothing buffered),
+     * or null when none has since the assignment. Streams silent for state-retention before then are gone; frames
+     * that wait in a backlog after it cannot make a stream silent before it less silent (state-retention).
      */
-    boolean caughtUp;
+    java.time.Instant caughtUpAt;
+    /** When this loop was assigned the partition (for how long it has been behind). */
+    java.time.Instant assignedAt;
     /** When the partition's snapshots were last checked against state-retention. */
     java.time.Instant lastRetentionCheck = java.time.Instant.MIN;
     /** Where replay started at assignment. */

@@ -62,6 +62,7 @@ public final class ServiceMetrics {
         private volatile long bytes;
         private volatile long partitions;
         private volatile Map<Integer, Long> lag = Map.of();
+        private volatile long behindMillis;
 
         void memory(long streams, long bytes, long partitions) {
             this.streams = streams;
@@ -71,6 +72,10 @@ public final class ServiceMetrics {
 
         void consumerLag(Map<Integer, Long> lag) {
             this.lag = Map.copyOf(lag);
+        }
+
+        void behind(long millis) {
+            this.behindMillis = millis;
         }
     }
 
@@ -417,6 +422,15 @@ public final class ServiceMetrics {
         Map<Integer, Long> all = new java.util.TreeMap<>();
         engines.forEach(g -> all.putAll(g.lag));
         return all;
+    }
+
+    /**
+     * The longest time, in seconds, that one of this instance's partitions has gone without being caught up (no lag,
+     * nothing buffered) as of the last engine step: 0 when all are. Streams are forgotten for state-retention only
+     * up to that point, so a value that keeps growing means a backlog that never drains.
+     */
+    public double secondsBehind() {
+        return engines.stream().mapToLong(g -> g.behindMillis).max().orElse(0) / 1000.0;
     }
 
     void streamEvicted() {

@@ -3,6 +3,7 @@ package io.odecast.stream;
 import io.odecast.kafka.ForecastCodec;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -80,8 +81,15 @@ final class StateTopicReader implements AutoCloseable {
      * written (they are then read again: harmless).
      */
     long end(String topic, int partition) {
-        TopicPartition tp = new TopicPartition(topic, partition);
-        return consumer.endOffsets(List.of(tp), timeout).get(tp);
+        return end(topic, List.of(partition)).get(partition);
+    }
+
+    /** {@link #end(String, int)} of several partitions in one request, by partition number. */
+    Map<Integer, Long> end(String topic, Collection<Integer> partitions) {
+        List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
+        Map<Integer, Long> out = new HashMap<>();
+        consumer.endOffsets(tps, timeout).forEach((tp, offset) -> out.put(tp.partition(), offset));
+        return out;
     }
 
     /** The newest input offset of {@code partition}'s frames with a forecast on the forecasts topic, or -1. */

@@ -419,12 +419,7 @@ final class StreamEngine {
             // Buffered records were not processed and are not committed: the next owner reads them again.
             commitPending();
             // Stop: snapshot and commit everything, then leave the group (close) so partitions move at once.
-            for (PartitionTask task : List.copyOf(tasks.values())) {
-                finish(task);
-            }
-            for (PartitionTask task : tasks.values()) {
-                checkpoint(task);
-            }
+            release(List.copyOf(tasks.values()));
             tasks.clear();
             clean = true;
         }
@@ -555,15 +550,22 @@ final class StreamEngine {
         private void step() throws Exception {
             Chunk next = take();
             List<ConsumerRecord<String, byte[]>> records = next.records();
+            Instant now = clock.instant();
+            long behind = 0;
             for (PartitionTask t : tasks.values()) {
                 // Every fetched frame of the partition is in this chunk and nothing more is known to wait on the
-                // broker: its streams' silence is real (state-retention).
+                // broker: its streams' silence up to now is real (state-retention).
                 TopicPartition tp = new TopicPartition(frames, t.partition);
                 ArrayDeque<ConsumerRecord<String, byte[]>> left = waiting.get(tp);
-                t.caughtUp = (left == null || left.isEmpty()) && consumer.currentLag(tp).orElse(1) == 0;
+                if ((left == null || left.isEmpty()) && consumer.currentLag(tp).orElse(1) == 0) {
+                    t.caughtUpAt = now;
+                } else {
+                    Instant since = t.caughtUpAt != null ? t.caughtUpAt : t.assignedAt != null ? t.assignedAt : now;
+                    behind = Math.max(behind, Duration.between(since, now).toMillis());
+                }
             }
+            gauges.behind(behind);
             int n = records.size();
-            Instant now = clock.instant();
             long start = System.nanoTime();
             // Arrivals of a failed step's forecasts were never acknowledged; they are replayed and counted anew.
             processor.takeArrivals();
@@ -738,34 +740,89 @@ final class StreamEngine {
             }
         }
 
-        /**
-         * After a partition's final commit (clean revocation or stop): its local folder now equals the state topic
-         * up to the partition's end, so the next assignment of it to this loop reads only what follows.
-         */
-        private void checkpoint(PartitionTask task) {
-            if (!settings.snapshot().enabled() || !settings.snapshot().restore() || !checkpoints.enabled()) {
-                return;
-            }
-            try {
-                store.checkpoint(task.partition, reader.end(settings.kafka().topics().state(), task.partition),
-                        clock.instant(), checkpoints.identity());
-            } catch (RuntimeException e) {
-                // Without a checkpoint the next assignment reads the whole partition: slower, never wrong.
-                LOG.warn("No state checkpoint for partition {}: {}", task.partition, e.toString());
-            }
+        /** Whether partitions given up cleanly are checkpointed (snapshots restored from a compacted state topic). */
+        private boolean checkpointing() {
+            return settings.snapshot().enabled() && settings.snapshot().restore() && checkpoints.enabled();
         }
 
         /**
-         * Snapshots a partition's dirty streams and commits, before the partition is given up. With checkpoints it
-         * always commits (the last step's pending commit first, then the partition's offsets, again if unchanged): a
-         * commit the group accepts shows this loop still owns the partition, so no other owner's snapshots can sit
-         * below the end offset the checkpoint then records.
+         * Gives up {@code given} cleanly (revocation or stop), in one commit: snapshots their dirty streams and
+         * commits them with their offsets (the last step's pending commit first), then checkpoints them. With outputs
+         * or offsets to commit, the commit is required and its failure throws. With checkpoints it is made even with
+         * nothing new: a commit the group accepts shows this loop still owns the partitions, so no other owner's
+         * snapshots can sit below the end offsets the checkpoints then record. That commit only serves the
+         * checkpoints: when it fails (a rebalance under way at a stop, a fenced producer) they are skipped, the
+         * next assignment reads the partitions whole, and nothing else changes.
          */
-        private void finish(PartitionTask task) throws Exception {
-            List<ProducerRecord<String, byte[]>> out = processor.snapshotAll(task, clock.instant());
+        private void release(Collection<PartitionTask> given) throws Exception {
+            if (given.isEmpty()) {
+                return;
+            }
+            Instant now = clock.instant();
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+            boolean due = false;
+            for (PartitionTask task : given) {
+                out.addAll(processor.snapshotAll(task, now));
+                due |= task.commitDue();
+            }
             commitPending();
-            if (!out.isEmpty() || task.commitDue() || checkpoints.enabled()) {
-                commit(out, List.of(task));
+            List<PartitionTask> all = List.copyOf(given);
+            if (!out.isEmpty() || due) {
+                commit(out, all);
+            } else if (!checkpointing()) {
+                return;
+            } else {
+                try {
+                    commit(List.of(), all);
+                } catch (Exception e) {
+                    abortQuietly();
+                    LOG.info("No state checkpoints for partitions {}: the ownership commit failed ({}); their next "
+                            + "assignment reads them whole", numbers(all), e.toString());
+                    return;
+                }
+            }
+            checkpoint(all);
+        }
+
+        /**
+         * After the partitions' final commit: their local folders now equal the state topic up to its ends, so the
+         * next assignment of them to this loop reads only what follows.
+         */
+        private void checkpoint(List<PartitionTask> given) {
+            if (!checkpointing()) {
+                return;
+            }
+            Map<Integer, Long> ends;
+            try {
+                ends = reader.end(settings.kafka().topics().state(), numbers(given));
+            } catch (RuntimeException e) {
+                // Without a checkpoint the next assignment reads the whole partition: slower, never wrong.
+                LOG.warn("No state checkpoints for partitions {}: {}", numbers(given), e.toString());
+                return;
+            }
+            Instant now = clock.instant();
+            for (PartitionTask task : given) {
+                try {
+                    store.checkpoint(task.partition, ends.get(task.partition), now, checkpoints.identity());
+                } catch (RuntimeException e) {
+                    LOG.warn("No state checkpoint for partition {}: {}", task.partition, e.toString());
+                }
+            }
+        }
+
+        private static List<Integer> numbers(Collection<PartitionTask> given) {
+            return given.stream().map(t -> t.partition).sorted().toList();
+        }
+
+        /** Leaves a failed transaction, if one is open, so that the next step can begin one (or fail and restart). */
+        private void abortQuietly() {
+            if (!exactlyOnce()) {
+                return;
+            }
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException e) {
+                LOG.debug("abort after a failed ownership commit: {}", e.toString());
             }
         }
 
@@ -809,7 +866,9 @@ final class StreamEngine {
                 long replayedUpTo = exactlyOnce() ? -1
                         : reader.newestForecastInput(settings.kafka().topics().forecasts(), p);
                 consumer.seek(tp, replayFrom);
-                tasks.put(p, new PartitionTask(p, processFrom, replayFrom, replayedUpTo));
+                PartitionTask task = new PartitionTask(p, processFrom, replayFrom, replayedUpTo);
+                task.assignedAt = clock.instant();
+                tasks.put(p, task);
                 LOG.info("Assigned {}: replaying from offset {}, processing from {}{}", tp, replayFrom, processFrom,
                         replayedUpTo >= 0 ? ", forecasts up to input offset " + replayedUpTo + " marked REPLAYED"
                                 : "");
@@ -819,24 +878,28 @@ final class StreamEngine {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             unbuffer(partitions);
+            List<PartitionTask> given = new ArrayList<>();
             for (TopicPartition tp : partitions) {
                 PartitionTask task = tasks.remove(tp.partition());
-                if (task == null) {
-                    continue;
+                if (task != null) {
+                    given.add(task);
                 }
-                try {
-                    finish(task);
-                    checkpoint(task);
-                    LOG.info("Revoked {}: {} streams snapshotted and committed at offset {}", tp, task.active.size(),
-                            task.commitOffset());
-                } catch (Exception e) {
-                    // The next owner replays from the last commit; nothing is lost.
-                    LOG.warn("Revoked {}: final commit failed ({}); the next owner replays from the last commit",
-                            tp, e.toString());
-                    throw new IllegalStateException("commit on revocation of " + tp + " failed", e);
-                } finally {
-                    owned = tasks.size();
-                }
+            }
+            owned = tasks.size();
+            if (given.isEmpty()) {
+                return;
+            }
+            try {
+                release(given);
+            } catch (Exception e) {
+                // The next owner replays from the last commit; nothing is lost.
+                LOG.warn("Revoked {}: final commit failed ({}); the next owner replays from the last commit",
+                        numbers(given), e.toString());
+                throw new IllegalStateException("commit on revocation of partitions " + numbers(given) + " failed", e);
+            }
+            for (PartitionTask task : given) {
+                LOG.info("Revoked {}-{}: {} streams snapshotted and committed at offset {}", frames, task.partition,
+                        task.active.size(), task.commitOffset());
             }
         }
 

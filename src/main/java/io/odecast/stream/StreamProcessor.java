@@ -422,8 +422,9 @@ final class StreamProcessor {
      * Forgets the streams not seen for {@code state-retention}: their snapshots leave the local store and get a
      * tombstone on the state topic (committed with the step), so that neither grows with every stream id ever seen.
      * A snapshot's file time is when it was written (the service's clock). A partition is checked hourly (or every
-     * retention / 24), and only while it is caught up (no lag, nothing buffered: a stream whose frames wait in a
-     * backlog is not silent); a stream in memory is never forgotten. At most {@link #MAX_FORGOTTEN_PER_CHECK} per
+     * retention / 24), against the last step at which it was caught up (no lag, nothing buffered: a stream whose
+     * frames wait in a backlog is not silent before they do), so a partition that is never quite caught up is still
+     * checked; a stream in memory is never forgotten. At most {@link #MAX_FORGOTTEN_PER_CHECK} per
      * maintenance: a partition with more is checked again at the next one.
      */
     private void forgetGoneStreams(Map<Integer, PartitionTask> tasks, Instant now,
@@ -434,13 +435,15 @@ final class StreamProcessor {
         }
         Duration every = retention.dividedBy(24).compareTo(Duration.ofHours(1)) < 0 ? retention.dividedBy(24)
                 : Duration.ofHours(1);
-        Instant cutoff = now.minus(retention);
         int total = 0;
+        Instant oldest = null;
         for (PartitionTask task : tasks.values()) {
-            if (!task.caughtUp || now.isBefore(task.lastRetentionCheck.plus(every))
+            if (task.caughtUpAt == null || now.isBefore(task.lastRetentionCheck.plus(every))
                     || total >= MAX_FORGOTTEN_PER_CHECK) {
                 continue;
             }
+            Instant cutoff = (task.caughtUpAt.isBefore(now) ? task.caughtUpAt : now).minus(retention);
+            oldest = oldest == null || cutoff.isBefore(oldest) ? cutoff : oldest;
             int room = MAX_FORGOTTEN_PER_CHECK - total;
             List<String> gone = store.forget(task.partition, cutoff, task.active::containsKey, room);
             for (String id : gone) {
@@ -455,7 +458,7 @@ final class StreamProcessor {
         if (total > 0) {
             metrics.streamsForgotten(total);
             LOG.info("Forgot {} streams not seen since {} (state-retention {}): snapshots deleted, tombstones on {}",
-                    total, cutoff, retention, topics.state());
+                    total, oldest, retention, topics.state());
         }
     }
 
