@@ -2,7 +2,6 @@ package io.odecast.stream;
 
 import static io.odecast.stream.StreamFixtures.await;
 import static io.odecast.stream.StreamFixtures.config;
-import static io.odecast.stream.StreamFixtures.publish;
 import static io.odecast.stream.StreamFixtures.sixHourly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -46,7 +45,14 @@ class DeadLetterReplayTest extends BrokerTestBase {
         StreamingService first = StreamFixtures.startService(before, model);
         try {
             await(() -> first.readiness().ready(), Duration.ofSeconds(60));
-            publish(producer, prefix + ".frames", frames);
+            // Record timestamps falling while event times rise (a producer's clock stepped back, say): the replay
+            // orders a stream's frames by event time, read from each letter's 100-byte prefix.
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < frames.size(); i++) {
+                producer.send(new ProducerRecord<>(prefix + ".frames", null, now - 1_000L * i, frames.get(i).streamId(),
+                        FrameCodec.encode(frames.get(i))));
+            }
+            producer.flush();
             producer.send(new ProducerRecord<>(prefix + ".frames", "plain/bad",
                     "not a frame".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
             // A producer that forgot the key: key_mismatch.
@@ -81,7 +87,7 @@ class DeadLetterReplayTest extends BrokerTestBase {
             // Batches of one letter: each read back from the topic on its own pass, the order kept across them.
             DeadLetterReplay.Result replay = new DeadLetterReplay(settings(after), 1).run(extra, true);
             assertEquals(List.of(6, 5, 5, 0, 0, 0, 1), List.of(replay.letters(), replay.replayed(), replay.reread(),
-                    replay.gone(), replay.mismatch(), replay.alreadyIn(), replay.otherTopics()), replay.toString());
+                    replay.gone(), replay.mismatch(), replay.behind(), replay.otherTopics()), replay.toString());
             List<ForecastMessage> forecasts = StreamFixtures.readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
                     Duration.ofSeconds(60), rs -> rs.size() >= 5).stream().map(StreamFixtures::forecast).toList();
             assertEquals(5, forecasts.size(), "one forecast per replayed frame");
@@ -96,7 +102,7 @@ class DeadLetterReplayTest extends BrokerTestBase {
             // Their letters carry the root: one frame, one letter, now marked already in and never sent again.
             DeadLetterReplay.Result third = new DeadLetterReplay(settings(after))
                     .run(new DeadLetterReplay.Filter(Set.of(), "extra/*"), true);
-            assertEquals(List.of(6, 0, 5, 1), List.of(third.letters(), third.replayed(), third.alreadyIn(),
+            assertEquals(List.of(6, 0, 5, 1), List.of(third.letters(), third.replayed(), third.behind(),
                     third.otherTopics()), third.toString());
             assertEquals(Map.of(DeadLetterReason.OUT_OF_ORDER, 5, DeadLetterReason.UNKNOWN_STREAM, 1),
                     third.byReason(), third.toString());
@@ -105,6 +111,18 @@ class DeadLetterReplayTest extends BrokerTestBase {
         } finally {
             second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theEventTimeIsReadFromAFramesFirstBytesEvenWhenTheLetterHoldsOnlyAPrefix() {
+        FrameMessage frame = sixHourly("a/very/long/stream/id/" + "x".repeat(40), 1, new Random(3)).get(0);
+        byte[] whole = FrameCodec.encode(frame);
+        long expected = frame.eventTime().toEpochMilli();
+        assertEquals(Optional.of(expected), DeadLetterReplay.eventTime(whole));
+        assertEquals(Optional.of(expected), DeadLetterReplay.eventTime(java.util.Arrays.copyOf(whole, 100)));
+        // Cut inside the stream id, or not a frame at all: unknown, never a wrong time.
+        assertEquals(Optional.empty(), DeadLetterReplay.eventTime(java.util.Arrays.copyOf(whole, 20)));
+        assertEquals(Optional.empty(), DeadLetterReplay.eventTime("not a frame".getBytes(StandardCharsets.UTF_8)));
     }
 
     private static ServiceSettings settings(Config config) {

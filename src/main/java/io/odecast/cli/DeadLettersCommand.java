@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
         "A letter holding a truncated value is replayed from its original record while that is still on its topic;"
                 + " the bytes must match the letter's SHA-256. A frame without a key goes out keyed by its stream id.",
         "Replaying twice is harmless: the second copies arrive out of order and are dead-lettered as such, and their"
-                + " letters then mark those frames 'already in' (never published again). Letters of one frame count"
-                + " once however often it was replayed; letters of other topics are summarised, never published."})
+                + " letters then mark those frames as behind their stream (never published again). Letters of one"
+                + " frame count once however often it was replayed; letters of other topics are summarised, never"
+                + " published. Each stream's frames go out in event-time order."})
 final class DeadLettersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,12 +45,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@value DeadLetterMessage#REPLAY_HEADER} = the position of the first record it copies (its root), and a letter of
  * a replay rejected again carries it on, so letters of one root are one frame: only the newest counts (letters of one
  * record written twice, by a replay of the service after a restart, count once too). A root whose newest letter is a
- * replay rejected as out of order is already in (an earlier replay was accepted, the stream is past it) and is not
- * published again; letters of records from other topics than the frames topic are summarised, never published.
+ * replay rejected as out of order is behind its stream (an earlier replay was accepted, or the stream's later frames
+ * came first) and is not published again; letters of records from other topics than the frames topic are summarised,
+ * never published. Each stream's frames go out in event-time order (read from the letter's value, whose first fields
+ * hold it even when truncated; else the record timestamp), then in original offset order.
  *
  * <p>The summary pass keeps a small index per root, not the letters: a replay reads the letters' values again in
- * passes of at most {@link #BATCH_BYTES} each over the dead-letter topic, so memory stays bounded however many there
- * are.
+ * batches of at most {@link #BATCH_BYTES}, each batch's letters in dead-letter offset order (seeking over long gaps),
+ * so memory stays bounded however many there are. A letter deleted by the topic's retention in between counts as
+ * gone.
  */
 public final class DeadLetterReplay {
     /** Header of a replayed frame: {@code topic-partition@offset} of the first record it copies. */
@@ -95,16 +97,18 @@ public final class DeadLetterReplay {
      * @param reread      of them, read back from their original topic (the letter held a prefix only)
      * @param gone        records neither in the letter whole nor any more on their topic
      * @param mismatch    records whose bytes did not match the letter's SHA-256 (not published)
-     * @param alreadyIn   letters of a replay rejected as out of order: an earlier replay was taken (not published)
+     * @param behind      letters of a replay rejected as out of order: the stream is past the frame (an earlier
+     *                    replay was taken, or its later frames came first); not published
      * @param otherTopics letters of records from other topics than the frames topic (not published)
      */
     public record Result(int letters, Map<DeadLetterReason, Integer> byReason, Map<String, Integer> byStream,
-                         int replayed, int reread, int gone, int mismatch, int alreadyIn, int otherTopics) {
+                         int replayed, int reread, int gone, int mismatch, int behind, int otherTopics) {
         @Override
         public String toString() {
             return letters + " dead letters " + byReason + "; by stream " + top(byStream) + "; replayed " + replayed
                     + " (" + reread + " read back from their topic), gone " + gone + ", not matching their SHA-256 "
-                    + mismatch + ", already in " + alreadyIn + ", from other topics " + otherTopics;
+                    + mismatch + ", behind their stream after a replay " + behind + ", from other topics "
+                    + otherTopics;
         }
 
         private static String top(Map<String, Integer> counts) {
@@ -122,16 +126,23 @@ public final class DeadLetterReplay {
      * One root's newest letter, without its value: where the letter is, and what orders and classifies it.
      *
      * @param at         the letter's partition and offset on the dead-letter topic
-     * @param timestamp  the original record's timestamp in ms (a replay keeps it), Long.MIN_VALUE without one
-     * @param rootOffset the root record's offset (orders one stream's letters of equal timestamps)
+     * @param order      the frame's event time in ms when its value shows it, else the original record's timestamp
+     *                   (a replay keeps it), else Long.MIN_VALUE
+     * @param rootOffset the root record's offset (orders one stream's letters of equal times)
      */
     private record Entry(TopicPartition at, long offset, Instant time, DeadLetterReason reason, String streamId,
-                         String originalTopic, boolean replay, long timestamp, long rootOffset, int bytes,
+                         String originalTopic, boolean replay, long order, long rootOffset, int bytes,
                          boolean matches) {
-        static final Comparator<Entry> NEWER = Comparator.comparing(Entry::time)
-                .thenComparingInt(e -> e.at().partition()).thenComparingLong(Entry::offset);
         static final Comparator<Entry> REPLAY_ORDER = Comparator.comparing(Entry::streamId)
-                .thenComparingLong(Entry::timestamp).thenComparingLong(Entry::rootOffset);
+                .thenComparingLong(Entry::order).thenComparingLong(Entry::rootOffset);
+
+        /** The later of two letters of one root: by offset in one dead-letter partition, else by the time written. */
+        static Entry newer(Entry a, Entry b) {
+            if (a.at().equals(b.at())) {
+                return a.offset() >= b.offset() ? a : b;
+            }
+            return a.time().isAfter(b.time()) ? a : b;
+        }
     }
 
     /** Reads the dead-letter topic and, when {@code replay}, publishes the matching records again. */
@@ -141,7 +152,7 @@ public final class DeadLetterReplay {
         Map<String, Integer> byStream = new TreeMap<>();
         List<Entry> due = new ArrayList<>();
         int letters = 0;
-        int alreadyIn = 0;
+        int behind = 0;
         int otherTopics = 0;
         for (Entry e : index(filter.predicate()).values()) {
             if (!e.matches()) {
@@ -153,7 +164,7 @@ public final class DeadLetterReplay {
             if (!e.originalTopic().equals(frames)) {
                 otherTopics++;
             } else if (e.replay() && e.reason() == DeadLetterReason.OUT_OF_ORDER) {
-                alreadyIn++;
+                behind++;
             } else {
                 due.add(e);
             }
@@ -163,7 +174,7 @@ public final class DeadLetterReplay {
             due.sort(Entry.REPLAY_ORDER);
             publish(due, counts);
         }
-        return new Result(letters, byReason, byStream, counts[0], counts[3], counts[1], counts[2], alreadyIn,
+        return new Result(letters, byReason, byStream, counts[0], counts[3], counts[1], counts[2], behind,
                 otherTopics);
     }
 
@@ -174,11 +185,36 @@ public final class DeadLetterReplay {
             String root = d.root();
             Entry e = new Entry(new TopicPartition(r.topic(), r.partition()), r.offset(), d.time(), d.reason(),
                     d.streamId().orElse(""), d.originalTopic(), d.replayOf().isPresent(),
-                    d.originalTimestamp().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE), rootOffset(root),
-                    d.originalValue().length, matches.test(d));
-            byRoot.merge(root, e, (a, b) -> Entry.NEWER.compare(a, b) >= 0 ? a : b);
+                    eventTime(d.originalValue()).orElse(d.originalTimestamp().map(Instant::toEpochMilli)
+                            .orElse(Long.MIN_VALUE)), rootOffset(root), d.originalValue().length, matches.test(d));
+            byRoot.merge(root, e, Entry::newer);
         });
         return byRoot;
+    }
+
+    /**
+     * The event time of a frame (field 2 of {@code odecast.v1.Frame}, after the stream id) in ms, read from the start
+     * of its value: a letter's prefix holds it even when truncated. Empty when the bytes do not show it.
+     */
+    static Optional<Long> eventTime(byte[] value) {
+        try {
+            com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(value);
+            while (!in.isAtEnd()) {
+                int tag = in.readTag();
+                if (com.google.protobuf.WireFormat.getTagFieldNumber(tag) == 2
+                        && com.google.protobuf.WireFormat.getTagWireType(tag)
+                        == com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    com.google.protobuf.Timestamp t = com.google.protobuf.Timestamp.parseFrom(in.readBytes());
+                    return Optional.of(t.getSeconds() * 1000 + t.getNanos() / 1_000_000);
+                }
+                if (com.google.protobuf.WireFormat.getTagFieldNumber(tag) > 2 || !in.skipField(tag)) {
+                    return Optional.empty();
+                }
+            }
+        } catch (java.io.IOException | ArithmeticException e) {
+            // Not a frame, or cut before its event time.
+        }
+        return Optional.empty();
     }
 
     /** The offset in a position {@code topic-partition@offset}. */
@@ -196,40 +232,45 @@ public final class DeadLetterReplay {
      */
     private void scan(Map<TopicPartition, long[]> only,
                       java.util.function.BiConsumer<ConsumerRecord<byte[], byte[]>, DeadLetterMessage> sink) {
-        String topic = settings.kafka().topics().deadLetters();
         try (var consumer = consumer()) {
-            List<TopicPartition> tps = only != null ? List.copyOf(only.keySet())
-                    : consumer.partitionsFor(topic, timeout).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(tps);
-            Map<TopicPartition, Long> end = new HashMap<>();
-            if (only == null) {
-                consumer.seekToBeginning(tps);
-                end.putAll(consumer.endOffsets(tps, timeout));
-            } else {
-                only.forEach((tp, range) -> {
-                    consumer.seek(tp, range[0]);
-                    end.put(tp, range[1] + 1);
-                });
+            scan(consumer, only, sink);
+        }
+    }
+
+    private void scan(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, long[]> only,
+                      java.util.function.BiConsumer<ConsumerRecord<byte[], byte[]>, DeadLetterMessage> sink) {
+        String topic = settings.kafka().topics().deadLetters();
+        List<TopicPartition> tps = only != null ? List.copyOf(only.keySet())
+                : consumer.partitionsFor(topic, timeout).stream()
+                .map(i -> new TopicPartition(topic, i.partition())).toList();
+        consumer.assign(tps);
+        Map<TopicPartition, Long> end = new HashMap<>();
+        if (only == null) {
+            consumer.seekToBeginning(tps);
+            end.putAll(consumer.endOffsets(tps, timeout));
+        } else {
+            only.forEach((tp, range) -> {
+                consumer.seek(tp, range[0]);
+                end.put(tp, range[1] + 1);
+            });
+        }
+        long deadline = System.nanoTime() + timeout.toNanos() * 10;
+        while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + topic + " to " + end);
             }
-            long deadline = System.nanoTime() + timeout.toNanos() * 10;
-            while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to " + end);
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+                    continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        continue;
-                    }
-                    DeadLetterMessage d;
-                    try {
-                        d = DeadLetterCodec.decode(r.value());
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalStateException("record " + r.topic() + "-" + r.partition() + "@" + r.offset()
-                                + " is not a dead letter: " + e.getMessage(), e);
-                    }
-                    sink.accept(r, d);
+                DeadLetterMessage d;
+                try {
+                    d = DeadLetterCodec.decode(r.value());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("record " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                            + " is not a dead letter: " + e.getMessage(), e);
                 }
+                sink.accept(r, d);
             }
         }
     }
@@ -253,26 +294,14 @@ public final class DeadLetterReplay {
                     bytes += due.get(to++).bytes();
                 }
                 List<Entry> batch = due.subList(from, to);
-                Map<TopicPartition, long[]> ranges = new HashMap<>();
-                Set<String> wanted = new HashSet<>();
-                for (Entry e : batch) {
-                    ranges.merge(e.at(), new long[] {e.offset(), e.offset()},
-                            (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
-                    wanted.add(e.at() + "@" + e.offset());
-                }
-                Map<String, DeadLetterMessage> read = new HashMap<>();
-                scan(ranges, (r, d) -> {
-                    String at = new TopicPartition(r.topic(), r.partition()) + "@" + r.offset();
-                    if (wanted.contains(at)) {
-                        read.put(at, d);
-                    }
-                });
+                Map<String, DeadLetterMessage> read = letters(batch);
                 List<Future<RecordMetadata>> acks = new ArrayList<>();
                 for (Entry e : batch) {
                     DeadLetterMessage d = read.get(e.at() + "@" + e.offset());
                     if (d == null) {
-                        throw new IllegalStateException("dead letter " + e.at() + "@" + e.offset()
-                                + " vanished between the summary and the replay");
+                        // Deleted by the dead-letter topic's retention since the summary.
+                        counts[1]++;
+                        continue;
                     }
                     send(producer, originals, d, partitions, counts).ifPresent(acks::add);
                 }
@@ -284,6 +313,52 @@ public final class DeadLetterReplay {
                 from = to;
             }
         }
+    }
+
+    /** Letters farther apart than this on one partition are read by a seek, not by reading what lies between. */
+    private static final long SEEK_GAP = 2_000;
+
+    /**
+     * The letters of {@code batch}, by {@code partition@offset}: each dead-letter partition's wanted offsets read in
+     * increasing order, in runs of nearby offsets (one seek each), so a batch costs about its own letters.
+     */
+    private Map<String, DeadLetterMessage> letters(List<Entry> batch) {
+        Map<TopicPartition, java.util.TreeSet<Long>> wanted = new HashMap<>();
+        for (Entry e : batch) {
+            wanted.computeIfAbsent(e.at(), k -> new java.util.TreeSet<>()).add(e.offset());
+        }
+        Map<TopicPartition, List<long[]>> runs = new HashMap<>();
+        wanted.forEach((tp, offsets) -> {
+            List<long[]> list = new ArrayList<>();
+            for (long o : offsets) {
+                long[] last = list.isEmpty() ? null : list.get(list.size() - 1);
+                if (last != null && o - last[1] <= SEEK_GAP) {
+                    last[1] = o;
+                } else {
+                    list.add(new long[] {o, o});
+                }
+            }
+            runs.put(tp, list);
+        });
+        Map<String, DeadLetterMessage> read = new HashMap<>();
+        int most = runs.values().stream().mapToInt(List::size).max().orElse(0);
+        try (var consumer = consumer()) {
+            for (int i = 0; i < most; i++) {
+                Map<TopicPartition, long[]> only = new HashMap<>();
+                for (var r : runs.entrySet()) {
+                    if (i < r.getValue().size()) {
+                        only.put(r.getKey(), r.getValue().get(i));
+                    }
+                }
+                scan(consumer, only, (r, d) -> {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (wanted.get(tp).contains(r.offset())) {
+                        read.put(tp + "@" + r.offset(), d);
+                    }
+                });
+            }
+        }
+        return read;
     }
 
     /** Sends one letter's record again, unless it is gone or does not match its SHA-256. */

@@ -941,6 +941,7 @@ final class StreamEngine {
             tasks.clear();
             owned = 0;
             gauges.memory(0, 0, 0);
+            gauges.behind(0);
             gauges.consumerLag(Map.of());
             if (exactlyOnce() && !clean) {
                 try {
