@@ -73,6 +73,53 @@ class TrainerTest {
         }
     }
 
+    /** A smooth periodic pattern moving one column and half a row per frame: the same flow everywhere. */
+    private static FrameSequence shifting(int n) {
+        io.odecast.data.GridShape shape = new io.odecast.data.GridShape(1, 16, 16);
+        List<io.odecast.data.TimedFrame> frames = new java.util.ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            float[] data = new float[16 * 16];
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    data[y * 16 + x] = (float) (Math.sin(2 * Math.PI * (x - t) / 8.0)
+                            * Math.cos(2 * Math.PI * (y - 0.5 * t) / 8.0));
+                }
+            }
+            frames.add(new io.odecast.data.TimedFrame(java.time.Instant.EPOCH.plusMillis(100L * t), List.of("v"), shape,
+                    data, null, false));
+        }
+        return new FrameSequence("shift", List.of("v"), shape, frames, null, null, null, Double.NaN,
+                Duration.ofMillis(100));
+    }
+
+    @Test
+    void flowSupervisionPullsTheWarpFlowsTowardsTheFieldsMotion() throws IOException {
+        // The same run twice, the flow error measured in both: with a negligible weight (photometric losses alone)
+        // and with supervision.
+        double[] late = new double[2];
+        double[] weights = {1e-9, 1.0};
+        for (int i = 0; i < 2; i++) {
+            // A forecaster: an interpolator's windows are time-reversed half the time, so its flows must learn the
+            // direction too, which takes longer than a test.
+            ModelCard card = ModelCard.untrained("shift", ModelCard.EXTRAPOLATE, 1);
+            TrainingOptions o = new TrainingOptions("extrapolate", 3, 6, 2, 0.2, 4, 30, 0, 1e-2, 0.003, 10, 100, 10,
+                    7, dir.resolve("flow" + i), weights[i]);
+            TrainingWindows shifting = new TrainingWindows(shifting(60), ChannelNormalization.identity(1),
+                    new TimeScale(Duration.ofMillis(100), 0.1), "extrapolate", 3, 6, 2, 0.2, 2);
+            try (Trainer trainer = new Trainer(CONFIG, card, shifting, o, QUIET)) {
+                Trainer.Result r = trainer.run(Map.of());
+                late[i] = r.losses().subList(25, 30).stream().mapToDouble(Trainer.StepLosses::flow).average()
+                        .orElseThrow();
+            }
+        }
+        System.out.println("flow error, last 5 steps: unsupervised " + late[0] + ", supervised " + late[1]);
+        assertTrue(late[1] < 0.7 * late[0], "flow error in cells, last 5 steps: unsupervised " + late[0]
+                + ", supervised " + late[1]);
+        try (VidOdeModel saved = VidOdeModel.load(dir.resolve("flow1"))) {
+            assertEquals(1.0, ((Number) saved.card().training().get("flow_weight")).doubleValue());
+        }
+    }
+
     @Test
     void withValidationTheCheckpointHoldsTheBestValidatedWeights() throws IOException {
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);

@@ -92,6 +92,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lambda-adv", defaultValue = "0.003", description = "Adversarial weight; 0 disables the critics (default ${DEFAULT-VALUE}).")
     double lambdaAdv;
 
+    @Option(names = "--flow-weight", defaultValue = "0", paramLabel = "W",
+            description = "Weight of flow supervision: G's warp flows pulled towards the dense optical flow between the"
+                    + " true frames (a motion prior; 0 = none, as the reference; default ${DEFAULT-VALUE}).")
+    double flowWeight;
+
     @Option(names = "--clip", defaultValue = "10", description = "Gradient-norm clip (default ${DEFAULT-VALUE}).")
     double clip;
 
@@ -170,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
                 null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
         Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
-                lambdaAdv, clip, checkpointEvery, validateEvery, seed, out);
+                lambdaAdv, clip, checkpointEvery, validateEvery, seed, out, flowWeight);
         int fitEnd = n - validationFrames;
         if (validationFrames < 0 || fitEnd < length) {
             throw new IllegalArgumentException("--validation-frames " + validationFrames + " leaves " + fitEnd

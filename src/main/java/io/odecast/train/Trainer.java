@@ -37,9 +37,14 @@ import java.util.Map;
  */
 public final class Trainer implements AutoCloseable {
 
-    /** Losses of one step. */
+    /**
+     * Losses of one step.
+     *
+     * @param flow mean absolute difference in pixels between G's warp flows and the optical flow of the true frames
+     *             (flow supervision), NaN without it
+     */
     public record StepLosses(double reconstruction, double difference, double generatorAdversarial,
-                             double critic, boolean skipped) {
+                             double critic, boolean skipped, double flow) {
 
         public double generator() {
             return reconstruction + difference + generatorAdversarial;
@@ -174,7 +179,8 @@ public final class Trainer implements AutoCloseable {
                 skipped++;
             }
             step++;
-            double[] now = {l.generator(), l.reconstruction(), l.difference(), l.generatorAdversarial(), l.critic()};
+            double[] now = {l.generator(), l.reconstruction(), l.difference(), l.generatorAdversarial(), l.critic(),
+                    Double.isNaN(l.flow()) ? 0 : l.flow()};
             if (smoothed == null) {
                 smoothed = now;
             } else {
@@ -182,8 +188,9 @@ public final class Trainer implements AutoCloseable {
                     smoothed[i] = 0.95 * smoothed[i] + 0.05 * now[i];
                 }
             }
-            bar.update(step, String.format(Locale.ROOT, "loss %.4f (rec %.4f diff %.4f adv %.5f critic %.5f) lr %.2e",
-                    smoothed[0], smoothed[1], smoothed[2], smoothed[3], smoothed[4], lr), false);
+            bar.update(step, String.format(Locale.ROOT, "loss %.4f (rec %.4f diff %.4f adv %.5f critic %.5f%s) lr %.2e",
+                    smoothed[0], smoothed[1], smoothed[2], smoothed[3], smoothed[4], Double.isNaN(l.flow()) ? ""
+                            : String.format(Locale.ROOT, " flow %.3f px", smoothed[5]), lr), false);
             if (!validation.isEmpty() && step % options.validateEvery() == 0) {
                 version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
             }
@@ -238,6 +245,9 @@ public final class Trainer implements AutoCloseable {
         record.put("inputs", options.inputs());
         record.put("learning_rate", options.learningRate());
         record.put("lambda_adv", options.lambdaAdv());
+        if (options.flowWeight() > 0) {
+            record.put("flow_weight", options.flowWeight());
+        }
         record.put("seed", options.seed());
         record.put("skipped_steps", skipped);
         double minutes = minutesThisRun();
@@ -277,6 +287,9 @@ public final class Trainer implements AutoCloseable {
             NDArray rec = maskedL1(f.predictions, f.targets, f.targetValid, one);
             NDArray diff = maskedL1(f.differences, f.differenceTargets, f.differenceValid, one);
             NDArray generatorLoss = rec.add(diff);
+            if (f.flowLoss != null) {
+                generatorLoss = generatorLoss.add(f.flowLoss);
+            }
             double criticLoss = 0;
             double adversarial = 0;
             if (options.lambdaAdv() > 0) {
@@ -300,7 +313,8 @@ public final class Trainer implements AutoCloseable {
             boolean ok = clippedStep(generatorOptimizer, lr);
             generatorOptimizer.zeroGradients();
             criticOptimizer.zeroGradients();
-            return new StepLosses(rec.getFloat(), diff.getFloat(), adversarial, criticLoss, !ok);
+            return new StepLosses(rec.getFloat(), diff.getFloat(), adversarial, criticLoss, !ok,
+                    f.flowLoss == null ? Double.NaN : f.flowLoss.getFloat() / options.flowWeight());
         }
     }
 
@@ -355,7 +369,57 @@ public final class Trainer implements AutoCloseable {
     /** Tensors of one forward pass, all cropped to H x W: (B, K, C, H, W) and stacked critic inputs. */
     private record Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
                            NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
-                           NDArray fakeSequences, NDArray realSequences) {
+                           NDArray fakeSequences, NDArray realSequences, NDArray flowLoss) {
+    }
+
+    /**
+     * Flow supervision ({@code --flow-weight}): G's warp flow at each rendered step against the dense optical flow
+     * (Farneback, as the flow baseline) between the true frame at that step and the true frame before it, both
+     * known in training: the flow that warps the previous frame onto this one. Photometric losses alone teach
+     * motion weakly where frames change little (the interpolators learned near-zero flows, close to the straight
+     * line); this gives the warp a motion prior. Null when the weight is 0 or outside training.
+     *
+     * @param flows    G's flows per step, padded (B, 2, Hp, Wp)
+     * @param target   per step, the window index of the frame rendered
+     * @param previous per step, the window index of the frame before it (equal: no motion)
+     */
+    private NDArray flowLoss(NDManager m, List<TrainingWindows.Sample> batch, List<NDArray> flows, int[] target,
+                             int[] previous, boolean training) {
+        if (!training || !(options.flowWeight() > 0)) {
+            return null;
+        }
+        int b = batch.size();
+        int k = flows.size();
+        int h = config.height();
+        int w = config.width();
+        int cells = h * w;
+        io.odecast.data.GridShape shape = new io.odecast.data.GridShape(config.channels(), h, w);
+        float[] targets = new float[b * k * 2 * cells];
+        for (int i = 0; i < b; i++) {
+            TrainingWindows.Sample s = batch.get(i);
+            for (int j = 0; j < k; j++) {
+                if (target[j] == previous[j]) {
+                    continue;
+                }
+                io.odecast.eval.MotionField f = io.odecast.eval.MotionField.between(shape,
+                        observation(s, target[j]), observation(s, previous[j]));
+                int at = (i * k + j) * 2 * cells;
+                System.arraycopy(f.dx(), 0, targets, at, cells);
+                System.arraycopy(f.dy(), 0, targets, at + cells, cells);
+            }
+        }
+        NDArray predicted = stackCropped(flows);
+        NDArray expected = m.create(targets, new Shape(b, k, 2, h, w));
+        return predicted.sub(expected).abs().mean().mul(m.create((float) options.flowWeight()));
+    }
+
+    private static io.odecast.model.Observation observation(TrainingWindows.Sample s, int t) {
+        float[] valid = s.valid()[t];
+        boolean[] mask = new boolean[valid.length];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = valid[i] > 0;
+        }
+        return new io.odecast.model.Observation(t, s.frames()[t], mask);
     }
 
     private record BatchArrays(NDArray frames, NDArray valid, NDArray observed, double[][] times) {
@@ -415,9 +479,15 @@ public final class Trainer implements AutoCloseable {
         NDArray fake = predictions.mul(targetValid);
         NDArray real = targets.mul(targetValid);
         NDArray inputsValid = inputs.mul(a.valid.get(":, :" + in));
+        int[] rendered = new int[k];
+        int[] before = new int[k];
+        for (int j = 0; j < k; j++) {
+            rendered[j] = in + j;
+            before[j] = in - 1 + j;
+        }
         return new Forward(predictions, targets, targetValid, differences, targets.sub(previous),
                 targetValid.mul(previousValid), flatten(fake), flatten(real), slidingSequences(inputsValid, fake, in, k),
-                slidingSequences(inputsValid, real, in, k));
+                slidingSequences(inputsValid, real, in, k), flowLoss(m, batch, r.flows(), rendered, before, training));
     }
 
     private Forward interpolate(NDManager m, List<TrainingWindows.Sample> batch, boolean training) {
@@ -453,8 +523,15 @@ public final class Trainer implements AutoCloseable {
         NDArray previousValid = NDArrays.concat(new NDList(a.valid.get(":, 0:1"), a.valid.get(":, :" + (length - 1))), 1);
         NDArray fake = predictions.mul(a.valid);
         NDArray real = a.frames.mul(a.valid);
+        int[] rendered = new int[length];
+        int[] before = new int[length];
+        for (int j = 0; j < length; j++) {
+            rendered[j] = j;
+            before[j] = Math.max(0, j - 1);
+        }
         return new Forward(predictions, a.frames, a.valid, differences, a.frames.sub(previous),
-                a.valid.mul(previousValid), flatten(fake), flatten(real), stackChannels(fake), stackChannels(real));
+                a.valid.mul(previousValid), flatten(fake), flatten(real), stackChannels(fake), stackChannels(real),
+                flowLoss(m, batch, r.flows(), rendered, before, training));
     }
 
     private NDArray stackCropped(List<NDArray> padded) {

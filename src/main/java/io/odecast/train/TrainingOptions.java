@@ -20,10 +20,20 @@ import java.nio.file.Path;
  * @param validateEvery   steps between validation scores (with validation windows; the best weights are kept)
  * @param seed            seed of initialisation and sampling
  * @param output          checkpoint folder ({@code models/<name>})
+ * @param flowWeight      weight of the flow supervision (G's warp flows against dense optical flow between the true
+ *                        frames; 0 = none, the reference)
  */
 public record TrainingOptions(String task, int inputs, int length, int maxGap, double dropout, int batchSize,
                               int steps, double maxMinutes, double learningRate, double lambdaAdv, double clipNorm,
-                              int checkpointEvery, int validateEvery, long seed, Path output) {
+                              int checkpointEvery, int validateEvery, long seed, Path output, double flowWeight) {
+
+    /** Options without flow supervision. */
+    public TrainingOptions(String task, int inputs, int length, int maxGap, double dropout, int batchSize,
+                           int steps, double maxMinutes, double learningRate, double lambdaAdv, double clipNorm,
+                           int checkpointEvery, int validateEvery, long seed, Path output) {
+        this(task, inputs, length, maxGap, dropout, batchSize, steps, maxMinutes, learningRate, lambdaAdv, clipNorm,
+                checkpointEvery, validateEvery, seed, output, 0);
+    }
 
     public TrainingOptions {
         if (batchSize < 1 || steps < 0 || length < 2 || checkpointEvery < 1 || validateEvery < 1) {
@@ -33,6 +43,9 @@ public record TrainingOptions(String task, int inputs, int length, int maxGap, d
         if ("extrapolate".equals(task) && (inputs < 1 || inputs >= length)) {
             throw new IllegalArgumentException("extrapolation needs 1 <= inputs < window length, got inputs=" + inputs
                     + " length=" + length);
+        }
+        if (!(flowWeight >= 0) || Double.isInfinite(flowWeight)) {
+            throw new IllegalArgumentException("flow weight must be 0 or positive, got " + flowWeight);
         }
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
