@@ -181,14 +181,16 @@ public final class DeadLetterReplay {
     /** Every root's newest letter on the dead-letter topic, marked whether it matches. */
     private Map<String, Entry> index(Predicate<DeadLetterMessage> matches) {
         Map<String, Entry> byRoot = new HashMap<>();
-        scan(null, (r, d) -> {
-            String root = d.root();
-            Entry e = new Entry(new TopicPartition(r.topic(), r.partition()), r.offset(), d.time(), d.reason(),
-                    d.streamId().orElse(""), d.originalTopic(), d.replayOf().isPresent(),
-                    eventTime(d.originalValue()).orElse(d.originalTimestamp().map(Instant::toEpochMilli)
-                            .orElse(Long.MIN_VALUE)), rootOffset(root), d.originalValue().length, matches.test(d));
-            byRoot.merge(root, e, Entry::newer);
-        });
+        try (var consumer = consumer()) {
+            scan(consumer, null, (r, d) -> {
+                String root = d.root();
+                Entry e = new Entry(new TopicPartition(r.topic(), r.partition()), r.offset(), d.time(), d.reason(),
+                        d.streamId().orElse(""), d.originalTopic(), d.replayOf().isPresent(),
+                        eventTime(d.originalValue()).orElse(d.originalTimestamp().map(Instant::toEpochMilli)
+                                .orElse(Long.MIN_VALUE)), rootOffset(root), d.originalValue().length, matches.test(d));
+                byRoot.merge(root, e, Entry::newer);
+            });
+        }
         return byRoot;
     }
 
@@ -230,13 +232,6 @@ public final class DeadLetterReplay {
      * Reads the dead-letter topic, or only the offset ranges of {@code only} (first to last per partition), and
      * hands each letter to {@code sink}.
      */
-    private void scan(Map<TopicPartition, long[]> only,
-                      java.util.function.BiConsumer<ConsumerRecord<byte[], byte[]>, DeadLetterMessage> sink) {
-        try (var consumer = consumer()) {
-            scan(consumer, only, sink);
-        }
-    }
-
     private void scan(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, long[]> only,
                       java.util.function.BiConsumer<ConsumerRecord<byte[], byte[]>, DeadLetterMessage> sink) {
         String topic = settings.kafka().topics().deadLetters();

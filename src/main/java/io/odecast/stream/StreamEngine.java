@@ -754,7 +754,7 @@ final class StreamEngine {
          * checkpoints: when it fails (a rebalance under way at a stop, a fenced producer) they are skipped, the
          * next assignment reads the partitions whole, and nothing else changes.
          */
-        private void release(Collection<PartitionTask> given) throws Exception {
+        private void release(List<PartitionTask> given) throws Exception {
             if (given.isEmpty()) {
                 return;
             }
@@ -765,23 +765,23 @@ final class StreamEngine {
                 out.addAll(processor.snapshotAll(task, now));
                 due |= task.commitDue();
             }
+            // The last step's commit goes first, and always: it is required whatever follows.
             commitPending();
-            List<PartitionTask> all = List.copyOf(given);
             if (!out.isEmpty() || due) {
-                commit(out, all);
+                commit(out, given);
             } else if (!checkpointing()) {
                 return;
             } else {
                 try {
-                    commit(List.of(), all);
+                    commit(List.of(), given);
                 } catch (Exception e) {
                     abortQuietly();
                     LOG.info("No state checkpoints for partitions {}: the ownership commit failed ({}); their next "
-                            + "assignment reads them whole", numbers(all), e.toString());
+                            + "assignment reads them whole", numbers(given), e.toString());
                     return;
                 }
             }
-            checkpoint(all);
+            checkpoint(given);
         }
 
         /**
