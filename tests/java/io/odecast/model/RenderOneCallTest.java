@@ -50,14 +50,14 @@ class RenderOneCallTest {
                     anchorLatents.add(anchored ? m.randomNormal(latent) : null);
                     masks.add(k == 2 ? m.create(new float[] {1, 0, 1}, new Shape(batch, 1, 1, 1)) : null);
                 }
-                VidOdeNetwork.Rendered perStep = network.render(latents, anchors, anchorLatents, masks, false, 0);
+                VidOdeNetwork.Rendered perStep = network.render(latents, anchors, anchorLatents, masks, null, false, 0);
                 long stepBytes = stepBytes(config, batch);
                 // All five in one call; then two steps per call (calls of 2, 2 and 1 steps).
                 for (long stack : new long[] {Long.MAX_VALUE, 2 * stepBytes}) {
                     Shape input = new Shape(batch, 2 * config.latentChannels(), config.latentHeight(),
                             config.latentWidth());
                     assertEquals(stack == Long.MAX_VALUE ? 5 : 2, network.stepsPerCall(input, steps, stack));
-                    VidOdeNetwork.Rendered stacked = network.render(latents, anchors, anchorLatents, masks, false,
+                    VidOdeNetwork.Rendered stacked = network.render(latents, anchors, anchorLatents, masks, null, false,
                             stack);
                     for (int k = 0; k < steps; k++) {
                         float diff = maxRelDiff(perStep.frames().get(k).toFloatArray(),

@@ -56,6 +56,34 @@ class StateSnapshotCodecTest {
     }
 
     @Test
+    void aMotionPriorModelsMotionComesBackBitForBitAndAnOldSnapshotWithoutOneHasNone() {
+        VidOdeModel base = model();
+        io.odecast.model.ModelConfig config = base.config().withComposition(io.odecast.model.ModelConfig.RESIDUAL_MOTION);
+        try (VidOdeModel motion = new VidOdeModel(new io.odecast.model.VidOdeNetwork(config, 7), base.card())) {
+            base.close();
+            Random rng = new Random(22);
+            FrameMessage first = frame("s", hours(0), rng);
+            FrameMessage second = frame("s", hours(6), rng);
+            Observation o1 = observation(motion, first);
+            Observation o2 = observation(motion, second);
+            StreamState state = motion.advance(List.of(motion.advance(List.of(motion.emptyState()), List.of(o1))
+                    .get(0)), List.of(o2)).get(0);
+            assertEquals(2 * H * W, state.motion().length);
+            List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o1),
+                    new TimedObservation(second.eventTime(), o2));
+            StateSnapshot snapshot = StateSnapshotCodec.encode("s", "storm", motion, state, second.eventTime(),
+                    new InputPosition("frames", 0, 1), Optional.empty(), recent, Instant.EPOCH);
+            assertEquals(state, StateSnapshotCodec.decode(snapshot, motion).state());
+            StateSnapshot old = snapshot.toBuilder().clearHiddenState().addAllHiddenState(snapshot.getHiddenStateList()
+                    .stream().filter(t -> !t.getName().equals(StateSnapshotCodec.MOTION)).toList()).build();
+            StreamState restored = StateSnapshotCodec.decode(old, motion).state();
+            assertEquals(null, restored.motion());
+            assertEquals(new StreamState(state.hidden(), state.lastFrame(), state.lastEncoded(), state.lastValid(),
+                    state.lastTime(), state.frames()), restored);
+        }
+    }
+
+    @Test
     void aHiddenStateOfAnotherSizeIsRefusedNamingTheTensor() {
         StateSnapshot snapshot = StateSnapshot.newBuilder().setStreamId("s").addHiddenState(
                 io.odecast.proto.Tensor.newBuilder().setName(StateSnapshotCodec.HIDDEN)

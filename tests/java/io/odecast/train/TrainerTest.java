@@ -121,6 +121,33 @@ class TrainerTest {
     }
 
     @Test
+    void aMotionPriorForecasterStartsAtTheFlowExtrapolationAndAsksDOnlyForWhatTheWarpLeaves() throws IOException {
+        // One step at a negligible rate with G silent, on the translating field: without the prior a forecast is the
+        // last frame (persistence) and D is asked for the whole frame difference; with it the forecast moves with
+        // the field, so both the reconstruction error and what D is asked for are a fraction of that.
+        double[] rec = new double[2];
+        double[] diff = new double[2];
+        String[] compositions = {ModelConfig.RESIDUAL, ModelConfig.RESIDUAL_MOTION};
+        for (int i = 0; i < 2; i++) {
+            ModelCard card = ModelCard.untrained("shift", ModelCard.EXTRAPOLATE, 1);
+            TrainingOptions o = new TrainingOptions("extrapolate", 3, 6, 2, 0.2, 4, 1, 0, 1e-9, 0.003, 10, 100, 10,
+                    7, dir.resolve("motion" + i), 0);
+            TrainingWindows shifting = new TrainingWindows(shifting(60), ChannelNormalization.identity(1),
+                    new TimeScale(Duration.ofMillis(100), 0.1), "extrapolate", 3, 6, 2, 0.2, 2);
+            try (Trainer trainer = new Trainer(CONFIG.withComposition(compositions[i]), card, shifting, o, QUIET)) {
+                trainer.network().silenceDecoderOutput();
+                Trainer.StepLosses first = trainer.run(Map.of()).losses().get(0);
+                rec[i] = first.reconstruction();
+                diff[i] = first.difference();
+            }
+        }
+        System.out.println("motion prior, first step: reconstruction " + rec[1] + " against " + rec[0]
+                + ", difference " + diff[1] + " against " + diff[0]);
+        assertTrue(rec[1] < 0.5 * rec[0], "reconstruction L1 with the prior " + rec[1] + ", without " + rec[0]);
+        assertTrue(diff[1] < 0.5 * diff[0], "difference L1 with the prior " + diff[1] + ", without " + diff[0]);
+    }
+
+    @Test
     void withValidationTheCheckpointHoldsTheBestValidatedWeights() throws IOException {
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
         Path out = dir.resolve("validated");

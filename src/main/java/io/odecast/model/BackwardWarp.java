@@ -24,6 +24,16 @@ public final class BackwardWarp {
      */
     public static NDArray warp(NDArray image, NDArray flow) {
         Shape s = image.getShape();
+        return warp(image, flow, (int) s.get(2), (int) s.get(3));
+    }
+
+    /**
+     * {@link #warp(NDArray, NDArray)} with the sample positions clamped to the top-left {@code validHeight x
+     * validWidth} cells: a padded frame's real grid, so that motion across the bottom or right edge takes the edge's
+     * values, not the padding's (as the flow baseline does).
+     */
+    public static NDArray warp(NDArray image, NDArray flow, int validHeight, int validWidth) {
+        Shape s = image.getShape();
         long b = s.get(0);
         long c = s.get(1);
         int h = (int) s.get(2);
@@ -32,8 +42,8 @@ public final class BackwardWarp {
         NDManager m = image.getManager();
         NDArray[] grid = grid(m, h, w);
         NDList xy = flow.split(2, 1);
-        NDArray sx = xy.get(0).reshape(b, h, w).add(grid[0]).clip(0, w - 1);
-        NDArray sy = xy.get(1).reshape(b, h, w).add(grid[1]).clip(0, h - 1);
+        NDArray sx = xy.get(0).reshape(b, h, w).add(grid[0]).clip(0, validWidth - 1);
+        NDArray sy = xy.get(1).reshape(b, h, w).add(grid[1]).clip(0, validHeight - 1);
         // floor has a zero gradient, so the gradient reaches the flow through the bilinear weights only.
         NDArray x0 = sx.floor();
         NDArray y0 = sy.floor();

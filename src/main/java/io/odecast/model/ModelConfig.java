@@ -21,7 +21,10 @@ package io.odecast.model;
  *                        also trained toward frame differences; the warp chain runs on warped images only) or
  *                        {@value #RESIDUAL} (W + (1 - M) D: D is a correction added to the warped frame, so static
  *                        regions pass through, and the next step warps the composed frame, so D is one step's
- *                        correction, as its difference loss asks); absent (null) in a model.json means
+ *                        correction, as its difference loss asks), or {@value #RESIDUAL_MOTION} (the residual
+ *                        composition whose warp adds a motion prior to G's flow: the optical flow between the stream's
+ *                        last two frames, taken as steady, so that zero G outputs give the flow extrapolation
+ *                        baseline and G learns only what steady motion misses); absent (null) in a model.json means
  *                        {@value #PAPER}
  */
 public record ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
@@ -32,12 +35,14 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
     public static final String PAPER = "paper";
     /** The residual composition W + (1 - M) D. */
     public static final String RESIDUAL = "residual";
+    /** The residual composition with a motion prior added to G's warp flow (forecasts only). */
+    public static final String RESIDUAL_MOTION = "residual-motion";
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public ModelConfig {
         composition = composition == null ? PAPER : composition;
-        require(PAPER.equals(composition) || RESIDUAL.equals(composition),
-                "composition must be " + PAPER + " or " + RESIDUAL + ", got " + composition);
+        require(PAPER.equals(composition) || RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition),
+                "composition must be " + PAPER + ", " + RESIDUAL + " or " + RESIDUAL_MOTION + ", got " + composition);
         require(channels >= 1, "channels must be >= 1, got " + channels);
         require(height >= 1 && width >= 1, "height and width must be >= 1, got " + height + "x" + width);
         require(initDim >= 1, "initDim must be >= 1, got " + initDim);
@@ -73,7 +78,15 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
 
     /** Whether frames are W + (1 - M) D. */
     public boolean residual() {
-        return RESIDUAL.equals(composition);
+        return RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition);
+    }
+
+    /**
+     * Whether a forecast's warp adds the stream's steady motion (optical flow between its last two frames, per unit
+     * of model time, times each decoded step's length) to G's flow.
+     */
+    public boolean motionPrior() {
+        return RESIDUAL_MOTION.equals(composition);
     }
 
     /** Channels of the latent state: initDim * 2^nDowns. */

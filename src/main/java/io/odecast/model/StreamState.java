@@ -12,9 +12,18 @@ import java.util.Arrays;
  * @param lastValid   validity of the last arrival's cells (C x H x W), null when all were valid
  * @param lastTime    model time of the last arrival, NaN before the first
  * @param frames      arrivals absorbed so far
+ * @param motion      the steady motion between the last two arrivals per unit of model time (2 x H x W, see
+ *                    {@link MotionPrior#velocity}), kept only by models with a motion prior; null otherwise, before
+ *                    a second arrival, or when it was not known (a snapshot of another composition)
  */
 public record StreamState(float[] hidden, float[] lastFrame, float[] lastEncoded, boolean[] lastValid,
-                          double lastTime, long frames) {
+                          double lastTime, long frames, float[] motion) {
+
+    /** A state without a motion prior. */
+    public StreamState(float[] hidden, float[] lastFrame, float[] lastEncoded, boolean[] lastValid, double lastTime,
+                       long frames) {
+        this(hidden, lastFrame, lastEncoded, lastValid, lastTime, frames, null);
+    }
 
     /** The state of a stream that has seen nothing: h = 0. */
     public static StreamState empty(ModelConfig config) {
@@ -29,14 +38,14 @@ public record StreamState(float[] hidden, float[] lastFrame, float[] lastEncoded
     public StreamState copy() {
         return new StreamState(hidden.clone(), lastFrame == null ? null : lastFrame.clone(),
                 lastEncoded == null ? null : lastEncoded.clone(), lastValid == null ? null : lastValid.clone(),
-                lastTime, frames);
+                lastTime, frames, motion == null ? null : motion.clone());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof StreamState s && Arrays.equals(hidden, s.hidden) && Arrays.equals(lastFrame, s.lastFrame)
                 && Arrays.equals(lastEncoded, s.lastEncoded) && Arrays.equals(lastValid, s.lastValid)
-                && Double.compare(lastTime, s.lastTime) == 0 && frames == s.frames;
+                && Double.compare(lastTime, s.lastTime) == 0 && frames == s.frames && Arrays.equals(motion, s.motion);
     }
 
     @Override

@@ -216,11 +216,22 @@ public final class VidOdeModel implements AutoCloseable {
             for (Observation o : observations) {
                 valid.add(validity(o));
             }
+            List<float[]> motions = new ArrayList<>(java.util.Collections.nCopies(batch, (float[]) null));
+            if (config.motionPrior()) {
+                for (int b = 0; b < batch; b++) {
+                    StreamState s = states.get(b);
+                    if (!s.isEmpty()) {
+                        motions.set(b, MotionPrior.velocity(config, MotionPrior.crop(config, s.lastFrame()),
+                                s.lastValid(), frames[b], valid.get(b), gaps[b]));
+                    }
+                }
+            }
             List<float[][]> forecasts;
             if (count > 0) {
                 OdeSolution latents = network.decodeLatents(network.decoderInitial(next), spans);
                 decoderEvaluations.addAndGet(latents.functionEvaluations());
-                VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), x, encoded, false);
+                VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), x, encoded,
+                        MotionPrior.flows(m, config, motions, spans), false);
                 forecasts = toPhysical(r.frames(), valid, batch);
             } else {
                 forecasts = new ArrayList<>(batch);
@@ -237,7 +248,7 @@ public final class VidOdeModel implements AutoCloseable {
             for (int b = 0; b < batch; b++) {
                 Observation o = observations.get(b);
                 out.add(new Stepped(new StreamState(slice(h, b, latent), slice(padded, b, frame), slice(e, b, latent),
-                        valid.get(b), o.time(), states.get(b).frames() + 1), forecasts.get(b)));
+                        valid.get(b), o.time(), states.get(b).frames() + 1, motions.get(b)), forecasts.get(b)));
             }
             return out;
         } finally {
@@ -295,7 +306,10 @@ public final class VidOdeModel implements AutoCloseable {
             NDArray startLatent = stack(m, states, StreamState::lastEncoded, latentShape(batch));
             OdeSolution latents = network.decodeLatents(network.decoderInitial(hidden), spans);
             decoderEvaluations.addAndGet(latents.functionEvaluations());
-            VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), start, startLatent, false);
+            List<NDArray> priors = config.motionPrior()
+                    ? MotionPrior.flows(m, config, states.stream().map(StreamState::motion).toList(), spans) : null;
+            VidOdeNetwork.Rendered r = network.render(latents.states().subList(1, count + 1), start, startLatent,
+                    priors, false);
             List<boolean[]> valid = new ArrayList<>(batch);
             for (StreamState s : states) {
                 valid.add(s.lastValid());

@@ -97,6 +97,17 @@ public final class VidOdeNetwork implements AutoCloseable {
         return store.precision();
     }
 
+    /**
+     * Sets G's output layer (flow, difference and mask logits) to zero: under the residual composition every
+     * rendered frame is then the warped anchor, and with a motion prior the flow extrapolation of the last frame.
+     */
+    public void silenceDecoderOutput() {
+        for (String p : List.of("gen.decoder.out.weight", "gen.decoder.out.bias")) {
+            NDArray a = store.get(p).array();
+            a.set(new float[(int) a.getShape().size()]);
+        }
+    }
+
     /** Zero-pads (B, C, H, W) frames on the bottom and right to a multiple of 2^nDowns. */
     public NDArray pad(NDArray frames) {
         int ph = config.paddedHeight() - config.height();
@@ -194,8 +205,12 @@ public final class VidOdeNetwork implements AutoCloseable {
         return integrate(decoderSolver, decoderField.field(), z, times);
     }
 
-    /** What G produced for each decoded time, all padded: (B, C, Hp, Wp) frames, (B, 2, Hp, Wp) flows. */
-    public record Rendered(List<NDArray> frames, List<NDArray> differences, List<NDArray> masks, List<NDArray> flows) {
+    /**
+     * What G produced for each decoded time, all padded: (B, C, Hp, Wp) frames, (B, 2, Hp, Wp) flows, and the warped
+     * images W the frames were composed from.
+     */
+    public record Rendered(List<NDArray> frames, List<NDArray> differences, List<NDArray> masks, List<NDArray> flows,
+                           List<NDArray> warps) {
     }
 
     /**
@@ -209,12 +224,22 @@ public final class VidOdeNetwork implements AutoCloseable {
      * @param startLatent E(startFrame)
      */
     public Rendered render(List<NDArray> latents, NDArray startFrame, NDArray startLatent, boolean training) {
+        return render(latents, startFrame, startLatent, null, training);
+    }
+
+    /**
+     * {@link #render(List, NDArray, NDArray, boolean)} with a motion prior ({@link ModelConfig#motionPrior()}): per
+     * step, a backward-warp flow (B, 2, Hp, Wp) added to G's before the warp ({@link MotionPrior#flows}); null: none.
+     * The flows returned are the sums.
+     */
+    public Rendered render(List<NDArray> latents, NDArray startFrame, NDArray startLatent, List<NDArray> priorFlows,
+                           boolean training) {
         List<NDArray> none = java.util.Collections.nCopies(latents.size(), null);
         List<NDArray> anchors = new ArrayList<>(none);
         List<NDArray> anchorLatents = new ArrayList<>(none);
         anchors.set(0, startFrame);
         anchorLatents.set(0, startLatent);
-        return render(latents, anchors, anchorLatents, none, training);
+        return render(latents, anchors, anchorLatents, none, priorFlows, training, training ? 0 : STACK_BYTES);
     }
 
     /**
@@ -230,7 +255,7 @@ public final class VidOdeNetwork implements AutoCloseable {
      */
     public Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
                            List<NDArray> anchorMasks, boolean training) {
-        return render(latents, anchors, anchorLatents, anchorMasks, training, training ? 0 : STACK_BYTES);
+        return render(latents, anchors, anchorLatents, anchorMasks, null, training, training ? 0 : STACK_BYTES);
     }
 
     /**
@@ -241,7 +266,7 @@ public final class VidOdeNetwork implements AutoCloseable {
      * the steps.
      */
     Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
-                    List<NDArray> anchorMasks, boolean training, long stackBytes) {
+                    List<NDArray> anchorMasks, List<NDArray> priorFlows, boolean training, long stackBytes) {
         if (anchors.get(0) == null) {
             throw new IllegalArgumentException("the first decoded step needs a frame to start the warp chain from");
         }
@@ -277,6 +302,7 @@ public final class VidOdeNetwork implements AutoCloseable {
         List<NDArray> differences = new ArrayList<>(steps);
         List<NDArray> masks = new ArrayList<>(steps);
         List<NDArray> flows = new ArrayList<>(steps);
+        List<NDArray> warps = new ArrayList<>(steps);
         NDArray warped = null;
         for (int k = 0; k < steps; k++) {
             NDArray anchor = anchors.get(k);
@@ -288,9 +314,17 @@ public final class VidOdeNetwork implements AutoCloseable {
             NDArray flow = parts.get(0);
             NDArray difference = parts.get(1);
             NDArray mask = parts.get(2).getNDArrayInternal().sigmoid();
-            warped = BackwardWarp.warp(warped, flow);
+            if (priorFlows != null && priorFlows.get(k) != null) {
+                flow = flow.add(priorFlows.get(k));
+            }
+            // A motion-prior model's warp keeps to the real grid (motion across the bottom or right edge brings in
+            // the edge's values, as in the flow baseline, not the zero padding's); the older compositions keep the
+            // reference's clamp to the padded frame.
+            warped = config.motionPrior() ? BackwardWarp.warp(warped, flow, config.height(), config.width())
+                    : BackwardWarp.warp(warped, flow);
             NDArray frame = BackwardWarp.compose(mask, warped, difference, config.residual());
             frames.add(frame);
+            warps.add(warped);
             if (config.residual()) {
                 // Residual: the next step warps this frame, so D is the correction of one step's warp, the
                 // frame difference its loss asks for, at every lead (the reference chains warped images only).
@@ -300,7 +334,7 @@ public final class VidOdeNetwork implements AutoCloseable {
             masks.add(mask);
             flows.add(flow);
         }
-        return new Rendered(frames, differences, masks, flows);
+        return new Rendered(frames, differences, masks, flows, warps);
     }
 
     /** Inference's bound on G's largest activation when steps are stacked into one call (see {@link #stepsPerCall}). */

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * A stream's state as a {@link StateSnapshot} and back. The state arrays go bit for bit into named tensors
- * ({@code hidden}, {@code last_frame} normalised and padded, {@code last_encoded}); the last arrival's validity
+ * ({@code hidden}, {@code last_frame} normalised and padded, {@code last_encoded}, and {@code motion}, the steady
+ * motion of a model with a motion prior, when the stream has one); the last arrival's validity
  * is the mask of {@code last_frame}; the gap filler's recent frames go, in physical units, to
  * {@code recent_frames}. The model time of the last arrival is not stored: it is recomputed from
  * {@code last_event_time} exactly as when the frame arrived.
@@ -32,6 +33,7 @@ final class StateSnapshotCodec {
     static final String HIDDEN = "hidden";
     static final String LAST_FRAME = "last_frame";
     static final String LAST_ENCODED = "last_encoded";
+    static final String MOTION = "motion";
 
     private StateSnapshotCodec() {
     }
@@ -74,6 +76,9 @@ final class StateSnapshotCodec {
                     state.lastFrame()));
             b.addHiddenState(tensor(LAST_ENCODED, latent, state.lastEncoded()));
         }
+        if (state.motion() != null) {
+            b.addHiddenState(tensor(MOTION, new long[] {2, c.height(), c.width()}, state.motion()));
+        }
         List<TimedObservation> frames = List.copyOf(recent);
         if (!frames.isEmpty()) {
             TimedObservation last = frames.get(frames.size() - 1);
@@ -103,8 +108,12 @@ final class StateSnapshotCodec {
         boolean[] lastValid = snapshot.hasLastFrame() ? mask(snapshot.getLastFrame().getValidMask(), c, what) : null;
         Instant lastEventTime = ProtoTime.toInstant(snapshot.getLastEventTime());
         double lastTime = snapshot.getFramesSeen() > 0 ? model.card().modelTime(lastEventTime) : Double.NaN;
+        // A motion is kept only by a model with a motion prior; a snapshot without one (a first frame, or written for
+        // another composition) forecasts with no prior until the stream's next arrival.
+        float[] motion = c.motionPrior() && snapshot.getFramesSeen() > 1
+                ? floats(tensors, MOTION, 2 * c.height() * c.width(), what, false) : null;
         StreamState state = new StreamState(hidden, lastFrame, lastEncoded, lastValid, lastTime,
-                snapshot.getFramesSeen());
+                snapshot.getFramesSeen(), motion);
         List<TimedObservation> recent = new ArrayList<>();
         for (Frame f : snapshot.getRecentFramesList()) {
             float[] data = GridBytes.bytesToFloats(f.getData());

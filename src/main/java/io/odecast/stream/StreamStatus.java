@@ -95,9 +95,10 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
                 stateVersion, switched && !announced);
     }
 
-    /** Bytes of state held for this stream (hidden state, last frame, encodings, recent frames). */
+    /** Bytes of state held for this stream (hidden state, last frame, encodings, motion, recent frames). */
     long stateBytes() {
-        long bytes = 4L * (state.hidden().length + len(state.lastFrame()) + len(state.lastEncoded()))
+        long bytes = 4L * (state.hidden().length + len(state.lastFrame()) + len(state.lastEncoded())
+                + len(state.motion()))
                 + (state.lastValid() == null ? 0 : state.lastValid().length);
         for (TimedObservation o : recent) {
             bytes += 4L * o.observation().data().length

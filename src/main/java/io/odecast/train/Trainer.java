@@ -413,6 +413,36 @@ public final class Trainer implements AutoCloseable {
         return predicted.sub(expected).abs().mean().mul(m.create((float) options.flowWeight()));
     }
 
+    /**
+     * Per sample, the motion prior's velocity as the service computes it at the last input's arrival: between the
+     * last two observed inputs (null when fewer than two are observed).
+     */
+    private List<float[]> motions(List<TrainingWindows.Sample> batch, int in) {
+        List<float[]> out = new ArrayList<>(batch.size());
+        for (TrainingWindows.Sample s : batch) {
+            int last = -1;
+            int previous = -1;
+            for (int t = in - 1; t >= 0 && previous < 0; t--) {
+                if (s.observed()[t]) {
+                    if (last < 0) {
+                        last = t;
+                    } else {
+                        previous = t;
+                    }
+                }
+            }
+            if (previous < 0) {
+                out.add(null);
+                continue;
+            }
+            io.odecast.model.Observation a = observation(s, previous);
+            io.odecast.model.Observation z = observation(s, last);
+            out.add(io.odecast.model.MotionPrior.velocity(config, a.data(), a.valid(), z.data(), z.valid(),
+                    s.times()[last] - s.times()[previous]));
+        }
+        return out;
+    }
+
     private static io.odecast.model.Observation observation(TrainingWindows.Sample s, int t) {
         float[] valid = s.valid()[t];
         boolean[] mask = new boolean[valid.length];
@@ -469,7 +499,9 @@ public final class Trainer implements AutoCloseable {
         NDArray h = network.encodeForward(sequence, observed, inputTimes);
         List<NDArray> latents = network.decodeLatents(network.decoderInitial(h), spans).states().subList(1, k + 1);
         NDArray start = padded.reshape(new Shape(b, in).addAll(padded.getShape().slice(1))).get(":, " + (in - 1));
-        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, " + (in - 1)), training);
+        List<NDArray> priors = config.motionPrior()
+                ? io.odecast.model.MotionPrior.flows(m, config, motions(batch, in), spans) : null;
+        VidOdeNetwork.Rendered r = network.render(latents, start, sequence.get(":, " + (in - 1)), priors, training);
         NDArray predictions = stackCropped(r.frames());
         NDArray differences = stackCropped(r.differences());
         NDArray targets = a.frames.get(":, " + in + ":");
@@ -485,7 +517,12 @@ public final class Trainer implements AutoCloseable {
             rendered[j] = in + j;
             before[j] = in - 1 + j;
         }
-        return new Forward(predictions, targets, targetValid, differences, targets.sub(previous),
+        // D's target is the frame difference (spec 1.10); with a motion prior the warp already moves the frame, so
+        // D's target is what the warp leaves: the target minus the warped image (held constant), else D would add the
+        // motion a second time.
+        NDArray differenceTargets = config.motionPrior()
+                ? targets.sub(stackCropped(r.warps()).stopGradient()) : targets.sub(previous);
+        return new Forward(predictions, targets, targetValid, differences, differenceTargets,
                 targetValid.mul(previousValid), flatten(fake), flatten(real), slidingSequences(inputsValid, fake, in, k),
                 slidingSequences(inputsValid, real, in, k), flowLoss(m, batch, r.flows(), rendered, before, training));
     }

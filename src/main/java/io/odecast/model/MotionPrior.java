@@ -1,0 +1,104 @@
+package io.odecast.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.odecast.data.GridShape;
+import io.odecast.eval.MotionField;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The motion prior of the {@value ModelConfig#RESIDUAL_MOTION} composition: the optical flow between a stream's last
+ * two frames (Farneback, as the flow extrapolation baseline estimates it), taken as steady and added to G's warp flow
+ * at every decoded step. With G's flow, mask and difference all zero a forecast is then the last frame carried along
+ * that motion step by step, close to the flow baseline, and G learns the correction: where motion is not steady,
+ * growth and decay. A forecaster trained on a few dozen frames (the storm) need not learn advection from them.
+ */
+public final class MotionPrior {
+
+    private MotionPrior() {
+    }
+
+    /**
+     * The steady motion from {@code previous} to {@code last}, C x H x W frames of one model (normalised or not:
+     * the flow is estimated per channel on each pair's joint range) {@code gap} model time apart, per unit of model
+     * time: the column displacements of the H x W cells, then the row displacements. Null when the gap is not a
+     * positive finite time.
+     */
+    public static float[] velocity(ModelConfig config, float[] previous, boolean[] previousValid, float[] last,
+                                   boolean[] lastValid, double gap) {
+        if (!(gap > 0) || Double.isInfinite(gap)) {
+            return null;
+        }
+        GridShape shape = new GridShape(config.channels(), config.height(), config.width());
+        MotionField f = MotionField.between(shape, new Observation(0, previous, previousValid),
+                new Observation(gap, last, lastValid));
+        int cells = config.height() * config.width();
+        float[] v = new float[2 * cells];
+        for (int i = 0; i < cells; i++) {
+            v[i] = (float) (f.dx()[i] / gap);
+            v[cells + i] = (float) (f.dy()[i] / gap);
+        }
+        return v;
+    }
+
+    /**
+     * Per decoded step, the backward-warp flows (B, 2, Hp, Wp; x then y, in cells) that carry a frame along each
+     * sample's velocity over the step: {@code -(spans[b][k + 1] - spans[b][k]) * velocity}, zero in the padding and
+     * for a sample without a velocity (null). Null when no sample has one.
+     *
+     * @param velocities per sample, {@link #velocity} or null
+     * @param spans      per sample, 0 then each decoded time's lead, as the decoder integrates them
+     */
+    public static List<NDArray> flows(NDManager m, ModelConfig config, List<float[]> velocities, double[][] spans) {
+        if (velocities == null || velocities.stream().allMatch(java.util.Objects::isNull)) {
+            return null;
+        }
+        int batch = velocities.size();
+        int steps = spans[0].length - 1;
+        int h = config.height();
+        int w = config.width();
+        int hp = config.paddedHeight();
+        int wp = config.paddedWidth();
+        int cells = h * w;
+        int padded = hp * wp;
+        List<NDArray> out = new ArrayList<>(steps);
+        for (int k = 0; k < steps; k++) {
+            float[] flow = new float[batch * 2 * padded];
+            for (int b = 0; b < batch; b++) {
+                float[] v = velocities.get(b);
+                if (v == null) {
+                    continue;
+                }
+                float step = (float) -(spans[b][k + 1] - spans[b][k]);
+                for (int axis = 0; axis < 2; axis++) {
+                    int to = (b * 2 + axis) * padded;
+                    int from = axis * cells;
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            flow[to + y * wp + x] = step * v[from + y * w + x];
+                        }
+                    }
+                }
+            }
+            out.add(m.create(flow, new Shape(batch, 2, hp, wp)));
+        }
+        return out;
+    }
+
+    /** The H x W cells of a padded C x Hp x Wp frame. */
+    static float[] crop(ModelConfig config, float[] padded) {
+        int h = config.height();
+        int w = config.width();
+        int wp = config.paddedWidth();
+        int hp = config.paddedHeight();
+        float[] out = new float[config.frameSize()];
+        for (int c = 0; c < config.channels(); c++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(padded, (c * hp + y) * wp, out, (c * h + y) * w, w);
+            }
+        }
+        return out;
+    }
+}

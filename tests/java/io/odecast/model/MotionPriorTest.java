@@ -1,0 +1,112 @@
+package io.odecast.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import io.odecast.data.GridShape;
+import io.odecast.eval.FlowBaselines;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@value ModelConfig#RESIDUAL_MOTION} composition: with G silent (flow, difference and mask logits all 0) a
+ * forecast is the last frame carried along the motion of the last two, the flow extrapolation baseline, on a field
+ * translating by a known shift; the motion lives in the stream's state, so a forecast made later from the state
+ * equals the one made with the arrival.
+ */
+class MotionPriorTest {
+
+    private static final int H = 40;
+    private static final int W = 48;
+    private static final int MARGIN = 8;
+    private static final GridShape SHAPE = new GridShape(1, H, W);
+
+    /** A smooth pattern moved by (t, 2t) cells at time t. */
+    private static Observation translating(double t) {
+        float[] v = new float[H * W];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                double yy = y - t;
+                double xx = x - 2 * t;
+                v[y * W + x] = (float) (8 * Math.sin(xx * 0.21) * Math.cos(yy * 0.17) + 3 * Math.cos((xx + yy) * 0.09));
+            }
+        }
+        return new Observation(t, v, null);
+    }
+
+    private static double interiorRmse(float[] truth, float[] predicted) {
+        double sum = 0;
+        int n = 0;
+        for (int y = MARGIN; y < H - MARGIN; y++) {
+            for (int x = MARGIN; x < W - MARGIN; x++) {
+                double d = truth[y * W + x] - predicted[y * W + x];
+                sum += d * d;
+                n++;
+            }
+        }
+        return Math.sqrt(sum / n);
+    }
+
+    private static VidOdeModel silent(String composition) {
+        ModelConfig config = ModelConfig.of(1, H, W, 8, 2).withComposition(composition);
+        VidOdeNetwork network = new VidOdeNetwork(config, 5);
+        for (String p : List.of("gen.decoder.out.weight", "gen.decoder.out.bias")) {
+            NDArray a = network.parameters().get(p).array();
+            a.set(new float[(int) a.getShape().size()]);
+        }
+        return new VidOdeModel(network, ModelCard.untrained("motion", ModelCard.EXTRAPOLATE, 1));
+    }
+
+    @Test
+    void withGSilentAForecastIsTheLastFrameCarriedAlongTheLastTwoFramesMotion() {
+        double[] times = {2, 3};
+        try (VidOdeModel motion = silent(ModelConfig.RESIDUAL_MOTION); VidOdeModel plain = silent(ModelConfig.RESIDUAL)) {
+            assertTrue(motion.config().motionPrior());
+            StreamState first = motion.advance(List.of(motion.emptyState()), List.of(translating(0))).get(0);
+            assertNull(first.motion(), "one frame has no motion");
+            VidOdeModel.Stepped second = motion.advanceAndForecast(List.of(first), List.of(translating(1)),
+                    new double[][] {times}).get(0);
+            assertNotNull(second.state().motion());
+            StreamState plainState = ModelFixtures.run(plain, List.of(translating(0), translating(1)));
+            assertNull(plainState.motion(), "only a motion-prior model keeps a motion");
+            float[][] persisted = plain.forecast(List.of(plainState), new double[][] {times}).get(0);
+            List<Observation> flow = new FlowBaselines(SHAPE).extrapolate(translating(0), translating(1), times);
+            for (int k = 0; k < times.length; k++) {
+                float[] truth = translating(times[k]).data();
+                double model = interiorRmse(truth, second.forecast()[k]);
+                double persistence = interiorRmse(truth, persisted[k]);
+                double baseline = interiorRmse(truth, flow.get(k).data());
+                // the residual composition without a prior and G silent is persistence exactly
+                assertEquals(0, interiorRmse(translating(1).data(), persisted[k]), 1e-5, "lead " + (k + 1));
+                assertTrue(model < 0.2 * persistence, "lead " + (k + 1) + ": " + model + " against persistence "
+                        + persistence);
+                // step-by-step warps smooth a little more than one trace, so within the baseline's error plus a bit
+                assertTrue(model < baseline + 0.1 * persistence, "lead " + (k + 1) + ": " + model
+                        + " against the flow baseline " + baseline);
+            }
+            // The motion travels in the state: a later forecast from it equals the one made with the arrival.
+            float[][] later = motion.forecast(List.of(second.state()), new double[][] {times}).get(0);
+            for (int k = 0; k < times.length; k++) {
+                assertArrayEquals(second.forecast()[k], later[k], 1e-5f, "lead " + (k + 1));
+            }
+        }
+    }
+
+    @Test
+    void theVelocityIsPerUnitOfModelTimeSoIrregularGapsGiveTheSameForecast() {
+        try (VidOdeModel motion = silent(ModelConfig.RESIDUAL_MOTION)) {
+            // frames 0.5 apart moving at the same speed: the same velocity, so the same forecast at time 3
+            StreamState even = ModelFixtures.run(motion, List.of(translating(0), translating(1)));
+            StreamState half = ModelFixtures.run(motion, List.of(translating(0.5), translating(1)));
+            float[] a = motion.forecast(List.of(even), new double[][] {{3}}).get(0)[0];
+            float[] b = motion.forecast(List.of(half), new double[][] {{3}}).get(0)[0];
+            float[] truth = translating(3).data();
+            assertTrue(interiorRmse(truth, b) < 1.5 * interiorRmse(truth, a) + 0.05, interiorRmse(truth, b)
+                    + " against " + interiorRmse(truth, a));
+        }
+    }
+}
