@@ -14,6 +14,7 @@ run() {
 run storm-forecast --dataset storm --leads 4
 run storm-forecast-v2 --dataset storm --leads 4
 run storm-interp --dataset storm --gaps 1,3
+run storm-interp-motion --dataset storm --gaps 1,3
 run vtest-forecast --dataset vtest --size 64x48 --leads 5
 run vtest-interp --dataset vtest --size 64x48 --gaps 1,2
 
@@ -30,7 +31,7 @@ results=docs/results.md
   echo "validation frames and recorded in the card; it is what the service emits. Skill = 1 - RMSE / RMSE_persistence. PNG strips: \`out/eval/<model>/*.png\` after running the script."
   echo
   cat docs/results-notes.md
-  for model in storm-forecast storm-forecast-v2 storm-interp vtest-forecast vtest-interp; do
+  for model in storm-forecast storm-forecast-v2 storm-interp storm-interp-motion vtest-forecast vtest-interp; do
     echo
     echo "## $model"
     echo

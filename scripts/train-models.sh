@@ -48,6 +48,24 @@ bin/odecast train --dataset vtest --size 64x48 --task interpolate --name vtest-i
   --validate-every 100 --length 7 --max-gap 2 --dropout 0.2 --steps 6000 --lr 5e-4 --max-minutes 32 --checkpoint-every 100 \
   --seed 4
 promote out/cand-vi1 vtest-interp
+# 2026-12-03: a longer fine-tune of that checkpoint (its card names /tmp/vtest-interp.old, the copy of
+# models/vtest-interp it started from).
+bin/odecast train --dataset vtest --size 64x48 --task interpolate --name vtest-interp --models-dir out/cand-vctl \
+  --init-from models/vtest-interp --composition residual --augment flip-x --train-frames 600 --validation-frames 50 \
+  --validate-every 100 --length 7 --max-gap 2 --dropout 0.2 --steps 6000 --lr 5e-4 --max-minutes 25 \
+  --checkpoint-every 100 --seed 8
+promote out/cand-vctl vtest-interp
+# 2026-12-03: the storm interpolator with a motion prior (docs/architecture.md), shipped beside storm-interp: first
+# the residual-motion composition (G's output layer zeroed, so it starts as flow interpolation), then warp only.
+bin/odecast train --dataset storm --task interpolate --name storm-interp-motion --models-dir out/cand-sim1 \
+  --init-from models/storm-interp --composition residual-motion --augment rotate180 --train-frames 48 \
+  --validation-frames 10 --validate-every 10 --length 7 --max-gap 3 --dropout 0.2 --steps 300 --lr 1e-4 \
+  --max-minutes 5 --checkpoint-every 10 --seed 3
+bin/odecast train --dataset storm --task interpolate --name storm-interp-motion --models-dir out/cand-sim2 \
+  --init-from out/cand-sim1/storm-interp-motion --composition motion --augment rotate180 --train-frames 48 \
+  --validation-frames 10 --validate-every 10 --length 7 --max-gap 3 --dropout 0.2 --steps 300 --lr 1e-4 \
+  --max-minutes 5 --checkpoint-every 10 --seed 3
+promote out/cand-sim2 storm-interp-motion
 rm -rf models/*/trainer
 # Tried and not kept (docs/results-notes.md): the storm interpolator with gaps placed where the stream's fill puts them.
 # bin/odecast train --dataset storm --task interpolate --name storm-interp --models-dir out/cand-si3 \

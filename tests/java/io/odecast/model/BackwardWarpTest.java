@@ -110,4 +110,31 @@ class BackwardWarpTest {
         assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1}, java.util.Arrays.copyOfRange(up, 0, 4), 1e-6f);
         assertArrayEquals(new float[] {0.5f, 0.75f, 1.25f, 1.5f}, java.util.Arrays.copyOfRange(up, 4, 8), 1e-6f);
     }
+
+    @Test
+    void warpKeptToTheRealGridTakesTheEdgeNotThePadding() {
+        // ramp() as the top-left 2 x 3 of a padded 3 x 4 frame: its last row and column are padding (set to -100).
+        float[] v = ramp().toFloatArray();
+        for (int y = 0; y < 3; y++) {
+            for (int x = 0; x < 4; x++) {
+                if (y == 2 || x == 3) {
+                    v[y * 4 + x] = -100;
+                }
+            }
+        }
+        NDArray padded = manager.create(v, new Shape(1, 1, 3, 4));
+        // Sampling 1.5 cells down and right: the plain warp reads the padding, the real-grid one the edge cells.
+        float[] plain = BackwardWarp.warp(padded, constantFlow(1.5f, 1.5f)).toFloatArray();
+        float[] kept = BackwardWarp.warp(padded, constantFlow(1.5f, 1.5f), 2, 3).toFloatArray();
+        // (0, 0) samples (x 1.5, y 1.5): the plain warp mixes rows 1 and 2, half of it padding
+        assertEquals(0.25f * (11 + 12 - 100 - 100), plain[0], 1e-4f);
+        // kept to the grid the row is clamped to 1 (the last real row): between 11 and 12
+        assertEquals(11.5f, kept[0], 1e-5f);
+        // (0, 1) samples (x 2.5, y 1.5): both clamped, to the real corner (row 1, column 2)
+        assertEquals(12f, kept[1], 1e-5f);
+        // (1, 0) samples (x 1.5, y 2.5): row clamped to 1
+        assertEquals(11.5f, kept[4], 1e-5f);
+        // A sample inside the real grid is unchanged by the clamp: flow 0.5 at (0, 0) reads between cells 0, 1, 10, 11
+        assertEquals(5.5f, BackwardWarp.warp(padded, constantFlow(0.5f, 0.5f), 2, 3).toFloatArray()[0], 1e-5f);
+    }
 }

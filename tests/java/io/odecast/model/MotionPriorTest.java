@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  */
 class MotionPriorTest {
 
-    private static final int H = 40;
-    private static final int W = 48;
+    // not multiples of 2^nDowns = 4: the frames are padded, and the prior and the warp must keep to the real grid
+    private static final int H = 38;
+    private static final int W = 45;
     private static final int MARGIN = 8;
     private static final GridShape SHAPE = new GridShape(1, H, W);
 
@@ -93,6 +94,59 @@ class MotionPriorTest {
             for (int k = 0; k < times.length; k++) {
                 assertArrayEquals(second.forecast()[k], later[k], 1e-5f, "lead " + (k + 1));
             }
+        }
+    }
+
+    @Test
+    void withGSilentAFillMovesBothNeighboursAlongTheMotionAcrossTheGap() {
+        List<Observation> window = List.of(translating(0), translating(1), translating(3), translating(4));
+        double[][] times = {{2}};
+        try (VidOdeModel motion = silent(ModelConfig.RESIDUAL_MOTION); VidOdeModel plain = silent(ModelConfig.RESIDUAL)) {
+            float[] filled = motion.interpolate(List.of(window), times).get(0)[0];
+            float[] straight = plain.interpolate(List.of(window), times).get(0)[0];
+            float[] flow = new FlowBaselines(SHAPE).interpolate(translating(1), translating(3), 2).data();
+            float[] truth = translating(2).data();
+            double model = interiorRmse(truth, filled);
+            double line = interiorRmse(truth, straight);
+            double baseline = interiorRmse(truth, flow);
+            // without the prior and G silent the bidirectional fill is the straight line between the neighbours
+            float[] average = new float[truth.length];
+            for (int i = 0; i < average.length; i++) {
+                average[i] = (translating(1).data()[i] + translating(3).data()[i]) / 2;
+            }
+            assertEquals(0, interiorRmse(average, straight), 1e-5);
+            assertTrue(model < 0.2 * line, model + " against the straight line " + line);
+            assertTrue(model < baseline + 0.1 * line, model + " against flow interpolation " + baseline);
+        }
+    }
+
+    @Test
+    void aFillWindowsMotionRunsFromEachObservedFrameToTheNextAndIsCarriedOnAfterTheLast() {
+        ModelConfig config = ModelConfig.of(1, H, W, 8, 2);
+        double[] times = {0, 1, 2, 4};
+        float[][] frames = new float[times.length][];
+        for (int i = 0; i < times.length; i++) {
+            frames[i] = translating(times[i]).data();
+        }
+        float[][] v = MotionPrior.windowVelocities(config, frames, new boolean[4][], times,
+                new boolean[] {true, true, false, true});
+        assertNull(v[2], "a hidden frame has no motion of its own");
+        assertEquals(v[1], v[3], "after the last observed frame the motion before it carries on");
+        int cells = H * W;
+        for (float[] velocity : new float[][] {v[0], v[1]}) {
+            // the field moves 2 columns and 1 row per unit of time: frame 1 to 4 is 3 units, so per unit the same
+            double dx = 0;
+            double dy = 0;
+            int n = 0;
+            for (int y = MARGIN; y < H - MARGIN; y++) {
+                for (int x = MARGIN; x < W - MARGIN; x++) {
+                    dx += velocity[y * W + x];
+                    dy += velocity[cells + y * W + x];
+                    n++;
+                }
+            }
+            assertEquals(2, dx / n, 0.2);
+            assertEquals(1, dy / n, 0.2);
         }
     }
 

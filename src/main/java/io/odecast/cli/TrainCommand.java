@@ -121,11 +121,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " time unit are kept; the data must have its channels and shape).")
     Path initFrom;
 
-    @Option(names = "--composition", paramLabel = "paper|residual|residual-motion",
+    @Option(names = "--composition", paramLabel = "paper|residual|residual-motion|motion",
             description = "How a frame is made of G's outputs: paper (the reference's M W + (1-M) D), residual"
-                    + " (W + (1-M) D: static regions pass through) or residual-motion (forecasters: residual, the warp"
-                    + " adding the optical flow of the last two frames to G's, so zero outputs are the flow"
-                    + " extrapolation). Default: paper, or the --init-from model's.")
+                    + " (W + (1-M) D: static regions pass through), residual-motion (residual, the warp adding the"
+                    + " optical flow of the last two frames, or of a gap's neighbours, to G's, so zero outputs are the"
+                    + " flow extrapolation or interpolation) or motion (that warp alone: G corrects the motion, no D)."
+                    + " Default: paper, or the --init-from model's.")
     String composition;
 
     @Option(names = "--augment", paramLabel = "KINDS", defaultValue = "none",
@@ -211,10 +212,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (config.motionPrior() && !(resume && trainer.step() > 0)
                     && (parent == null || !parent.config().motionPrior())) {
-                // A new motion-prior model (or one of another composition) starts with G silent: its first forecast
-                // is the flow extrapolation, and training learns the correction from there.
+                // A new motion-prior model (or one of another composition) starts with G silent: it is then the flow
+                // baseline (extrapolation or interpolation), and training learns the correction from there.
                 trainer.network().silenceDecoderOutput();
-                record.put("decoder_output", "zeroed at the start (the untrained forecast is the flow extrapolation)");
+                record.put("decoder_output", "zeroed at the start (the untrained model is the flow baseline)");
             }
             Trainer.Result r = trainer.run(record);
             System.out.printf("trained %s to step %d (%d skipped) in %.1f min; the checkpoint holds step %s: version"

@@ -23,9 +23,10 @@ package io.odecast.model;
  *                        regions pass through, and the next step warps the composed frame, so D is one step's
  *                        correction, as its difference loss asks), or {@value #RESIDUAL_MOTION} (the residual
  *                        composition whose warp adds a motion prior to G's flow: the optical flow between the stream's
- *                        last two frames, taken as steady, so that zero G outputs give the flow extrapolation
- *                        baseline and G learns only what steady motion misses); absent (null) in a model.json means
- *                        {@value #PAPER}
+ *                        last two frames, or between a gap's neighbours, taken as steady, so that zero G outputs give
+ *                        the flow baseline and G learns only what steady motion misses), or {@value #MOTION} (the same
+ *                        motion prior with the frame the warped image alone: G corrects the motion, and its D and
+ *                        mask are not used); absent (null) in a model.json means {@value #PAPER}
  */
 public record ModelConfig(int channels, int height, int width, int initDim, int nDowns, int nLayers,
                           String encoderSolver, double encoderMaxStep, String decoderSolver, double decoderMaxStep,
@@ -35,14 +36,17 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
     public static final String PAPER = "paper";
     /** The residual composition W + (1 - M) D. */
     public static final String RESIDUAL = "residual";
-    /** The residual composition with a motion prior added to G's warp flow (forecasts only). */
+    /** The residual composition with a motion prior added to G's warp flow (forecasts and fills). */
     public static final String RESIDUAL_MOTION = "residual-motion";
+    /** Warp only, along G's flow plus the motion prior: a frame is W (no D, no mask). */
+    public static final String MOTION = "motion";
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public ModelConfig {
         composition = composition == null ? PAPER : composition;
-        require(PAPER.equals(composition) || RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition),
-                "composition must be " + PAPER + ", " + RESIDUAL + " or " + RESIDUAL_MOTION + ", got " + composition);
+        require(PAPER.equals(composition) || RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition)
+                || MOTION.equals(composition), "composition must be " + PAPER + ", " + RESIDUAL + ", " + RESIDUAL_MOTION
+                + " or " + MOTION + ", got " + composition);
         require(channels >= 1, "channels must be >= 1, got " + channels);
         require(height >= 1 && width >= 1, "height and width must be >= 1, got " + height + "x" + width);
         require(initDim >= 1, "initDim must be >= 1, got " + initDim);
@@ -78,7 +82,12 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
 
     /** Whether frames are W + (1 - M) D. */
     public boolean residual() {
-        return RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition);
+        return RESIDUAL.equals(composition) || RESIDUAL_MOTION.equals(composition) || MOTION.equals(composition);
+    }
+
+    /** Whether G's difference D (and mask) make part of a frame; not under {@value #MOTION}, where a frame is W. */
+    public boolean usesDifference() {
+        return !MOTION.equals(composition);
     }
 
     /**
@@ -86,7 +95,7 @@ public record ModelConfig(int channels, int height, int width, int initDim, int 
      * of model time, times each decoded step's length) to G's flow.
      */
     public boolean motionPrior() {
-        return RESIDUAL_MOTION.equals(composition);
+        return RESIDUAL_MOTION.equals(composition) || MOTION.equals(composition);
     }
 
     /** Channels of the latent state: initDim * 2^nDowns. */

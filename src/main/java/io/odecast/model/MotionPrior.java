@@ -9,13 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The motion prior of the {@value ModelConfig#RESIDUAL_MOTION} composition: the optical flow between a stream's last
- * two frames (Farneback, as the flow extrapolation baseline estimates it), taken as steady and added to G's warp flow
- * at every decoded step. With G's flow, mask and difference all zero a forecast is then the last frame carried along
+ * The motion prior of the {@value ModelConfig#RESIDUAL_MOTION} and {@value ModelConfig#MOTION} compositions: the
+ * optical flow between a stream's last two frames (Farneback, as the flow extrapolation baseline estimates it), or for
+ * a fill between the gap's neighbours, taken as steady and added to G's warp flow at every decoded step. With G's flow, mask and difference all zero a forecast is then the last frame carried along
  * that motion step by step, close to the flow baseline, and G learns the correction: where motion is not steady,
  * growth and decay. A forecaster trained on a few dozen frames (the storm) need not learn advection from them.
  */
 public final class MotionPrior {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MotionPrior.class);
 
     private MotionPrior() {
     }
@@ -32,8 +34,15 @@ public final class MotionPrior {
             return null;
         }
         GridShape shape = new GridShape(config.channels(), config.height(), config.width());
-        MotionField f = MotionField.between(shape, new Observation(0, previous, previousValid),
-                new Observation(gap, last, lastValid));
+        MotionField f;
+        try {
+            f = MotionField.between(shape, new Observation(0, previous, previousValid),
+                    new Observation(gap, last, lastValid));
+        } catch (RuntimeException e) {
+            // As the flow baseline in the service: a failed estimate costs the prior for this arrival, never the frame.
+            LOG.warn("no motion prior for this frame: the optical flow failed ({})", e.toString());
+            return null;
+        }
         int cells = config.height() * config.width();
         float[] v = new float[2 * cells];
         for (int i = 0; i < cells; i++) {
@@ -57,6 +66,27 @@ public final class MotionPrior {
         }
         int batch = velocities.size();
         int steps = spans[0].length - 1;
+        double[][] lengths = new double[batch][steps];
+        for (int b = 0; b < batch; b++) {
+            for (int k = 0; k < steps; k++) {
+                lengths[b][k] = spans[b][k + 1] - spans[b][k];
+            }
+        }
+        return flows(m, config, batch, steps, (k, b) -> velocities.get(b), lengths);
+    }
+
+    /** A velocity per decoded step and sample, or null for none. */
+    @FunctionalInterface
+    public interface StepVelocity {
+        float[] at(int step, int sample);
+    }
+
+    /**
+     * Per decoded step, the backward-warp flows (B, 2, Hp, Wp) {@code -lengths[b][k] * velocity.at(k, b)}, zero in
+     * the padding and where a velocity is null; the step lengths in model time.
+     */
+    public static List<NDArray> flows(NDManager m, ModelConfig config, int batch, int steps, StepVelocity velocity,
+                                      double[][] lengths) {
         int h = config.height();
         int w = config.width();
         int hp = config.paddedHeight();
@@ -67,11 +97,11 @@ public final class MotionPrior {
         for (int k = 0; k < steps; k++) {
             float[] flow = new float[batch * 2 * padded];
             for (int b = 0; b < batch; b++) {
-                float[] v = velocities.get(b);
-                if (v == null) {
+                float[] v = velocity.at(k, b);
+                if (v == null || lengths[b][k] == 0) {
                     continue;
                 }
-                float step = (float) -(spans[b][k + 1] - spans[b][k]);
+                float step = (float) -lengths[b][k];
                 for (int axis = 0; axis < 2; axis++) {
                     int to = (b * 2 + axis) * padded;
                     int from = axis * cells;
@@ -83,6 +113,33 @@ public final class MotionPrior {
                 }
             }
             out.add(m.create(flow, new Shape(batch, 2, hp, wp)));
+        }
+        return out;
+    }
+
+    /**
+     * For frames of a window in increasing time (normalised C x H x W, masks may be null), the motion an
+     * interpolating render uses after each frame: per index i, the velocity from frame i to the next frame that is
+     * {@code observed}, or, after the last observed one, from the observed frame before it to it (the motion
+     * carried on); null where a frame is not observed or the window has fewer than two observed frames. A gap's
+     * frames are rendered from the frame before it along the motion to the frame after it, as flow interpolation
+     * does.
+     */
+    public static float[][] windowVelocities(ModelConfig config, float[][] frames, boolean[][] valid, double[] times,
+                                             boolean[] observed) {
+        int n = frames.length;
+        float[][] out = new float[n][];
+        int previous = -1;
+        for (int i = 0; i < n; i++) {
+            if (!observed[i]) {
+                continue;
+            }
+            if (previous >= 0) {
+                out[previous] = velocity(config, frames[previous], valid[previous], frames[i], valid[i],
+                        times[i] - times[previous]);
+                out[i] = out[previous];
+            }
+            previous = i;
         }
         return out;
     }

@@ -469,7 +469,34 @@ public final class VidOdeModel implements AutoCloseable {
                 anchorLatents.add(any ? NDArrays.stack(latentList) : null);
                 anchorMasks.add(any ? m.create(observed, new Shape(batch, 1, 1, 1)) : null);
             }
-            VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, false);
+            List<NDArray> priors = null;
+            if (config.motionPrior()) {
+                // Each step moves along the motion from the frame before it to the next frame (windowVelocities).
+                float[][][] velocities = new float[batch][][];
+                int[][] anchorOf = new int[batch][steps];
+                double[][] lengths = new double[batch][steps];
+                boolean[] all = new boolean[length];
+                java.util.Arrays.fill(all, true);
+                for (int b = 0; b < batch; b++) {
+                    float[][] f = java.util.Arrays.copyOfRange(frames, b * length, (b + 1) * length);
+                    boolean[][] v = new boolean[length][];
+                    for (int i = 0; i < length; i++) {
+                        v[i] = validity(windows.get(b).get(i));
+                    }
+                    velocities[b] = MotionPrior.windowVelocities(config, f, v, frameTimes[b], all);
+                    int last = 0;
+                    for (int j = 1; j < steps; j++) {
+                        if (frameAt[b][j - 1] >= 0) {
+                            last = frameAt[b][j - 1];
+                        }
+                        anchorOf[b][j] = last;
+                        lengths[b][j] = spans[b][j] - spans[b][j - 1];
+                    }
+                }
+                priors = MotionPrior.flows(m, config, batch, steps, (j, b) -> velocities[b][anchorOf[b][j]], lengths);
+            }
+            VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, priors,
+                    false);
             List<boolean[]> valid = new ArrayList<>(batch);
             for (List<Observation> w : windows) {
                 valid.add(w.get(0).valid());

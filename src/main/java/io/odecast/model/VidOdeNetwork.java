@@ -255,7 +255,14 @@ public final class VidOdeNetwork implements AutoCloseable {
      */
     public Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
                            List<NDArray> anchorMasks, boolean training) {
-        return render(latents, anchors, anchorLatents, anchorMasks, null, training, training ? 0 : STACK_BYTES);
+        return render(latents, anchors, anchorLatents, anchorMasks, null, training);
+    }
+
+    /** {@link #render(List, List, List, List, boolean)} with a motion prior per step (null: none). */
+    public Rendered render(List<NDArray> latents, List<NDArray> anchors, List<NDArray> anchorLatents,
+                           List<NDArray> anchorMasks, List<NDArray> priorFlows, boolean training) {
+        return render(latents, anchors, anchorLatents, anchorMasks, priorFlows, training,
+                training ? 0 : STACK_BYTES);
     }
 
     /**
@@ -322,7 +329,8 @@ public final class VidOdeNetwork implements AutoCloseable {
             // reference's clamp to the padded frame.
             warped = config.motionPrior() ? BackwardWarp.warp(warped, flow, config.height(), config.width())
                     : BackwardWarp.warp(warped, flow);
-            NDArray frame = BackwardWarp.compose(mask, warped, difference, config.residual());
+            NDArray frame = config.usesDifference() ? BackwardWarp.compose(mask, warped, difference, config.residual())
+                    : warped;
             frames.add(frame);
             warps.add(warped);
             if (config.residual()) {

@@ -285,7 +285,9 @@ public final class Trainer implements AutoCloseable {
             Forward f = forward(m, batch, true);
             NDArray one = m.create(1f);
             NDArray rec = maskedL1(f.predictions, f.targets, f.targetValid, one);
-            NDArray diff = maskedL1(f.differences, f.differenceTargets, f.differenceValid, one);
+            // Under the warp-only composition D is not part of a frame and has nothing to learn.
+            NDArray diff = config.usesDifference() ? maskedL1(f.differences, f.differenceTargets, f.differenceValid, one)
+                    : rec.mul(0f);
             NDArray generatorLoss = rec.add(diff);
             if (f.flowLoss != null) {
                 generatorLoss = generatorLoss.add(f.flowLoss);
@@ -414,6 +416,38 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * The motion prior of an interpolation window's render, as {@code VidOdeModel.interpolateForward} computes it:
+     * step k (rendered at window time k from the chain's last observed frame before it) moves along the motion from
+     * that frame to the next observed one ({@code MotionPrior.windowVelocities}).
+     */
+    private List<NDArray> interpolationPriors(NDManager m, List<TrainingWindows.Sample> batch, double[][] spans) {
+        int b = batch.size();
+        int length = windows.length();
+        float[][][] velocities = new float[b][][];
+        int[][] anchorOf = new int[b][length];
+        double[][] lengths = new double[b][length];
+        for (int i = 0; i < b; i++) {
+            TrainingWindows.Sample s = batch.get(i);
+            boolean[][] valid = new boolean[length][];
+            for (int t = 0; t < length; t++) {
+                valid[t] = observation(s, t).valid();
+            }
+            velocities[i] = io.odecast.model.MotionPrior.windowVelocities(config, s.frames(), valid, s.times(),
+                    s.observed());
+            int last = 0;
+            for (int k = 1; k < length; k++) {
+                if (s.observed()[k - 1]) {
+                    last = k - 1;
+                }
+                anchorOf[i][k] = last;
+                lengths[i][k] = spans[i][k] - spans[i][k - 1];
+            }
+        }
+        return io.odecast.model.MotionPrior.flows(m, config, b, length, (k, i) -> velocities[i][anchorOf[i][k]],
+                lengths);
+    }
+
+    /**
      * Per sample, the motion prior's velocity as the service computes it at the last input's arrival: between the
      * last two observed inputs (null when fewer than two are observed).
      */
@@ -523,7 +557,7 @@ public final class Trainer implements AutoCloseable {
         NDArray differenceTargets = config.motionPrior()
                 ? targets.sub(stackCropped(r.warps()).stopGradient()) : targets.sub(previous);
         return new Forward(predictions, targets, targetValid, differences, differenceTargets,
-                targetValid.mul(previousValid), flatten(fake), flatten(real), slidingSequences(inputsValid, fake, in, k),
+                config.motionPrior() ? targetValid : targetValid.mul(previousValid), flatten(fake), flatten(real), slidingSequences(inputsValid, fake, in, k),
                 slidingSequences(inputsValid, real, in, k), flowLoss(m, batch, r.flows(), rendered, before, training));
     }
 
@@ -553,7 +587,8 @@ public final class Trainer implements AutoCloseable {
             anchorLatents.add(sequence.get(":, " + from));
             anchorMasks.add(k == 0 ? null : a.observed.get(":, " + from).reshape(b, 1, 1, 1));
         }
-        VidOdeNetwork.Rendered r = network.render(latents, anchors, anchorLatents, anchorMasks, training);
+        VidOdeNetwork.Rendered r = network.render(latents, anchors, anchorLatents, anchorMasks,
+                config.motionPrior() ? interpolationPriors(m, batch, spans) : null, training);
         NDArray predictions = stackCropped(r.frames());
         NDArray differences = stackCropped(r.differences());
         NDArray previous = NDArrays.concat(new NDList(a.frames.get(":, 0:1"), a.frames.get(":, :" + (length - 1))), 1);
@@ -566,7 +601,9 @@ public final class Trainer implements AutoCloseable {
             rendered[j] = j;
             before[j] = Math.max(0, j - 1);
         }
-        return new Forward(predictions, a.frames, a.valid, differences, a.frames.sub(previous),
+        NDArray differenceTargets = config.motionPrior()
+                ? a.frames.sub(stackCropped(r.warps()).stopGradient()) : a.frames.sub(previous);
+        return new Forward(predictions, a.frames, a.valid, differences, differenceTargets,
                 a.valid.mul(previousValid), flatten(fake), flatten(real), stackChannels(fake), stackChannels(real),
                 flowLoss(m, batch, r.flows(), rendered, before, training));
     }
