@@ -128,26 +128,81 @@ class MotionPriorTest {
         for (int i = 0; i < times.length; i++) {
             frames[i] = translating(times[i]).data();
         }
+        // The field moves (1 row, 2 columns) from time 0 to 1, then back 3 columns from 1 to 4 (1 per unit); the
+        // hidden frame at time 2 holds something else entirely, which must not be used.
+        frames[1] = shifted(1, 2);
+        frames[2] = shifted(-5, 7);
+        frames[3] = shifted(1, -1);
         float[][] v = MotionPrior.windowVelocities(config, frames, new boolean[4][], times,
                 new boolean[] {true, true, false, true});
         assertNull(v[2], "a hidden frame has no motion of its own");
-        assertEquals(v[1], v[3], "after the last observed frame the motion before it carries on");
-        int cells = H * W;
-        for (float[] velocity : new float[][] {v[0], v[1]}) {
-            // the field moves 2 columns and 1 row per unit of time: frame 1 to 4 is 3 units, so per unit the same
-            double dx = 0;
-            double dy = 0;
-            int n = 0;
-            for (int y = MARGIN; y < H - MARGIN; y++) {
-                for (int x = MARGIN; x < W - MARGIN; x++) {
-                    dx += velocity[y * W + x];
-                    dy += velocity[cells + y * W + x];
-                    n++;
-                }
-            }
-            assertEquals(2, dx / n, 0.2);
-            assertEquals(1, dy / n, 0.2);
+        assertArrayEquals(v[1], v[3], "after the last observed frame the motion before it carries on");
+        double[][] expected = {{2, 1}, {-1, 0}};
+        for (int k = 0; k < 2; k++) {
+            double[] mean = meanVelocity(v[k]);
+            assertEquals(expected[k][0], mean[0], 0.2, "columns per unit of time after frame " + k);
+            assertEquals(expected[k][1], mean[1], 0.2, "rows per unit of time after frame " + k);
         }
+    }
+
+    /** The pattern of {@link #translating} moved by {@code dy} rows and {@code dx} columns. */
+    private static float[] shifted(double dy, double dx) {
+        float[] v = new float[H * W];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                double yy = y - dy;
+                double xx = x - dx;
+                v[y * W + x] = (float) (8 * Math.sin(xx * 0.21) * Math.cos(yy * 0.17) + 3 * Math.cos((xx + yy) * 0.09));
+            }
+        }
+        return v;
+    }
+
+    /** Mean column and row velocity over the interior. */
+    private static double[] meanVelocity(float[] velocity) {
+        int cells = H * W;
+        double dx = 0;
+        double dy = 0;
+        int n = 0;
+        for (int y = MARGIN; y < H - MARGIN; y++) {
+            for (int x = MARGIN; x < W - MARGIN; x++) {
+                dx += velocity[y * W + x];
+                dy += velocity[cells + y * W + x];
+                n++;
+            }
+        }
+        return new double[] {dx / n, dy / n};
+    }
+
+    @Test
+    void theWarpOnlyCompositionIgnoresGsDifference() {
+        // G's flow and mask silent, its difference D set to 0.5 everywhere (the output bias of D's channel).
+        double[][] times = {{2}};
+        float[][] out = new float[2][];
+        String[] compositions = {ModelConfig.MOTION, ModelConfig.RESIDUAL_MOTION};
+        float[] reference;
+        try (VidOdeModel silentMotion = silent(ModelConfig.MOTION)) {
+            reference = motionForecast(silentMotion, times);
+        }
+        for (int i = 0; i < 2; i++) {
+            try (VidOdeModel m = silent(compositions[i])) {
+                NDArray bias = m.network().parameters().get("gen.decoder.out.bias").array();
+                float[] b = new float[(int) bias.getShape().size()];
+                b[2] = 0.5f;
+                bias.set(b);
+                out[i] = motionForecast(m, times);
+            }
+        }
+        assertArrayEquals(reference, out[0], 1e-6f, "warp only: D is not part of the frame");
+        // residual-motion adds (1 - sigmoid(0)) D = 0.25 to every cell
+        for (int i = 0; i < reference.length; i++) {
+            assertEquals(reference[i] + 0.25f, out[1][i], 1e-4f);
+        }
+    }
+
+    private static float[] motionForecast(VidOdeModel model, double[][] times) {
+        StreamState s = ModelFixtures.run(model, List.of(translating(0), translating(1)));
+        return model.forecast(List.of(s), times).get(0)[0];
     }
 
     @Test

@@ -141,6 +141,18 @@ class TrainerTest {
                 diff[i] = first.difference();
             }
         }
+        // The warp-only composition has no D: nothing to ask of it.
+        ModelCard motionCard = ModelCard.untrained("shift", ModelCard.EXTRAPOLATE, 1);
+        TrainingOptions once = new TrainingOptions("extrapolate", 3, 6, 2, 0.2, 4, 1, 0, 1e-9, 0.003, 10, 100, 10,
+                7, dir.resolve("motion-only"), 0);
+        try (Trainer trainer = new Trainer(CONFIG.withComposition(ModelConfig.MOTION), motionCard,
+                new TrainingWindows(shifting(60), ChannelNormalization.identity(1),
+                        new TimeScale(Duration.ofMillis(100), 0.1), "extrapolate", 3, 6, 2, 0.2, 2), once, QUIET)) {
+            trainer.network().silenceDecoderOutput();
+            Trainer.StepLosses first = trainer.run(Map.of()).losses().get(0);
+            assertEquals(0.0, first.difference(), 0.0);
+            assertEquals(rec[1], first.reconstruction(), 1e-6, "with G silent, warp only is residual-motion");
+        }
         System.out.println("motion prior, first step: reconstruction " + rec[1] + " against " + rec[0]
                 + ", difference " + diff[1] + " against " + diff[0]);
         assertTrue(rec[1] < 0.5 * rec[0], "reconstruction L1 with the prior " + rec[1] + ", without " + rec[0]);

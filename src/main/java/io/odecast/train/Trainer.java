@@ -604,7 +604,8 @@ public final class Trainer implements AutoCloseable {
         NDArray differenceTargets = config.motionPrior()
                 ? a.frames.sub(stackCropped(r.warps()).stopGradient()) : a.frames.sub(previous);
         return new Forward(predictions, a.frames, a.valid, differences, differenceTargets,
-                a.valid.mul(previousValid), flatten(fake), flatten(real), stackChannels(fake), stackChannels(real),
+                config.motionPrior() ? a.valid : a.valid.mul(previousValid), flatten(fake), flatten(real),
+                stackChannels(fake), stackChannels(real),
                 flowLoss(m, batch, r.flows(), rendered, before, training));
     }
 
