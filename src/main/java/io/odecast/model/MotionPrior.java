@@ -144,6 +144,35 @@ public final class MotionPrior {
         return out;
     }
 
+    /**
+     * The prior flows of a fill window's render, for training and inference alike: decoded step j moves along the
+     * velocity of the last observed frame at or before step j - 1 (the frame the warp chain restarts from), over
+     * the step's length.
+     *
+     * @param velocities  per sample, {@link #windowVelocities} of its frames
+     * @param frameAtStep per sample and decoded step, the index of the observed frame decoded there, or -1 (a query
+     *                    or a hidden frame); step 0 is the window's first frame
+     * @param spans       per sample and decoded step, its time after the window's first frame
+     */
+    public static List<NDArray> windowFlows(NDManager m, ModelConfig config, float[][][] velocities,
+                                            int[][] frameAtStep, double[][] spans) {
+        int batch = velocities.length;
+        int steps = spans[0].length;
+        int[][] anchorOf = new int[batch][steps];
+        double[][] lengths = new double[batch][steps];
+        for (int b = 0; b < batch; b++) {
+            int last = 0;
+            for (int j = 1; j < steps; j++) {
+                if (frameAtStep[b][j - 1] >= 0) {
+                    last = frameAtStep[b][j - 1];
+                }
+                anchorOf[b][j] = last;
+                lengths[b][j] = spans[b][j] - spans[b][j - 1];
+            }
+        }
+        return flows(m, config, batch, steps, (j, b) -> velocities[b][anchorOf[b][j]], lengths);
+    }
+
     /** The H x W cells of a padded C x Hp x Wp frame. */
     static float[] crop(ModelConfig config, float[] padded) {
         int h = config.height();

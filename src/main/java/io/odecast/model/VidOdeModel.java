@@ -473,8 +473,6 @@ public final class VidOdeModel implements AutoCloseable {
             if (config.motionPrior()) {
                 // Each step moves along the motion from the frame before it to the next frame (windowVelocities).
                 float[][][] velocities = new float[batch][][];
-                int[][] anchorOf = new int[batch][steps];
-                double[][] lengths = new double[batch][steps];
                 boolean[] all = new boolean[length];
                 java.util.Arrays.fill(all, true);
                 for (int b = 0; b < batch; b++) {
@@ -484,16 +482,8 @@ public final class VidOdeModel implements AutoCloseable {
                         v[i] = validity(windows.get(b).get(i));
                     }
                     velocities[b] = MotionPrior.windowVelocities(config, f, v, frameTimes[b], all);
-                    int last = 0;
-                    for (int j = 1; j < steps; j++) {
-                        if (frameAt[b][j - 1] >= 0) {
-                            last = frameAt[b][j - 1];
-                        }
-                        anchorOf[b][j] = last;
-                        lengths[b][j] = spans[b][j] - spans[b][j - 1];
-                    }
                 }
-                priors = MotionPrior.flows(m, config, batch, steps, (j, b) -> velocities[b][anchorOf[b][j]], lengths);
+                priors = MotionPrior.windowFlows(m, config, velocities, frameAt, spans);
             }
             VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, priors,
                     false);

@@ -424,27 +424,18 @@ public final class Trainer implements AutoCloseable {
         int b = batch.size();
         int length = windows.length();
         float[][][] velocities = new float[b][][];
-        int[][] anchorOf = new int[b][length];
-        double[][] lengths = new double[b][length];
+        int[][] frameAtStep = new int[b][length];
         for (int i = 0; i < b; i++) {
             TrainingWindows.Sample s = batch.get(i);
             boolean[][] valid = new boolean[length][];
             for (int t = 0; t < length; t++) {
                 valid[t] = observation(s, t).valid();
+                frameAtStep[i][t] = s.observed()[t] ? t : -1;
             }
             velocities[i] = io.odecast.model.MotionPrior.windowVelocities(config, s.frames(), valid, s.times(),
                     s.observed());
-            int last = 0;
-            for (int k = 1; k < length; k++) {
-                if (s.observed()[k - 1]) {
-                    last = k - 1;
-                }
-                anchorOf[i][k] = last;
-                lengths[i][k] = spans[i][k] - spans[i][k - 1];
-            }
         }
-        return io.odecast.model.MotionPrior.flows(m, config, b, length, (k, i) -> velocities[i][anchorOf[i][k]],
-                lengths);
+        return io.odecast.model.MotionPrior.windowFlows(m, config, velocities, frameAtStep, spans);
     }
 
     /**
