@@ -55,10 +55,7 @@ class MotionPriorTest {
     private static VidOdeModel silent(String composition) {
         ModelConfig config = ModelConfig.of(1, H, W, 8, 2).withComposition(composition);
         VidOdeNetwork network = new VidOdeNetwork(config, 5);
-        for (String p : List.of("gen.decoder.out.weight", "gen.decoder.out.bias")) {
-            NDArray a = network.parameters().get(p).array();
-            a.set(new float[(int) a.getShape().size()]);
-        }
+        network.silenceDecoderOutput();
         return new VidOdeModel(network, ModelCard.untrained("motion", ModelCard.EXTRAPOLATE, 1));
     }
 
@@ -206,7 +203,7 @@ class MotionPriorTest {
     }
 
     @Test
-    void theVelocityIsPerUnitOfModelTimeSoIrregularGapsGiveTheSameForecast() {
+    void theVelocityIsPerUnitOfModelTimeSoAHalfGapForecastsNearlyAsWellAsAWholeOne() {
         try (VidOdeModel motion = silent(ModelConfig.RESIDUAL_MOTION)) {
             // frames 0.5 apart moving at the same speed: the same velocity, so the same forecast at time 3
             StreamState even = ModelFixtures.run(motion, List.of(translating(0), translating(1)));

@@ -144,21 +144,31 @@ public final class MotionPrior {
         return out;
     }
 
+    /** The velocity a fill window's render uses after its frame {@code index}, per sample (may be null). */
+    @FunctionalInterface
+    public interface VelocityAfter {
+        float[] of(int sample, int index);
+    }
+
     /**
      * The prior flows of a fill window's render, for training and inference alike: decoded step j moves along the
      * velocity of the last observed frame at or before step j - 1 (the frame the warp chain restarts from), over
      * the step's length.
      *
-     * @param velocities  per sample, {@link #windowVelocities} of its frames
+     * @param velocities  per sample and frame index, as {@link #windowVelocities}; asked only for the frames that
+     *                    anchor a step that gets a prior
      * @param frameAtStep per sample and decoded step, the index of the observed frame decoded there, or -1 (a query
      *                    or a hidden frame); step 0 is the window's first frame
      * @param spans       per sample and decoded step, its time after the window's first frame
+     * @param queriesOnly give a prior only to steps that are no observed frame: at inference only queries are
+     *                    returned, and the chain restarts from each observed frame, so an observed step's render is
+     *                    never used (training scores every step)
      */
-    public static List<NDArray> windowFlows(NDManager m, ModelConfig config, float[][][] velocities,
-                                            int[][] frameAtStep, double[][] spans) {
-        int batch = velocities.length;
+    public static List<NDArray> windowFlows(NDManager m, ModelConfig config, VelocityAfter velocities,
+                                            int[][] frameAtStep, double[][] spans, boolean queriesOnly) {
+        int batch = frameAtStep.length;
         int steps = spans[0].length;
-        int[][] anchorOf = new int[batch][steps];
+        float[][][] perStep = new float[batch][steps][];
         double[][] lengths = new double[batch][steps];
         for (int b = 0; b < batch; b++) {
             int last = 0;
@@ -166,11 +176,13 @@ public final class MotionPrior {
                 if (frameAtStep[b][j - 1] >= 0) {
                     last = frameAtStep[b][j - 1];
                 }
-                anchorOf[b][j] = last;
                 lengths[b][j] = spans[b][j] - spans[b][j - 1];
+                if (!queriesOnly || frameAtStep[b][j] < 0) {
+                    perStep[b][j] = velocities.of(b, last);
+                }
             }
         }
-        return flows(m, config, batch, steps, (j, b) -> velocities[b][anchorOf[b][j]], lengths);
+        return flows(m, config, batch, steps, (j, b) -> perStep[b][j], lengths);
     }
 
     /** The H x W cells of a padded C x Hp x Wp frame. */

@@ -471,19 +471,17 @@ public final class VidOdeModel implements AutoCloseable {
             }
             List<NDArray> priors = null;
             if (config.motionPrior()) {
-                // Each step moves along the motion from the frame before it to the next frame (windowVelocities).
-                float[][][] velocities = new float[batch][][];
-                boolean[] all = new boolean[length];
-                java.util.Arrays.fill(all, true);
-                for (int b = 0; b < batch; b++) {
-                    float[][] f = java.util.Arrays.copyOfRange(frames, b * length, (b + 1) * length);
-                    boolean[][] v = new boolean[length][];
-                    for (int i = 0; i < length; i++) {
-                        v[i] = validity(windows.get(b).get(i));
-                    }
-                    velocities[b] = MotionPrior.windowVelocities(config, f, v, frameTimes[b], all);
-                }
-                priors = MotionPrior.windowFlows(m, config, velocities, frameAt, spans);
+                // Each query moves along the motion from the frame before it to the next frame (as windowVelocities;
+                // every window frame is observed here), estimated only for the frames before a query.
+                java.util.Map<Long, float[]> memo = new java.util.HashMap<>();
+                MotionPrior.VelocityAfter after = (b, i) -> memo.computeIfAbsent(((long) b << 32) | i, key -> {
+                    int from = i + 1 < length ? i : i - 1;
+                    List<Observation> w = windows.get(b);
+                    return from < 0 ? null : MotionPrior.velocity(config, frames[b * length + from],
+                            validity(w.get(from)), frames[b * length + from + 1], validity(w.get(from + 1)),
+                            frameTimes[b][from + 1] - frameTimes[b][from]);
+                });
+                priors = MotionPrior.windowFlows(m, config, after, frameAt, spans, true);
             }
             VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, priors,
                     false);

@@ -435,7 +435,8 @@ public final class Trainer implements AutoCloseable {
             velocities[i] = io.odecast.model.MotionPrior.windowVelocities(config, s.frames(), valid, s.times(),
                     s.observed());
         }
-        return io.odecast.model.MotionPrior.windowFlows(m, config, velocities, frameAtStep, spans);
+        return io.odecast.model.MotionPrior.windowFlows(m, config, (i, t) -> velocities[i][t], frameAtStep, spans,
+                false);
     }
 
     /**
