@@ -186,6 +186,50 @@ class TrainerTest {
     }
 
     @Test
+    void aFineTuneThatOnlyGetsWorseKeepsItsStart() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        Path parent = dir.resolve("parent");
+        List<TrainingWindows.Sample> validation = balls("extrapolate", 6, 9).fixedFrom(50);
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), options("extrapolate", 20, parent),
+                QUIET)) {
+            trainer.run(Map.of());
+        }
+        // Fine-tuned on white frames only: every step moves the model away from the balls it is validated on.
+        FrameSequence seq = new BouncingBalls(16, 16, 2, 2.5, 1.5, 3).regular(60, Duration.ofMillis(100));
+        float[] white = new float[16 * 16];
+        java.util.Arrays.fill(white, 1f);
+        FrameSequence whites = new FrameSequence("white", seq.channels(), seq.shape(), seq.frames().stream()
+                .map(f -> new io.odecast.data.TimedFrame(f.time(), f.channels(), f.shape(), white, null, false))
+                .toList(), null, null, null, Double.NaN, seq.nominalStep());
+        TrainingWindows wrong = new TrainingWindows(whites, ChannelNormalization.identity(1),
+                new TimeScale(Duration.ofMillis(100), 0.1), "extrapolate", 3, 6, 2, 0.2, 1);
+        Path out = dir.resolve("worse");
+        String parentWeights;
+        try (VidOdeModel p = VidOdeModel.load(parent)) {
+            parentWeights = p.network().parameters().version();
+        }
+        try (Trainer trainer = new Trainer(CONFIG, card, wrong, validation,
+                new TrainingOptions("extrapolate", 3, 6, 2, 0.2, 4, 10, 0, 3e-2, 0.003, 10, 5, 5, 42, out), QUIET)) {
+            trainer.network().parameters().load(parent.resolve(io.odecast.model.Checkpoint.PARAMETERS));
+            trainer.keepStartUnlessBeaten();
+            Trainer.Result r = trainer.run(Map.of());
+            assertEquals(0, r.keptStep(), "no step beats the start");
+            try (VidOdeModel saved = VidOdeModel.load(out)) {
+                Map<String, Object> record = saved.card().training();
+                List<?> history = (List<?>) record.get("validation_history");
+                assertEquals(3, history.size(), "steps 0, 5 and 10: " + history);
+                double start = ((Number) ((List<?>) history.get(0)).get(1)).doubleValue();
+                for (Object h : history.subList(1, history.size())) {
+                    assertTrue(((Number) ((List<?>) h).get(1)).doubleValue() > start, "worse than the start: " + history);
+                }
+                assertEquals(0, ((Number) record.get("kept_step")).intValue());
+                assertEquals(10, ((Number) record.get("steps_run")).intValue(), "the card tells how far the run went");
+                assertEquals(parentWeights, saved.network().parameters().version(), "the checkpoint is the start");
+            }
+        }
+    }
+
+    @Test
     void aResumedRunContinuesFromItsCheckpoint() throws IOException {
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
         Path out = dir.resolve("resume");

@@ -70,6 +70,7 @@ public final class Trainer implements AutoCloseable {
     private final ModelCard card;
     private final TrainingWindows windows;
     private final List<TrainingWindows.Sample> validation;
+    private boolean scoreStart;
     private final TrainingOptions options;
     private final PrintStream progress;
     private final VidOdeNetwork network;
@@ -127,6 +128,16 @@ public final class Trainer implements AutoCloseable {
         this.holdBack = holdBack;
     }
 
+    /**
+     * Scores the starting weights before the first step (a run that starts at step 0 with validation windows) and
+     * keeps them as the checkpoint unless a later step validates better: a fine-tune, or a motion-prior model that
+     * starts as the flow baseline, then never ends worse on validation than where it started. With no steps at all
+     * the run only scores its start.
+     */
+    public void keepStartUnlessBeaten() {
+        this.scoreStart = true;
+    }
+
     /** Loads the checkpoint and trainer state in the output folder, if a previous run left them. */
     public boolean resumeIfPossible() throws IOException {
         Path state = options.output().resolve(STATE_DIR).resolve("state.json");
@@ -157,6 +168,9 @@ public final class Trainer implements AutoCloseable {
         String version = null;
         double[] smoothed = null;
         List<List<Double>> validationHistory = new ArrayList<>();
+        if (scoreStart && step == 0 && !validation.isEmpty()) {
+            version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
+        }
         while (step < options.steps() && System.nanoTime() < deadline) {
             if (holdBack.getAsBoolean()) {
                 try {
@@ -208,6 +222,14 @@ public final class Trainer implements AutoCloseable {
             version = validateAndKeepBest(trainingRecord, history, skipped, validationHistory, version);
         }
         String latest = save(trainingRecord, history, skipped, validation.isEmpty());
+        if (!validation.isEmpty() && keptStep >= 0 && keptStep < step) {
+            // The kept checkpoint's card was written at its step: give it the whole run's validation history.
+            ModelCard kept = Checkpoint.readMetadata(options.output()).card();
+            Map<String, Object> record = new LinkedHashMap<>(kept.training());
+            record.put("validation_history", List.copyOf(validationHistory));
+            record.put("steps_run", step);
+            version = Checkpoint.writeCard(options.output(), kept.withTraining(record));
+        }
         return new Result(first, step, history, skipped, validation.isEmpty() ? latest : version, keptStep,
                 minutesThisRun());
     }
