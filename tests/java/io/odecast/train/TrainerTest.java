@@ -186,6 +186,24 @@ class TrainerTest {
     }
 
     @Test
+    void interpolationValidationScoresOnlyTheHiddenFrames() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.INTERPOLATE, 1);
+        List<TrainingWindows.Sample> drawn = balls("interpolate", 6, 9).fixedFrom(50);
+        List<TrainingWindows.Sample> allObserved = drawn.stream().map(s -> {
+            boolean[] observed = new boolean[s.observed().length];
+            java.util.Arrays.fill(observed, true);
+            return new TrainingWindows.Sample(s.frames(), s.valid(), observed, s.times());
+        }).toList();
+        try (Trainer hidden = new Trainer(CONFIG, card, balls("interpolate", 6, 1), drawn,
+                options("interpolate", 1, dir.resolve("a")), QUIET);
+             Trainer none = new Trainer(CONFIG, card, balls("interpolate", 6, 1), allObserved,
+                options("interpolate", 1, dir.resolve("b")), QUIET)) {
+            assertTrue(hidden.validate() > 0.01, "hidden frames are scored: " + hidden.validate());
+            assertEquals(0.0, none.validate(), 0.0, "a window with nothing hidden has nothing to score");
+        }
+    }
+
+    @Test
     void aFineTuneThatOnlyGetsWorseKeepsItsStart() throws IOException {
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
         Path parent = dir.resolve("parent");

@@ -107,6 +107,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Hold out the last N training frames as validation targets and keep the best weights (0: off).")
     int validationFrames;
 
+    @Option(names = "--validation-windows", defaultValue = "32", paramLabel = "N",
+            description = "At least N validation windows: the validation starts are visited again with new"
+                    + " observation patterns (dropped inputs, gap positions) until there are N (default"
+                    + " ${DEFAULT-VALUE}; 1: each start once).")
+    int validationWindows;
+
     @Option(names = "--validate-every", defaultValue = "50", description = "Steps between validations (default ${DEFAULT-VALUE}).")
     int validateEvery;
 
@@ -242,8 +248,11 @@ final class TrainCommand implements Callable<Integer> {
     /** The validation windows: those whose targets lie in frames {@code fitEnd..}, with fixed observation patterns. */
     List<TrainingWindows.Sample> validationWindows(FrameSequence train, ChannelNormalization norm, TimeScale scale,
                                                    int fitEnd) {
+        if (validationWindows < 1) {
+            throw new IllegalArgumentException("--validation-windows must be at least 1, got " + validationWindows);
+        }
         return new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, VALIDATION_SEED)
-                .fixedFrom(fitEnd);
+                .fixedFrom(fitEnd, validationWindows);
     }
 
     private static double[] doubles(float[] values) {

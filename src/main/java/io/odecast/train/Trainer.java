@@ -347,8 +347,10 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Mean masked L1 reconstruction over the validation windows, in inference mode (running BatchNorm
-     * statistics, no gradients); NaN without validation windows.
+     * Mean masked L1 over the validation windows, in inference mode (running BatchNorm statistics, no
+     * gradients); NaN without validation windows. What is scored is what the model is asked for in service: the
+     * output frames of a forecast, and only the hidden frames of an interpolation window (the observed frames,
+     * which a fill passes through unchanged and the encoder has seen, are not scored).
      */
     public double validate() {
         if (validation.isEmpty()) {
@@ -363,7 +365,7 @@ public final class Trainer implements AutoCloseable {
                 List<TrainingWindows.Sample> batch = validation.subList(from, Math.min(validation.size(),
                         from + options.batchSize()));
                 Forward f = forward(m, batch, false);
-                sum += maskedL1(f.predictions, f.targets, f.targetValid, m.create(1f)).getFloat() * batch.size();
+                sum += maskedL1(f.predictions, f.targets, f.scoredValid, m.create(1f)).getFloat() * batch.size();
                 count += batch.size();
             }
         } finally {
@@ -393,7 +395,15 @@ public final class Trainer implements AutoCloseable {
     /** Tensors of one forward pass, all cropped to H x W: (B, K, C, H, W) and stacked critic inputs. */
     private record Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
                            NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
-                           NDArray fakeSequences, NDArray realSequences, NDArray flowLoss) {
+                           NDArray fakeSequences, NDArray realSequences, NDArray flowLoss, NDArray scoredValid) {
+
+        /** Extrapolation scores every output frame. */
+        Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
+                NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
+                NDArray fakeSequences, NDArray realSequences, NDArray flowLoss) {
+            this(predictions, targets, targetValid, differences, differenceTargets, differenceValid, fakeImages,
+                    realImages, fakeSequences, realSequences, flowLoss, targetValid);
+        }
     }
 
     /**
@@ -620,7 +630,8 @@ public final class Trainer implements AutoCloseable {
         return new Forward(predictions, a.frames, a.valid, differences, differenceTargets,
                 config.motionPrior() ? a.valid : a.valid.mul(previousValid), flatten(fake), flatten(real),
                 stackChannels(fake), stackChannels(real),
-                flowLoss(m, batch, r.flows(), rendered, before, training));
+                flowLoss(m, batch, r.flows(), rendered, before, training),
+                a.valid.mul(a.observed.neg().add(1f).reshape(b, length, 1, 1, 1)));
     }
 
     private NDArray stackCropped(List<NDArray> padded) {

@@ -87,14 +87,31 @@ public final class TrainingWindows {
      * for interpolation) lie at or after {@code firstTarget}, with observation patterns drawn once from the seed.
      */
     public java.util.List<Sample> fixedFrom(int firstTarget) {
+        return fixedFrom(firstTarget, 1);
+    }
+
+    /**
+     * As {@link #fixedFrom(int)}, with the starts visited again, each time with new observation patterns, until
+     * there are at least {@code minWindows} windows (or once, when the patterns cannot differ: extrapolation
+     * without dropout). A few starts with one draw each score a model on a handful of gap positions; several
+     * draws make the score a property of the model rather than of the draw.
+     */
+    public java.util.List<Sample> fixedFrom(int firstTarget, int minWindows) {
         java.util.List<Sample> out = new java.util.ArrayList<>();
         int earliest = "extrapolate".equals(task) ? firstTarget - inputs : firstTarget;
-        for (int start = Math.max(0, earliest); start < starts(); start++) {
-            Sample s = at(start);
-            if (s != null) {
-                out.add(s);
+        boolean random = !"extrapolate".equals(task) || dropout > 0;
+        do {
+            int before = out.size();
+            for (int start = Math.max(0, earliest); start < starts(); start++) {
+                Sample s = at(start);
+                if (s != null) {
+                    out.add(s);
+                }
             }
-        }
+            if (out.size() == before) {
+                break;
+            }
+        } while (random && out.size() < minWindows);
         return out;
     }
 
