@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.odecast.data.GridShape;
+import io.odecast.flow.MotionField;
 import io.odecast.model.Observation;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,7 @@ class FlowBaselinesTest {
 
     @Test
     void theMotionFieldRecoversTheShift() {
-        MotionField m = MotionField.between(SHAPE, translating(0), translating(1));
+        MotionField m = MotionField.between(SHAPE, translating(0).data(), null, translating(1).data(), null);
         double dy = 0;
         double dx = 0;
         int n = 0;
@@ -60,6 +61,37 @@ class FlowBaselinesTest {
         }
         assertEquals(1.0, dy / n, 0.05, "rows per step");
         assertEquals(2.0, dx / n, 0.05, "columns per step");
+    }
+
+    @Test
+    void aFlatOrEmptyChannelDoesNotVote() {
+        // Channel 0 translates, channel 1 is constant (flat), channel 2 is all invalid: the field is channel 0's.
+        GridShape three = new GridShape(3, SHAPE.height(), SHAPE.width());
+        int plane = SHAPE.size();
+        float[][] frames = new float[2][3 * plane];
+        boolean[][] valid = new boolean[2][3 * plane];
+        for (int k = 0; k < 2; k++) {
+            System.arraycopy(translating(k).data(), 0, frames[k], 0, plane);
+            java.util.Arrays.fill(frames[k], plane, 2 * plane, 5f);
+            java.util.Arrays.fill(valid[k], 0, 2 * plane, true);
+        }
+        MotionField m = MotionField.between(three, frames[0], valid[0], frames[1], valid[1]);
+        MotionField alone = MotionField.between(SHAPE, translating(0).data(), null, translating(1).data(), null);
+        assertArrayEquals(alone.dx(), m.dx(), 0f);
+        assertArrayEquals(alone.dy(), m.dy(), 0f);
+        // A channel the same in both frames votes for no motion: half the shift.
+        GridShape two = new GridShape(2, SHAPE.height(), SHAPE.width());
+        float[] still = translating(0).data();
+        float[] a = new float[2 * plane];
+        float[] b = new float[2 * plane];
+        System.arraycopy(translating(0).data(), 0, a, 0, plane);
+        System.arraycopy(translating(1).data(), 0, b, 0, plane);
+        System.arraycopy(still, 0, a, plane, plane);
+        System.arraycopy(still, 0, b, plane, plane);
+        MotionField half = MotionField.between(two, a, null, b, null);
+        for (int i = 0; i < plane; i++) {
+            assertEquals(alone.dx()[i] / 2, half.dx()[i], 1e-6f);
+        }
     }
 
     @Test
@@ -83,7 +115,7 @@ class FlowBaselinesTest {
         // whole leads share one traced path; 2.5 and 1.5 (after a longer lead) are traced on their own
         double[] times = {2, 3, 3.5, 5, 2.5};
         var together = flows.extrapolate(previous, last, times);
-        MotionField motion = MotionField.between(SHAPE, previous, last);
+        MotionField motion = MotionField.between(SHAPE, previous.data(), null, last.data(), null);
         for (int k = 0; k < times.length; k++) {
             // the general tracer: ceil(lead) sub-steps of lead / ceil(lead) for this lead alone
             assertArrayEquals(flows.advect(last.data(), motion, times[k] - 1), together.get(k).data(), 0f,

@@ -1,6 +1,8 @@
 package io.odecast.eval;
 
 import io.odecast.data.GridShape;
+import io.odecast.flow.Bilinear;
+import io.odecast.flow.MotionField;
 import io.odecast.model.Observation;
 
 /**
@@ -30,7 +32,7 @@ public final class FlowBaselines {
 
     /** {@link #extrapolate(Observation, Observation, double)} at several times, the motion field computed once. */
     public java.util.List<Observation> extrapolate(Observation previous, Observation last, double[] times) {
-        MotionField motion = MotionField.between(shape, previous, last);
+        MotionField motion = MotionField.between(shape, previous.data(), previous.valid(), last.data(), last.valid());
         float[] source = finite(last.data());
         java.util.List<Observation> out = new java.util.ArrayList<>(times.length);
         // Whole leads in increasing order (the usual forecast grid) continue one traced path: lead k's k unit steps
@@ -85,8 +87,8 @@ public final class FlowBaselines {
 
     /** {@link #interpolate(Observation, Observation, double)} at several times, both motion fields computed once. */
     public java.util.List<Observation> interpolate(Observation before, Observation after, double[] times) {
-        MotionField forward = MotionField.between(shape, before, after);
-        MotionField backward = MotionField.between(shape, after, before);
+        MotionField forward = MotionField.between(shape, before.data(), before.valid(), after.data(), after.valid());
+        MotionField backward = MotionField.between(shape, after.data(), after.valid(), before.data(), before.valid());
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
         float[] beforeFinite = finite(before.data());
         float[] afterFinite = finite(after.data());

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.odecast.data.GridShape;
-import io.odecast.eval.MotionField;
+import io.odecast.flow.MotionField;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,8 +36,7 @@ public final class MotionPrior {
         GridShape shape = new GridShape(config.channels(), config.height(), config.width());
         MotionField f;
         try {
-            f = MotionField.between(shape, new Observation(0, previous, previousValid),
-                    new Observation(gap, last, lastValid));
+            f = MotionField.between(shape, previous, previousValid, last, lastValid);
         } catch (RuntimeException e) {
             // As the flow baseline in the service: a failed estimate costs the prior for this arrival, never the frame.
             LOG.warn("no motion prior for this frame: the optical flow failed ({})", e.toString());

@@ -435,8 +435,10 @@ public final class Trainer implements AutoCloseable {
                 if (target[j] == previous[j]) {
                     continue;
                 }
-                io.odecast.eval.MotionField f = io.odecast.eval.MotionField.between(shape,
-                        observation(s, target[j]), observation(s, previous[j]));
+                io.odecast.model.Observation from = observation(s, target[j]);
+                io.odecast.model.Observation to = observation(s, previous[j]);
+                io.odecast.flow.MotionField f = io.odecast.flow.MotionField.between(shape, from.data(), from.valid(),
+                        to.data(), to.valid());
                 int at = (i * k + j) * 2 * cells;
                 System.arraycopy(f.dx(), 0, targets, at, cells);
                 System.arraycopy(f.dy(), 0, targets, at + cells, cells);

@@ -1,7 +1,6 @@
-package io.odecast.eval;
+package io.odecast.flow;
 
 import io.odecast.data.GridShape;
-import io.odecast.model.Observation;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_video;
@@ -13,7 +12,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * flow (through JavaCV), as the extrapolation nowcasts of pySTEPS estimate motion from the last radar images.
  *
  * <p>Each channel is scaled to 0..255 by the joint range of its two frames (invalid cells set to the channel's
- * mean) and tracked on its own; the field is the mean over channels, so u, v and p of a weather grid all vote.
+ * mean) and tracked on its own; the field is the mean over channels, so u, v and p of a weather grid all vote. A
+ * channel that is the same in both frames votes for no motion; one that is flat or has no valid cell in the pair
+ * carries no information and does not vote (a field of one such channel and one that moved is that one's motion).
  *
  * @param height rows
  * @param width  columns
@@ -41,16 +42,25 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
         return new MotionField(height, width, new float[height * width], new float[height * width]);
     }
 
-    /** The Farneback flow from {@code first} to {@code second}, both {@code shape} frames with optional masks. */
-    public static MotionField between(GridShape shape, Observation first, Observation second) {
+    /**
+     * The Farneback flow from {@code first} to {@code second}, both {@code shape} frames (C x H x W, row-major)
+     * with optional masks (null: every cell valid; invalid and non-finite cells are missing).
+     */
+    public static MotionField between(GridShape shape, float[] first, boolean[] firstValid, float[] second,
+                                      boolean[] secondValid) {
         int h = shape.height();
         int w = shape.width();
         float[] dy = new float[h * w];
         float[] dx = new float[h * w];
+        int voters = 0;
         for (int c = 0; c < shape.channels(); c++) {
-            float[][] planes = scaledPlanes(shape, c, first, second);
-            if (planes == null || java.util.Arrays.equals(planes[0], planes[1])) {
-                continue; // nothing to track, or nothing moved: Farneback would return noise of 1e-4 cells
+            float[][] planes = scaledPlanes(shape, c, first, firstValid, second, secondValid);
+            if (planes == null) {
+                continue; // flat or empty: nothing to track, no vote
+            }
+            voters++;
+            if (java.util.Arrays.equals(planes[0], planes[1])) {
+                continue; // nothing moved (a vote for zero): Farneback would return noise of 1e-4 cells
             }
             try (Mat a = toMat(planes[0], h, w); Mat b = toMat(planes[1], h, w); Mat flow = new Mat()) {
                 // pyramid levels while the coarsest level keeps about 8 cells; window of 9 cells
@@ -59,11 +69,17 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
                 try (FloatIndexer f = flow.createIndexer()) {
                     for (int y = 0; y < h; y++) {
                         for (int x = 0; x < w; x++) {
-                            dx[y * w + x] += f.get(y, x, 0) / shape.channels();
-                            dy[y * w + x] += f.get(y, x, 1) / shape.channels();
+                            dx[y * w + x] += f.get(y, x, 0);
+                            dy[y * w + x] += f.get(y, x, 1);
                         }
                     }
                 }
+            }
+        }
+        if (voters > 1) {
+            for (int i = 0; i < dy.length; i++) {
+                dx[i] /= voters;
+                dy[i] /= voters;
             }
         }
         return new MotionField(h, w, dy, dx);
@@ -81,28 +97,31 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
     }
 
     /** Bilinear sample of the row displacement at a real position (border clamped). */
-    double dyAt(double y, double x) {
+    public double dyAt(double y, double x) {
         return Bilinear.sample(dy, 0, height, width, y, x);
     }
 
     /** Bilinear sample of the column displacement at a real position (border clamped). */
-    double dxAt(double y, double x) {
+    public double dxAt(double y, double x) {
         return Bilinear.sample(dx, 0, height, width, y, x);
     }
 
     /** Channel {@code c} of both frames scaled to 0..255 jointly; null when the channel is flat or empty. */
-    private static float[][] scaledPlanes(GridShape shape, int c, Observation first, Observation second) {
+    private static float[][] scaledPlanes(GridShape shape, int c, float[] first, boolean[] firstValid, float[] second,
+                                          boolean[] secondValid) {
         int plane = shape.planeSize();
+        float[][] data = {first, second};
+        boolean[][] valid = {firstValid, secondValid};
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;
         long n = 0;
-        for (Observation f : new Observation[] {first, second}) {
+        for (int k = 0; k < 2; k++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) {
-                if (f.isValid(i) && Float.isFinite(f.data()[i])) {
-                    min = Math.min(min, f.data()[i]);
-                    max = Math.max(max, f.data()[i]);
-                    sum += f.data()[i];
+                if (usable(data[k], valid[k], i)) {
+                    min = Math.min(min, data[k][i]);
+                    max = Math.max(max, data[k][i]);
+                    sum += data[k][i];
                     n++;
                 }
             }
@@ -112,15 +131,18 @@ public record MotionField(int height, int width, float[] dy, float[] dx) {
         }
         double mean = sum / n;
         float[][] out = new float[2][plane];
-        Observation[] frames = {first, second};
         for (int k = 0; k < 2; k++) {
             for (int i = 0; i < plane; i++) {
                 int j = c * plane + i;
-                double v = frames[k].isValid(j) && Float.isFinite(frames[k].data()[j]) ? frames[k].data()[j] : mean;
+                double v = usable(data[k], valid[k], j) ? data[k][j] : mean;
                 out[k][i] = (float) (255 * (v - min) / (max - min));
             }
         }
         return out;
+    }
+
+    private static boolean usable(float[] data, boolean[] valid, int i) {
+        return (valid == null || valid[i]) && Float.isFinite(data[i]);
     }
 
     private static Mat toMat(float[] plane, int h, int w) {

@@ -1,13 +1,13 @@
-package io.odecast.eval;
+package io.odecast.flow;
 
 /** Bilinear sampling of one plane of a row-major {@code C x H x W} array at a real position, border clamped. */
-final class Bilinear {
+public final class Bilinear {
 
     private Bilinear() {
     }
 
     /** The value of plane {@code c} at row {@code y}, column {@code x} (cell centres at integers). */
-    static double sample(float[] values, int c, int height, int width, double y, double x) {
+    public static double sample(float[] values, int c, int height, int width, double y, double x) {
         double cy = Math.max(0, Math.min(height - 1, y));
         double cx = Math.max(0, Math.min(width - 1, x));
         int y0 = (int) Math.floor(cy);
