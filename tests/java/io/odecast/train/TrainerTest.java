@@ -204,6 +204,49 @@ class TrainerTest {
     }
 
     @Test
+    void anInterpolatorIsValidatedAsTheSavedModelFillsItsGaps() throws IOException {
+        ModelCard card = new ModelCard("balls", ModelCard.INTERPOLATE, List.of("c0"), new float[] {0.2f},
+                new float[] {0.5f}, null, "PT1S", 1.0, null, null);
+        Path out = dir.resolve("fills");
+        List<TrainingWindows.Sample> validation = balls("interpolate", 6, 9).fixedFrom(50, 12);
+        try (Trainer trainer = new Trainer(CONFIG, card, balls("interpolate", 6, 1), validation,
+                options("interpolate", 5, out), QUIET)) {
+            trainer.run(Map.of());
+        }
+        // The checkpoint holds the best validated step; filling the same windows with it, loaded from disk as the
+        // service loads it, gives the recorded score.
+        try (VidOdeModel saved = VidOdeModel.load(out)) {
+            double sum = 0;
+            long cells = 0;
+            for (TrainingWindows.Sample s : validation) {
+                List<io.odecast.model.Observation> window = new java.util.ArrayList<>();
+                List<Integer> hidden = new java.util.ArrayList<>();
+                for (int t = 0; t < s.frames().length; t++) {
+                    if (s.observed()[t]) {
+                        float[] physical = new float[s.frames()[t].length];
+                        for (int i = 0; i < physical.length; i++) {
+                            physical[i] = s.frames()[t][i] * 0.5f + 0.2f;
+                        }
+                        window.add(new io.odecast.model.Observation(s.times()[t], physical, null));
+                    } else {
+                        hidden.add(t);
+                    }
+                }
+                double[] times = hidden.stream().mapToDouble(t -> s.times()[t]).toArray();
+                float[][] filled = saved.interpolate(List.of(window), new double[][] {times}).get(0);
+                for (int k = 0; k < times.length; k++) {
+                    for (int i = 0; i < filled[k].length; i++) {
+                        sum += Math.abs((filled[k][i] - 0.2f) / 0.5f - s.frames()[hidden.get(k)][i]);
+                        cells++;
+                    }
+                }
+            }
+            double recorded = ((Number) saved.card().training().get("validation_l1")).doubleValue();
+            assertEquals(sum / cells, recorded, 1e-5, "validation scores the fills of the saved model");
+        }
+    }
+
+    @Test
     void aFineTuneThatOnlyGetsWorseKeepsItsStart() throws IOException {
         ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
         Path parent = dir.resolve("parent");

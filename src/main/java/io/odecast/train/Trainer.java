@@ -15,6 +15,7 @@ import io.odecast.model.Critics;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.ParameterStore;
+import io.odecast.model.VidOdeModel;
 import io.odecast.model.VidOdeNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -349,12 +350,15 @@ public final class Trainer implements AutoCloseable {
     /**
      * Mean masked L1 over the validation windows, in inference mode (running BatchNorm statistics, no
      * gradients); NaN without validation windows. What is scored is what the model is asked for in service: the
-     * output frames of a forecast, and only the hidden frames of an interpolation window (the observed frames,
-     * which a fill passes through unchanged and the encoder has seen, are not scored).
+     * output frames of a forecast, and for an interpolator the hidden frames of each window filled as the service
+     * fills them ({@link #validateFillsAsServed}).
      */
     public double validate() {
         if (validation.isEmpty()) {
             return Double.NaN;
+        }
+        if (!"extrapolate".equals(options.task())) {
+            return validateFillsAsServed();
         }
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -365,13 +369,76 @@ public final class Trainer implements AutoCloseable {
                 List<TrainingWindows.Sample> batch = validation.subList(from, Math.min(validation.size(),
                         from + options.batchSize()));
                 Forward f = forward(m, batch, false);
-                sum += maskedL1(f.predictions, f.targets, f.scoredValid, m.create(1f)).getFloat() * batch.size();
+                sum += maskedL1(f.predictions, f.targets, f.targetValid, m.create(1f)).getFloat() * batch.size();
                 count += batch.size();
             }
         } finally {
             JniUtils.setGradMode(grad);
         }
         return sum / count;
+    }
+
+    /**
+     * Interpolation validation as the service fills: each window's observed frames go through
+     * {@link VidOdeModel#interpolate} (both directions, blended by position in the gap, on a copy of the current
+     * weights with BatchNorm folded, as a loaded checkpoint runs) and the hidden frames are scored: mean absolute
+     * error over their valid cells, in normalised units. The training graph renders one direction only, from the
+     * left neighbour; a selection by that would favour whatever helps the one-sided render, not the fill.
+     */
+    private double validateFillsAsServed() {
+        double sum = 0;
+        long cells = 0;
+        try (VidOdeModel model = new VidOdeModel(copyOfNetwork(), card)) {
+            int plane = config.height() * config.width();
+            for (TrainingWindows.Sample s : validation) {
+                List<io.odecast.model.Observation> window = new ArrayList<>();
+                List<Integer> hidden = new ArrayList<>();
+                for (int t = 0; t < s.frames().length; t++) {
+                    io.odecast.model.Observation o = observation(s, t);
+                    if (s.observed()[t]) {
+                        float[] physical = s.frames()[t].clone();
+                        for (int i = 0; i < physical.length; i++) {
+                            int c = i / plane;
+                            physical[i] = physical[i] * card.std()[c] + card.mean()[c];
+                        }
+                        window.add(new io.odecast.model.Observation(s.times()[t], physical, o.valid()));
+                    } else {
+                        for (boolean v : o.valid()) {
+                            if (v) {
+                                hidden.add(t);
+                                break;
+                            }
+                        }
+                    }
+                }
+                if (hidden.isEmpty()) {
+                    continue;
+                }
+                double[] times = hidden.stream().mapToDouble(t -> s.times()[t]).toArray();
+                float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
+                for (int k = 0; k < times.length; k++) {
+                    float[] truth = s.frames()[hidden.get(k)];
+                    float[] valid = s.valid()[hidden.get(k)];
+                    for (int i = 0; i < truth.length; i++) {
+                        if (valid[i] > 0) {
+                            int c = i / plane;
+                            sum += Math.abs((filled[k][i] - card.mean()[c]) / card.std()[c] - truth[i]);
+                            cells++;
+                        }
+                    }
+                }
+            }
+        }
+        return cells == 0 ? 0 : sum / cells;
+    }
+
+    /** A separate network holding the current weights (so that folding BatchNorm leaves training untouched). */
+    private VidOdeNetwork copyOfNetwork() {
+        VidOdeNetwork copy = new VidOdeNetwork(config, options.seed());
+        for (ParameterStore.Entry e : network.parameters().entries()) {
+            copy.parameters().get(e.name()).array().set(e.array().toFloatArray());
+        }
+        return copy;
     }
 
     private boolean clippedStep(Adamax optimizer, float lr) {
@@ -395,15 +462,7 @@ public final class Trainer implements AutoCloseable {
     /** Tensors of one forward pass, all cropped to H x W: (B, K, C, H, W) and stacked critic inputs. */
     private record Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
                            NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
-                           NDArray fakeSequences, NDArray realSequences, NDArray flowLoss, NDArray scoredValid) {
-
-        /** Extrapolation scores every output frame. */
-        Forward(NDArray predictions, NDArray targets, NDArray targetValid, NDArray differences,
-                NDArray differenceTargets, NDArray differenceValid, NDArray fakeImages, NDArray realImages,
-                NDArray fakeSequences, NDArray realSequences, NDArray flowLoss) {
-            this(predictions, targets, targetValid, differences, differenceTargets, differenceValid, fakeImages,
-                    realImages, fakeSequences, realSequences, flowLoss, targetValid);
-        }
+                           NDArray fakeSequences, NDArray realSequences, NDArray flowLoss) {
     }
 
     /**
@@ -632,8 +691,7 @@ public final class Trainer implements AutoCloseable {
         return new Forward(predictions, a.frames, a.valid, differences, differenceTargets,
                 config.motionPrior() ? a.valid : a.valid.mul(previousValid), flatten(fake), flatten(real),
                 stackChannels(fake), stackChannels(real),
-                flowLoss(m, batch, r.flows(), rendered, before, training),
-                a.valid.mul(a.observed.neg().add(1f).reshape(b, length, 1, 1, 1)));
+                flowLoss(m, batch, r.flows(), rendered, before, training));
     }
 
     private NDArray stackCropped(List<NDArray> padded) {
