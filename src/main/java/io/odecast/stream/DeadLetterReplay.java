@@ -238,36 +238,30 @@ public final class DeadLetterReplay {
         List<TopicPartition> tps = only != null ? List.copyOf(only.keySet())
                 : consumer.partitionsFor(topic, timeout).stream()
                 .map(i -> new TopicPartition(topic, i.partition())).toList();
-        consumer.assign(tps);
+        Map<TopicPartition, Long> from = new HashMap<>();
         Map<TopicPartition, Long> end = new HashMap<>();
         if (only == null) {
-            consumer.seekToBeginning(tps);
+            from.putAll(consumer.beginningOffsets(tps, timeout));
             end.putAll(consumer.endOffsets(tps, timeout));
         } else {
             only.forEach((tp, range) -> {
-                consumer.seek(tp, range[0]);
+                from.put(tp, range[0]);
                 end.put(tp, range[1] + 1);
             });
         }
-        long deadline = System.nanoTime() + timeout.toNanos() * 10;
-        while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("could not read " + topic + " to " + end);
+        TopicScan.read(consumer, from, end, timeout, r -> {
+            if (r.value() == null) {
+                return;
             }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-                    continue;
-                }
-                DeadLetterMessage d;
-                try {
-                    d = DeadLetterCodec.decode(r.value());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException("record " + r.topic() + "-" + r.partition() + "@" + r.offset()
-                            + " is not a dead letter: " + e.getMessage(), e);
-                }
-                sink.accept(r, d);
+            DeadLetterMessage d;
+            try {
+                d = DeadLetterCodec.decode(r.value());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("record " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                        + " is not a dead letter: " + e.getMessage(), e);
             }
-        }
+            sink.accept(r, d);
+        });
     }
 
     /** Publishes {@code due} in order, in batches of at most {@link #batchBytes} letter bytes read at a time. */

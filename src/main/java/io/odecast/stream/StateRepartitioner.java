@@ -303,7 +303,7 @@ public final class StateRepartitioner {
 
     /**
      * Reads {@code topic}'s partitions to their end offsets (from each one's {@code from} offset, else the
-     * beginning), read_committed; fails when no record arrives for the setup timeout.
+     * beginning), read_committed; fails after the setup timeout without progress ({@link TopicScan}).
      */
     private void scan(String topic, int partitions, Map<Integer, Long> from,
                       java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
@@ -314,25 +314,11 @@ public final class StateRepartitioner {
                     tps.add(new TopicPartition(topic, p));
                 }
             }
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> start = new HashMap<>(consumer.beginningOffsets(tps, timeout));
             if (from != null) {
-                tps.forEach(tp -> consumer.seek(tp, from.get(tp.partition())));
+                tps.forEach(tp -> start.put(tp, from.get(tp.partition())));
             }
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
-                var records = consumer.poll(Duration.ofMillis(200));
-                if (!records.isEmpty()) {
-                    deadline = System.nanoTime() + timeout.toNanos();
-                } else if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("no progress reading " + topic + " to its end " + end + " for "
-                            + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    each.accept(r);
-                }
-            }
+            TopicScan.readToEnd(consumer, start, timeout, each);
         }
     }
 

@@ -116,22 +116,7 @@ final class StateTopicReader implements AutoCloseable {
 
     private long readToEnd(List<TopicPartition> tps, Map<TopicPartition, Long> from,
                            java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
-        consumer.assign(tps);
-        tps.forEach(tp -> consumer.seek(tp, from.get(tp)));
-        Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long records = 0;
-        while (tps.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("could not read " + tps + " to their end offsets " + end
-                        + " within " + timeout);
-            }
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                records++;
-                each.accept(r);
-            }
-        }
-        return records;
+        return TopicScan.readToEnd(consumer, from, timeout, each);
     }
 
     @Override
