@@ -66,4 +66,14 @@ class TrainValidationTest {
                 "scoring the start keeps the start's weights");
         assertTrue(a.path("validation_windows").asText().contains("seed 1000"), a.toString());
     }
+
+    @Test
+    void noValidationWindowsIsAUsageError() {
+        StringWriter err = new StringWriter();
+        int code = Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute(train("x", "--steps", "1", "--validation-windows", "0"));
+        assertEquals(2, code, err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("--validation-windows"), err.toString());
+    }
 }

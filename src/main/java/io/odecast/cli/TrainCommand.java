@@ -249,7 +249,8 @@ final class TrainCommand implements Callable<Integer> {
     List<TrainingWindows.Sample> validationWindows(FrameSequence train, ChannelNormalization norm, TimeScale scale,
                                                    int fitEnd) {
         if (validationWindows < 1) {
-            throw new IllegalArgumentException("--validation-windows must be at least 1, got " + validationWindows);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--validation-windows must be at least 1, got " + validationWindows);
         }
         return new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, VALIDATION_SEED)
                 .fixedFrom(fitEnd, validationWindows);
