@@ -187,19 +187,35 @@ class TrainerTest {
 
     @Test
     void interpolationValidationScoresOnlyTheHiddenFrames() throws IOException {
-        ModelCard card = ModelCard.untrained("balls", ModelCard.INTERPOLATE, 1);
+        ModelCard card = new ModelCard("balls", ModelCard.INTERPOLATE, List.of("c0"), new float[] {0f},
+                new float[] {1f}, -9999.0, "PT1S", 1.0, null, null);
         List<TrainingWindows.Sample> drawn = balls("interpolate", 6, 9).fixedFrom(50);
         List<TrainingWindows.Sample> allObserved = drawn.stream().map(s -> {
             boolean[] observed = new boolean[s.observed().length];
             java.util.Arrays.fill(observed, true);
             return new TrainingWindows.Sample(s.frames(), s.valid(), observed, s.times());
         }).toList();
+        // A strip of cells invalid in each window's first frame: the service writes the fill value there (-9999
+        // here), so those cells cannot be scored.
+        List<TrainingWindows.Sample> holed = drawn.stream().map(s -> {
+            float[][] valid = s.valid().clone();
+            valid[0] = valid[0].clone();
+            java.util.Arrays.fill(valid[0], 0, 16, 0f);
+            return new TrainingWindows.Sample(s.frames(), valid, s.observed(), s.times());
+        }).toList();
         try (Trainer hidden = new Trainer(CONFIG, card, balls("interpolate", 6, 1), drawn,
                 options("interpolate", 1, dir.resolve("a")), QUIET);
              Trainer none = new Trainer(CONFIG, card, balls("interpolate", 6, 1), allObserved,
-                options("interpolate", 1, dir.resolve("b")), QUIET)) {
-            assertTrue(hidden.validate() > 0.01, "hidden frames are scored: " + hidden.validate());
-            assertEquals(0.0, none.validate(), 0.0, "a window with nothing hidden has nothing to score");
+                options("interpolate", 1, dir.resolve("b")), QUIET);
+             Trainer holes = new Trainer(CONFIG, card, balls("interpolate", 6, 1), holed,
+                options("interpolate", 1, dir.resolve("c")), QUIET)) {
+            double scored = hidden.validate();
+            assertTrue(scored > 0.01 && scored < 1, "hidden frames are scored: " + scored);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    none::validate, "nothing hidden: nothing to score, and a score of 0 would win every comparison");
+            assertTrue(e.getMessage().contains("no hidden cell"), e.getMessage());
+            double withHoles = holes.validate();
+            assertTrue(withHoles < 1, "cells the fill cannot cover are not scored: " + withHoles);
         }
     }
 
@@ -286,6 +302,42 @@ class TrainerTest {
                 assertEquals(0, ((Number) record.get("kept_step")).intValue());
                 assertEquals(10, ((Number) record.get("steps_run")).intValue(), "the card tells how far the run went");
                 assertEquals(parentWeights, saved.network().parameters().version(), "the checkpoint is the start");
+            }
+        }
+    }
+
+    @Test
+    void aResumedRunKeepsItsCheckpointUnlessItValidatesBetter() throws IOException {
+        ModelCard card = ModelCard.untrained("balls", ModelCard.EXTRAPOLATE, 1);
+        Path out = dir.resolve("resumed-validated");
+        List<TrainingWindows.Sample> validation = balls("extrapolate", 6, 9).fixedFrom(50);
+        String kept;
+        double keptL1;
+        try (Trainer first = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), validation,
+                options("extrapolate", 20, out), QUIET)) {
+            kept = first.run(Map.of()).version();
+            try (VidOdeModel saved = VidOdeModel.load(out)) {
+                keptL1 = ((Number) saved.card().training().get("validation_l1")).doubleValue();
+            }
+        }
+        // Resumed and scored on white frames, where a model of dark balls does far worse than its first run's best
+        // on the balls: a resumed run that forgot that best would keep its first validated step.
+        FrameSequence seq = new BouncingBalls(16, 16, 2, 2.5, 1.5, 3).regular(60, Duration.ofMillis(100));
+        float[] white = new float[16 * 16];
+        java.util.Arrays.fill(white, 1f);
+        FrameSequence whites = new FrameSequence("white", seq.channels(), seq.shape(), seq.frames().stream()
+                .map(f -> new io.odecast.data.TimedFrame(f.time(), f.channels(), f.shape(), white, null, false))
+                .toList(), null, null, null, Double.NaN, seq.nominalStep());
+        List<TrainingWindows.Sample> whiteValidation = new TrainingWindows(whites, ChannelNormalization.identity(1),
+                new TimeScale(Duration.ofMillis(100), 0.1), "extrapolate", 3, 6, 2, 0.2, 9).fixedFrom(50);
+        try (Trainer second = new Trainer(CONFIG, card, balls("extrapolate", 6, 1), whiteValidation,
+                options("extrapolate", 30, out), QUIET)) {
+            assertTrue(second.resumeIfPossible());
+            Trainer.Result r = second.run(Map.of());
+            assertEquals(-1, r.keptStep(), "no step of the resumed run beat the first run's best");
+            try (VidOdeModel saved = VidOdeModel.load(out)) {
+                assertEquals(kept, saved.version(), "the checkpoint is still the first run's best");
+                assertEquals(keptL1, ((Number) saved.card().training().get("validation_l1")).doubleValue(), 0.0);
             }
         }
     }

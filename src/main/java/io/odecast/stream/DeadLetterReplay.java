@@ -249,7 +249,7 @@ public final class DeadLetterReplay {
                 end.put(tp, range[1] + 1);
             });
         }
-        TopicScan.read(consumer, from, end, timeout, r -> {
+        TopicScan.read(consumer, from, end, timeout, timeout.multipliedBy(10), r -> {
             if (r.value() == null) {
                 return;
             }

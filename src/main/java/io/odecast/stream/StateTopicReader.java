@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -60,7 +59,8 @@ final class StateTopicReader implements AutoCloseable {
                 from.put(tp, beginning.get(tp));
             }
         }
-        long records = readToEnd(tps, from,
+        // To the ends the checkpoints were checked against; a restore is bounded by the timeout as a whole.
+        long records = TopicScan.read(consumer, from, end, timeout, timeout,
                 r -> store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp())));
         recordsRead += records;
         Map<Integer, Integer> counts = new java.util.TreeMap<>();
@@ -98,25 +98,21 @@ final class StateTopicReader implements AutoCloseable {
         long begin = consumer.beginningOffsets(List.of(tp), timeout).get(tp);
         long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
         long[] newest = {-1};
-        readToEnd(List.of(tp), Map.of(tp, Math.max(begin, end - FORECAST_TAIL)), r -> {
-            if (r.value() == null) {
-                return;
-            }
-            try {
-                ForecastCodec.InputPosition at = ForecastCodec.inputPosition(r.value());
-                if (at.partition() == partition) {
-                    newest[0] = Math.max(newest[0], at.offset());
-                }
-            } catch (IllegalArgumentException e) {
-                LOG.debug("Not a Forecast at {}-{}@{}", r.topic(), r.partition(), r.offset());
-            }
-        });
+        TopicScan.read(consumer, Map.of(tp, Math.max(begin, end - FORECAST_TAIL)), Map.of(tp, end), timeout, timeout,
+                r -> {
+                    if (r.value() == null) {
+                        return;
+                    }
+                    try {
+                        ForecastCodec.InputPosition at = ForecastCodec.inputPosition(r.value());
+                        if (at.partition() == partition) {
+                            newest[0] = Math.max(newest[0], at.offset());
+                        }
+                    } catch (IllegalArgumentException e) {
+                        LOG.debug("Not a Forecast at {}-{}@{}", r.topic(), r.partition(), r.offset());
+                    }
+                });
         return newest[0];
-    }
-
-    private long readToEnd(List<TopicPartition> tps, Map<TopicPartition, Long> from,
-                           java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
-        return TopicScan.readToEnd(consumer, from, timeout, each);
     }
 
     @Override

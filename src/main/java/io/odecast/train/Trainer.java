@@ -154,6 +154,9 @@ public final class Trainer implements AutoCloseable {
         var json = JSON.readTree(state.toFile());
         step = json.path("step").asInt();
         earlierMinutes = json.path("minutes_total").asDouble(0);
+        if (json.has("best_validation")) {
+            bestValidation = json.path("best_validation").asDouble();
+        }
         return true;
     }
 
@@ -292,8 +295,16 @@ public final class Trainer implements AutoCloseable {
         critics.parameters().save(dir.resolve("critics.bin"));
         generatorOptimizer.save(dir.resolve("generator-adamax.bin"));
         criticOptimizer.save(dir.resolve("critics-adamax.bin"));
-        JSON.writeValue(dir.resolve("state.json").toFile(), Map.of("step", step, "version", version,
-                "minutes_total", earlierMinutes + minutes));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("step", step);
+        state.put("version", version);
+        state.put("minutes_total", earlierMinutes + minutes);
+        if (Double.isFinite(bestValidation)) {
+            // A resumed run keeps the checkpoint unless it validates better than this.
+            state.put("best_validation", bestValidation);
+            state.put("kept_step", keptStep);
+        }
+        JSON.writeValue(dir.resolve("state.json").toFile(), state);
         return version;
     }
 
@@ -383,12 +394,24 @@ public final class Trainer implements AutoCloseable {
      * {@link VidOdeModel#interpolate} (both directions, blended by position in the gap, on a copy of the current
      * weights with BatchNorm folded, as a loaded checkpoint runs) and the hidden frames are scored: mean absolute
      * error over their valid cells, in normalised units. The training graph renders one direction only, from the
-     * left neighbour; a selection by that would favour whatever helps the one-sided render, not the fill.
+     * left neighbour; a selection by that would favour whatever helps the one-sided render, not the fill. A cell
+     * is scored where the truth is valid and the fill is finite and valid, that is valid in the window's first and
+     * last frames (the service marks the rest of a fill with the fill value).
+     *
+     * @throws IllegalStateException when no window has a cell to score (a score of 0 would keep the first weights)
      */
     private double validateFillsAsServed() {
         double sum = 0;
         long cells = 0;
-        try (VidOdeModel model = new VidOdeModel(copyOfNetwork(), card)) {
+        VidOdeNetwork copy = copyOfNetwork();
+        VidOdeModel wrapped;
+        try {
+            wrapped = new VidOdeModel(copy, card);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+        try (VidOdeModel model = wrapped) {
             int plane = config.height() * config.width();
             for (TrainingWindows.Sample s : validation) {
                 List<io.odecast.model.Observation> window = new ArrayList<>();
@@ -416,11 +439,13 @@ public final class Trainer implements AutoCloseable {
                 }
                 double[] times = hidden.stream().mapToDouble(t -> s.times()[t]).toArray();
                 float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
+                io.odecast.model.Observation first = window.get(0);
+                io.odecast.model.Observation last = window.get(window.size() - 1);
                 for (int k = 0; k < times.length; k++) {
                     float[] truth = s.frames()[hidden.get(k)];
                     float[] valid = s.valid()[hidden.get(k)];
                     for (int i = 0; i < truth.length; i++) {
-                        if (valid[i] > 0) {
+                        if (valid[i] > 0 && first.isValid(i) && last.isValid(i) && Float.isFinite(filled[k][i])) {
                             int c = i / plane;
                             sum += Math.abs((filled[k][i] - card.mean()[c]) / card.std()[c] - truth[i]);
                             cells++;
@@ -429,7 +454,11 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        return cells == 0 ? 0 : sum / cells;
+        if (cells == 0) {
+            throw new IllegalStateException("the validation windows have no hidden cell to score (every hidden frame"
+                    + " missing or invalid where the window's ends are); use more --validation-frames or none");
+        }
+        return sum / cells;
     }
 
     /** A separate network holding the current weights (so that folding BatchNorm leaves training untouched). */

@@ -99,7 +99,7 @@ public final class TrainingWindows {
     public java.util.List<Sample> fixedFrom(int firstTarget, int minWindows) {
         java.util.List<Sample> out = new java.util.ArrayList<>();
         int earliest = "extrapolate".equals(task) ? firstTarget - inputs : firstTarget;
-        boolean random = !"extrapolate".equals(task) || dropout > 0;
+        boolean redraws = !"extrapolate".equals(task) || dropout > 0;
         do {
             int before = out.size();
             for (int start = Math.max(0, earliest); start < starts(); start++) {
@@ -111,7 +111,7 @@ public final class TrainingWindows {
             if (out.size() == before) {
                 break;
             }
-        } while (random && out.size() < minWindows);
+        } while (redraws && out.size() < minWindows);
         return out;
     }
 
