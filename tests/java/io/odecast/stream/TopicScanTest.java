@@ -88,6 +88,8 @@ class TopicScanTest {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Exception> producerFailed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
         // Live traffic on partition 1, already read to its end: it must neither hold the read up nor count as
         // progress for partition 0, whose asked end never comes.
         Thread live = new Thread(() -> {
@@ -95,10 +97,13 @@ class TopicScanTest {
                 while (!stop.get()) {
                     producer.send(new ProducerRecord<>("scan", 1, "k", "live"));
                     producer.flush();
+                    sent.incrementAndGet();
                     Thread.sleep(50);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                producerFailed.set(e);
             }
         });
         live.start();
@@ -113,6 +118,8 @@ class TopicScanTest {
             stop.set(true);
             live.join();
         }
+        assertEquals(null, producerFailed.get(), "the live producer ran throughout");
+        assertTrue(sent.get() > 20, "records kept arriving on the finished partition: " + sent.get());
     }
 
     @Test

@@ -338,6 +338,10 @@ final class StreamEngine {
             r.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             r.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxBytes);
             r.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce() ? "read_committed" : "read_uncommitted");
+            // An offset gone from the log by the time it is read (retention or compaction after the checkpoint was
+            // checked) restarts the read at the oldest record kept, never at the end: "latest" would end a restore
+            // at once with nothing read.
+            r.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             r.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-" + id + "-restore");
             Map<String, Object> p = kafka.producerProperties();
             p.put(ProducerConfig.ACKS_CONFIG, "all");

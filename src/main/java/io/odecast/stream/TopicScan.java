@@ -41,10 +41,23 @@ final class TopicScan {
         // that stay assigned).
         consumer.resume(tps);
         tps.forEach(tp -> consumer.seek(tp, from.get(tp)));
+        RuntimeException failed = null;
         try {
             return readAssigned(consumer, tps, end, idle, total, each);
+        } catch (RuntimeException e) {
+            failed = e;
+            throw e;
         } finally {
-            consumer.resume(consumer.paused());
+            try {
+                consumer.resume(consumer.paused());
+            } catch (RuntimeException e) {
+                // A consumer closed or broken by the failure: that failure is the one to report.
+                if (failed != null) {
+                    failed.addSuppressed(e);
+                } else {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -71,6 +71,8 @@ public final class Trainer implements AutoCloseable {
     private final ModelCard card;
     private final TrainingWindows windows;
     private final List<TrainingWindows.Sample> validation;
+    /** SHA-256 of the validation windows: a saved best score is restored only for the same windows. */
+    private final String validationFingerprint;
     private boolean scoreStart;
     private final TrainingOptions options;
     private final PrintStream progress;
@@ -103,6 +105,11 @@ public final class Trainer implements AutoCloseable {
         this.validation = List.copyOf(validation);
         this.options = options;
         this.progress = progress;
+        if (!this.validation.isEmpty() && !"extrapolate".equals(options.task()) && !anyScorableCell(this.validation)) {
+            throw new IllegalArgumentException("the validation windows have no hidden cell to score (every hidden"
+                    + " frame missing, or invalid where the window's ends are); use more validation frames or none");
+        }
+        this.validationFingerprint = fingerprint(this.validation);
         this.network = new VidOdeNetwork(config, options.seed());
         this.critics = new Critics(config.channels(), options.sequenceFrames(), config.discWidth(), options.seed() + 1);
         List<ParameterStore.Entry> gen = network.parameters().trainable("gen.");
@@ -154,7 +161,9 @@ public final class Trainer implements AutoCloseable {
         var json = JSON.readTree(state.toFile());
         step = json.path("step").asInt();
         earlierMinutes = json.path("minutes_total").asDouble(0);
-        if (json.has("best_validation")) {
+        if (json.has("best_validation") && validationFingerprint.equals(json.path("validation_windows").asText())) {
+            // Scored on the same windows as now: the checkpoint stays unless this run does better. On other windows
+            // the saved score means nothing here, and the first validation of this run sets the bar.
             bestValidation = json.path("best_validation").asDouble();
         }
         return true;
@@ -299,10 +308,10 @@ public final class Trainer implements AutoCloseable {
         state.put("step", step);
         state.put("version", version);
         state.put("minutes_total", earlierMinutes + minutes);
-        if (Double.isFinite(bestValidation)) {
-            // A resumed run keeps the checkpoint unless it validates better than this.
+        if (Double.isFinite(bestValidation) && !validation.isEmpty()) {
+            // A resumed run on the same windows keeps the checkpoint unless it validates better than this.
             state.put("best_validation", bestValidation);
-            state.put("kept_step", keptStep);
+            state.put("validation_windows", validationFingerprint);
         }
         JSON.writeValue(dir.resolve("state.json").toFile(), state);
         return version;
@@ -395,10 +404,8 @@ public final class Trainer implements AutoCloseable {
      * weights with BatchNorm folded, as a loaded checkpoint runs) and the hidden frames are scored: mean absolute
      * error over their valid cells, in normalised units. The training graph renders one direction only, from the
      * left neighbour; a selection by that would favour whatever helps the one-sided render, not the fill. A cell
-     * is scored where the truth is valid and the fill is finite and valid, that is valid in the window's first and
-     * last frames (the service marks the rest of a fill with the fill value).
-     *
-     * @throws IllegalStateException when no window has a cell to score (a score of 0 would keep the first weights)
+     * is scored where the truth is valid and the fill is too, that is where the window's first and last frames are
+     * valid (the service writes the fill value elsewhere). A model that outputs NaN scores NaN, never kept.
      */
     private double validateFillsAsServed() {
         double sum = 0;
@@ -445,7 +452,7 @@ public final class Trainer implements AutoCloseable {
                     float[] truth = s.frames()[hidden.get(k)];
                     float[] valid = s.valid()[hidden.get(k)];
                     for (int i = 0; i < truth.length; i++) {
-                        if (valid[i] > 0 && first.isValid(i) && last.isValid(i) && Float.isFinite(filled[k][i])) {
+                        if (valid[i] > 0 && first.isValid(i) && last.isValid(i)) {
                             int c = i / plane;
                             sum += Math.abs((filled[k][i] - card.mean()[c]) / card.std()[c] - truth[i]);
                             cells++;
@@ -454,11 +461,63 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        if (cells == 0) {
-            throw new IllegalStateException("the validation windows have no hidden cell to score (every hidden frame"
-                    + " missing or invalid where the window's ends are); use more --validation-frames or none");
-        }
         return sum / cells;
+    }
+
+    /** Whether some window has a hidden cell valid in its truth and in its first and last observed frames. */
+    private static boolean anyScorableCell(List<TrainingWindows.Sample> windows) {
+        for (TrainingWindows.Sample s : windows) {
+            int first = -1;
+            int last = -1;
+            for (int t = 0; t < s.observed().length; t++) {
+                if (s.observed()[t]) {
+                    first = first < 0 ? t : first;
+                    last = t;
+                }
+            }
+            if (first < 0) {
+                continue;
+            }
+            for (int t = first + 1; t < last; t++) {
+                if (s.observed()[t]) {
+                    continue;
+                }
+                for (int i = 0; i < s.valid()[t].length; i++) {
+                    if (s.valid()[t][i] > 0 && s.valid()[first][i] > 0 && s.valid()[last][i] > 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A digest of the windows' frames, masks, observation patterns and times. */
+    private static String fingerprint(List<TrainingWindows.Sample> windows) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+            for (TrainingWindows.Sample s : windows) {
+                for (int t = 0; t < s.frames().length; t++) {
+                    sha.update((byte) (s.observed()[t] ? 1 : 0));
+                    b.clear();
+                    sha.update(b.putDouble(s.times()[t]).array());
+                    for (float[] plane : new float[][] {s.frames()[t], s.valid()[t]}) {
+                        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(plane.length * 4);
+                        f.asFloatBuffer().put(plane);
+                        sha.update(f.array());
+                    }
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The best validation score so far (restored by {@link #resumeIfPossible} for the same windows). */
+    double bestValidation() {
+        return bestValidation;
     }
 
     /** A separate network holding the current weights (so that folding BatchNorm leaves training untouched). */
