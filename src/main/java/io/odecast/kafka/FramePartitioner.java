@@ -1,6 +1,5 @@
 package io.odecast.kafka;
 
-import io.odecast.stream.StreamRules;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,7 @@ public final class FramePartitioner implements Partitioner {
             String pattern = p.toString().trim();
             if (!pattern.isEmpty()) {
                 try {
-                    high.add(StreamRules.compile(pattern));
+                    high.add(StreamPatterns.compile(pattern));
                 } catch (java.util.regex.PatternSyntaxException e) {
                     throw new IllegalArgumentException(STREAMS_CONFIG + ": not a pattern: " + pattern, e);
                 }

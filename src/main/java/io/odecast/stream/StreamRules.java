@@ -1,6 +1,7 @@
 package io.odecast.stream;
 
 import com.typesafe.config.Config;
+import io.odecast.kafka.StreamPatterns;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,25 +65,8 @@ public final class StreamRules {
         return -1;
     }
 
-    /** A rule pattern as a regular expression: a glob (* and ? within one /-separated part, ** across) or regex:... */
+    /** A rule pattern as a regular expression ({@link StreamPatterns#compile}). */
     public static Pattern compile(String pattern) {
-        if (pattern.startsWith("regex:")) {
-            return Pattern.compile(pattern.substring("regex:".length()));
-        }
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < pattern.length(); i++) {
-            char ch = pattern.charAt(i);
-            if (ch == '*' && i + 1 < pattern.length() && pattern.charAt(i + 1) == '*') {
-                regex.append(".*");
-                i++;
-            } else if (ch == '*') {
-                regex.append("[^/]*");
-            } else if (ch == '?') {
-                regex.append("[^/]");
-            } else {
-                regex.append(Pattern.quote(String.valueOf(ch)));
-            }
-        }
-        return Pattern.compile(regex.toString());
+        return StreamPatterns.compile(pattern);
     }
 }
