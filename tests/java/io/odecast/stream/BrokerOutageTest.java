@@ -72,7 +72,10 @@ class BrokerOutageTest {
                 // Snapshots due while the broker is away cannot be committed: the engine fails and restarts (the
                 // streams' last frames are due for a timed snapshot every 2 s; a commit gives up after 3 s). Waited
                 // for, not slept on: a loaded machine takes longer to get there.
-                StreamFixtures.await(() -> service.metrics().engineRestarts() >= 1, Duration.ofSeconds(60));
+                // Up to 150 s: once in eight CI runs the loops holding the streams made no step for about 60 s
+                // after the broker went (docs/reliability.md, "A flaky run of BrokerOutageTest"); what this test
+                // asserts is that the outage is ridden out and nothing is lost, not how soon the restart comes.
+                StreamFixtures.await(() -> service.metrics().engineRestarts() >= 1, Duration.ofSeconds(150));
                 assertFalse(service.completion().toCompletableFuture().isDone(), "the service must not stop");
                 kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
