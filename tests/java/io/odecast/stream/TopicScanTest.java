@@ -123,10 +123,9 @@ class TopicScanTest {
     }
 
     @Test
-    void aTotalLimitEndsAReadThatIsStillMoving() {
+    void aTotalLimitEndsAReadBeforeItsIdleLimitWould() {
         try (var consumer = consumer()) {
-            // Idle never runs out while records keep coming; here nothing comes, so the idle limit is set long and
-            // the total one short.
+            // The idle limit (30 s) would end this read much later; the total one (1 s) ends it first.
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> TopicScan.read(consumer,
                     Map.of(P0, 0L), Map.of(P0, 1000L), Duration.ofSeconds(30), Duration.ofSeconds(1), r -> { }));
             assertTrue(e.getMessage().contains("within PT1S"), e.getMessage());

@@ -156,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         FrameSequence train = all.slice(0, n);
         Checkpoint.Metadata parent = initFrom == null ? null : Checkpoint.readMetadata(initFrom);
         ChannelNormalization norm = parent == null ? ChannelNormalization.fit(train.frames())
-                : new ChannelNormalization(doubles(parent.card().mean()), doubles(parent.card().std()));
+                : ChannelNormalization.of(parent.card().mean(), parent.card().std());
         Duration unit = parent == null ? loaded.timeUnit() : Duration.parse(parent.card().timeUnit());
         TimeScale scale = new TimeScale(unit, parent == null ? MODEL_TIME_PER_STEP : parent.card().timeScale());
         ModelConfig config = parent != null ? parent.config() : new ModelConfig(all.shape().channels(),
@@ -254,13 +254,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         return new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, VALIDATION_SEED)
                 .fixedFrom(fitEnd, validationWindows);
-    }
-
-    private static double[] doubles(float[] values) {
-        double[] out = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
     }
 }

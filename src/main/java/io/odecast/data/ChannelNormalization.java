@@ -105,6 +105,32 @@ public record ChannelNormalization(double[] mean, double[] std) {
         return out;
     }
 
+    /** The normalisation a model card records (its per-channel mean and std, as floats). */
+    public static ChannelNormalization of(float[] mean, float[] std) {
+        double[] m = new double[mean.length];
+        double[] s = new double[std.length];
+        for (int c = 0; c < m.length; c++) {
+            m[c] = mean[c];
+        }
+        for (int c = 0; c < s.length; c++) {
+            s[c] = std[c];
+        }
+        return new ChannelNormalization(m, s);
+    }
+
+    /** Normalised copy of physical {@code values} of shape {@code shape}, every cell. */
+    public float[] normalize(float[] values, GridShape shape) {
+        requireChannels(shape);
+        int plane = shape.planeSize();
+        float[] out = new float[values.length];
+        for (int c = 0; c < shape.channels(); c++) {
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                out[i] = (float) ((values[i] - mean[c]) / std[c]);
+            }
+        }
+        return out;
+    }
+
     /** Physical values from normalised {@code values} of shape {@code shape}. */
     public float[] denormalize(float[] values, GridShape shape) {
         requireChannels(shape);

@@ -10,6 +10,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.odecast.data.ChannelNormalization;
+import io.odecast.data.GridShape;
 import io.odecast.model.Checkpoint;
 import io.odecast.model.Critics;
 import io.odecast.model.ModelCard;
@@ -419,26 +421,18 @@ public final class Trainer implements AutoCloseable {
             throw e;
         }
         try (VidOdeModel model = wrapped) {
-            int plane = config.height() * config.width();
+            ChannelNormalization norm = ChannelNormalization.of(card.mean(), card.std());
+            GridShape shape = new GridShape(config.channels(), config.height(), config.width());
             for (TrainingWindows.Sample s : validation) {
+                boolean[][] scored = scoredCells(s);
                 List<io.odecast.model.Observation> window = new ArrayList<>();
                 List<Integer> hidden = new ArrayList<>();
                 for (int t = 0; t < s.frames().length; t++) {
-                    io.odecast.model.Observation o = observation(s, t);
                     if (s.observed()[t]) {
-                        float[] physical = s.frames()[t].clone();
-                        for (int i = 0; i < physical.length; i++) {
-                            int c = i / plane;
-                            physical[i] = physical[i] * card.std()[c] + card.mean()[c];
-                        }
-                        window.add(new io.odecast.model.Observation(s.times()[t], physical, o.valid()));
-                    } else {
-                        for (boolean v : o.valid()) {
-                            if (v) {
-                                hidden.add(t);
-                                break;
-                            }
-                        }
+                        window.add(new io.odecast.model.Observation(s.times()[t],
+                                norm.denormalize(s.frames()[t], shape), observation(s, t).valid()));
+                    } else if (scored[t] != null) {
+                        hidden.add(t);
                     }
                 }
                 if (hidden.isEmpty()) {
@@ -446,15 +440,13 @@ public final class Trainer implements AutoCloseable {
                 }
                 double[] times = hidden.stream().mapToDouble(t -> s.times()[t]).toArray();
                 float[][] filled = model.interpolate(List.of(window), new double[][] {times}).get(0);
-                io.odecast.model.Observation first = window.get(0);
-                io.odecast.model.Observation last = window.get(window.size() - 1);
                 for (int k = 0; k < times.length; k++) {
+                    float[] predicted = norm.normalize(filled[k], shape);
                     float[] truth = s.frames()[hidden.get(k)];
-                    float[] valid = s.valid()[hidden.get(k)];
+                    boolean[] cellsOf = scored[hidden.get(k)];
                     for (int i = 0; i < truth.length; i++) {
-                        if (valid[i] > 0 && first.isValid(i) && last.isValid(i)) {
-                            int c = i / plane;
-                            sum += Math.abs((filled[k][i] - card.mean()[c]) / card.std()[c] - truth[i]);
+                        if (cellsOf[i]) {
+                            sum += Math.abs(predicted[i] - truth[i]);
                             cells++;
                         }
                     }
@@ -464,32 +456,39 @@ public final class Trainer implements AutoCloseable {
         return sum / cells;
     }
 
-    /** Whether some window has a hidden cell valid in its truth and in its first and last observed frames. */
+    /** Whether some window has a cell to score ({@link #scoredCells}). */
     private static boolean anyScorableCell(List<TrainingWindows.Sample> windows) {
-        for (TrainingWindows.Sample s : windows) {
-            int first = -1;
-            int last = -1;
-            for (int t = 0; t < s.observed().length; t++) {
-                if (s.observed()[t]) {
-                    first = first < 0 ? t : first;
-                    last = t;
-                }
-            }
-            if (first < 0) {
-                continue;
-            }
-            for (int t = first + 1; t < last; t++) {
-                if (s.observed()[t]) {
-                    continue;
-                }
-                for (int i = 0; i < s.valid()[t].length; i++) {
-                    if (s.valid()[t][i] > 0 && s.valid()[first][i] > 0 && s.valid()[last][i] > 0) {
-                        return true;
-                    }
-                }
+        return windows.stream().anyMatch(s -> java.util.Arrays.stream(scoredCells(s)).anyMatch(m -> m != null));
+    }
+
+    /**
+     * Per frame of an interpolation window, the cells its validation scores, or null for a frame with none: the
+     * hidden frames between the first and last observed ones, where the truth is valid and so are both ends (a fill
+     * covers only what its window's ends cover; the service writes the fill value elsewhere).
+     */
+    private static boolean[][] scoredCells(TrainingWindows.Sample s) {
+        boolean[][] out = new boolean[s.frames().length][];
+        int first = -1;
+        int last = -1;
+        for (int t = 0; t < s.observed().length; t++) {
+            if (s.observed()[t]) {
+                first = first < 0 ? t : first;
+                last = t;
             }
         }
-        return false;
+        for (int t = first + 1; first >= 0 && t < last; t++) {
+            if (s.observed()[t]) {
+                continue;
+            }
+            boolean[] cells = new boolean[s.valid()[t].length];
+            boolean any = false;
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = s.valid()[t][i] > 0 && s.valid()[first][i] > 0 && s.valid()[last][i] > 0;
+                any |= cells[i];
+            }
+            out[t] = any ? cells : null;
+        }
+        return out;
     }
 
     /** A digest of the windows' frames, masks, observation patterns and times. */

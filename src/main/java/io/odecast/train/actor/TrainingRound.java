@@ -101,7 +101,7 @@ public final class TrainingRound {
             return new Outcome(name, serving.version(), null, null, null, note);
         }
         FrameSequence train = concatenated(name, card, trainParts);
-        ChannelNormalization norm = normalization(card);
+        ChannelNormalization norm = ChannelNormalization.of(card.mean(), card.std());
         TimeScale scale = new TimeScale(Duration.parse(card.timeUnit()), card.timeScale());
         int validationFrames = settings.length() - settings.inputs();
         boolean validate = train.size() >= settings.length() + validationFrames;
@@ -188,15 +188,5 @@ public final class TrainingRound {
             end = all.get(all.size() - 1).time();
         }
         return sequence(name + "-recorded", card, all);
-    }
-
-    private static ChannelNormalization normalization(ModelCard card) {
-        double[] mean = new double[card.mean().length];
-        double[] std = new double[card.std().length];
-        for (int c = 0; c < mean.length; c++) {
-            mean[c] = card.mean()[c];
-            std[c] = card.std()[c];
-        }
-        return new ChannelNormalization(mean, std);
     }
 }
