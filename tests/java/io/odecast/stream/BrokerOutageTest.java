@@ -44,6 +44,16 @@ class BrokerOutageTest {
 
     @Test
     void theServiceRidesOutABrokerOutageAndLosesNothing(@TempDir Path dir) throws Exception {
+        // Snapshots due while the broker is away cannot be committed: the engine fails and restarts (the streams'
+        // last frames are due for a timed snapshot every 2 s; a commit gives up after 3 s). Or a loop whose consumer
+        // saw the frames topic change in its metadata as the broker shut down asked to rejoin its group first, and
+        // holds its steps until that round ends, which it cannot while the broker is away: nothing is due to fail
+        // then, and the round ends when the broker is back. Which comes first is a race (the second path, for both
+        // streams' loops, once in eight CI runs: docs/reliability.md, "A flaky run of BrokerOutageTest").
+        rideOut(dir, "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }");
+    }
+
+    private static void rideOut(Path dir, String settings) throws Exception {
         String prefix = "outage";
         Random rng = new Random(31);
         Map<String, List<FrameMessage>> byStream = new HashMap<>();
@@ -58,8 +68,7 @@ class BrokerOutageTest {
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
         int port = kafka.port();
         try (VidOdeModel model = StreamFixtures.model()) {
-            StreamingService service = StreamingService.builder(ConfigFactory.parseString(
-                            "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }")
+            StreamingService service = StreamingService.builder(ConfigFactory.parseString(settings)
                             .withFallback(config(kafka.bootstrapServers(), prefix)))
                     .models(Map.of("storm", model)).start();
             try {
@@ -68,25 +77,27 @@ class BrokerOutageTest {
                 }
                 StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= before.size(),
                         Duration.ofSeconds(60));
+                long heldBefore = service.metrics().pollsHeldForRebalance();
                 kafka.close();
-                // Snapshots due while the broker is away cannot be committed: the engine fails and restarts (the
-                // streams' last frames are due for a timed snapshot every 2 s; a commit gives up after 3 s). Waited
-                // for, not slept on: a loaded machine takes longer to get there.
-                // Up to 150 s: once in eight CI runs the loops holding the streams made no step for about 60 s
-                // after the broker went (docs/reliability.md, "A flaky run of BrokerOutageTest"); what this test
-                // asserts is that the outage is ridden out and nothing is lost, not how soon the restart comes.
+                // The service must notice the outage: its engine restarts, or its loops hold in a rebalance round.
+                // Waited for, not slept on: a loaded machine takes longer to get there.
                 long outageStarted = System.nanoTime();
                 String late = null;
-                while (service.metrics().engineRestarts() < 1) {
+                while (true) {
                     double waited = (System.nanoTime() - outageStarted) / 1e9;
-                    if (late == null && waited > 30) {
-                        // Slower than every passing run (5-10 s): keep the engine's threads' stacks for the report.
-                        late = engineStacks();
-                        System.err.println("BrokerOutageTest: no engine restart 30 s into the outage; stacks:\n" + late);
+                    boolean restarted = service.metrics().engineRestarts() >= 1;
+                    boolean holding = service.metrics().pollsHeldForRebalance() > heldBefore
+                            && !service.readiness().ready();
+                    if (restarted || holding && waited > 20) {
+                        break;
                     }
-                    if (waited > 150) {
-                        throw new AssertionError("no engine restart within 150 s of the broker's shutdown; stacks at 30 s:\n"
-                                + late);
+                    if (late == null && waited > 30) {
+                        late = engineStacks();
+                        System.err.println("BrokerOutageTest: the outage not seen 30 s into it; stacks:\n" + late);
+                    }
+                    if (waited > 90) {
+                        throw new AssertionError("no engine restart and no loop held in a rebalance within 90 s of"
+                                + " the broker's shutdown: " + service.metrics() + "; stacks at 30 s:\n" + late);
                     }
                     Thread.sleep(50);
                 }

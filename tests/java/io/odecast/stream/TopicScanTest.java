@@ -61,6 +61,26 @@ class TopicScanTest {
     }
 
     @Test
+    void refusesARangeThatEndsBeforeItStartsOrHasNoEnd() {
+        try (var consumer = consumer()) {
+            IllegalArgumentException backwards = assertThrows(IllegalArgumentException.class,
+                    () -> TopicScan.read(consumer, Map.of(P0, 8L), Map.of(P0, 5L), Duration.ofSeconds(10), null,
+                            r -> { }));
+            assertTrue(backwards.getMessage().contains("scan-0") && backwards.getMessage().contains("8"),
+                    backwards.getMessage());
+            // Past the partition's end now (10 records): read to the end, nothing silently skipped.
+            assertThrows(IllegalArgumentException.class,
+                    () -> TopicScan.readToEnd(consumer, Map.of(P1, 12L), Duration.ofSeconds(10), r -> { }));
+            assertThrows(IllegalArgumentException.class,
+                    () -> TopicScan.read(consumer, Map.of(P0, 0L, P1, 0L), Map.of(P0, 5L), Duration.ofSeconds(10),
+                            null, r -> { }));
+            // An empty range is a valid read of nothing.
+            assertEquals(0, TopicScan.read(consumer, Map.of(P0, 4L), Map.of(P0, 4L), Duration.ofSeconds(10), null,
+                    r -> { }));
+        }
+    }
+
+    @Test
     void handsOnExactlyTheAskedRangeOfEachPartition() {
         List<String> read = new ArrayList<>();
         try (var consumer = consumer()) {

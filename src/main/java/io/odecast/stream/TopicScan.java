@@ -30,12 +30,25 @@ final class TopicScan {
      *
      * @param total the longest the whole read may take, or null for no limit beyond {@code idle}
      * @return the number of records handed to {@code each}
+     * @throws IllegalArgumentException when a partition has no end offset, or its end lies before its start (a
+     *         range that would read nothing without saying so: a checkpoint from another incarnation of the topic, or
+     *         offsets swapped by the caller)
      * @throws IllegalStateException after {@code idle} with no progress, or past {@code total}
      */
     static <K, V> long read(KafkaConsumer<K, V> consumer, Map<TopicPartition, Long> from,
                             Map<TopicPartition, Long> end, Duration idle, Duration total,
                             Consumer<ConsumerRecord<K, V>> each) {
         List<TopicPartition> tps = List.copyOf(from.keySet());
+        for (TopicPartition tp : tps) {
+            Long stop = end.get(tp);
+            if (stop == null) {
+                throw new IllegalArgumentException("no end offset for " + tp + " (ends given: " + end + ")");
+            }
+            if (stop < from.get(tp)) {
+                throw new IllegalArgumentException("cannot read " + tp + " from offset " + from.get(tp)
+                        + ": its end offset is " + stop);
+            }
+        }
         consumer.assign(tps);
         // A consumer used for an earlier read may hold these partitions paused (assign keeps that for partitions
         // that stay assigned).

@@ -101,6 +101,29 @@ class TrainingRoundTest {
     }
 
     @Test
+    void aRoundThatCannotBeatTheServingWeightsEndsWithoutACandidate() throws Exception {
+        List<String> published = new ArrayList<>();
+        Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
+        recorded.put("a", blob("a", 1, 20));
+        recorded.put("b", blob("b", 5, 20));
+        // Held back by the serving load for the whole of its time budget: no step runs, so nothing beats the serving
+        // weights scored at step 0, and there is no candidate to gate or publish (before, the round gated a copy of
+        // the serving weights against themselves).
+        TrainingRound round = new TrainingRound(new TrainerSettings(true, List.of("blob"), Path.of("unused"), "g",
+                new TrainingSet.Limits(1 << 20, Duration.ofDays(1), 1 << 18, Duration.ofHours(1)), Duration.ZERO,
+                10, 6, 2, 3, 5, 3e-3, 0.01, gate(0.02)), (checkpoint, name, parent, metrics) -> published.add(name),
+                () -> true);
+        try (VidOdeModel serving = tiny(3)) {
+            TrainingRound.Outcome outcome = round.run("blob", serving, recorded, dir.resolve("candidate"), 0);
+            assertEquals(null, outcome.candidateVersion(), outcome.note());
+            assertEquals(null, outcome.verdict(), "no gate for the serving weights themselves");
+            assertFalse(outcome.published());
+            assertTrue(outcome.note().contains("no training step"), outcome.note());
+            assertTrue(published.isEmpty());
+        }
+    }
+
+    @Test
     void aCandidateInheritsItsParentsBlendMarkedAsInherited() throws Exception {
         TrainingRound round = new TrainingRound(settings(2), (checkpoint, name, parent, metrics) -> { });
         Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One fine-tuning round of one model: the recorded frames of its streams are split per stream into the frames to
  * train on and the most recent {@code holdout-frames} (the gate's targets, never trained on); a candidate is
- * trained from the serving weights with the {@link Trainer} (early stopping on the last training frames), scored
+ * trained from the serving weights with the {@link Trainer} (early stopping on the last training frames, where the
+ * serving weights are scored first: a round none of whose steps beats them ends without a candidate), scored
  * by the {@link Gate}, the decision written into the candidate's card, and the candidate published only when the
  * gate says so.
  */
@@ -45,8 +46,9 @@ public final class TrainingRound {
     /**
      * What a round did.
      *
-     * @param verdict   the gate's decision; null when the round did not train (see {@code note})
-     * @param candidate the candidate's checkpoint folder; null when it did not train
+     * @param verdict   the gate's decision; null when the round did not train, or no step beat the serving weights
+     *                  on validation (see {@code note})
+     * @param candidate the candidate's checkpoint folder; null in those cases
      */
     public record Outcome(String model, String servingVersion, String candidateVersion, Gate.Verdict verdict,
                           Path candidate, String note) {
@@ -131,7 +133,20 @@ public final class TrainingRound {
                 new PrintStream(OutputStream.nullOutputStream()))) {
             trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
             trainer.holdBackWhile(holdBack);
-            candidateVersion = trainer.run(record).version();
+            if (validate) {
+                // The serving weights are scored at step 0 and stay the checkpoint unless a step beats them.
+                trainer.keepStartUnlessBeaten();
+            }
+            Trainer.Result result = trainer.run(record);
+            candidateVersion = result.version();
+            if (validate && result.keptStep() == 0) {
+                String note = result.lastStep() == 0
+                        ? "no candidate: no training step ran within the round's time (held back by the serving load)"
+                        : "no candidate: none of " + result.lastStep() + " training steps beat the serving weights on"
+                        + " the last " + validationFrames + " recorded frames (validation)";
+                LOG.info("Model {}: {}", name, note);
+                return new Outcome(name, serving.version(), null, null, null, note);
+            }
         }
         Gate.Verdict verdict;
         try (VidOdeModel candidate = VidOdeModel.load(candidateDir)) {
