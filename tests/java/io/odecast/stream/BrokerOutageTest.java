@@ -53,6 +53,68 @@ class BrokerOutageTest {
         rideOut(dir, "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }");
     }
 
+    /**
+     * A clean stop with nothing left to commit still commits once, empty, to show the group that this loop owns its
+     * partitions before it checkpoints them. When that commit fails (here: the broker is away at the stop, so the
+     * end-offset read behind a checkpoint would fail too), the stop completes without checkpoints, and the next start
+     * reads the state partitions whole: slower, never wrong.
+     */
+    @Test
+    void aStopDuringAnOutageCompletesWithoutCheckpointsAndTheNextStartReadsTheStateWhole(@TempDir Path dir) throws Exception {
+        String prefix = "soft";
+        Random rng = new Random(37);
+        Map<String, List<FrameMessage>> byStream = new HashMap<>();
+        List<FrameMessage> first = new ArrayList<>();
+        List<FrameMessage> rest = new ArrayList<>();
+        for (String id : List.of("plain/s1", "plain/s2")) {
+            List<FrameMessage> frames = sixHourly(id, 8, rng);
+            byStream.put(id, frames);
+            first.addAll(frames.subList(0, 4));
+            rest.addAll(frames.subList(4, 8));
+        }
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
+        int port = kafka.port();
+        // One loop, so that it owns every partition; every frame snapshotted at once, so nothing is due at the stop.
+        com.typesafe.config.Config settings = ConfigFactory.parseString("odecast { state-dir = \"" + dir.resolve("state")
+                        + "\", engine.threads = 1, kafka.commit-timeout = 3s, snapshot.every-frames = 1 }");
+        try (VidOdeModel model = StreamFixtures.model()) {
+            StreamingService service = StreamingService.builder(settings
+                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
+            try {
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", first);
+                }
+                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= first.size(),
+                        Duration.ofSeconds(60));
+                Thread.sleep(1000);
+                kafka.close();
+            } finally {
+                // Must complete normally: only the checkpoints depend on the ownership commit.
+                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+            kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
+            int onTopic = readUntil(kafka.bootstrapServers(), prefix + ".state", Duration.ofSeconds(5), rs -> false)
+                    .size();
+            assertTrue(onTopic >= first.size(), "every frame's snapshot is on the state topic: " + onTopic);
+            StreamingService again = StreamingService.builder(settings
+                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
+            try {
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", rest);
+                }
+                List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                        Duration.ofSeconds(60), rs -> rs.size() >= 16).stream().map(StreamFixtures::forecast).toList();
+                assertEquals(onTopic, again.metrics().stateRecordsRestored(),
+                        "no checkpoint was left, so the whole state topic is read again");
+                StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
+            } finally {
+                again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+
     private static void rideOut(Path dir, String settings) throws Exception {
         String prefix = "outage";
         Random rng = new Random(31);
