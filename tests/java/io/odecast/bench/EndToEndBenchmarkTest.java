@@ -52,6 +52,11 @@ class EndToEndBenchmarkTest {
         assertTrue(r.modelOnlyFirst() > 0 && r.modelOnlyLast() > 0, printed);
         assertTrue(r.modelOnlyPerSecond() > 0 && r.paced().latency().max() >= r.paced().latency().p50(), printed);
         assertTrue(printed.contains("p99"), printed);
+        // Where the service's time goes: a forecast's cost in a worker's time against the model alone's, and the
+        // threads' CPU in the saturated phases.
+        assertTrue(r.saturated().callMsPerForecast() > 0 && r.saturated().workerBusy() > 0, printed);
+        assertTrue(printed.contains("saturated: CPU cores by thread group"), printed);
+        assertTrue(printed.contains("ms of a worker's time per forecast, workers busy"), printed);
         // The warm-up's frames are matched too (missing counts every frame sent), and reported apart.
         assertTrue(printed.contains("warm-up: arrival-to-forecast latency"), printed);
     }

@@ -149,11 +149,15 @@ public final class EndToEndBenchmark {
      * @param commitShare     time spent producing and committing over the phase's wall time (with more than one
      *                        chunk waiting, a commit runs during the next chunk's model calls)
      * @param cpuCores        CPU time of the whole process (service, broker, load generator) over wall time
+     * @param callMsPerForecast model-call time summed over calls (each worker's own) per request served: what a
+     *                        forecast costs a worker in the service, against the model-only phase's figure
+     * @param workerBusy      that summed call time over the phase's wall time and the workers: how full the
+     *                        workers were kept
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
                         Latency latency, long commits, double commitShare, double cpuCores, long mergedCalls,
-                        Latency urgentLatency) {
+                        Latency urgentLatency, double callMsPerForecast, double workerBusy) {
     }
 
     /**
@@ -166,10 +170,12 @@ public final class EndToEndBenchmark {
      *                           the last saturated phase
      * @param modelOnlyLast      the same at the end of the run
      * @param saturatedWarm      the saturated phase run again after the warm-up; null without one
+     * @param workers            the decoder's bulk workers (model calls at once), in the service and the model-only
+     *                           timings alike
      */
     public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected, long rssBytes,
                          long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyFirst,
-                         double modelOnlyLast, Phase saturatedWarm) {
+                         double modelOnlyLast, Phase saturatedWarm, int workers) {
         /** The model alone, forecasts per second: the mean of the timings on either side of the other phases. */
         public double modelOnlyPerSecond() {
             return (modelOnlyFirst + modelOnlyLast) / 2;
@@ -230,15 +236,18 @@ public final class EndToEndBenchmark {
                  KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers(),
                          service.settings().kafka().priorityPartitions())) {
                 String frames = service.settings().kafka().topics().frames();
+                load.workers = service.settings().decoder().resolvedWorkers();
                 out.printf("decoder: %d workers x %d intra-op threads, max batch %d, convolutions %s%n",
                         service.settings().decoder().resolvedWorkers(), service.settings().decoder().intraOpThreads(),
                         service.settings().decoder().maxBatch(),
                         VidOdeModel.availablePrecision(service.settings().decoder().precision()).label());
                 out.printf("saturated: %d streams x %d frames published at once%n", settings.streams(),
                         settings.frames());
+                Map<String, Long> threadsAtStart = threadCpu();
                 saturated = load.saturated("saturated", producer, frames, settings.frames(), reader,
                         service.metrics());
                 print(saturated);
+                printThreadCpu("saturated", threadsAtStart, threadCpu(), saturated.seconds());
                 rss = procStatus("VmRSS");
                 peakRss = procStatus("VmHWM");
                 heap = heapAfterGc();
@@ -253,9 +262,11 @@ public final class EndToEndBenchmark {
                             warm.latency().p50(), warm.latency().p95(), warm.latency().p99(), warm.latency().max());
                     out.printf("saturated again, after %s of serving: %d streams x %d frames published at once%n",
                             settings.warmUp(), settings.streams(), settings.frames());
+                    Map<String, Long> threadsBeforeWarm = threadCpu();
                     saturatedWarm = load.saturated("saturated again", producer, frames, settings.frames(), reader,
                             service.metrics());
                     print(saturatedWarm);
+                    printThreadCpu("saturated again", threadsBeforeWarm, threadCpu(), saturatedWarm.seconds());
                 }
                 Phase compared = saturatedWarm != null ? saturatedWarm : saturated;
                 // The model alone right after the compared saturated phase (the service idle), and again at the end:
@@ -291,7 +302,8 @@ public final class EndToEndBenchmark {
                     modelLast = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
                 Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
-                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast, saturatedWarm);
+                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast, saturatedWarm,
+                        load.workers);
                 print(report);
                 return report;
             } catch (Exception | Error e) {
@@ -366,6 +378,8 @@ public final class EndToEndBenchmark {
         /** Streams 0..urgent-1 are the high-priority ones. */
         final int urgent;
         int nextStream;
+        /** The service's bulk decoder workers (model calls at once). */
+        int workers = 1;
 
         Load(VidOdeModel model, int streams, int urgent) {
             this.urgent = urgent;
@@ -447,11 +461,19 @@ public final class EndToEndBenchmark {
 
     /** The service's counters at the start of a phase. */
     private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
-                         long commits, double commitSeconds, long cpuNanos, long merged) {
+                         long commits, double commitSeconds, long cpuNanos, long merged, double callSeconds) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
                     metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos(),
-                    metrics.mergedCalls());
+                    metrics.mergedCalls(), metrics.modelCallSeconds());
+        }
+
+        double callSecondsSince() {
+            return metrics.modelCallSeconds() - callSeconds;
+        }
+
+        long requestsSince() {
+            return metrics.batchedRequests() - requests;
         }
 
         long mergedSince() {
@@ -571,7 +593,9 @@ public final class EndToEndBenchmark {
             return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
                     modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
                     probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds,
-                    probe.mergedSince(), Latency.of(urgentLatencies));
+                    probe.mergedSince(), Latency.of(urgentLatencies),
+                    1e3 * probe.callSecondsSince() / Math.max(1, probe.requestsSince()),
+                    probe.callSecondsSince() / (seconds * load.workers));
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -683,6 +707,8 @@ public final class EndToEndBenchmark {
                 p.meanBatch(), p.cpuCores(), Runtime.getRuntime().availableProcessors());
         out.printf("%s: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
                 p.latency().p50(), p.latency().p95(), p.latency().p99(), p.latency().max());
+        out.printf("%s: model calls %.2f ms of a worker's time per forecast, workers busy %.0f %% of the time%n",
+                p.name(), p.callMsPerForecast(), 100 * p.workerBusy());
         if (!Double.isNaN(p.urgentLatency().max())) {
             out.printf("%s: of the priority = high streams: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
                     p.urgentLatency().p50(), p.urgentLatency().p95(), p.urgentLatency().p99(),
@@ -710,7 +736,8 @@ public final class EndToEndBenchmark {
         out.printf("memory after the saturated phase (whole process, broker included): RSS %.0f MB (peak %.0f MB),"
                 + " heap %.0f MB after GC%n", r.rssBytes() / 1e6, r.peakRssBytes() / 1e6, r.heapBytes() / 1e6);
         out.printf("model only at batch %d: %.1f forecasts/s (%.1f right after the last saturated phase, %.1f at the"
-                + " end)%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(), r.modelOnlyFirst(), r.modelOnlyLast());
+                + " end), %.2f ms of a worker's time per forecast%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(),
+                r.modelOnlyFirst(), r.modelOnlyLast(), 1e3 * r.workers() / r.modelOnlyPerSecond());
         if (r.saturatedWarm() != null) {
             out.printf("service (saturated, middle 80 %%) / model: %.2f after minutes of serving, %.2f just started%n",
                     r.serviceOverModel(), r.coldServiceOverModel());

@@ -45,6 +45,7 @@ public final class ServiceMetrics {
     private final LongAdder streamsForgotten = new LongAdder();
     private final LongAdder stateRecordsRestored = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
+    private final LongAdder callNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
     private final java.util.List<EngineGauges> engines = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -237,7 +238,16 @@ public final class ServiceMetrics {
         batchedRequests.add(size);
         largestBatch.accumulate(size);
         batchSizes[Math.min(BATCH_SIZE_BUCKETS - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, size)))].increment();
+        callNanos.add(nanos);
         observer.modelCall(size, nanos);
+    }
+
+    /**
+     * Seconds of model calls summed over calls (calls on two workers at once count twice): divided by the requests
+     * they served, a forecast's cost in a worker's time, comparable with the model timed alone.
+     */
+    public double modelCallSeconds() {
+        return callNanos.sum() * 1e-9;
     }
 
     /** Gauges for one more consumer loop, counted into the service's figures from now on. */
