@@ -138,6 +138,11 @@ class TrainingRoundTest {
             assertEquals(0.4f, got.atLead(1)[0]);
             assertEquals(serving.version(), got.fit().get("inherited_from"));
             assertEquals(List.of(10, 20), got.fit().get("frames"));
+            // Validated on each stream's last training window, the serving weights scored first (step 0).
+            Map<String, Object> training = Checkpoint.readMetadata(dir.resolve("candidate")).card().training();
+            assertEquals(2, ((Number) training.get("validation_windows")).intValue(), training.toString());
+            List<?> history = (List<?>) training.get("validation_history");
+            assertEquals(0, ((Number) ((List<?>) history.get(0)).get(0)).intValue(), history.toString());
         }
     }
 }

@@ -102,17 +102,28 @@ public final class TrainingRound {
             LOG.info("Model {}: no training round: {}", name, note);
             return new Outcome(name, serving.version(), null, null, null, note);
         }
-        FrameSequence train = concatenated(name, card, trainParts);
         ChannelNormalization norm = ChannelNormalization.of(card.mean(), card.std());
         TimeScale scale = new TimeScale(Duration.parse(card.timeUnit()), card.timeScale());
+        // Early stopping on every stream: each stream long enough keeps its last training window's targets out of the
+        // fit and scores the steps on that window (one per stream: a step is kept for what it does on all of them,
+        // not on the tail of whichever stream came last).
         int validationFrames = settings.length() - settings.inputs();
-        boolean validate = train.size() >= settings.length() + validationFrames;
-        int fitEnd = validate ? train.size() - validationFrames : train.size();
-        TrainingWindows windows = new TrainingWindows(train.slice(0, fitEnd), norm, scale, ModelCard.EXTRAPOLATE,
+        List<List<TimedFrame>> fitParts = new ArrayList<>();
+        List<TrainingWindows.Sample> validation = new ArrayList<>();
+        for (List<TimedFrame> part : trainParts) {
+            if (part.size() < settings.length() + validationFrames) {
+                fitParts.add(part);
+                continue;
+            }
+            int fitEnd = part.size() - validationFrames;
+            fitParts.add(part.subList(0, fitEnd));
+            validation.addAll(new TrainingWindows(sequence(name + "-validation", card, part), norm, scale,
+                    ModelCard.EXTRAPOLATE, settings.inputs(), settings.length(), 1, 0, seed + 1).fixedFrom(fitEnd));
+        }
+        boolean validate = !validation.isEmpty();
+        FrameSequence train = concatenated(name, card, fitParts);
+        TrainingWindows windows = new TrainingWindows(train, norm, scale, ModelCard.EXTRAPOLATE,
                 settings.inputs(), settings.length(), 1, 0, seed);
-        List<TrainingWindows.Sample> validation = validate ? new TrainingWindows(train, norm, scale,
-                ModelCard.EXTRAPOLATE, settings.inputs(), settings.length(), 1, 0, seed + 1).fixedFrom(fitEnd)
-                : List.of();
         TrainingOptions options = new TrainingOptions(ModelCard.EXTRAPOLATE, settings.inputs(), settings.length(), 1,
                 0, settings.batch(), settings.steps(), settings.maxMinutes(), settings.learningRate(), 0, 10,
                 settings.steps(), Math.max(1, settings.steps() / 4), seed, candidateDir);
@@ -121,6 +132,7 @@ public final class TrainingRound {
         record.put(ModelVersions.PARENT_KEY, serving.version());
         record.put("recorded_streams", gateSequences.size());
         record.put("train_frames", trainFrames);
+        record.put("validation_windows", validation.size());
         record.put("gate_holdout_frames_per_stream", holdout);
         String candidateVersion;
         Path parentWeights = candidateDir.resolveSibling(candidateDir.getFileName() + "-parent");
@@ -143,7 +155,8 @@ public final class TrainingRound {
                 String note = result.lastStep() == 0
                         ? "no candidate: no training step ran within the round's time (held back by the serving load)"
                         : "no candidate: none of " + result.lastStep() + " training steps beat the serving weights on"
-                        + " the last " + validationFrames + " recorded frames (validation)";
+                        + " the last " + validationFrames + " training frames of " + validation.size()
+                        + " streams (validation)";
                 LOG.info("Model {}: {}", name, note);
                 return new Outcome(name, serving.version(), null, null, null, note);
             }
