@@ -733,7 +733,8 @@ final class StreamEngine {
                 return;
             }
             // No flush(): it waits for delivery.timeout.ms (2 minutes) while the broker is away. The batch goes out
-            // after linger.ms anyway; the acks are awaited against one deadline, past which the engine restarts.
+            // after linger.ms (0 by default) anyway; the acks are awaited against one deadline, past which the engine
+            // restarts.
             long deadline = System.nanoTime() + settings.kafka().commitTimeout().toNanos();
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<String, byte[]> record : records) {

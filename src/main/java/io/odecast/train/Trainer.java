@@ -66,7 +66,11 @@ public final class Trainer implements AutoCloseable {
                          int keptStep, double minutes) {
     }
 
-    private static final String STATE_DIR = "trainer";
+    /**
+     * The folder, inside a run's output, of what only resuming needs (optimiser and critic state, latest weights); a
+     * checkpoint serves and fine-tunes without it.
+     */
+    public static final String STATE_DIR = "trainer";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final ModelConfig config;

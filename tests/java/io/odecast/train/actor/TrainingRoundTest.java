@@ -143,6 +143,31 @@ class TrainingRoundTest {
             assertEquals(2, ((Number) training.get("validation_windows")).intValue(), training.toString());
             List<?> history = (List<?>) training.get("validation_history");
             assertEquals(0, ((Number) ((List<?>) history.get(0)).get(0)).intValue(), history.toString());
+            // What a round leaves on disk: the candidate checkpoint, not its start's copy or its resume state.
+            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate-parent")));
+            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate").resolve(io.odecast.train.Trainer.STATE_DIR)));
+            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("candidate").resolve(Checkpoint.PARAMETERS)));
         }
+    }
+
+    @Test
+    void pruningKeepsTheNewestCandidatesAndLeavesOtherFoldersAlone() throws Exception {
+        Path candidates = java.nio.file.Files.createDirectories(dir.resolve("candidates"));
+        // Two processes' rounds (the round counter restarts; the time orders them), a crashed round's parent copy,
+        // and a folder an operator put there.
+        for (String name : List.of("1700000000000-9", "1700000000500-10", "1800000000000-1", "1800000000000-2",
+                "1900000000000-1", "1800000000000-2-parent", "keep-me")) {
+            java.nio.file.Files.createDirectories(candidates.resolve(name));
+            java.nio.file.Files.writeString(candidates.resolve(name).resolve("model.json"), "{}");
+        }
+        List<Path> gone = TrainingRound.prune(candidates, 3);
+        List<String> left;
+        try (var list = java.nio.file.Files.list(candidates)) {
+            left = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("1800000000000-1", "1800000000000-2", "1900000000000-1", "keep-me"), left);
+        assertEquals(3, gone.size(), gone.toString());
+        assertEquals(List.of(), TrainingRound.prune(candidates, 3), "nothing more to delete");
+        assertEquals(List.of(), TrainingRound.prune(dir.resolve("none"), 3), "no folder yet");
     }
 }

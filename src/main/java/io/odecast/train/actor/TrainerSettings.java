@@ -22,10 +22,16 @@ import java.util.List;
  * @param learningRate fine-tuning learning rate (lower than from scratch: it starts from the serving weights)
  * @param maxMinutes  wall-clock budget of one round's training (0: none)
  * @param gate        the gate's settings
+ * @param keepCandidates candidate checkpoints kept per model ({@code <dir>/<model>/candidates/}, the newest; older
+ *                    ones are deleted after each round, so a service that trains for months does not fill its disk)
  */
 public record TrainerSettings(boolean enabled, List<String> models, Path dir, String groupId,
                               TrainingSet.Limits limits, Duration every, int minFrames, int steps, int batch,
-                              int inputs, int length, double learningRate, double maxMinutes, Gate.Settings gate) {
+                              int inputs, int length, double learningRate, double maxMinutes, Gate.Settings gate,
+                              int keepCandidates) {
+
+    /** Candidates kept per model when not configured. */
+    public static final int KEEP_CANDIDATES = 20;
 
     public TrainerSettings {
         models = List.copyOf(models);
@@ -33,6 +39,18 @@ public record TrainerSettings(boolean enabled, List<String> models, Path dir, St
             throw new IllegalArgumentException("odecast.trainer needs 1 <= inputs < length, steps >= 1 and batch >= 1,"
                     + " got inputs=" + inputs + " length=" + length + " steps=" + steps + " batch=" + batch);
         }
+        if (keepCandidates < 1) {
+            throw new IllegalArgumentException("odecast.trainer.keep-candidates must be at least 1, got "
+                    + keepCandidates);
+        }
+    }
+
+    /** Settings keeping the default number of candidates. */
+    public TrainerSettings(boolean enabled, List<String> models, Path dir, String groupId, TrainingSet.Limits limits,
+                           Duration every, int minFrames, int steps, int batch, int inputs, int length,
+                           double learningRate, double maxMinutes, Gate.Settings gate) {
+        this(enabled, models, dir, groupId, limits, every, minFrames, steps, batch, inputs, length, learningRate,
+                maxMinutes, gate, KEEP_CANDIDATES);
     }
 
     /** Reads {@code trainer} of the resolved {@code odecast} section. */
@@ -47,6 +65,6 @@ public record TrainerSettings(boolean enabled, List<String> models, Path dir, St
                 c.getDuration("every"), c.getInt("min-frames"), c.getInt("steps"), c.getInt("batch"),
                 c.getInt("inputs"), c.getInt("length"), c.getDouble("learning-rate"), c.getDouble("max-minutes"),
                 new Gate.Settings(Gate.Metric.parse(g.getString("metric")), g.getDouble("margin"),
-                        g.getInt("holdout-frames"), g.getInt("leads")));
+                        g.getInt("holdout-frames"), g.getInt("leads")), c.getInt("keep-candidates"));
     }
 }

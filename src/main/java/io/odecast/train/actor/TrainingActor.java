@@ -43,6 +43,7 @@ public final class TrainingActor extends AbstractBehavior<TrainingActor.Command>
     private final ServingModels serving;
     private final TrainingRound round;
     private final Path dir;
+    private final int keepCandidates;
     private long rounds;
 
     private TrainingActor(ActorContext<Command> context, TrainerSettings settings, Map<String, TrainingSet> sets,
@@ -52,6 +53,7 @@ public final class TrainingActor extends AbstractBehavior<TrainingActor.Command>
         this.serving = serving;
         this.round = round;
         this.dir = settings.dir();
+        this.keepCandidates = settings.keepCandidates();
     }
 
     /** The actor over {@code sets} (training set by model name). */
@@ -94,6 +96,16 @@ public final class TrainingActor extends AbstractBehavior<TrainingActor.Command>
             } catch (IOException | RuntimeException ex) {
                 getContext().getLog().warn("Model {}: training round failed: {}", name, ex.toString(), ex);
                 outcomes.add(new TrainingRound.Outcome(name, "", null, null, null, "failed: " + ex.getMessage()));
+            }
+            try {
+                List<Path> gone = TrainingRound.prune(candidate.getParent(), keepCandidates);
+                if (!gone.isEmpty()) {
+                    getContext().getLog().info("Model {}: deleted {} old candidate folder(s), keeping the newest {}",
+                            name, gone.size(), keepCandidates);
+                }
+            } catch (IOException | RuntimeException ex) {
+                getContext().getLog().warn("Model {}: could not delete old candidates in {}: {}", name,
+                        candidate.getParent(), ex.toString());
             }
         }
         if (!only.isEmpty() && outcomes.isEmpty()) {

@@ -143,7 +143,11 @@ public final class TrainingRound {
         try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of())
                 .withBlend(inherited(card.blend(), serving.version())), windows, validation, options,
                 new PrintStream(OutputStream.nullOutputStream()))) {
-            trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
+            try {
+                trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
+            } finally {
+                deleteTree(parentWeights);
+            }
             trainer.holdBackWhile(holdBack);
             if (validate) {
                 // The serving weights are scored at step 0 and stay the checkpoint unless a step beats them.
@@ -151,6 +155,8 @@ public final class TrainingRound {
             }
             Trainer.Result result = trainer.run(record);
             candidateVersion = result.version();
+            // A round never resumes: the optimiser state would only take disk space.
+            deleteTree(candidateDir.resolve(Trainer.STATE_DIR));
             if (validate && result.keptStep() == 0) {
                 String note = result.lastStep() == 0
                         ? "no candidate: no training step ran within the round's time (held back by the serving load)"
@@ -175,6 +181,53 @@ public final class TrainingRound {
                     "gate_persistence", verdict.scores().persistence()));
         }
         return new Outcome(name, serving.version(), candidateVersion, verdict, candidateDir, verdict.reason());
+    }
+
+    /** Deletes a folder and everything in it; nothing when it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+
+    /**
+     * Deletes all but the newest {@code keep} candidate folders in {@code candidates}: those named
+     * {@code <epoch millis>-<round>} as the actor names them, ordered by that time, then round (anything else there
+     * is left alone); also a round's parent copy ({@code <epoch millis>-<round>-parent}) that a crash left behind.
+     * Returns the folders deleted.
+     */
+    static List<Path> prune(Path candidates, int keep) throws IOException {
+        if (!java.nio.file.Files.isDirectory(candidates)) {
+            return List.of();
+        }
+        List<Path> all;
+        try (var list = java.nio.file.Files.list(candidates)) {
+            all = list.filter(p -> java.nio.file.Files.isDirectory(p)
+                            && CANDIDATE_NAME.matcher(p.getFileName().toString()).matches())
+                    .sorted(java.util.Comparator.comparingLong((Path p) -> part(p, 0)).thenComparingLong(p -> part(p, 1)))
+                    .toList();
+        }
+        List<Path> gone = new ArrayList<>(all.subList(0, Math.max(0, all.size() - keep)));
+        try (var list = java.nio.file.Files.list(candidates)) {
+            list.filter(p -> PARENT_NAME.matcher(p.getFileName().toString()).matches()).forEach(gone::add);
+        }
+        for (Path p : gone) {
+            deleteTree(p);
+        }
+        return gone;
+    }
+
+    private static final java.util.regex.Pattern CANDIDATE_NAME = java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}");
+    private static final java.util.regex.Pattern PARENT_NAME =
+            java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}-parent");
+
+    private static long part(Path p, int i) {
+        return Long.parseLong(p.getFileName().toString().split("-")[i]);
     }
 
     /** The parent's blend with its record saying so; null when the parent has none. */
