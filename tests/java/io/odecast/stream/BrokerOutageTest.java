@@ -99,8 +99,7 @@ class BrokerOutageTest {
                 service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
             kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
-            int onTopic = readUntil(kafka.bootstrapServers(), prefix + ".state", Duration.ofSeconds(5), rs -> false)
-                    .size();
+            int onTopic = recordsOn(kafka.bootstrapServers(), prefix + ".state");
             assertTrue(onTopic >= first.size(), "every frame's snapshot is on the state topic: " + onTopic);
             StreamingService again = StreamingService.builder(settings
                     .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
@@ -208,6 +207,21 @@ class BrokerOutageTest {
             }
         } finally {
             kafka.close();
+        }
+    }
+
+    /** The records on every partition of {@code topic}, read to its end offsets (not for a fixed time). */
+    private static int recordsOn(String bootstrap, String topic) {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("enable.auto.commit", "false");
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .stream().map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            return (int) TopicScan.readToEnd(consumer, consumer.beginningOffsets(tps, Duration.ofSeconds(30)),
+                    Duration.ofSeconds(30), r -> { });
         }
     }
 

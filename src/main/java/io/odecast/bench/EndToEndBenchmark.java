@@ -149,10 +149,11 @@ public final class EndToEndBenchmark {
      * @param commitShare     time spent producing and committing over the phase's wall time (with more than one
      *                        chunk waiting, a commit runs during the next chunk's model calls)
      * @param cpuCores        CPU time of the whole process (service, broker, load generator) over wall time
-     * @param callMsPerForecast model-call time summed over calls (each worker's own) per request served: what a
-     *                        forecast costs a worker in the service, against the model-only phase's figure
-     * @param workerBusy      that summed call time over the phase's wall time and the workers: how full the
-     *                        workers were kept
+     * @param callMsPerForecast model-call time summed over calls (each worker's own, urgent workers' included) per
+     *                        request served: what a forecast costs a worker in the service, against the model-only
+     *                        phase's figure
+     * @param workerBusy      the bulk calls' summed time over the phase's wall time and the bulk workers: how full
+     *                        those workers were kept (high-priority calls run on the urgent workers beside them)
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
@@ -237,6 +238,7 @@ public final class EndToEndBenchmark {
                          service.settings().kafka().priorityPartitions())) {
                 String frames = service.settings().kafka().topics().frames();
                 load.workers = service.settings().decoder().resolvedWorkers();
+                load.urgentApart = service.settings().decoder().urgentWorkers() > 0;
                 out.printf("decoder: %d workers x %d intra-op threads, max batch %d, convolutions %s%n",
                         service.settings().decoder().resolvedWorkers(), service.settings().decoder().intraOpThreads(),
                         service.settings().decoder().maxBatch(),
@@ -380,6 +382,8 @@ public final class EndToEndBenchmark {
         int nextStream;
         /** The service's bulk decoder workers (model calls at once). */
         int workers = 1;
+        /** Whether high-priority calls run on urgent workers of their own, beside the bulk ones. */
+        boolean urgentApart;
 
         Load(VidOdeModel model, int streams, int urgent) {
             this.urgent = urgent;
@@ -461,15 +465,21 @@ public final class EndToEndBenchmark {
 
     /** The service's counters at the start of a phase. */
     private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
-                         long commits, double commitSeconds, long cpuNanos, long merged, double callSeconds) {
+                         long commits, double commitSeconds, long cpuNanos, long merged, double callSeconds,
+                         double urgentSeconds) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
                     metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos(),
-                    metrics.mergedCalls(), metrics.modelCallSeconds());
+                    metrics.mergedCalls(), metrics.modelCallSeconds(), metrics.urgentCallSeconds());
         }
 
         double callSecondsSince() {
             return metrics.modelCallSeconds() - callSeconds;
+        }
+
+        /** Call time of the bulk (not high-priority) calls, the ones the bulk workers run. */
+        double bulkCallSecondsSince() {
+            return callSecondsSince() - (metrics.urgentCallSeconds() - urgentSeconds);
         }
 
         long requestsSince() {
@@ -595,7 +605,8 @@ public final class EndToEndBenchmark {
                     probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds,
                     probe.mergedSince(), Latency.of(urgentLatencies),
                     1e3 * probe.callSecondsSince() / Math.max(1, probe.requestsSince()),
-                    probe.callSecondsSince() / (seconds * load.workers));
+                    (load.urgentApart ? probe.bulkCallSecondsSince() : probe.callSecondsSince())
+                            / (seconds * load.workers));
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */

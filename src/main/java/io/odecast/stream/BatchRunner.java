@@ -592,12 +592,14 @@ public final class BatchRunner implements AutoCloseable {
         }
         long start = System.nanoTime();
         List<?> out = call.get(0).call.apply(requests);
-        metrics.batchRun(requests.size(), System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
+        metrics.batchRun(requests.size(), nanos);
         if (call.size() > 1) {
             metrics.callMerged();
         }
         if (call.get(0).key.urgent()) {
             metrics.callUrgent();
+            metrics.urgentCallTime(nanos);
         }
         int k = 0;
         for (Chunk c : call) {
@@ -611,7 +613,11 @@ public final class BatchRunner implements AutoCloseable {
         try {
             long start = System.nanoTime();
             List<?> out = c.call.apply(List.of(c.requests.get(k)));
-            metrics.batchRun(1, System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            metrics.batchRun(1, nanos);
+            if (c.key.urgent()) {
+                metrics.urgentCallTime(nanos);
+            }
             c.results[c.indices.get(k)] = out.get(0);
         } catch (RuntimeException e) {
             LOG.warn("Model call failed: {}", e.toString());

@@ -46,6 +46,7 @@ public final class ServiceMetrics {
     private final LongAdder stateRecordsRestored = new LongAdder();
     private final LongAdder modelNanos = new LongAdder();
     private final LongAdder callNanos = new LongAdder();
+    private final LongAdder urgentCallNanos = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final LongAdder commits = new LongAdder();
     private final java.util.List<EngineGauges> engines = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -248,6 +249,15 @@ public final class ServiceMetrics {
      */
     public double modelCallSeconds() {
         return callNanos.sum() * 1e-9;
+    }
+
+    /** The part of {@link #modelCallSeconds()} spent in high-priority calls (on the urgent workers, when there are). */
+    public double urgentCallSeconds() {
+        return urgentCallNanos.sum() * 1e-9;
+    }
+
+    void urgentCallTime(long nanos) {
+        urgentCallNanos.add(nanos);
     }
 
     /** Gauges for one more consumer loop, counted into the service's figures from now on. */

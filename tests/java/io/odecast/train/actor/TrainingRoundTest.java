@@ -120,6 +120,8 @@ class TrainingRoundTest {
             assertFalse(outcome.published());
             assertTrue(outcome.note().contains("no training step"), outcome.note());
             assertTrue(published.isEmpty());
+            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate")), "no copy of the serving weights is kept");
+            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate-parent")));
         }
     }
 
@@ -153,21 +155,26 @@ class TrainingRoundTest {
     @Test
     void pruningKeepsTheNewestCandidatesAndLeavesOtherFoldersAlone() throws Exception {
         Path candidates = java.nio.file.Files.createDirectories(dir.resolve("candidates"));
-        // Two processes' rounds (the round counter restarts; the time orders them), a crashed round's parent copy,
-        // and a folder an operator put there.
+        // Two processes' rounds (the round counter restarts; the time orders them), a crashed round's parent copy two
+        // hours old, a parent copy another process may be loading right now, and a folder an operator put there.
         for (String name : List.of("1700000000000-9", "1700000000500-10", "1800000000000-1", "1800000000000-2",
-                "1900000000000-1", "1800000000000-2-parent", "keep-me")) {
+                "1900000000000-1", "1800000000000-2-parent", "1900000000000-1-parent", "keep-me")) {
             java.nio.file.Files.createDirectories(candidates.resolve(name));
             java.nio.file.Files.writeString(candidates.resolve(name).resolve("model.json"), "{}");
         }
-        List<Path> gone = TrainingRound.prune(candidates, 3);
+        java.nio.file.Files.setLastModifiedTime(candidates.resolve("1800000000000-2-parent"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 7_200_000L));
+        // The round just run is named older than the others (the clock stepped back): it stays all the same.
+        Path current = candidates.resolve("1700000000500-10");
+        List<Path> gone = TrainingRound.prune(candidates, 3, current);
         List<String> left;
         try (var list = java.nio.file.Files.list(candidates)) {
             left = list.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        assertEquals(List.of("1800000000000-1", "1800000000000-2", "1900000000000-1", "keep-me"), left);
+        assertEquals(List.of("1700000000500-10", "1800000000000-2", "1900000000000-1", "1900000000000-1-parent",
+                "keep-me"), left);
         assertEquals(3, gone.size(), gone.toString());
-        assertEquals(List.of(), TrainingRound.prune(candidates, 3), "nothing more to delete");
-        assertEquals(List.of(), TrainingRound.prune(dir.resolve("none"), 3), "no folder yet");
+        assertEquals(List.of(), TrainingRound.prune(candidates, 3, current), "nothing more to delete");
+        assertEquals(List.of(), TrainingRound.prune(dir.resolve("none"), 3, null), "no folder yet");
     }
 }

@@ -98,7 +98,7 @@ public final class TrainingActor extends AbstractBehavior<TrainingActor.Command>
                 outcomes.add(new TrainingRound.Outcome(name, "", null, null, null, "failed: " + ex.getMessage()));
             }
             try {
-                List<Path> gone = TrainingRound.prune(candidate.getParent(), keepCandidates);
+                List<Path> gone = TrainingRound.prune(candidate.getParent(), keepCandidates, candidate);
                 if (!gone.isEmpty()) {
                     getContext().getLog().info("Model {}: deleted {} old candidate folder(s), keeping the newest {}",
                             name, gone.size(), keepCandidates);

@@ -157,13 +157,15 @@ public final class TrainingRound {
             candidateVersion = result.version();
             // A round never resumes: the optimiser state would only take disk space.
             deleteTree(candidateDir.resolve(Trainer.STATE_DIR));
-            if (validate && result.keptStep() == 0) {
+            if (result.lastStep() == 0 || validate && result.keptStep() == 0) {
                 String note = result.lastStep() == 0
                         ? "no candidate: no training step ran within the round's time (held back by the serving load)"
                         : "no candidate: none of " + result.lastStep() + " training steps beat the serving weights on"
                         + " the last " + validationFrames + " training frames of " + validation.size()
                         + " streams (validation)";
                 LOG.info("Model {}: {}", name, note);
+                // What the trainer saved is the serving weights again: no candidate folder for pruning to count.
+                deleteTree(candidateDir);
                 return new Outcome(name, serving.version(), null, null, null, note);
             }
         }
@@ -183,25 +185,33 @@ public final class TrainingRound {
         return new Outcome(name, serving.version(), candidateVersion, verdict, candidateDir, verdict.reason());
     }
 
-    /** Deletes a folder and everything in it; nothing when it does not exist. */
+    /** Deletes a folder and everything in it; nothing when it does not exist (or another process got there first). */
     static void deleteTree(Path dir) throws IOException {
         if (!java.nio.file.Files.exists(dir)) {
             return;
         }
-        try (var paths = java.nio.file.Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
+        List<Path> paths;
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            paths = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+        } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException e) {
+            if (!java.nio.file.Files.exists(dir)) {
+                return;
             }
+            throw e;
+        }
+        for (Path p : paths) {
+            java.nio.file.Files.deleteIfExists(p);
         }
     }
 
     /**
      * Deletes all but the newest {@code keep} candidate folders in {@code candidates}: those named
      * {@code <epoch millis>-<round>} as the actor names them, ordered by that time, then round (anything else there
-     * is left alone); also a round's parent copy ({@code <epoch millis>-<round>-parent}) that a crash left behind.
-     * Returns the folders deleted.
+     * is left alone, and so is {@code current}, the folder of the round just run, wherever the clock puts it); also
+     * a round's parent copy ({@code <epoch millis>-<round>-parent}) that a crash left behind, once it is an hour old
+     * (a round of another process sharing the folder may be loading a younger one). Returns the folders deleted.
      */
-    static List<Path> prune(Path candidates, int keep) throws IOException {
+    static List<Path> prune(Path candidates, int keep, Path current) throws IOException {
         if (!java.nio.file.Files.isDirectory(candidates)) {
             return List.of();
         }
@@ -209,12 +219,17 @@ public final class TrainingRound {
         try (var list = java.nio.file.Files.list(candidates)) {
             all = list.filter(p -> java.nio.file.Files.isDirectory(p)
                             && CANDIDATE_NAME.matcher(p.getFileName().toString()).matches())
+                    .filter(p -> current == null || !p.toAbsolutePath().normalize()
+                            .equals(current.toAbsolutePath().normalize()))
                     .sorted(java.util.Comparator.comparingLong((Path p) -> part(p, 0)).thenComparingLong(p -> part(p, 1)))
                     .toList();
         }
-        List<Path> gone = new ArrayList<>(all.subList(0, Math.max(0, all.size() - keep)));
+        int room = current != null && java.nio.file.Files.isDirectory(current) ? keep - 1 : keep;
+        List<Path> gone = new ArrayList<>(all.subList(0, Math.max(0, all.size() - room)));
+        long hourAgo = System.currentTimeMillis() - 3_600_000L;
         try (var list = java.nio.file.Files.list(candidates)) {
-            list.filter(p -> PARENT_NAME.matcher(p.getFileName().toString()).matches()).forEach(gone::add);
+            list.filter(p -> PARENT_NAME.matcher(p.getFileName().toString()).matches() && lastModified(p) < hourAgo)
+                    .forEach(gone::add);
         }
         for (Path p : gone) {
             deleteTree(p);
@@ -225,6 +240,14 @@ public final class TrainingRound {
     private static final java.util.regex.Pattern CANDIDATE_NAME = java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}");
     private static final java.util.regex.Pattern PARENT_NAME =
             java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}-parent");
+
+    private static long lastModified(Path p) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
 
     private static long part(Path p, int i) {
         return Long.parseLong(p.getFileName().toString().split("-")[i]);
