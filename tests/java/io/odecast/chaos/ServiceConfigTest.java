@@ -44,7 +44,7 @@ class ServiceConfigTest {
         assertEquals(1, c.getInt("kafka.priority-partitions"));
         assertEquals("p.frames", c.getString("kafka.topics.frames"), "the base settings stay");
         assertEquals(2, c.getConfigList("streams").size());
-        java.util.regex.Pattern high = io.odecast.stream.StreamRules.compile(
+        java.util.regex.Pattern high = io.odecast.kafka.StreamPatterns.compile(
                 c.getConfigList("streams").get(0).getString("pattern"));
         assertEquals("high", c.getConfigList("streams").get(0).getString("priority"));
         // The harness's producer is configured like this (ChaosKafka.producer).

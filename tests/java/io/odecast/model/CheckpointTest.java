@@ -105,6 +105,24 @@ class CheckpointTest {
     }
 
     @Test
+    void copyingAStoreInMemoryGivesTheSameWeightsAsASaveAndLoad() {
+        ModelConfig config = ModelFixtures.stormLike();
+        try (VidOdeModel serving = new VidOdeModel(new VidOdeNetwork(config, 1),
+                ModelCard.untrained("m", ModelCard.EXTRAPOLATE, 3));
+             VidOdeNetwork copy = new VidOdeNetwork(config, 2);
+             VidOdeNetwork other = new VidOdeNetwork(ModelConfig.of(config.channels(), config.height(),
+                     config.width(), 2 * config.initDim(), config.nDowns()), 3)) {
+            // From a serving model, whose BatchNorm is folded for inference: the store keeps the unfolded weights.
+            assertNotEquals(serving.network().parameters().version(), copy.parameters().version());
+            copy.parameters().copyFrom(serving.network().parameters());
+            assertEquals(serving.network().parameters().version(), copy.parameters().version());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> other.parameters().copyFrom(copy.parameters()));
+            assertTrue(e.getMessage().contains("gen.encoder.0.conv.weight"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFolderWithoutModelJsonSaysSo() {
         IOException e = assertThrows(IOException.class, () -> VidOdeModel.load(dir.resolve("nothing")));
         assertTrue(e.getMessage().contains("model.json"), e.getMessage());

@@ -50,88 +50,12 @@ class BrokerOutageTest {
         // holds its steps until that round ends, which it cannot while the broker is away: nothing is due to fail
         // then, and the round ends when the broker is back. Which comes first is a race (the second path, for both
         // streams' loops, once in eight CI runs: docs/reliability.md, "A flaky run of BrokerOutageTest").
-        rideOut(dir, "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }");
-    }
-
-    /**
-     * A clean stop with nothing left to commit still commits once, empty, to show the group that this loop owns its
-     * partitions before it checkpoints them. When that commit fails (here: the broker is away at the stop, so the
-     * end-offset read behind a checkpoint would fail too), the stop completes without checkpoints, and the next start
-     * reads the state partitions whole: slower, never wrong.
-     */
-    @Test
-    void aStopDuringAnOutageCompletesWithoutCheckpointsAndTheNextStartReadsTheStateWhole(@TempDir Path dir) throws Exception {
-        String prefix = "soft";
-        Random rng = new Random(37);
-        Map<String, List<FrameMessage>> byStream = new HashMap<>();
-        List<FrameMessage> first = new ArrayList<>();
-        List<FrameMessage> rest = new ArrayList<>();
-        for (String id : List.of("plain/s1", "plain/s2")) {
-            List<FrameMessage> frames = sixHourly(id, 8, rng);
-            byStream.put(id, frames);
-            first.addAll(frames.subList(0, 4));
-            rest.addAll(frames.subList(4, 8));
-        }
-        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
-        int port = kafka.port();
-        // One loop, so that it owns every partition; every frame snapshotted at once, so nothing is due at the stop.
-        com.typesafe.config.Config settings = ConfigFactory.parseString("odecast { state-dir = \"" + dir.resolve("state")
-                        + "\", engine.threads = 1, kafka.commit-timeout = 3s, snapshot.every-frames = 1 }");
-        try (VidOdeModel model = StreamFixtures.model()) {
-            StreamingService service = StreamingService.builder(settings
-                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
-            try {
-                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", first);
-                }
-                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= first.size(),
-                        Duration.ofSeconds(60));
-                // Every frame's offset committed (the last step's commit may still be pending a moment): nothing
-                // is left to commit at the stop but the ownership commit.
-                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                        Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                    StreamFixtures.await(() -> committed(admin, prefix + "-group") >= first.size(),
-                            Duration.ofSeconds(30));
-                }
-                kafka.close();
-            } finally {
-                // Must complete normally: only the checkpoints depend on the ownership commit.
-                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            }
-            kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
-            int onTopic = recordsOn(kafka.bootstrapServers(), prefix + ".state");
-            assertTrue(onTopic >= first.size(), "every frame's snapshot is on the state topic: " + onTopic);
-            StreamingService again = StreamingService.builder(settings
-                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
-            try {
-                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", rest);
-                }
-                List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
-                        Duration.ofSeconds(60), rs -> rs.size() >= 16).stream().map(StreamFixtures::forecast).toList();
-                assertEquals(onTopic, again.metrics().stateRecordsRestored(),
-                        "no checkpoint was left, so the whole state topic is read again");
-                StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
-            } finally {
-                again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            }
-        } finally {
-            kafka.close();
-        }
-    }
-
-    private static void rideOut(Path dir, String settings) throws Exception {
+        String settings = "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }";
         String prefix = "outage";
-        Random rng = new Random(31);
-        Map<String, List<FrameMessage>> byStream = new HashMap<>();
-        List<FrameMessage> before = new ArrayList<>();
-        List<FrameMessage> after = new ArrayList<>();
-        for (String id : List.of("plain/o1", "plain/o2")) {
-            List<FrameMessage> frames = sixHourly(id, 12, rng);
-            byStream.put(id, frames);
-            before.addAll(frames.subList(0, 6));
-            after.addAll(frames.subList(6, 12));
-        }
+        Halves streams = halves(List.of("plain/o1", "plain/o2"), 12, 31);
+        Map<String, List<FrameMessage>> byStream = streams.byStream();
+        List<FrameMessage> before = streams.first();
+        List<FrameMessage> after = streams.second();
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
         int port = kafka.port();
         try (VidOdeModel model = StreamFixtures.model()) {
@@ -208,6 +132,85 @@ class BrokerOutageTest {
         } finally {
             kafka.close();
         }
+    }
+
+    /**
+     * A clean stop with nothing left to commit still commits once, empty, to show the group that this loop owns its
+     * partitions before it checkpoints them. When that commit fails (here: the broker is away at the stop, so the
+     * end-offset read behind a checkpoint would fail too), the stop completes without checkpoints, and the next start
+     * reads the state partitions whole: slower, never wrong.
+     */
+    @Test
+    void aStopDuringAnOutageCompletesWithoutCheckpointsAndTheNextStartReadsTheStateWhole(@TempDir Path dir) throws Exception {
+        String prefix = "soft";
+        Halves streams = halves(List.of("plain/s1", "plain/s2"), 8, 37);
+        Map<String, List<FrameMessage>> byStream = streams.byStream();
+        List<FrameMessage> first = streams.first();
+        List<FrameMessage> rest = streams.second();
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
+        int port = kafka.port();
+        // One loop, so that it owns every partition; every frame snapshotted at once, so nothing is due at the stop.
+        com.typesafe.config.Config settings = ConfigFactory.parseString("odecast { state-dir = \"" + dir.resolve("state")
+                        + "\", engine.threads = 1, kafka.commit-timeout = 3s, snapshot.every-frames = 1 }");
+        try (VidOdeModel model = StreamFixtures.model()) {
+            StreamingService service = StreamingService.builder(settings
+                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
+            try {
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", first);
+                }
+                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= first.size(),
+                        Duration.ofSeconds(60));
+                // Every frame's offset committed (the last step's commit may still be pending a moment): nothing
+                // is left to commit at the stop but the ownership commit.
+                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                        Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                    StreamFixtures.await(() -> committed(admin, prefix + "-group") >= first.size(),
+                            Duration.ofSeconds(30));
+                }
+                kafka.close();
+            } finally {
+                // Must complete normally: only the checkpoints depend on the ownership commit.
+                service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+            kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
+            int onTopic = recordsOn(kafka.bootstrapServers(), prefix + ".state");
+            assertTrue(onTopic >= first.size(), "every frame's snapshot is on the state topic: " + onTopic);
+            StreamingService again = StreamingService.builder(settings
+                    .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
+            try {
+                try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
+                    publish(producer, prefix + ".frames", rest);
+                }
+                List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
+                        Duration.ofSeconds(60), rs -> rs.size() >= 16).stream().map(StreamFixtures::forecast).toList();
+                assertEquals(onTopic, again.metrics().stateRecordsRestored(),
+                        "no checkpoint was left, so the whole state topic is read again");
+                StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
+            } finally {
+                again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            kafka.close();
+        }
+    }
+
+    /** Each stream's frames, and all streams' first and second halves in publishing order. */
+    private record Halves(Map<String, List<FrameMessage>> byStream, List<FrameMessage> first,
+                          List<FrameMessage> second) {
+    }
+
+    /** {@code perStream} six-hourly frames of each of {@code ids}, drawn from one seeded generator. */
+    private static Halves halves(List<String> ids, int perStream, long seed) {
+        Random rng = new Random(seed);
+        Halves h = new Halves(new HashMap<>(), new ArrayList<>(), new ArrayList<>());
+        for (String id : ids) {
+            List<FrameMessage> frames = sixHourly(id, perStream, rng);
+            h.byStream().put(id, frames);
+            h.first().addAll(frames.subList(0, perStream / 2));
+            h.second().addAll(frames.subList(perStream / 2, perStream));
+        }
+        return h;
     }
 
     /** The records on every partition of {@code topic}, read to its end offsets (not for a fixed time). */

@@ -136,10 +136,10 @@ class StreamSettingsTest {
 
     @Test
     void globStarsStayWithinOnePathPartAndRegexRulesMatchTheWholeId() {
-        assertTrue(StreamRules.compile("storm/*").matcher("storm/a").matches());
-        assertTrue(!StreamRules.compile("storm/*").matcher("storm/a/b").matches());
-        assertTrue(StreamRules.compile("storm/**").matcher("storm/a/b").matches());
-        assertTrue(StreamRules.compile("regex:cam[0-9]+").matcher("cam12").matches());
+        assertTrue(io.odecast.kafka.StreamPatterns.compile("storm/*").matcher("storm/a").matches());
+        assertTrue(!io.odecast.kafka.StreamPatterns.compile("storm/*").matcher("storm/a/b").matches());
+        assertTrue(io.odecast.kafka.StreamPatterns.compile("storm/**").matcher("storm/a/b").matches());
+        assertTrue(io.odecast.kafka.StreamPatterns.compile("regex:cam[0-9]+").matcher("cam12").matches());
         assertTrue(example().streams().settingsFor("other/x").isEmpty());
     }
 

@@ -120,28 +120,30 @@ public record ChannelNormalization(double[] mean, double[] std) {
 
     /** Normalised copy of physical {@code values} of shape {@code shape}, every cell. */
     public float[] normalize(float[] values, GridShape shape) {
+        return perChannel(values, shape, (v, c) -> (v - mean[c]) / std[c]);
+    }
+
+    /** Physical values from normalised {@code values} of shape {@code shape}. */
+    public float[] denormalize(float[] values, GridShape shape) {
+        return perChannel(values, shape, (v, c) -> v * std[c] + mean[c]);
+    }
+
+    /** A copy of {@code values} with {@code f(value, channel)} applied to every cell. */
+    private float[] perChannel(float[] values, GridShape shape, CellMap f) {
         requireChannels(shape);
         int plane = shape.planeSize();
         float[] out = new float[values.length];
         for (int c = 0; c < shape.channels(); c++) {
             for (int i = c * plane; i < (c + 1) * plane; i++) {
-                out[i] = (float) ((values[i] - mean[c]) / std[c]);
+                out[i] = (float) f.apply(values[i], c);
             }
         }
         return out;
     }
 
-    /** Physical values from normalised {@code values} of shape {@code shape}. */
-    public float[] denormalize(float[] values, GridShape shape) {
-        requireChannels(shape);
-        int plane = shape.planeSize();
-        float[] out = new float[values.length];
-        for (int c = 0; c < shape.channels(); c++) {
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                out[i] = (float) (values[i] * std[c] + mean[c]);
-            }
-        }
-        return out;
+    @FunctionalInterface
+    private interface CellMap {
+        double apply(double value, int channel);
     }
 
     private void requireChannels(GridShape shape) {

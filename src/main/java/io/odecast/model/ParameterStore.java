@@ -113,6 +113,23 @@ public final class ParameterStore {
         return n;
     }
 
+    /**
+     * Copies every entry's values from {@code source}, a store of the same architecture (in memory, as {@link #save}
+     * then {@link #load} would, without the file).
+     *
+     * @throws IllegalArgumentException when {@code source} lacks an entry or holds it in another shape
+     */
+    public void copyFrom(ParameterStore source) {
+        for (Entry e : entries.values()) {
+            Entry from = source.entries.get(e.name);
+            if (from == null || !from.array.getShape().equals(e.array.getShape())) {
+                throw new IllegalArgumentException("cannot copy parameter " + e.name + " " + e.array.getShape()
+                        + " from " + (from == null ? "a store without it" : "shape " + from.array.getShape()));
+            }
+            e.array.set(from.array.toFloatArray());
+        }
+    }
+
     /** Writes every entry (parameters and buffers). */
     public void save(Path file) throws IOException {
         try (OutputStream os = Files.newOutputStream(file);

@@ -592,14 +592,9 @@ public final class BatchRunner implements AutoCloseable {
         }
         long start = System.nanoTime();
         List<?> out = call.get(0).call.apply(requests);
-        long nanos = System.nanoTime() - start;
-        metrics.batchRun(requests.size(), nanos);
+        metrics.batchRun(requests.size(), System.nanoTime() - start, call.get(0).key.urgent());
         if (call.size() > 1) {
             metrics.callMerged();
-        }
-        if (call.get(0).key.urgent()) {
-            metrics.callUrgent();
-            metrics.urgentCallTime(nanos);
         }
         int k = 0;
         for (Chunk c : call) {
@@ -613,11 +608,7 @@ public final class BatchRunner implements AutoCloseable {
         try {
             long start = System.nanoTime();
             List<?> out = c.call.apply(List.of(c.requests.get(k)));
-            long nanos = System.nanoTime() - start;
-            metrics.batchRun(1, nanos);
-            if (c.key.urgent()) {
-                metrics.urgentCallTime(nanos);
-            }
+            metrics.batchRun(1, System.nanoTime() - start, c.key.urgent());
             c.results[c.indices.get(k)] = out.get(0);
         } catch (RuntimeException e) {
             LOG.warn("Model call failed: {}", e.toString());

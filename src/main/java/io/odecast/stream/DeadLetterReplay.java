@@ -81,7 +81,7 @@ public final class DeadLetterReplay {
      */
     public record Filter(Set<DeadLetterReason> reasons, String streamPattern) {
         Predicate<DeadLetterMessage> predicate() {
-            Pattern p = streamPattern == null ? null : StreamRules.compile(streamPattern);
+            Pattern p = streamPattern == null ? null : io.odecast.kafka.StreamPatterns.compile(streamPattern);
             return d -> (reasons.isEmpty() || reasons.contains(d.reason()))
                     && (p == null || d.streamId().map(id -> p.matcher(id).matches()).orElse(false));
         }

@@ -230,11 +230,12 @@ public final class ServiceMetrics {
         mergedCalls.increment();
     }
 
-    void callUrgent() {
-        urgentCalls.increment();
-    }
-
-    void batchRun(int size, long nanos) {
+    /** A model call of {@code size} requests that took {@code nanos}; {@code urgent}: a high-priority call. */
+    void batchRun(int size, long nanos, boolean urgent) {
+        if (urgent) {
+            urgentCalls.increment();
+            urgentCallNanos.add(nanos);
+        }
         decoderBatches.increment();
         batchedRequests.add(size);
         largestBatch.accumulate(size);
@@ -254,10 +255,6 @@ public final class ServiceMetrics {
     /** The part of {@link #modelCallSeconds()} spent in high-priority calls (on the urgent workers, when there are). */
     public double urgentCallSeconds() {
         return urgentCallNanos.sum() * 1e-9;
-    }
-
-    void urgentCallTime(long nanos) {
-        urgentCallNanos.add(nanos);
     }
 
     /** Gauges for one more consumer loop, counted into the service's figures from now on. */

@@ -23,7 +23,7 @@ public final class StreamRules {
 
     public StreamRules(List<Rule> rules) {
         this.rules = List.copyOf(rules);
-        this.compiled = this.rules.stream().map(r -> compile(r.pattern())).toList();
+        this.compiled = this.rules.stream().map(r -> StreamPatterns.compile(r.pattern())).toList();
     }
 
     /** Reads {@code streams} (a list of objects with a {@code pattern}) with {@code defaults} filling gaps. */
@@ -65,8 +65,4 @@ public final class StreamRules {
         return -1;
     }
 
-    /** A rule pattern as a regular expression ({@link StreamPatterns#compile}). */
-    public static Pattern compile(String pattern) {
-        return StreamPatterns.compile(pattern);
-    }
 }

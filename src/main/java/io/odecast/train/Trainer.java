@@ -79,6 +79,8 @@ public final class Trainer implements AutoCloseable {
     private final List<TrainingWindows.Sample> validation;
     /** SHA-256 of the validation windows: a saved best score is restored only for the same windows. */
     private final String validationFingerprint;
+    /** Per interpolation validation window, the cells its score counts ({@link #scoredCells}); empty otherwise. */
+    private final List<boolean[][]> validationCells;
     private boolean scoreStart;
     private final TrainingOptions options;
     private final PrintStream progress;
@@ -111,7 +113,10 @@ public final class Trainer implements AutoCloseable {
         this.validation = List.copyOf(validation);
         this.options = options;
         this.progress = progress;
-        if (!this.validation.isEmpty() && !"extrapolate".equals(options.task()) && !anyScorableCell(this.validation)) {
+        this.validationCells = "extrapolate".equals(options.task()) ? List.of()
+                : this.validation.stream().map(Trainer::scoredCells).toList();
+        if (!this.validation.isEmpty() && !"extrapolate".equals(options.task())
+                && validationCells.stream().flatMap(java.util.Arrays::stream).allMatch(m -> m == null)) {
             throw new IllegalArgumentException("the validation windows have no hidden cell to score (every hidden"
                     + " frame missing, or invalid where the window's ends are); use more validation frames or none");
         }
@@ -427,8 +432,9 @@ public final class Trainer implements AutoCloseable {
         try (VidOdeModel model = wrapped) {
             ChannelNormalization norm = ChannelNormalization.of(card.mean(), card.std());
             GridShape shape = new GridShape(config.channels(), config.height(), config.width());
-            for (TrainingWindows.Sample s : validation) {
-                boolean[][] scored = scoredCells(s);
+            for (int w = 0; w < validation.size(); w++) {
+                TrainingWindows.Sample s = validation.get(w);
+                boolean[][] scored = validationCells.get(w);
                 List<io.odecast.model.Observation> window = new ArrayList<>();
                 List<Integer> hidden = new ArrayList<>();
                 for (int t = 0; t < s.frames().length; t++) {
@@ -458,11 +464,6 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return sum / cells;
-    }
-
-    /** Whether some window has a cell to score ({@link #scoredCells}). */
-    private static boolean anyScorableCell(List<TrainingWindows.Sample> windows) {
-        return windows.stream().anyMatch(s -> java.util.Arrays.stream(scoredCells(s)).anyMatch(m -> m != null));
     }
 
     /**
@@ -526,9 +527,7 @@ public final class Trainer implements AutoCloseable {
     /** A separate network holding the current weights (so that folding BatchNorm leaves training untouched). */
     private VidOdeNetwork copyOfNetwork() {
         VidOdeNetwork copy = new VidOdeNetwork(config, options.seed());
-        for (ParameterStore.Entry e : network.parameters().entries()) {
-            copy.parameters().get(e.name()).array().set(e.array().toFloatArray());
-        }
+        copy.parameters().copyFrom(network.parameters());
         return copy;
     }
 

@@ -101,7 +101,7 @@ class TrainingRoundTest {
     }
 
     @Test
-    void aRoundThatCannotBeatTheServingWeightsEndsWithoutACandidate() throws Exception {
+    void aRoundHeldBackForItsWholeTimeEndsWithoutACandidate() throws Exception {
         List<String> published = new ArrayList<>();
         Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
         recorded.put("a", blob("a", 1, 20));
@@ -120,8 +120,7 @@ class TrainingRoundTest {
             assertFalse(outcome.published());
             assertTrue(outcome.note().contains("no training step"), outcome.note());
             assertTrue(published.isEmpty());
-            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate")), "no copy of the serving weights is kept");
-            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate-parent")));
+            assertEquals(List.of(), entries(dir), "no copy of the serving weights is kept, nothing else either");
         }
     }
 
@@ -146,35 +145,36 @@ class TrainingRoundTest {
             List<?> history = (List<?>) training.get("validation_history");
             assertEquals(0, ((Number) ((List<?>) history.get(0)).get(0)).intValue(), history.toString());
             // What a round leaves on disk: the candidate checkpoint, not its start's copy or its resume state.
-            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate-parent")));
-            assertFalse(java.nio.file.Files.exists(dir.resolve("candidate").resolve(io.odecast.train.Trainer.STATE_DIR)));
-            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("candidate").resolve(Checkpoint.PARAMETERS)));
+            assertEquals(List.of("candidate"), entries(dir), "no copy of the serving weights beside it");
+            assertEquals(List.of(Checkpoint.METADATA, Checkpoint.PARAMETERS), entries(dir.resolve("candidate")),
+                    "the checkpoint alone, without the trainer's resume state");
         }
     }
 
     @Test
     void pruningKeepsTheNewestCandidatesAndLeavesOtherFoldersAlone() throws Exception {
         Path candidates = java.nio.file.Files.createDirectories(dir.resolve("candidates"));
-        // Two processes' rounds (the round counter restarts; the time orders them), a crashed round's parent copy two
-        // hours old, a parent copy another process may be loading right now, and a folder an operator put there.
+        // Two processes' rounds (the round counter restarts; the time orders them), parent copies that rounds of
+        // earlier versions left behind, and a folder an operator put there.
         for (String name : List.of("1700000000000-9", "1700000000500-10", "1800000000000-1", "1800000000000-2",
                 "1900000000000-1", "1800000000000-2-parent", "1900000000000-1-parent", "keep-me")) {
             java.nio.file.Files.createDirectories(candidates.resolve(name));
             java.nio.file.Files.writeString(candidates.resolve(name).resolve("model.json"), "{}");
         }
-        java.nio.file.Files.setLastModifiedTime(candidates.resolve("1800000000000-2-parent"),
-                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 7_200_000L));
         // The round just run is named older than the others (the clock stepped back): it stays all the same.
         Path current = candidates.resolve("1700000000500-10");
         List<Path> gone = TrainingRound.prune(candidates, 3, current);
-        List<String> left;
-        try (var list = java.nio.file.Files.list(candidates)) {
-            left = list.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-        assertEquals(List.of("1700000000500-10", "1800000000000-2", "1900000000000-1", "1900000000000-1-parent",
-                "keep-me"), left);
-        assertEquals(3, gone.size(), gone.toString());
+        assertEquals(List.of("1700000000500-10", "1800000000000-2", "1900000000000-1", "keep-me"),
+                entries(candidates));
+        assertEquals(4, gone.size(), gone.toString());
         assertEquals(List.of(), TrainingRound.prune(candidates, 3, current), "nothing more to delete");
         assertEquals(List.of(), TrainingRound.prune(dir.resolve("none"), 3, null), "no folder yet");
+    }
+
+    /** The names in a folder, sorted. */
+    private static List<String> entries(Path folder) throws java.io.IOException {
+        try (var list = java.nio.file.Files.list(folder)) {
+            return list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 }

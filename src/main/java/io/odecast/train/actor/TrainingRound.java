@@ -135,19 +135,13 @@ public final class TrainingRound {
         record.put("validation_windows", validation.size());
         record.put("gate_holdout_frames_per_stream", holdout);
         String candidateVersion;
-        Path parentWeights = candidateDir.resolveSibling(candidateDir.getFileName() + "-parent");
-        serving.save(parentWeights);
         // A fine-tuned candidate keeps its parent's blend, marked as inherited: dropping it would serve the model
         // alone (12-20 % worse than the blend on the storm at +6 h), and the round has too few unseen frames per
         // stream to fit its own. The gate scores the models alone.
         try (Trainer trainer = new Trainer(serving.config(), card.withEvaluation(Map.of())
                 .withBlend(inherited(card.blend(), serving.version())), windows, validation, options,
                 new PrintStream(OutputStream.nullOutputStream()))) {
-            try {
-                trainer.network().parameters().load(parentWeights.resolve(Checkpoint.PARAMETERS));
-            } finally {
-                deleteTree(parentWeights);
-            }
+            trainer.network().parameters().copyFrom(serving.network().parameters());
             trainer.holdBackWhile(holdBack);
             if (validate) {
                 // The serving weights are scored at step 0 and stay the checkpoint unless a step beats them.
@@ -208,8 +202,8 @@ public final class TrainingRound {
      * Deletes all but the newest {@code keep} candidate folders in {@code candidates}: those named
      * {@code <epoch millis>-<round>} as the actor names them, ordered by that time, then round (anything else there
      * is left alone, and so is {@code current}, the folder of the round just run, wherever the clock puts it); also
-     * a round's parent copy ({@code <epoch millis>-<round>-parent}) that a crash left behind, once it is an hour old
-     * (a round of another process sharing the folder may be loading a younger one). Returns the folders deleted.
+     * the parent copies ({@code <epoch millis>-<round>-parent}) that rounds of earlier versions wrote and never
+     * deleted. Returns the folders deleted.
      */
     static List<Path> prune(Path candidates, int keep, Path current) throws IOException {
         if (!java.nio.file.Files.isDirectory(candidates)) {
@@ -226,10 +220,8 @@ public final class TrainingRound {
         }
         int room = current != null && java.nio.file.Files.isDirectory(current) ? keep - 1 : keep;
         List<Path> gone = new ArrayList<>(all.subList(0, Math.max(0, all.size() - room)));
-        long hourAgo = System.currentTimeMillis() - 3_600_000L;
         try (var list = java.nio.file.Files.list(candidates)) {
-            list.filter(p -> PARENT_NAME.matcher(p.getFileName().toString()).matches() && lastModified(p) < hourAgo)
-                    .forEach(gone::add);
+            list.filter(p -> PARENT_NAME.matcher(p.getFileName().toString()).matches()).forEach(gone::add);
         }
         for (Path p : gone) {
             deleteTree(p);
@@ -240,14 +232,6 @@ public final class TrainingRound {
     private static final java.util.regex.Pattern CANDIDATE_NAME = java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}");
     private static final java.util.regex.Pattern PARENT_NAME =
             java.util.regex.Pattern.compile("\\d{1,18}-\\d{1,18}-parent");
-
-    private static long lastModified(Path p) {
-        try {
-            return java.nio.file.Files.getLastModifiedTime(p).toMillis();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
-        }
-    }
 
     private static long part(Path p, int i) {
         return Long.parseLong(p.getFileName().toString().split("-")[i]);
