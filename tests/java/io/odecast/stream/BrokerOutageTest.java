@@ -53,9 +53,6 @@ class BrokerOutageTest {
         String settings = "odecast.kafka.commit-timeout = 3s, odecast.snapshot { every-frames = 4, every = 2s }";
         String prefix = "outage";
         Halves streams = halves(List.of("plain/o1", "plain/o2"), 12, 31);
-        Map<String, List<FrameMessage>> byStream = streams.byStream();
-        List<FrameMessage> before = streams.first();
-        List<FrameMessage> after = streams.second();
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
         int port = kafka.port();
         try (VidOdeModel model = StreamFixtures.model()) {
@@ -64,9 +61,9 @@ class BrokerOutageTest {
                     .models(Map.of("storm", model)).start();
             try {
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", before);
+                    publish(producer, prefix + ".frames", streams.first());
                 }
-                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= before.size(),
+                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= streams.first().size(),
                         Duration.ofSeconds(60));
                 long heldBefore = service.metrics().pollsHeldForRebalance();
                 kafka.close();
@@ -95,7 +92,7 @@ class BrokerOutageTest {
                 assertFalse(service.completion().toCompletableFuture().isDone(), "the service must not stop");
                 kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", after);
+                    publish(producer, prefix + ".frames", streams.second());
                 }
                 Map<String, ForecastMessage> latest = new HashMap<>();
                 List<ForecastMessage> all = new ArrayList<>();
@@ -116,7 +113,7 @@ class BrokerOutageTest {
                     assertTrue(copy == 1 || f.flags().contains(Forecast.Flag.REPLAYED),
                             "unmarked repeat of " + f.streamId() + " at " + f.basedOnTime());
                 }
-                for (Map.Entry<String, List<FrameMessage>> e : byStream.entrySet()) {
+                for (Map.Entry<String, List<FrameMessage>> e : streams.byStream().entrySet()) {
                     List<StreamState> states = statesAlone(model, e.getValue());
                     for (int i = 0; i < 12; i++) {
                         ForecastMessage f = latest.get(e.getKey() + "@" + e.getValue().get(i).eventTime());
@@ -144,9 +141,6 @@ class BrokerOutageTest {
     void aStopDuringAnOutageCompletesWithoutCheckpointsAndTheNextStartReadsTheStateWhole(@TempDir Path dir) throws Exception {
         String prefix = "soft";
         Halves streams = halves(List.of("plain/s1", "plain/s2"), 8, 37);
-        Map<String, List<FrameMessage>> byStream = streams.byStream();
-        List<FrameMessage> first = streams.first();
-        List<FrameMessage> rest = streams.second();
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).start();
         int port = kafka.port();
         // One loop, so that it owns every partition; every frame snapshotted at once, so nothing is due at the stop.
@@ -157,15 +151,15 @@ class BrokerOutageTest {
                     .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
             try {
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", first);
+                    publish(producer, prefix + ".frames", streams.first());
                 }
-                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= first.size(),
+                StreamFixtures.await(() -> service.metrics().forecastsEmitted() >= streams.first().size(),
                         Duration.ofSeconds(60));
                 // Every frame's offset committed (the last step's commit may still be pending a moment): nothing
                 // is left to commit at the stop but the ownership commit.
                 try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                         Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                    StreamFixtures.await(() -> committed(admin, prefix + "-group") >= first.size(),
+                    StreamFixtures.await(() -> committed(admin, prefix + "-group") >= streams.first().size(),
                             Duration.ofSeconds(30));
                 }
                 kafka.close();
@@ -175,18 +169,18 @@ class BrokerOutageTest {
             }
             kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(port).start();
             int onTopic = recordsOn(kafka.bootstrapServers(), prefix + ".state");
-            assertTrue(onTopic >= first.size(), "every frame's snapshot is on the state topic: " + onTopic);
+            assertTrue(onTopic >= streams.first().size(), "every frame's snapshot is on the state topic: " + onTopic);
             StreamingService again = StreamingService.builder(settings
                     .withFallback(config(kafka.bootstrapServers(), prefix))).models(Map.of("storm", model)).start();
             try {
                 try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-                    publish(producer, prefix + ".frames", rest);
+                    publish(producer, prefix + ".frames", streams.second());
                 }
                 List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts",
                         Duration.ofSeconds(60), rs -> rs.size() >= 16).stream().map(StreamFixtures::forecast).toList();
                 assertEquals(onTopic, again.metrics().stateRecordsRestored(),
                         "no checkpoint was left, so the whole state topic is read again");
-                StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, byStream, forecasts);
+                StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, streams.byStream(), forecasts);
             } finally {
                 again.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
