@@ -119,6 +119,23 @@ class CliHelpTest {
     }
 
     @Test
+    void absurdSizesAndCountsAreOneLineUsageErrorsNotOutOfMemory() {
+        for (String[] args : List.of(
+                new String[] {"evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--size", "50000x50000", "--out", "out/never"},
+                new String[] {"evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--size", "99999999999x1", "--out", "out/never"},
+                new String[] {"evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--size", "72x66", "--out", "out/never"},
+                new String[] {"evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--leads", "-1", "--out", "out/never"},
+                new String[] {"evaluate", "--model", "models/storm-forecast", "--dataset", "storm", "--crop-cells", "0.9:3.9:0:4", "--out", "out/never"},
+                new String[] {"train", "--dataset", "storm", "--validation-windows", "100000", "--steps", "1", "--models-dir", "out/never"})) {
+            Run r = run(args);
+            String what = String.join(" ", args);
+            assertEquals(2, r.code(), what + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), what + ": " + r.err());
+            assertTrue(!r.err().contains("Exception") && !r.err().contains("OutOfMemory"), what + ": " + r.err());
+        }
+    }
+
+    @Test
     void noSubcommandIsAUsageError() {
         Run r = run();
         assertEquals(2, r.code());

@@ -28,15 +28,51 @@ class GridCropAndResampleTest {
     }
 
     @Test
-    void aLatLonBoxKeepsTheCellsInsideItAcrossLongitudeZero() {
+    void aLatLonBoxAcrossTheSeamOfAGlobalGridIsOneBlock() {
         FrameSequence seq = grid(null);
         GridCrop crop = GridCrop.ofLatLon(seq, 15, 35, -70, 70);
-        assertEquals(new GridCrop(1, 3, 0, 6), crop, "300 is -60, inside -70..70, so the run is 0..5");
+        assertEquals(new GridCrop(1, 3, 5, 8), crop, "300 is -60: columns 5, 0 and 1, not the whole width");
+        FrameSequence across = crop.apply(seq);
+        assertEquals(new GridShape(1, 2, 3), across.shape());
+        assertArrayEquals(new float[] {15, 10, 11, 25, 20, 21}, across.frame(0).data());
+        assertArrayEquals(new double[] {-60, 0, 60}, across.lon(), 1e-9);
         GridCrop east = GridCrop.ofLatLon(seq, 15, 35, 50, 130);
         FrameSequence cut = east.apply(seq);
         assertEquals(new GridShape(1, 2, 2), cut.shape());
         assertArrayEquals(new float[] {11, 12, 21, 22}, cut.frame(0).data());
         assertArrayEquals(new double[] {60, 120}, cut.lon());
+    }
+
+    @Test
+    void onARegionalGridABoxGivenEastToWestIsRefusedNotWidenedToTheWholeGrid() {
+        FrameSequence storm = regional();
+        assertEquals(new GridCrop(0, 4, 1, 4), GridCrop.ofLatLon(storm, 10, 40, -125, -100));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GridCrop.ofLatLon(storm, 10, 40, -100, -125));
+        assertTrue(e.getMessage().contains("two separate column ranges") && e.getMessage().contains("western edge"),
+                e.getMessage());
+        IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                () -> new GridCrop(0, 2, 4, 8).apply(storm));
+        assertTrue(beyond.getMessage().contains("exceeds"), beyond.getMessage());
+    }
+
+    /** The same values on a regional grid: longitudes -130, -120, ..., -80 (not round the globe). */
+    private static FrameSequence regional() {
+        FrameSequence g = grid(null);
+        return new FrameSequence("regional", g.channels(), g.shape(), g.frames(), g.lat(),
+                new double[] {-130, -120, -110, -100, -90, -80}, g.units(), Double.NaN, null);
+    }
+
+    @Test
+    void growingAGridGivesEvenlySpacedAxesAtTheNewCellCentres() {
+        FrameSequence doubled = new GridResampler(8, 12).apply(regional());
+        assertArrayEquals(new double[] {7.5, 12.5, 17.5, 22.5, 27.5, 32.5, 37.5, 42.5}, doubled.lat(), 1e-9);
+        assertEquals(-132.5, doubled.lon()[0], 1e-9);
+        assertEquals(-77.5, doubled.lon()[11], 1e-9);
+        FrameSequence odd = new GridResampler(7, 5).apply(regional());
+        for (int i = 1; i < 7; i++) {
+            assertEquals(40.0 / 7, odd.lat()[i] - odd.lat()[i - 1], 1e-9, "row spacing " + i);
+        }
     }
 
     @Test

@@ -48,6 +48,36 @@ class ImageFolderReaderTest {
     }
 
     @Test
+    void greyImagesAreReadAsTheirSampleValuesNotBrightenedToSrgb(@TempDir Path dir) throws Exception {
+        BufferedImage grey8 = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        grey8.getRaster().setSample(0, 0, 0, 50);
+        grey8.getRaster().setSample(1, 0, 0, 100);
+        ImageIO.write(grey8, "png", dir.resolve("a.png").toFile());
+        BufferedImage grey16 = new BufferedImage(2, 1, BufferedImage.TYPE_USHORT_GRAY);
+        grey16.getRaster().setSample(0, 0, 0, 1000);
+        grey16.getRaster().setSample(1, 0, 0, 65535);
+        ImageIO.write(grey16, "png", dir.resolve("b.png").toFile());
+        FrameSequence seq = new ImageFolderReader(2, 1, ColorMode.GREY, Instant.EPOCH, Duration.ofSeconds(1)).read(dir);
+        assertEquals(50 / 255f, seq.frame(0).value(0, 0, 0), 1e-6);
+        assertEquals(100 / 255f, seq.frame(0).value(0, 0, 1), 1e-6);
+        assertEquals(1000 / 65535f, seq.frame(1).value(0, 0, 0), 1e-6);
+        assertEquals(1f, seq.frame(1).value(0, 0, 1), 1e-6);
+        FrameSequence rgb = new ImageFolderReader(2, 1, ColorMode.RGB, Instant.EPOCH, Duration.ofSeconds(1)).read(dir);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(50 / 255f, rgb.frame(0).value(c, 0, 0), 1e-6, "channel " + c);
+        }
+    }
+
+    @Test
+    void aCorruptImageIsNamed(@TempDir Path dir) throws Exception {
+        writeImages(dir, 1);
+        java.nio.file.Files.write(dir.resolve("img_9.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        DataSourceException e = org.junit.jupiter.api.Assertions.assertThrows(DataSourceException.class,
+                () -> new ImageFolderReader(4, 2, ColorMode.GREY, Instant.EPOCH, Duration.ofSeconds(1)).read(dir));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("img_9.png"), e.getMessage());
+    }
+
+    @Test
     void areaResamplerAveragesBlocks() {
         float[] src = {0, 1, 2, 3, 4, 5, 6, 7};
         float[] out = AreaResampler.resize(src, new GridShape(1, 2, 4), 1, 2);

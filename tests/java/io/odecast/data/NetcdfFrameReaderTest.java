@@ -30,6 +30,18 @@ class NetcdfFrameReaderTest {
     }
 
     @Test
+    void twoChannelsOfTheSameNameAreRefusedWithTheWayToNameThemApart() {
+        DataSourceException e = assertThrows(DataSourceException.class, () -> NetcdfFrameReader.builder()
+                .variable(StormFixtures.file("u"), "u")
+                .variable(StormFixtures.file("u"), "u")
+                .timeOverride(StormFixtures.HOURS_SINCE_START)
+                .build()
+                .read("twice"));
+        assertTrue(e.getMessage().contains("channel name 'u' is taken") && e.getMessage().contains("FILE:VAR:NAME"),
+                e.getMessage());
+    }
+
+    @Test
     void stormHas64FramesOf33By36InThreeChannels() {
         assertEquals(64, uvp.size());
         assertEquals(new GridShape(3, 33, 36), uvp.shape());
@@ -124,6 +136,6 @@ class NetcdfFrameReaderTest {
     void fileWithoutTimeUnitsAsksForAnOverride() {
         DataSourceException e = assertThrows(DataSourceException.class,
                 () -> NetcdfFrameReader.builder().variable(StormFixtures.file("u"), "u").build().read("u"));
-        assertTrue(e.getMessage().contains("TimeOverride"), e.getMessage());
+        assertTrue(e.getMessage().contains("--time-start and --time-step"), e.getMessage());
     }
 }

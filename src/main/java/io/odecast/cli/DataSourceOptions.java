@@ -168,7 +168,8 @@ final class DataSourceOptions {
                     Datasets.STORM_STEP, "storm");
             case "vtest", "tree" -> {
                 int[] wh = size(size != null ? size : defaultVideoSize != null ? defaultVideoSize : "64x48");
-                yield new Loaded(Datasets.greyVideo(data != null ? data : Datasets.video(dataset), wh[0], wh[1]), true,
+                VideoFrameReader.Options options = VideoFrameReader.Options.of(wh[0], wh[1], mode()).range(0, maxFrames);
+                yield new Loaded(new VideoFrameReader(options).read(data != null ? data : Datasets.video(dataset)), true,
                         video, dataset);
             }
             case "balls" -> new Loaded(new BouncingBalls(32, 32, 3, 3.5, 1.2, 1).regular(400, video), true, video,
@@ -233,6 +234,11 @@ final class DataSourceOptions {
                 out = GridCrop.ofLatLon(out, box[0], box[1], box[2], box[3]).apply(out);
             } else if (cropCells != null) {
                 double[] box = numbers("--crop-cells", cropCells, "ROW0:ROW1:COL0:COL1");
+                for (double b : box) {
+                    if (b != Math.rint(b) || Math.abs(b) > Integer.MAX_VALUE) {
+                        throw usage("--crop-cells '" + cropCells + "' must be whole cell indices ROW0:ROW1:COL0:COL1");
+                    }
+                }
                 out = new GridCrop((int) box[0], (int) box[1], (int) box[2], (int) box[3]).apply(out);
             }
         } catch (IllegalArgumentException e) {
@@ -241,6 +247,13 @@ final class DataSourceOptions {
         boolean grid = !variables.isEmpty() || "storm".equals(dataset);
         if (size != null && grid) {
             int[] wh = size(size);
+            long bytes = (long) out.size() * out.shape().channels() * wh[0] * wh[1] * (Float.BYTES + 1);
+            long heap = Runtime.getRuntime().maxMemory();
+            if (bytes > heap / 2) {
+                throw usage("--size " + size + ": " + out.size() + " frames of " + out.shape().channels()
+                        + " channels at that size take " + (bytes >> 20) + " MiB, more than half the heap ("
+                        + (heap >> 20) + " MiB)");
+            }
             out = new GridResampler(wh[1], wh[0]).apply(out);
         }
         return out;
@@ -283,10 +296,27 @@ final class DataSourceOptions {
         return step;
     }
 
+    /** Largest side {@code --size} accepts: far above any model here, far below what would exhaust memory. */
+    static final int MAX_SIDE = 4096;
+
+    /** The size {@code --size} asks for as {width, height}, or null when it is not given. */
+    int[] requestedSize() {
+        return size == null ? null : size(size);
+    }
+
     private int[] size(String text) {
         Matcher m = Pattern.compile("(\\d+)x(\\d+)").matcher(text.toLowerCase(Locale.ROOT).trim());
-        if (!m.matches() || Integer.parseInt(m.group(1)) == 0 || Integer.parseInt(m.group(2)) == 0) {
+        if (!m.matches()) {
             throw usage("--size '" + text + "' is not WIDTHxHEIGHT, e.g. 64x48");
+        }
+        for (int g = 1; g <= 2; g++) {
+            String digits = m.group(g).replaceFirst("^0+(?=.)", "");
+            if (digits.length() > 4 || Integer.parseInt(digits) > MAX_SIDE) {
+                throw usage("--size '" + text + "' is larger than " + MAX_SIDE + " cells a side");
+            }
+            if (Integer.parseInt(digits) == 0) {
+                throw usage("--size '" + text + "' is not WIDTHxHEIGHT, e.g. 64x48");
+            }
         }
         return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }

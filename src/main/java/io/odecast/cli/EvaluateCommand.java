@@ -82,11 +82,25 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--precision " + precision.label() + ": this CPU has no native bf16 (avx512_bf16 or amx_bf16)");
         }
-        DataSourceOptions.Loaded loaded = data.read("64x48");
-        FrameSequence sequence = loaded.frames();
+        if (leads < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--leads must be at least 1, got "
+                    + leads);
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--out " + out
+                    + " is a file; give a folder");
+        }
         try (VidOdeModel model = VidOdeModel.load(modelDir)) {
             model.usePrecision(precision);
             ModelConfig c = model.config();
+            int[] wanted = data.requestedSize();
+            if (wanted != null && (wanted[0] != c.width() || wanted[1] != c.height())) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--size " + wanted[0] + "x"
+                        + wanted[1] + " differs from the " + c.width() + "x" + c.height() + " (WIDTHxHEIGHT) that "
+                        + modelDir + " takes");
+            }
+            DataSourceOptions.Loaded loaded = data.read("64x48");
+            FrameSequence sequence = loaded.frames();
             if (!sequence.shape().equals(new GridShape(c.channels(), c.height(), c.width()))) {
                 throw new IllegalArgumentException("the data is " + sequence.shape() + " (channels x height x width)"
                         + " but " + modelDir + " takes " + c.channels() + "x" + c.height() + "x" + c.width()

@@ -245,12 +245,15 @@ final class TrainCommand implements Callable<Integer> {
      */
     static final long VALIDATION_SEED = 1000;
 
+    /** Most validation windows: each is a whole window of frames held in memory for every score. */
+    static final int MAX_VALIDATION_WINDOWS = 1024;
+
     /** The validation windows: those whose targets lie in frames {@code fitEnd..}, with fixed observation patterns. */
     List<TrainingWindows.Sample> validationWindows(FrameSequence train, ChannelNormalization norm, TimeScale scale,
                                                    int fitEnd) {
-        if (validationWindows < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--validation-windows must be at least 1, got " + validationWindows);
+        if (validationWindows < 1 || validationWindows > MAX_VALIDATION_WINDOWS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--validation-windows must be 1.."
+                    + MAX_VALIDATION_WINDOWS + ", got " + validationWindows);
         }
         return new TrainingWindows(train, norm, scale, task, inputs, length, maxGap, dropout, VALIDATION_SEED)
                 .fixedFrom(fitEnd, validationWindows);

@@ -7,7 +7,7 @@ import java.util.List;
  * Resamples every frame of a sequence to a model's {@code height x width} by area averaging
  * ({@link AreaResampler}), so that a grid of any size can feed a small model. Invalid cells do not contribute:
  * an output cell is the mean of the valid area it covers, and is valid when more than half of its area is.
- * Lat/lon axes are averaged the same way.
+ * Lat/lon axes give each new cell the coordinate of its centre.
  */
 public final class GridResampler {
 
@@ -64,18 +64,26 @@ public final class GridResampler {
         return new TimedFrame(f.time(), f.channels(), to, data, allValid ? null : valid, false);
     }
 
-    private static double[] axis(double[] values, int size) {
+    /**
+     * The axis at {@code size} cells: the coordinate at each new cell's centre, interpolated linearly between the old
+     * centres (extrapolated by the end spacing beyond them). Output cell {@code i} covers old cells
+     * {@code [i n / size, (i + 1) n / size)}, so its centre lies at old index {@code (i + 0.5) n / size - 0.5}; on a
+     * regular axis this is the mean of the centres it covers when shrinking, and a finer regular axis when growing.
+     */
+    static double[] axis(double[] values, int size) {
         if (values == null) {
             return null;
         }
-        float[] asFloat = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            asFloat[i] = (float) values[i];
-        }
-        float[] resized = AreaResampler.resize(asFloat, new GridShape(1, 1, values.length), 1, size);
+        int n = values.length;
         double[] out = new double[size];
         for (int i = 0; i < size; i++) {
-            out[i] = resized[i];
+            double at = (i + 0.5) * n / size - 0.5;
+            if (n == 1) {
+                out[i] = values[0];
+                continue;
+            }
+            int k = (int) Math.max(0, Math.min(n - 2, Math.floor(at)));
+            out[i] = values[k] + (at - k) * (values[k + 1] - values[k]);
         }
         return out;
     }

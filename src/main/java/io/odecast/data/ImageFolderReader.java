@@ -1,6 +1,8 @@
 package io.odecast.data;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +63,12 @@ public final class ImageFolderReader {
         GridShape shape = new GridShape(mode.channelCount(), height, width);
         List<TimedFrame> frames = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
-            BufferedImage img = ImageIO.read(files.get(i).toFile());
+            BufferedImage img;
+            try {
+                img = ImageIO.read(files.get(i).toFile());
+            } catch (IOException e) {
+                throw new DataSourceException(files.get(i), "not a decodable image: " + e.getMessage());
+            }
             if (img == null) {
                 throw new DataSourceException(files.get(i), "not a decodable image");
             }
@@ -77,6 +84,20 @@ public final class ImageFolderReader {
 
     private float[] toPlanes(BufferedImage img, GridShape full) {
         float[] out = new float[full.size()];
+        if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            // A grey image's samples are its values; getRGB would convert them from linear grey to sRGB, brighter.
+            Raster raster = img.getRaster();
+            float max = (1 << img.getColorModel().getComponentSize(0)) - 1;
+            for (int y = 0; y < full.height(); y++) {
+                for (int x = 0; x < full.width(); x++) {
+                    float v = raster.getSample(x, y, 0) / max;
+                    for (int c = 0; c < full.channels(); c++) {
+                        out[full.index(c, y, x)] = v;
+                    }
+                }
+            }
+            return out;
+        }
         for (int y = 0; y < full.height(); y++) {
             for (int x = 0; x < full.width(); x++) {
                 int rgb = img.getRGB(x, y);

@@ -223,6 +223,15 @@ public final class NetcdfFrameReader {
         }
         GridShape shape = new GridShape(channels.size(), first.height(), first.width());
         List<String> names = channels.stream().map(c -> c.spec().channel()).toList();
+        for (int i = 0; i < channels.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (names.get(i).equals(names.get(j))) {
+                    throw new DataSourceException(channels.get(i).spec().file(), "channel name '" + names.get(i)
+                            + "' is taken already by variable '" + channels.get(j).spec().variable() + "' of "
+                            + channels.get(j).spec().file() + "; name the channels apart with FILE:VAR:NAME");
+                }
+            }
+        }
         TreeSet<Instant> allTimes = new TreeSet<>();
         List<Map<Instant, Integer>> byTime = new ArrayList<>();
         for (Channel c : channels) {
@@ -423,8 +432,8 @@ public final class NetcdfFrameReader {
         }
         if (units == null || !units.contains(" since ")) {
             throw new DataSourceException(file, "time coordinate '" + timeDim.getShortName() + "' of variable '"
-                    + v.getFullName() + "' has no CF units (\"<unit> since <date>\"); pass a TimeOverride "
-                    + "(start and step, or origin and unit of the values)");
+                    + v.getFullName() + "' has no CF units (\"<unit> since <date>\"); give the frames' times with --time-start and "
+                    + "--time-step");
         }
         String calendar = attributeString(coord, "calendar");
         CalendarDateUnit cdu = CalendarDateUnit.of(calendar.isEmpty() ? null : calendar, units);

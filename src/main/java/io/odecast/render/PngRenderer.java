@@ -54,6 +54,9 @@ public final class PngRenderer {
     private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 13);
     private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
 
+    /** Largest pixels per cell side: a 64-cell grid at this scale is a 4096-pixel tile. */
+    public static final int MAX_SCALE = 64;
+
     private final int scale;
     private final Duration frameDelay;
     private final boolean northUp;
@@ -66,6 +69,9 @@ public final class PngRenderer {
      * @param northUp    draw the last row at the top (rows in increasing latitude, as the storm grid)
      */
     public PngRenderer(int scale, Duration frameDelay, boolean northUp) {
+        if (scale > MAX_SCALE) {
+            throw new IllegalArgumentException("scale must be at most " + MAX_SCALE + " pixels per cell, got " + scale);
+        }
         if (scale < 0 || frameDelay.isNegative()) {
             throw new IllegalArgumentException("scale and frame delay must not be negative, got " + scale + " and "
                     + frameDelay);
