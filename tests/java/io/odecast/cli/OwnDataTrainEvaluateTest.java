@@ -91,8 +91,9 @@ class OwnDataTrainEvaluateTest {
         int code = Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
                 .execute("evaluate", "--model", dir.resolve("small").toString(), "--out", dir.resolve("e").toString(),
                         "--grib", GRIB + ":Temperature_isobaric:t", "--size", "16x8");
-        assertEquals(1, code);
+        assertEquals(2, code, "a usage error, found before the data is read");
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
-        assertTrue(err.toString().contains("1x8x16") && err.toString().contains("--size 12x8"), err.toString());
+        assertTrue(err.toString().contains("--size 16x8 differs from the 12x8") && err.toString().contains("--size 12x8"),
+                err.toString());
     }
 }

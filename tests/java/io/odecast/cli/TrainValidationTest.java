@@ -68,6 +68,26 @@ class TrainValidationTest {
     }
 
     @Test
+    void aResumedRunKeepsItsCheckpointsNormalisationWhateverFramesItIsGiven() throws IOException {
+        run(train("r", "--steps", "2", "--seed", "1"));
+        JsonNode first = card("r").path("card");
+        assertEquals("fitted on frames 0..28", first.path("training").path("normalization").asText(),
+                "a new model's statistics come from the frames it fits on, not its validation frames");
+        // Resumed on more frames: before, the normalisation was fitted again on them while the weights continued.
+        String[] more = train("r", "--steps", "4", "--seed", "1", "--resume");
+        for (int i = 0; i < more.length - 1; i++) {
+            if (more[i].equals("--train-frames")) {
+                more[i + 1] = "64";
+            }
+        }
+        run(more);
+        JsonNode resumed = card("r").path("card");
+        assertEquals(first.path("mean").toString(), resumed.path("mean").toString());
+        assertEquals(first.path("std").toString(), resumed.path("std").toString());
+        assertEquals("the resumed checkpoint's", resumed.path("training").path("normalization").asText());
+    }
+
+    @Test
     void noValidationWindowsIsAUsageError() {
         StringWriter err = new StringWriter();
         int code = Odecast.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))

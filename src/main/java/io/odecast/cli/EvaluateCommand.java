@@ -97,7 +97,8 @@ final class EvaluateCommand implements Callable<Integer> {
             if (wanted != null && (wanted[0] != c.width() || wanted[1] != c.height())) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--size " + wanted[0] + "x"
                         + wanted[1] + " differs from the " + c.width() + "x" + c.height() + " (WIDTHxHEIGHT) that "
-                        + modelDir + " takes");
+                        + modelDir + " takes; give the data options it was trained with: "
+                        + model.card().training().get("command"));
             }
             DataSourceOptions.Loaded loaded = data.read("64x48");
             FrameSequence sequence = loaded.frames();

@@ -154,14 +154,32 @@ final class TrainCommand implements Callable<Integer> {
         FrameSequence all = loaded.frames();
         int n = trainFrames > 0 ? Math.min(trainFrames, all.size()) : all.size();
         FrameSequence train = all.slice(0, n);
+        int fitEnd = n - validationFrames;
+        if (validationFrames < 0 || fitEnd < length) {
+            throw new IllegalArgumentException("--validation-frames " + validationFrames + " leaves " + fitEnd
+                    + " frames to train on, fewer than one window of " + length);
+        }
         Checkpoint.Metadata parent = initFrom == null ? null : Checkpoint.readMetadata(initFrom);
-        ChannelNormalization norm = parent == null ? ChannelNormalization.fit(train.frames())
-                : ChannelNormalization.of(parent.card().mean(), parent.card().std());
-        Duration unit = parent == null ? loaded.timeUnit() : Duration.parse(parent.card().timeUnit());
-        TimeScale scale = new TimeScale(unit, parent == null ? MODEL_TIME_PER_STEP : parent.card().timeScale());
-        ModelConfig config = parent != null ? parent.config() : new ModelConfig(all.shape().channels(),
+        Path out = modelsDir.resolve(name);
+        // A resumed run keeps the normalisation, time scale and architecture its checkpoint was trained with; so
+        // does a fine-tune (its parent's). A new model fits its normalisation on the frames it fits on (the
+        // validation frames stay unseen by the fit, statistics included).
+        Checkpoint.Metadata base = resume && java.nio.file.Files.exists(out.resolve(Checkpoint.METADATA))
+                ? Checkpoint.readMetadata(out) : parent;
+        ChannelNormalization norm = base == null ? ChannelNormalization.fit(train.slice(0, fitEnd).frames())
+                : ChannelNormalization.of(base.card().mean(), base.card().std());
+        Duration unit = base == null ? loaded.timeUnit() : Duration.parse(base.card().timeUnit());
+        TimeScale scale = new TimeScale(unit, base == null ? MODEL_TIME_PER_STEP : base.card().timeScale());
+        ModelConfig config = base != null ? base.config() : new ModelConfig(all.shape().channels(),
                 all.shape().height(), all.shape().width(), initDim, nDowns, nLayers, solver, maxStep, solver, maxStep,
                 1e-3, 1e-4, discWidth);
+        if (base != null && base != parent && (config.channels() != all.shape().channels()
+                || config.height() != all.shape().height() || config.width() != all.shape().width()
+                || !base.card().channels().equals(all.channels()) || !base.card().task().equals(task))) {
+            throw new IllegalArgumentException("--resume: " + out + " holds a " + base.card().task() + " model of "
+                    + base.card().channels() + " " + config.channels() + "x" + config.height() + "x" + config.width()
+                    + "; the data is " + all.channels() + " " + all.shape() + " and --task is " + task);
+        }
         if (composition != null) {
             config = config.withComposition(composition);
         }
@@ -182,14 +200,8 @@ final class TrainCommand implements Callable<Integer> {
         Double fill = Double.isNaN(all.fillValue()) ? null : all.fillValue();
         ModelCard card = new ModelCard(name, task, all.channels(), mean, std, fill, unit.toString(), scale.scale(),
                 null, null, all.units() == null ? List.of() : Arrays.asList(all.units()));
-        Path out = modelsDir.resolve(name);
         TrainingOptions options = new TrainingOptions(task, inputs, length, maxGap, dropout, batch, steps, maxMinutes, lr,
                 lambdaAdv, clip, checkpointEvery, validateEvery, seed, out, flowWeight);
-        int fitEnd = n - validationFrames;
-        if (validationFrames < 0 || fitEnd < length) {
-            throw new IllegalArgumentException("--validation-frames " + validationFrames + " leaves " + fitEnd
-                    + " frames to train on, fewer than one window of " + length);
-        }
         TrainingWindows windows = new TrainingWindows(train.slice(0, fitEnd), norm, scale, task, inputs, length, maxGap,
                 dropout, seed, augmentation);
         List<TrainingWindows.Sample> validation = validationFrames == 0 ? List.of()
@@ -202,6 +214,8 @@ final class TrainCommand implements Callable<Integer> {
         record.put("test_frames", List.of(n, all.size()));
         record.put("composition", config.composition());
         record.put("augmentation", augmentation.describe(all.channels()));
+        record.put("normalization", base == parent && parent != null ? "the parent's (--init-from)"
+                : base != null ? "the resumed checkpoint's" : "fitted on frames 0.." + fitEnd);
         if (validationFrames > 0) {
             record.put("fit_frames", List.of(0, fitEnd));
             record.put("validation_frames", List.of(fitEnd, n));

@@ -1,22 +1,16 @@
 package io.odecast.stream;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.odecast.data.TimedFrame;
 import io.odecast.kafka.DeadLetterReason;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameDecodeException;
 import io.odecast.kafka.FrameMessage;
-import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.proto.Frame;
 import io.odecast.stream.StreamCatalog.ResolvedStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Input checks as pure functions: a record either becomes a frame its stream can absorb, in the model's channel
@@ -102,40 +96,13 @@ final class FrameValidator {
      */
     static Validation check(Read read, Instant lastTime, long recordTimestamp, Duration maxClockSkew,
                             double maxStdDevs) {
-        FrameMessage frame = read.frame();
-        String id = frame.streamId();
-        ModelCard card = read.stream().model().card();
-        if (!frame.channels().isEmpty() && !frame.channels().equals(card.channels())) {
-            Set<String> names = new HashSet<>(frame.channels());
-            if (names.size() != frame.channels().size() || !names.equals(new HashSet<>(card.channels()))) {
-                return new Rejected(DeadLetterReason.WRONG_CHANNELS, "frame of stream " + id + " has channels "
-                        + frame.channels() + " but model " + read.stream().settings().model() + " reads "
-                        + card.channels(), Optional.of(id));
-            }
-            frame = reorder(frame, card.channels());
+        String id = read.frame().streamId();
+        FrameContentCheck content = FrameContentCheck.of(read.frame(), read.stream().settings().model(),
+                read.stream().model().card(), maxStdDevs);
+        if (!content.passed()) {
+            return new Rejected(content.reason(), content.text(), Optional.of(id));
         }
-        for (int c = 0; c < frame.units().size(); c++) {
-            String unit = frame.units().get(c);
-            if (card.knowsUnit(c) && !unit.isBlank() && !unit.equals(card.units().get(c))) {
-                return new Rejected(DeadLetterReason.WRONG_CHANNELS, "frame of stream " + id + ": channel "
-                        + card.channels().get(c) + " is in " + unit + " but model " + read.stream().settings().model()
-                        + " reads " + card.units().get(c), Optional.of(id));
-            }
-        }
-        float[] mean = card.mean();
-        float[] std = card.std();
-        int plane = frame.shape().planeSize();
-        for (int c = 0; c < frame.shape().channels(); c++) {
-            double limit = maxStdDevs * std[c];
-            for (int i = c * plane, end = i + plane; i < end; i++) {
-                if (frame.valid()[i] && !(Math.abs(frame.data()[i] - mean[c]) <= limit)) {
-                    return new Rejected(DeadLetterReason.OUT_OF_RANGE, "frame of stream " + id + " at "
-                            + frame.eventTime() + ": channel " + card.channels().get(c) + " has " + frame.data()[i]
-                            + " at cell " + (i - c * plane) + ", more than " + maxStdDevs + " standard deviations ("
-                            + std[c] + ") from the model's mean " + mean[c], Optional.of(id));
-                }
-            }
-        }
+        FrameMessage frame = content.frame();
         if (recordTimestamp >= 0) {
             Instant latest = Instant.ofEpochMilli(recordTimestamp).plus(maxClockSkew);
             if (frame.eventTime().isAfter(latest)) {
@@ -149,24 +116,6 @@ final class FrameValidator {
                     + " is not after the stream's last frame at " + lastTime, Optional.of(id));
         }
         return new Accepted(frame);
-    }
-
-    /** The frame with its channels in {@code order} (a permutation of its own). */
-    static FrameMessage reorder(FrameMessage frame, List<String> order) {
-        int plane = frame.shape().planeSize();
-        float[] data = new float[frame.data().length];
-        boolean[] valid = new boolean[frame.valid().length];
-        List<String> units = new ArrayList<>();
-        for (int c = 0; c < order.size(); c++) {
-            int from = frame.channels().indexOf(order.get(c));
-            System.arraycopy(frame.data(), from * plane, data, c * plane, plane);
-            System.arraycopy(frame.valid(), from * plane, valid, c * plane, plane);
-            if (!frame.units().isEmpty()) {
-                units.add(frame.units().get(from));
-            }
-        }
-        TimedFrame grid = new TimedFrame(frame.eventTime(), order, frame.shape(), data, valid, false);
-        return new FrameMessage(frame.streamId(), grid, units, frame.attributes());
     }
 
     private static String quote(String s) {

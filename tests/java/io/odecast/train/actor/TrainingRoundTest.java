@@ -152,6 +152,74 @@ class TrainingRoundTest {
     }
 
     @Test
+    void aCandidateIsNotPublishedWhenServingMovedToAnotherVersionDuringTheRound() throws Exception {
+        Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
+        recorded.put("a", blob("a", 1, 20));
+        recorded.put("b", blob("b", 5, 20));
+        TrainerSettings settings = new TrainerSettings(true, List.of("blob"), Path.of("unused"), "g",
+                new TrainingSet.Limits(1 << 20, Duration.ofDays(1), 1 << 18, Duration.ofHours(1)), Duration.ZERO,
+                10, 20, 2, 3, 5, 3e-3, 0, gate(0));
+        try (VidOdeModel serving = tiny(3)) {
+            List<String> published = new ArrayList<>();
+            // Serving still on the version the round started from: the gate's pass publishes.
+            TrainingRound.Outcome passed = new TrainingRound(settings, publisher(published, serving.version()))
+                    .run("blob", serving, recorded, dir.resolve("first"), 0);
+            assertTrue(passed.published(), passed.note());
+            assertEquals(List.of("blob"), published);
+            // The same round while an operator rolled back (or another instance published): the same pass is
+            // withheld, and the card says why.
+            published.clear();
+            TrainingRound.Outcome moved = new TrainingRound(settings, publisher(published, "0123456789abcdef"))
+                    .run("blob", serving, recorded, dir.resolve("second"), 0);
+            assertFalse(moved.published(), moved.note());
+            assertTrue(published.isEmpty());
+            Map<String, Object> evaluation = Checkpoint.readMetadata(dir.resolve("second")).card().evaluation();
+            assertEquals("rejected", evaluation.get("gate_decision"));
+            assertTrue(String.valueOf(evaluation.get("gate_reason")).contains("serving moved from "
+                    + serving.version() + " to 0123456789abcdef"), evaluation.toString());
+        }
+    }
+
+    private static TrainingRound.Publisher publisher(List<String> published, String latest) {
+        return new TrainingRound.Publisher() {
+            @Override
+            public void publish(Path checkpoint, String name, String parentVersion, Map<String, Double> metrics) {
+                published.add(name);
+            }
+
+            @Override
+            public String latest(String name) {
+                return latest;
+            }
+        };
+    }
+
+    @Test
+    void recordedFramesServingWouldRefuseAreLeftOutNotTrainedOnOrFatal() throws Exception {
+        Map<String, List<FrameMessage>> recorded = new LinkedHashMap<>();
+        List<FrameMessage> a = new ArrayList<>(blob("a", 1, 20));
+        // An extreme value (serving: OUT_OF_RANGE), a frame of another grid (WRONG_SHAPE: before, one such frame
+        // failed every round of the model), and channels the model does not read (WRONG_CHANNELS).
+        float[] extreme = a.get(3).data().clone();
+        extreme[0] = 3e38f;
+        a.set(3, FrameMessage.of("a", a.get(3).eventTime(), List.of("c0"), new GridShape(1, N, N), extreme));
+        a.set(4, FrameMessage.of("a", a.get(4).eventTime(), List.of("c0"), new GridShape(1, N, N + 1),
+                new float[N * (N + 1)]));
+        a.set(5, FrameMessage.of("a", a.get(5).eventTime(), List.of("u"), new GridShape(1, N, N), a.get(5).data()));
+        recorded.put("a", a);
+        recorded.put("b", blob("b", 5, 20));
+        try (VidOdeModel serving = tiny(3)) {
+            TrainingRound.Outcome outcome = new TrainingRound(settings(2), (checkpoint, name, parent, metrics) -> { })
+                    .run("blob", serving, recorded, dir.resolve("candidate"), 0);
+            assertTrue(outcome.candidateVersion() != null, outcome.note());
+            Map<String, Object> training = Checkpoint.readMetadata(dir.resolve("candidate")).card().training();
+            assertEquals(Map.of("out_of_range", 1, "wrong_shape", 1, "wrong_channels", 1),
+                    training.get("recorded_frames_refused"), training.toString());
+            assertEquals(20 - 3 - 6 + 20 - 6, ((Number) training.get("train_frames")).intValue(), training.toString());
+        }
+    }
+
+    @Test
     void pruningKeepsTheNewestCandidatesAndLeavesOtherFoldersAlone() throws Exception {
         Path candidates = java.nio.file.Files.createDirectories(dir.resolve("candidates"));
         // Two processes' rounds (the round counter restarts; the time orders them), parent copies that rounds of

@@ -20,6 +20,19 @@ class TrainingSetTest {
     Path dir;
 
     @Test
+    void aFlushedFrameIsOnDiskForTheNextProcessWithoutAClose() throws Exception {
+        TrainingSet.Limits limits = new TrainingSet.Limits(1 << 20, Duration.ofDays(1), 1 << 18, Duration.ofHours(1));
+        TrainingSet set = new TrainingSet(dir, limits, java.time.Clock.systemUTC());
+        set.append(TrainingRoundTest.blob("a", 1, 1).get(0));
+        TrainingSet afterAKill = new TrainingSet(dir, limits, java.time.Clock.systemUTC());
+        assertEquals(Map.of(), afterAKill.frames(), "buffered, not yet in the file: what the recorder flushes");
+        set.flush();
+        assertEquals(List.of(TrainingRoundTest.T0), afterAKill.frames().get("a").stream()
+                .map(FrameMessage::eventTime).toList());
+        set.close();
+    }
+
+    @Test
     void oldestSegmentsAreDroppedBeyondTheSizeBudget() throws Exception {
         TrainingSet set = new TrainingSet(dir, new TrainingSet.Limits(4_000, Duration.ofDays(1), 1_000,
                 Duration.ofHours(1)), java.time.Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));

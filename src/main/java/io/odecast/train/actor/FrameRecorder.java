@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Records the frames topic into the training sets, on its own thread and in its own consumer group (serving's
  * offsets are untouched): each frame of a stream whose model is trained is appended to that model's set, and the
- * group's offsets are committed once a poll's frames are on disk. Records that do not decode are skipped here
- * (serving dead-letters them).
+ * group's offsets are committed once a poll's frames are written out (flushed to the operating system). Records that
+ * do not decode are skipped here (serving dead-letters them); frames serving would refuse for their shape, channels,
+ * units or values are recorded and left out by the training round.
  */
 public final class FrameRecorder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FrameRecorder.class);
@@ -68,8 +69,14 @@ public final class FrameRecorder implements AutoCloseable {
             consumer.subscribe(List.of(topic));
             while (!stopping) {
                 var polled = consumer.poll(Duration.ofMillis(500));
+                java.util.Set<TrainingSet> touched = new java.util.HashSet<>();
                 for (ConsumerRecord<String, byte[]> r : polled) {
-                    append(r);
+                    append(r).ifPresent(touched::add);
+                }
+                // The poll's frames reach the files before its offsets are committed: a kill between the two then
+                // records a frame twice (the set keeps one per stream and time), never not at all.
+                for (TrainingSet set : touched) {
+                    set.flush();
                 }
                 if (!polled.isEmpty()) {
                     consumer.commitSync();
@@ -86,21 +93,23 @@ public final class FrameRecorder implements AutoCloseable {
         }
     }
 
-    private void append(ConsumerRecord<String, byte[]> r) throws IOException {
+    /** Appends a record's frame to its model's set; the set, or empty when the record is skipped. */
+    private Optional<TrainingSet> append(ConsumerRecord<String, byte[]> r) throws IOException {
         if (r.value() == null) {
-            return;
+            return Optional.empty();
         }
         FrameMessage frame;
         try {
             frame = FrameCodec.decode(r.value());
         } catch (FrameDecodeException e) {
-            return;
+            return Optional.empty();
         }
         Optional<TrainingSet> set = modelOf.apply(frame.streamId()).map(sets::get);
         if (set.isPresent()) {
             set.get().append(frame);
             recorded++;
         }
+        return set;
     }
 
     @Override

@@ -63,6 +63,11 @@ public final class Gate {
 
     /** The decision with its figures, as logged and written to the candidate's card. */
     public record Verdict(boolean publish, Settings settings, Scores scores, String reason) {
+        /** The same scores, not published, for {@code why}. */
+        public Verdict withheld(String why) {
+            return new Verdict(false, settings, scores, why);
+        }
+
         /** The card's record of the decision. */
         public Map<String, Object> toCard() {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -92,8 +92,20 @@ public final class TrainerService implements AutoCloseable {
         Duration window = odecast.getDuration("trainer.serving-p99-window");
         java.util.function.BooleanSupplier holdBack = budget.isZero() ? () -> false
                 : () -> servingP99.applyAsLong(window) > budget.toMillis();
-        TrainingRound round = new TrainingRound(settings, (checkpoint, name, parent, metrics) ->
-                admin.publish(checkpoint, name, parent, metrics), holdBack);
+        TrainingRound.Publisher publisher = new TrainingRound.Publisher() {
+            @Override
+            public void publish(Path checkpoint, String name, String parent, Map<String, Double> metrics)
+                    throws IOException {
+                admin.publish(checkpoint, name, parent, metrics);
+            }
+
+            @Override
+            public String latest(String name) {
+                ModelVersion latest = topic.latest().get(name);
+                return latest == null ? null : latest.getVersion();
+            }
+        };
+        TrainingRound round = new TrainingRound(settings, publisher, holdBack, service.input().maxStdDevs());
         ActorRef<TrainingActor.Command> actor = system.systemActorOf(
                 TrainingActor.create(settings, sets, serving, round), "trainer",
                 DispatcherSelector.fromConfig("odecast.trainer-dispatcher"));

@@ -10,6 +10,7 @@ import io.odecast.model.Checkpoint;
 import io.odecast.model.ModelCard;
 import io.odecast.model.VidOdeModel;
 import io.odecast.models.ModelVersions;
+import io.odecast.stream.FrameContentCheck;
 import io.odecast.train.Trainer;
 import io.odecast.train.TrainingOptions;
 import io.odecast.train.TrainingWindows;
@@ -41,6 +42,15 @@ public final class TrainingRound {
     public interface Publisher {
         void publish(Path checkpoint, String name, String parentVersion, Map<String, Double> metrics)
                 throws IOException;
+
+        /**
+         * The version of {@code name} that serving takes now (the newest on the models topic), or null when none was
+         * published; a round whose serving version is no longer it does not publish (an operator's rollback, or
+         * another publish, came during the round, and the candidate was gated against what no longer serves).
+         */
+        default String latest(String name) throws IOException {
+            return null;
+        }
     }
 
     /**
@@ -57,12 +67,16 @@ public final class TrainingRound {
         }
     }
 
+    /** The default of {@code odecast.input.max-std-devs}, for rounds built without the service's settings. */
+    static final double DEFAULT_MAX_STD_DEVS = 1000;
+
     private final TrainerSettings settings;
     private final Publisher publisher;
     private final java.util.function.BooleanSupplier holdBack;
+    private final double maxStdDevs;
 
     public TrainingRound(TrainerSettings settings, Publisher publisher) {
-        this(settings, publisher, () -> false);
+        this(settings, publisher, () -> false, DEFAULT_MAX_STD_DEVS);
     }
 
     /**
@@ -70,9 +84,19 @@ public final class TrainingRound {
      * {@code odecast.trainer.serving-p99-budget}).
      */
     public TrainingRound(TrainerSettings settings, Publisher publisher, java.util.function.BooleanSupplier holdBack) {
+        this(settings, publisher, holdBack, DEFAULT_MAX_STD_DEVS);
+    }
+
+    /**
+     * A round whose training waits while {@code holdBack} says so, and which trains only on recorded frames that pass serving's
+     * content checks with {@code maxStdDevs} ({@code odecast.input.max-std-devs}).
+     */
+    public TrainingRound(TrainerSettings settings, Publisher publisher, java.util.function.BooleanSupplier holdBack,
+                         double maxStdDevs) {
         this.settings = settings;
         this.publisher = publisher;
         this.holdBack = holdBack;
+        this.maxStdDevs = maxStdDevs;
     }
 
     /**
@@ -86,14 +110,29 @@ public final class TrainingRound {
         List<FrameSequence> gateSequences = new ArrayList<>();
         List<List<TimedFrame>> trainParts = new ArrayList<>();
         int trainFrames = 0;
+        Map<String, Integer> refused = new java.util.TreeMap<>();
+        String example = null;
         for (Map.Entry<String, List<FrameMessage>> e : recorded.entrySet()) {
-            List<TimedFrame> frames = e.getValue().stream().map(f -> timed(f, card)).toList();
+            List<TimedFrame> frames = new ArrayList<>();
+            for (FrameMessage f : e.getValue()) {
+                String why = refusal(f, name, serving);
+                if (why == null) {
+                    frames.add(timed(FrameContentCheck.of(f, name, card, maxStdDevs).frame(), card));
+                } else {
+                    refused.merge(why.substring(0, why.indexOf(':')), 1, Integer::sum);
+                    example = example == null ? why : example;
+                }
+            }
             if (frames.size() < holdout + settings.inputs() + 1) {
                 continue;
             }
             gateSequences.add(sequence(e.getKey(), card, frames));
             trainParts.add(frames.subList(0, frames.size() - holdout));
             trainFrames += frames.size() - holdout;
+        }
+        if (!refused.isEmpty()) {
+            LOG.warn("Model {}: {} recorded frames left out of the round, as serving refuses them ({}); e.g. {}", name,
+                    refused.values().stream().mapToInt(Integer::intValue).sum(), refused, example);
         }
         if (gateSequences.isEmpty() || trainFrames < Math.max(settings.minFrames(), settings.length())) {
             String note = "not enough recorded frames: " + trainFrames + " to train on in " + gateSequences.size()
@@ -133,6 +172,9 @@ public final class TrainingRound {
         record.put("recorded_streams", gateSequences.size());
         record.put("train_frames", trainFrames);
         record.put("validation_windows", validation.size());
+        if (!refused.isEmpty()) {
+            record.put("recorded_frames_refused", refused);
+        }
         record.put("gate_holdout_frames_per_stream", holdout);
         String candidateVersion;
         // A fine-tuned candidate keeps its parent's blend, marked as inherited: dropping it would serve the model
@@ -167,6 +209,12 @@ public final class TrainingRound {
         try (VidOdeModel candidate = VidOdeModel.load(candidateDir)) {
             verdict = Gate.decide(Gate.score(candidate, serving, gateSequences, settings.gate(), settings.inputs()),
                     settings.gate());
+            String latest = verdict.publish() ? publisher.latest(name) : null;
+            if (latest != null && !latest.equals(serving.version())) {
+                verdict = verdict.withheld("not published: serving moved from " + serving.version() + " to "
+                        + latest + " during the round (a rollback or another publish), and the candidate was gated"
+                        + " against " + serving.version());
+            }
             Checkpoint.writeCard(candidateDir, candidate.card().withEvaluation(verdict.toCard()));
         }
         LOG.info("Model {}: candidate {} from serving {} {}: {}", name, candidateVersion, serving.version(),
@@ -246,6 +294,22 @@ public final class TrainingRound {
         fit.put("inherited_from", parentVersion);
         fit.put("note", "fitted to the parent's parameters, not refitted for these");
         return new io.odecast.model.Blend(parent.baseline(), parent.members(), parent.weights(), fit);
+    }
+
+    /**
+     * Why serving would refuse a recorded frame, as "kind: sentence", or null when it would take it: the model's
+     * shape, then its channels, units and value range ({@link FrameContentCheck}; not the clock checks, which concern
+     * arrival, not content).
+     */
+    private String refusal(FrameMessage f, String name, VidOdeModel serving) {
+        io.odecast.model.ModelConfig mc = serving.config();
+        GridShape shape = f.shape();
+        if (shape.channels() != mc.channels() || shape.height() != mc.height() || shape.width() != mc.width()) {
+            return "wrong_shape: frame of stream " + f.streamId() + " at " + f.eventTime() + " is " + shape
+                    + ", model " + name + " takes " + mc.channels() + "x" + mc.height() + "x" + mc.width();
+        }
+        FrameContentCheck check = FrameContentCheck.of(f, name, serving.card(), maxStdDevs);
+        return check.passed() ? null : check.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + check.text();
     }
 
     /** The frame's grid, named with the card's channels when the sender named none (channels in model order). */

@@ -111,6 +111,16 @@ public final class TrainingSet {
         }
     }
 
+    /**
+     * Hands what was appended to the operating system (the open segment's buffer), so that a kill of the process
+     * after this loses none of it.
+     */
+    public synchronized void flush() throws IOException {
+        if (out != null) {
+            out.flush();
+        }
+    }
+
     /** Bytes on disk. */
     public synchronized long bytes() throws IOException {
         if (out != null) {
