@@ -2,6 +2,7 @@ package io.odecast.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -73,6 +74,48 @@ class RestoreBenchmarkTest extends BrokerTestBase {
             store.checkpoint(0, 5, java.time.Instant.now(), checkpoints.identity());
             assertEquals(Map.of(0, 5), reader.restore(topic, List.of(0), store, java.time.Instant.now(), checkpoints));
             assertEquals(5, reader.recordsRead(), "nothing read after the checkpoint at the end");
+        }
+    }
+
+    @Test
+    void aRestoreThatFailsPartWayKeepsItsProgressAndTheNextOneGoesOnFromThere() throws Exception {
+        String topic = "restore-partial.state";
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+                    .all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < 10; i++) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "s" + i, new byte[] {(byte) i}))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        StateCheckpoints checkpoints = new StateCheckpoints("test/" + topic, java.time.Duration.ofHours(1));
+        // A store that fails on its seventh write, as a restore cut by its timeout stops part way.
+        int[] puts = {0};
+        SnapshotStore failing = new SnapshotStore(dir) {
+            @Override
+            void put(int partition, String streamId, byte[] snapshot, java.time.Instant writtenAt) {
+                if (++puts[0] == 7) {
+                    throw new IllegalStateException("cut part way");
+                }
+                super.put(partition, streamId, snapshot, writtenAt);
+            }
+        };
+        Map<String, Object> c = Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers());
+        try (StateTopicReader reader = new StateTopicReader(new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer()), java.time.Duration.ofSeconds(60))) {
+            assertThrows(IllegalStateException.class,
+                    () -> reader.restore(topic, List.of(0), failing, java.time.Instant.now(), checkpoints));
+            // Before, the next attempt emptied the folder and read from offset 0 again, with the same time limit.
+            SnapshotStore store = new SnapshotStore(dir);
+            long before = reader.recordsRead();
+            assertEquals(Map.of(0, 10), reader.restore(topic, List.of(0), store, java.time.Instant.now(), checkpoints));
+            assertEquals(4, reader.recordsRead() - before, "only the records from the seventh on are read again");
+            for (int i = 0; i < 10; i++) {
+                assertArrayEquals(new byte[] {(byte) i}, store.get(0, "s" + i).orElseThrow(), "s" + i);
+            }
         }
     }
 }

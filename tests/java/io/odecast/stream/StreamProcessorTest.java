@@ -195,6 +195,9 @@ class StreamProcessorTest {
         assertForecastOf(b, out.stream().filter(f -> f.streamId().equals("plain/b")).toList().get(1));
         assertEquals(List.of(Forecast.Flag.WARMING_UP), ofA.get(0).flags());
         assertEquals(3, ofA.get(2).inputOffset());
+        // Processed in waves (a0 b0, a1 b1, a2), emitted in input order: the partition's last forecast is its newest
+        // input, which an at-least-once restart reads from the topic's tail to flag repeats.
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), out.stream().map(ForecastMessage::inputOffset).toList());
         assertEquals(5, tasks.get(0).nextOffset);
         assertEquals(2, tasks.get(0).active.size());
     }

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * written at most every few frames per stream and read once per return, well within what a file system does, and
  * it needs no native library; the choice is recorded in docs/architecture.md.
  */
-final class SnapshotStore {
+class SnapshotStore {
     private final Path root;
 
     SnapshotStore(Path root) {

@@ -60,8 +60,29 @@ final class StateTopicReader implements AutoCloseable {
             }
         }
         // To the ends the checkpoints were checked against; a restore is bounded by the timeout as a whole.
-        long records = TopicScan.read(consumer, from, end, timeout, timeout,
-                r -> store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp())));
+        Map<Integer, Long> reached = new HashMap<>();
+        long records;
+        try {
+            records = TopicScan.read(consumer, from, end, timeout, timeout, r -> {
+                store.put(r.partition(), r.key(), r.value(), java.time.Instant.ofEpochMilli(r.timestamp()));
+                reached.put(r.partition(), r.offset() + 1);
+            });
+        } catch (RuntimeException e) {
+            // What was read is kept: each folder now equals its partition up to the record after the last one put,
+            // and a checkpoint there lets the next assignment go on from it (a partition too large to read within
+            // the timeout gets through in several attempts instead of restarting from nothing each time).
+            if (checkpoints.enabled()) {
+                for (TopicPartition tp : tps) {
+                    Long at = reached.get(tp.partition());
+                    if (at != null) {
+                        store.checkpoint(tp.partition(), at, now, checkpoints.identity());
+                    }
+                }
+                LOG.warn("Restore of partitions {} of {} stopped ({}); progress kept for the next attempt: {}",
+                        partitions, topic, e.getMessage(), reached);
+            }
+            throw e;
+        }
         recordsRead += records;
         Map<Integer, Integer> counts = new java.util.TreeMap<>();
         partitions.forEach(p -> counts.put(p, store.count(p)));

@@ -112,6 +112,9 @@ final class StreamProcessor {
     private record Item(ConsumerRecord<String, byte[]> record, Read read, PartitionTask task, boolean replay) {
     }
 
+    /** The input offset of each forecast record of the {@link #process} call under way. */
+    private final Map<ProducerRecord<String, byte[]>, Long> forecastInputs = new java.util.IdentityHashMap<>();
+
     /**
      * Processes records of assigned partitions (in each partition's order) and returns what to produce.
      *
@@ -120,6 +123,7 @@ final class StreamProcessor {
     List<ProducerRecord<String, byte[]>> process(List<ConsumerRecord<String, byte[]>> records,
                                                  Map<Integer, PartitionTask> tasks, Instant now) throws Exception {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        forecastInputs.clear();
         Map<String, Deque<Item>> queues = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             PartitionTask task = tasks.get(record.partition());
@@ -151,7 +155,30 @@ final class StreamProcessor {
             }
             runWave(wave, now, out);
         }
+        forecastsInInputOrder(out);
         return out;
+    }
+
+    /**
+     * Puts the forecasts among {@code out} in the order of their input offsets, in the places forecasts hold (other
+     * records keep theirs). Waves emit the k-th frame of every stream together, so a partition's forecasts would
+     * otherwise reach the forecasts topic out of input order; the newest input with a forecast, which an
+     * at-least-once restart reads from the topic's tail to flag repeats as replayed, must be its last forecast.
+     */
+    private void forecastsInInputOrder(List<ProducerRecord<String, byte[]>> out) {
+        List<Integer> places = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> forecasts = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            if (forecastInputs.containsKey(out.get(i))) {
+                places.add(i);
+                forecasts.add(out.get(i));
+            }
+        }
+        forecasts.sort(java.util.Comparator.comparingLong(forecastInputs::get));
+        for (int k = 0; k < places.size(); k++) {
+            out.set(places.get(k), forecasts.get(k));
+        }
+        forecastInputs.clear();
     }
 
     private void runWave(List<Item> wave, Instant now, List<ProducerRecord<String, byte[]>> out) throws Exception {
@@ -352,7 +379,10 @@ final class StreamProcessor {
                         RegularFrameCodec.encode(OutputMessages.observed(plan.frame(), s.stream().model().card()))));
             }
         }
-        out.add(new ProducerRecord<>(topics.forecasts(), partition, id, ForecastCodec.encode(outcome.forecast())));
+        ProducerRecord<String, byte[]> forecast = new ProducerRecord<>(topics.forecasts(), partition, id,
+                ForecastCodec.encode(outcome.forecast()));
+        forecastInputs.put(forecast, plan.offset());
+        out.add(forecast);
         metrics.forecastEmitted();
         if (plan.replayed()) {
             metrics.forecastMarkedReplayed();
