@@ -60,6 +60,12 @@ final class StreamEngine {
     private static final long SLOW_STEP_NANOS = 10_000_000_000L;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
     private static final int MAX_CHUNK = 100_000;
+    /**
+     * The most bytes of polled records a loop buffers before it pauses fetching (besides {@code max.poll.records}):
+     * frames may be up to {@code max-message-bytes} (64 MiB) each, and a few hundred such records held before the
+     * shape check rejects them would exhaust the heap.
+     */
+    static final long MAX_BUFFERED_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
     /** Whether, and for how long, a local state folder's checkpoint stands for the state topic. */
     private final StateCheckpoints checkpoints;
 
@@ -198,7 +204,14 @@ final class StreamEngine {
                 try (Session s = new Session()) {
                     session = s;
                     s.loop();
-                } catch (Exception | LinkageError e) {
+                } catch (VirtualMachineError e) {
+                    // Out of memory or stack: the process is not safe to go on in. Said loudly, then left to the
+                    // JVM (bin/odecast and the container run with -XX:+ExitOnOutOfMemoryError, so a supervisor
+                    // restarts the process and the uncommitted records are read again).
+                    LOG.error("Consumer loop {} died: {}", thread.getName(), e.toString(), e);
+                    completion.completeExceptionally(e);
+                    throw e;
+                } catch (Exception | Error e) {
                     if (stopping) {
                         LOG.warn("Engine stopped with a failure: {}", e.toString());
                         break;
@@ -298,6 +311,8 @@ final class StreamEngine {
         /** Polled records not processed yet, per partition in offset order; at most about two polls' worth. */
         final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> waiting = new LinkedHashMap<>();
         int buffered;
+        /** The values' bytes of the buffered records. */
+        long bufferedBytes;
         /** The buffered records of high-priority streams (by identity). */
         final Set<ConsumerRecord<String, byte[]>> urgentRecords =
                 java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -392,7 +407,7 @@ final class StreamEngine {
                     }
                     // A bounded buffer: fetch more only while it holds less than one poll's worth; a paused poll still
                     // keeps the group membership alive.
-                    if (buffered >= maxPollRecords) {
+                    if (buffered >= maxPollRecords || bufferedBytes >= MAX_BUFFERED_BYTES) {
                         consumer.pause(consumer.assignment());
                     } else if (!consumer.paused().isEmpty()) {
                         consumer.resume(consumer.paused());
@@ -440,6 +455,7 @@ final class StreamEngine {
                 for (ConsumerRecord<String, byte[]> r : polled.records(tp)) {
                     queue.add(r);
                     buffered++;
+                    bufferedBytes += Math.max(0, r.serializedValueSize());
                     if ((priorities || lanes) && r.key() != null) {
                         boolean high = catalog.resolve(r.key())
                                 .map(x -> x.settings().priority() == StreamSettings.Priority.HIGH).orElse(false);
@@ -485,6 +501,7 @@ final class StreamEngine {
                 ArrayDeque<ConsumerRecord<String, byte[]>> dropped = waiting.remove(tp);
                 if (dropped != null) {
                     buffered -= dropped.size();
+                    dropped.forEach(r -> bufferedBytes -= Math.max(0, r.serializedValueSize()));
                     dropped.forEach(urgentRecords::remove);
                 }
             }
@@ -536,6 +553,7 @@ final class StreamEngine {
             }
             waiting.values().removeIf(ArrayDeque::isEmpty);
             buffered -= records.size();
+            records.forEach(r -> bufferedBytes -= Math.max(0, r.serializedValueSize()));
             return new Chunk(records, first);
         }
 
