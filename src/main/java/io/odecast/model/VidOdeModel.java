@@ -258,7 +258,8 @@ public final class VidOdeModel implements AutoCloseable {
 
     /**
      * Sub-steps the encoder's solver takes over a gap of {@code gap} model time: ceil(gap / max step) for the
-     * fixed-step solvers, and the same estimate for an adaptive one with a maximum step (1 without one).
+     * fixed-step solvers (within {@link io.odecast.ode.FixedStepSolver#STEP_TOLERANCE}, as they count them), and
+     * the same estimate for an adaptive one with a maximum step (1 without one).
      */
     public long encoderSubsteps(double gap) {
         double max = config.encoderMaxStep();
@@ -268,8 +269,8 @@ public final class VidOdeModel implements AutoCloseable {
         if (!(max > 0) || Double.isInfinite(max)) {
             return 1;
         }
-        double steps = Math.ceil(gap / max - 1e-9);
-        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) steps);
+        double steps = io.odecast.ode.FixedStepSolver.subSteps(gap, max);
+        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) steps;
     }
 
     /**
