@@ -300,6 +300,60 @@ class StreamProcessorTest {
     }
 
     @Test
+    void aFilledFrameIsValidWhereEitherNeighbourOfItsGapIsAndHoldsTheOnePassThatHasAValueThere() throws Exception {
+        int afterOnly = 20;
+        int beforeOnly = 21;
+        int both = 22;
+        int oldestOnly = 23;
+        ModelCard fillerCard = new ModelCard("interp", ModelCard.INTERPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, -999.0, "PT6H", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"));
+        try (VidOdeModel filler = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 11), fillerCard)) {
+            processor = processor("odecast.streams = [{ pattern = \"holes/*\", fill-model = \"interp\","
+                    + " cadence = 6h, max-wait = 1h }]", Map.of("storm", model, "interp", filler));
+            List<FrameMessage> frames = new ArrayList<>();
+            int[][] missing = {{oldestOnly}, {beforeOnly, both}, {afterOnly, both}};
+            double[] at = {0, 6, 18};
+            Random rng = new Random(9);
+            for (int n = 0; n < at.length; n++) {
+                FrameMessage f = frame("holes/s", hours(at[n]), rng);
+                float[] data = f.data().clone();
+                for (int i : missing[n]) {
+                    data[i] = Float.NaN;
+                }
+                frames.add(FrameMessage.of("holes/s", f.eventTime(), CHANNELS, new GridShape(C, H, W), data));
+            }
+            List<RegularFrameMessage> regular = regular(process(List.of(record(frames.get(0)), record(frames.get(1)),
+                    record(frames.get(2)))));
+            RegularFrameMessage filled = regular.stream().filter(r -> r.time().equals(hours(12))).findFirst()
+                    .orElseThrow();
+            assertEquals("FILLED", filled.flag().name());
+            List<Observation> window = frames.stream().map(f -> new Observation(filler.card().modelTime(f.eventTime()),
+                    f.data(), f.frame().maskOrNull())).toList();
+            double[][] t = {{filler.card().modelTime(hours(12))}};
+            float[] forward = filler.interpolateForward(List.of(window), t).get(0)[0];
+            float[] expected = filler.interpolate(List.of(window), t).get(0)[0];
+            float[] got = filled.frame().data();
+            boolean[] valid = filled.frame().valid();
+            // valid before the gap, missing after it: the forward pass's value (it was a third of the fill value)
+            assertTrue(valid[afterOnly]);
+            assertTrue(Float.isFinite(got[afterOnly]) && Math.abs(got[afterOnly]) < 100, "got " + got[afterOnly]);
+            assertEquals(forward[afterOnly], got[afterOnly], 1e-4f);
+            // missing only before the gap: the reversed pass's value, valid; missing on both sides: invalid
+            assertTrue(valid[beforeOnly]);
+            assertTrue(Float.isFinite(got[beforeOnly]) && Math.abs(got[beforeOnly]) < 100, "got " + got[beforeOnly]);
+            assertFalse(valid[both]);
+            // missing only in the window's oldest frame, not a neighbour of the gap: valid
+            assertTrue(valid[oldestOnly]);
+            for (int i = 0; i < got.length; i++) {
+                if (i != both) {
+                    assertTrue(valid[i], "cell " + i);
+                    assertEquals(expected[i], got[i], 1e-4f * Math.max(1f, Math.abs(expected[i])), "cell " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void aCardsBlendMixesForecastsWithFlowExtrapolationAndFillsWithTheStraightLine() throws Exception {
         float[] half = {0.5f, 0.5f, 0.5f};
         Map<String, float[]> leadWeights = new HashMap<>();

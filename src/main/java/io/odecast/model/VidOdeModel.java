@@ -258,7 +258,8 @@ public final class VidOdeModel implements AutoCloseable {
 
     /**
      * Sub-steps the encoder's solver takes over a gap of {@code gap} model time: ceil(gap / max step) for the
-     * fixed-step solvers, and the same estimate for an adaptive one with a maximum step (1 without one).
+     * fixed-step solvers (within {@link io.odecast.ode.FixedStepSolver#STEP_TOLERANCE}, as they count them), and
+     * the same estimate for an adaptive one with a maximum step (1 without one).
      */
     public long encoderSubsteps(double gap) {
         double max = config.encoderMaxStep();
@@ -268,8 +269,8 @@ public final class VidOdeModel implements AutoCloseable {
         if (!(max > 0) || Double.isInfinite(max)) {
             return 1;
         }
-        double steps = Math.ceil(gap / max - 1e-9);
-        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) steps);
+        double steps = io.odecast.ode.FixedStepSolver.subSteps(gap, max);
+        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) steps;
     }
 
     /**
@@ -324,9 +325,13 @@ public final class VidOdeModel implements AutoCloseable {
      * Fills in frames inside windows of irregular observations with the reference's window encoder (reverse
      * order) and decoder (forward from the window's first time), one batch of equally long windows at a time.
      * The decoder renders at every window time and query time in order, as in training, so the warp chain
-     * passes through the observed frames' times too; only the query times are returned. When every query lies
-     * inside its window, a second pass over the windows reversed in time is blended in by each query's position
-     * between its neighbours, so a gap is rendered from both sides ({@link #interpolateForward} is one pass).
+     * passes through the observed frames' times too; only the query times are returned. For each window whose
+     * queries all lie inside it, a second pass over the window reversed in time is blended in by each query's
+     * position between its neighbours, so a gap is rendered from both sides ({@link #interpolateForward} is one
+     * pass). A pass is only as good as the frame it renders a gap from (the forward pass the frame before the gap,
+     * the reversed pass the frame after it): a cell invalid in one of them takes the other pass's value alone, and
+     * a cell invalid in both is the card's fill value (NaN without one); {@link #fillValidity} says which cells are
+     * valid.
      *
      * @param windows observations in increasing time, the same count per window
      * @param times   per window, increasing query times at or after the window's first time, none equal to a
@@ -335,57 +340,112 @@ public final class VidOdeModel implements AutoCloseable {
      */
     public List<float[][]> interpolate(List<List<Observation>> windows, double[][] times) {
         List<float[][]> forward = interpolateForward(windows, times);
-        boolean inside = true;
-        for (int b = 0; b < windows.size() && inside; b++) {
-            List<Observation> w = windows.get(b);
-            inside = times[b][times[b].length - 1] < w.get(w.size() - 1).time();
+        // Per window, not per batch: a window's fill does not depend on what else is in its batch.
+        List<Integer> inside = new ArrayList<>();
+        for (int b = 0; b < windows.size(); b++) {
+            if (bothSides(windows.get(b), times[b])) {
+                inside.add(b);
+            }
         }
-        if (!inside) {
+        if (inside.isEmpty()) {
             return forward;
         }
         // The same model on the window run backwards in time (frames reversed, times negated), so that a query
         // is also rendered from its right neighbour; the two are blended by the query's position in its gap.
-        List<List<Observation>> reversed = new ArrayList<>(windows.size());
-        double[][] reversedTimes = new double[times.length][];
-        for (int b = 0; b < windows.size(); b++) {
+        List<List<Observation>> reversed = new ArrayList<>(inside.size());
+        double[][] reversedTimes = new double[inside.size()][];
+        for (int n = 0; n < inside.size(); n++) {
+            int b = inside.get(n);
             List<Observation> w = new ArrayList<>(windows.get(b));
             java.util.Collections.reverse(w);
             reversed.add(w.stream().map(o -> new Observation(-o.time(), o.data(), o.valid())).toList());
-            reversedTimes[b] = new double[times[b].length];
+            reversedTimes[n] = new double[times[b].length];
             for (int k = 0; k < times[b].length; k++) {
-                reversedTimes[b][k] = -times[b][times[b].length - 1 - k];
+                reversedTimes[n][k] = -times[b][times[b].length - 1 - k];
             }
         }
         List<float[][]> backward = interpolateForward(reversed, reversedTimes);
-        List<float[][]> out = new ArrayList<>(windows.size());
-        for (int b = 0; b < windows.size(); b++) {
+        List<float[][]> out = new ArrayList<>(forward);
+        for (int n = 0; n < inside.size(); n++) {
+            int b = inside.get(n);
             List<Observation> w = windows.get(b);
             int count = times[b].length;
             float[][] blended = new float[count][];
             int right = 0;
+            boolean[] leftValid = null;
+            boolean[] rightValid = null;
             for (int k = 0; k < count; k++) {
                 double t = times[b][k];
-                while (w.get(right).time() < t) {
-                    right++;
+                if (k == 0 || w.get(right).time() < t) {
+                    while (w.get(right).time() < t) {
+                        right++;
+                    }
+                    leftValid = validity(w.get(right - 1));
+                    rightValid = validity(w.get(right));
                 }
                 double t0 = w.get(right - 1).time();
                 double x = (t - t0) / (w.get(right).time() - t0);
+                // The forward pass renders the query from frame right - 1 (and writes the fill value where that
+                // frame is invalid), the reversed pass from frame right.
                 float[] f = forward.get(b)[k];
-                float[] r = backward.get(b)[count - 1 - k];
+                float[] r = backward.get(n)[count - 1 - k];
                 float[] mix = new float[f.length];
                 for (int i = 0; i < mix.length; i++) {
-                    mix[i] = (float) ((1 - x) * f[i] + x * r[i]);
+                    boolean fromLeft = leftValid == null || leftValid[i];
+                    boolean fromRight = rightValid == null || rightValid[i];
+                    mix[i] = fromLeft && fromRight ? (float) ((1 - x) * f[i] + x * r[i]) : fromRight ? r[i] : f[i];
                 }
                 blended[k] = mix;
             }
-            out.add(blended);
+            out.set(b, blended);
+        }
+        return out;
+    }
+
+    /**
+     * Per query time, the cells {@link #interpolate} gives a value for in this window (null: every cell): those
+     * valid in the frame before the query or, when the window is filled from both sides (every query inside it),
+     * in the frame after it. Elsewhere its output is the card's fill value (NaN without one). A frame's cells are
+     * invalid where its mask says so or its value is not finite.
+     */
+    public boolean[][] fillValidity(List<Observation> window, double[] times) {
+        boolean both = bothSides(window, times);
+        boolean[][] out = new boolean[times.length][];
+        int right = 0;
+        for (int k = 0; k < times.length; k++) {
+            while (right < window.size() && window.get(right).time() < times[k]) {
+                right++;
+            }
+            if (right == 0) {
+                throw new IllegalArgumentException("query time " + times[k] + " is before the window's first frame");
+            }
+            boolean[] left = validity(window.get(right - 1));
+            out[k] = both ? either(left, validity(window.get(right))) : left;
+        }
+        return out;
+    }
+
+    /** Whether {@link #interpolate} blends a reversed pass into this window's fill: every query is inside it. */
+    private static boolean bothSides(List<Observation> window, double[] times) {
+        return times.length > 0 && times[times.length - 1] < window.get(window.size() - 1).time();
+    }
+
+    /** Cell-wise or of two validity masks (null: every cell valid). */
+    private static boolean[] either(boolean[] a, boolean[] b) {
+        if (a == null || b == null) {
+            return null;
+        }
+        boolean[] out = new boolean[a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a[i] || b[i];
         }
         return out;
     }
 
     /**
      * The forward pass of {@link #interpolate} alone: every query rendered from the observed frames before it
-     * (the reference's direction). Kept public to compare with the bidirectional blend.
+     * (the reference's direction), and the card's fill value (NaN without one) where the frame just before it is
+     * invalid. Kept public to compare with the bidirectional blend.
      */
     public List<float[][]> interpolateForward(List<List<Observation>> windows, double[][] times) {
         int batch = windows.size();
@@ -398,6 +458,9 @@ public final class VidOdeModel implements AutoCloseable {
         double[][] spans = new double[batch][length + count];
         int[][] queryAt = new int[batch][count];
         int[][] frameAt = new int[batch][length + count];
+        // Per window and decode step, the cells a query's render is valid at: those of the frame before it (the
+        // warp chain restarts there); null at the frames' own steps, whose renders are discarded.
+        boolean[][][] stepValid = new boolean[batch][length + count][];
         float[][] frames = new float[batch * length][];
         for (int b = 0; b < batch; b++) {
             List<Observation> w = windows.get(b);
@@ -413,6 +476,10 @@ public final class VidOdeModel implements AutoCloseable {
                 }
                 frames[b * length + i] = normalise(w.get(i));
             }
+            boolean[][] frameValid = new boolean[length][];
+            for (int i = 0; i < length; i++) {
+                frameValid[i] = validity(w.get(i));
+            }
             // Merge frame times and query times into one increasing decode grid.
             int i = 0;
             int k = 0;
@@ -427,6 +494,7 @@ public final class VidOdeModel implements AutoCloseable {
                     }
                     frameAt[b][j] = -1;
                     queryAt[b][k++] = j;
+                    stepValid[b][j] = frameValid[i - 1];
                 } else {
                     frameAt[b][j] = i;
                     t = frameTimes[b][i++];
@@ -485,11 +553,7 @@ public final class VidOdeModel implements AutoCloseable {
             }
             VidOdeNetwork.Rendered r = network.render(latents.states(), anchors, anchorLatents, anchorMasks, priors,
                     false);
-            List<boolean[]> valid = new ArrayList<>(batch);
-            for (List<Observation> w : windows) {
-                valid.add(w.get(0).valid());
-            }
-            List<float[][]> all = toPhysical(r.frames(), valid, batch);
+            List<float[][]> all = toPhysical(r.frames(), (b, j) -> stepValid[b][j], batch);
             List<float[][]> out = new ArrayList<>(batch);
             for (int b = 0; b < batch; b++) {
                 float[][] picked = new float[count][];
@@ -567,7 +631,16 @@ public final class VidOdeModel implements AutoCloseable {
         return valid;
     }
 
+    /** Which cells of batch row {@code b}'s {@code k}-th rendered frame are valid (null: all). */
+    private interface MaskAt {
+        boolean[] at(int b, int k);
+    }
+
     private List<float[][]> toPhysical(List<NDArray> padded, List<boolean[]> valid, int batch) {
+        return toPhysical(padded, (b, k) -> valid.get(b), batch);
+    }
+
+    private List<float[][]> toPhysical(List<NDArray> padded, MaskAt valid, int batch) {
         int count = padded.size();
         int plane = config.height() * config.width();
         float fill = card.fillValue() == null ? Float.NaN : card.fillValue().floatValue();
@@ -579,7 +652,7 @@ public final class VidOdeModel implements AutoCloseable {
             float[] values = network.crop(padded.get(k)).toFloatArray();
             for (int b = 0; b < batch; b++) {
                 float[] frame = slice(values, b, config.frameSize());
-                boolean[] ok = valid.get(b);
+                boolean[] ok = valid.at(b, k);
                 for (int c = 0; c < config.channels(); c++) {
                     float mean = card.mean()[c];
                     float std = card.std()[c];

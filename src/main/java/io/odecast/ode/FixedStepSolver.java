@@ -69,6 +69,23 @@ public final class FixedStepSolver implements OdeSolver {
         return maxStep;
     }
 
+    /**
+     * How far, in steps, an interval may run past a whole number of maximum steps and still take that number.
+     * Intervals are differences of absolute model times (seconds since the epoch over the time unit), whose rounding
+     * error grows with the times, not with the interval: one 10 s unit (scale 0.1) on 2026-06-01 is
+     * 0.10000000149 model time, 1.5e-8 of a step too long. This keeps such an interval at its step count (an
+     * interval of exactly k * maxStep at k steps) while one a millionth of a step longer or more takes a step more.
+     */
+    public static final double STEP_TOLERANCE = 1e-6;
+
+    /**
+     * {@code ceil(length / maxStep)} up to {@link #STEP_TOLERANCE}: the sub-steps of an interval of positive
+     * {@code length} (at least 1 once positive; a double, as a huge gap may overflow an int).
+     */
+    public static double subSteps(double length, double maxStep) {
+        return Math.max(1, Math.ceil(length / maxStep - STEP_TOLERANCE));
+    }
+
     /** Number of equal sub-steps used for an interval of the given length (0 for an empty interval). */
     public int stepsFor(double length) {
         if (length <= 0) {
@@ -77,8 +94,7 @@ public final class FixedStepSolver implements OdeSolver {
         if (Double.isInfinite(maxStep)) {
             return 1;
         }
-        // The small tolerance keeps an interval of exactly k * maxStep at k steps despite rounding.
-        return Math.max(1, (int) Math.ceil(length / maxStep - 1e-9));
+        return (int) subSteps(length, maxStep);
     }
 
     @Override

@@ -370,7 +370,7 @@ final class StreamProcessor {
                 for (int k = 0; k < outcome.filledTicks().size(); k++) {
                     out.add(new ProducerRecord<>(topics.regularFrames(), id, RegularFrameCodec.encode(
                             OutputMessages.filled(id, s.stream().filler(), outcome.filledTicks().get(k),
-                                    outcome.filled()[k], outcome.filledValid()))));
+                                    outcome.filled()[k], outcome.filledValid()[k]))));
                 }
                 metrics.framesFilled(outcome.filledTicks().size());
             }

@@ -40,9 +40,13 @@ final class StreamStep {
                 List<Instant> ticks, ModelWork.Step work) {
     }
 
-    /** The next status and what to emit. */
+    /**
+     * The next status and what to emit.
+     *
+     * @param filledValid per filled tick, its cells' validity (null: every cell valid)
+     */
     record Outcome(StreamStatus next, ForecastMessage forecast, List<Instant> filledTicks, float[][] filled,
-                   boolean[] filledValid, boolean observedRegular) {
+                   boolean[][] filledValid, boolean observedRegular) {
     }
 
     /**
@@ -145,13 +149,15 @@ final class StreamStep {
                 plan.observation(), plan.work().times(), result.forecast(), baselines.forecast());
         ForecastMessage forecast = OutputMessages.forecast(status.id(), settings.model(), model, frame.eventTime(), now,
                 plan.grid(), leads, result.state().lastValid(), flags, plan.partition(), plan.offset());
-        boolean[] fillValid = null;
+        boolean[][] fillValid = null;
         List<Instant> ticks = fill == null ? List.of() : plan.ticks();
         if (fill != null && plan.work().fill() instanceof ModelWork.InterpolateFill in) {
             fill = baselines.blend() ? Blending.fill(in.model(), in.window(), in.times(), fill, baselines.fill()) : fill;
-            fillValid = in.window().get(0).valid();
+            // Valid where the interpolator had a valid frame to render from: the gap's frame before or after.
+            fillValid = in.model().fillValidity(in.window(), in.times());
         } else if (fill != null) {
-            fillValid = plan.work().before().lastValid();
+            fillValid = new boolean[fill.length][];
+            java.util.Arrays.fill(fillValid, plan.work().before().lastValid());
         }
         return new Outcome(next, forecast, ticks, fill, fillValid, observedRegular);
     }

@@ -468,8 +468,9 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Per frame of an interpolation window, the cells its validation scores, or null for a frame with none: the
-     * hidden frames between the first and last observed ones, where the truth is valid and so are both ends (a fill
-     * covers only what its window's ends cover; the service writes the fill value elsewhere).
+     * hidden frames between the first and last observed ones, where the truth is valid and so are both ends of the
+     * window. (A fill has a value wherever either neighbour of its gap is valid, {@code VidOdeModel.fillValidity};
+     * cells valid on one side only are not scored here.)
      */
     private static boolean[][] scoredCells(TrainingWindows.Sample s) {
         boolean[][] out = new boolean[s.frames().length][];
