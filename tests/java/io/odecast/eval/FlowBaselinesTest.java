@@ -108,6 +108,21 @@ class FlowBaselinesTest {
     }
 
     @Test
+    void aLeadOffAWholeNumberByTimeRoundingIsTracedAsThatWholeNumber() {
+        FlowBaselines flows = new FlowBaselines(SHAPE);
+        Observation previous = translating(0);
+        Observation last = translating(1);
+        // Model times from fine time units (a 10 s unit at scale 0.1: 2.0000000149 for 2) are whole leads too: the
+        // same traced path, not one more sub-step of a different length.
+        float[] exact = flows.extrapolate(previous, last, 3).data();
+        assertArrayEquals(exact, flows.extrapolate(previous, last, 3 + 1.5e-8).data(), 0f);
+        assertArrayEquals(exact, flows.extrapolate(previous, last, new double[] {3 + 1.5e-8}).get(0).data(), 0f);
+        MotionField motion = MotionField.between(SHAPE, previous.data(), null, last.data(), null);
+        assertArrayEquals(flows.advect(last.data(), motion, 2), flows.advect(last.data(), motion, 2 + 1.5e-8), 1e-3f,
+                "two sub-steps of 1 + 7.5e-9, not three of two thirds: within a float of the values (about 1000)");
+    }
+
+    @Test
     void severalLeadsAtOnceEqualEachLeadOnItsOwnBitForBit() {
         FlowBaselines flows = new FlowBaselines(SHAPE);
         Observation previous = translating(0);

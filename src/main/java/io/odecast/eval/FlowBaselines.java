@@ -21,6 +21,13 @@ public final class FlowBaselines {
     }
 
     /**
+     * How far from a whole number of intervals a lead may be and still count as that many (times in model units,
+     * as differences of large absolute times, carry rounding of about 1e-8 of an interval for fine time units; the
+     * solvers use the same tolerance).
+     */
+    static final double WHOLE_TOLERANCE = io.odecast.ode.FixedStepSolver.STEP_TOLERANCE;
+
+    /**
      * The last frame advected to {@code time} along the motion from {@code previous} to {@code last}, taken as
      * steady: the value at x is the last frame's value at the point whose path reaches x, traced backward in
      * {@code ceil(lead)} sub-steps (lead in units of the {@code previous -> last} interval). The mask is the
@@ -41,7 +48,7 @@ public final class FlowBaselines {
         for (double time : times) {
             double lead = (time - last.time()) / (last.time() - previous.time());
             long whole = Math.round(lead);
-            float[] values = whole >= paths.steps && whole >= 1 && Math.abs(lead - whole) < 1e-9
+            float[] values = whole >= paths.steps && whole >= 1 && Math.abs(lead - whole) < WHOLE_TOLERANCE
                     ? paths.sampleAfter((int) whole, source, motion)
                     : advectFinite(source, motion, lead);
             out.add(new Observation(time, values, last.valid() == null ? null : last.valid().clone()));
@@ -117,7 +124,7 @@ public final class FlowBaselines {
 
     private float[] advectFinite(float[] source, MotionField motion, double steps) {
         int w = shape.width();
-        int substeps = Math.max(1, (int) Math.ceil(Math.abs(steps)));
+        int substeps = Math.max(1, (int) Math.ceil(Math.abs(steps) - WHOLE_TOLERANCE));
         double dt = steps / substeps;
         double[] py = new double[shape.planeSize()];
         double[] px = new double[py.length];
