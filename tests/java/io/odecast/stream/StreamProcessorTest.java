@@ -245,6 +245,23 @@ class StreamProcessorTest {
     }
 
     @Test
+    void aFrameTooCloseToTheLastOneToHaveALaterModelTimeIsOutOfOrderNotAFailedModelCall() throws Exception {
+        Random rng = new Random(31);
+        List<FrameMessage> frames = frames("plain/n", rng, 0, 6, 12);
+        // 10 ns after the last frame: a later instant, but the same double model time (about 100 ns resolution at
+        // these dates), which the model's step would refuse.
+        Instant close = hours(6).plusNanos(10);
+        assertEquals(model.card().modelTime(hours(6)), model.card().modelTime(close));
+        List<ProducerRecord<String, byte[]>> out = process(List.of(record(frames.get(0)), record(frames.get(1)),
+                record(frame("plain/n", close, rng)), record(frames.get(2))));
+        assertEquals(List.of(DeadLetterReason.OUT_OF_ORDER),
+                deadLetters(out).stream().map(DeadLetterMessage::reason).toList());
+        List<ForecastMessage> forecasts = forecasts(out);
+        assertEquals(List.of(hours(0), hours(6), hours(12)), forecasts.stream().map(f -> f.basedOnTime()).toList());
+        assertForecastOf(frames, forecasts.get(2));
+    }
+
+    @Test
     void channelsInAnotherOrderAreReorderedByName() throws Exception {
         Random rng = new Random(3);
         FrameMessage f = frame("plain/p", hours(0), rng);

@@ -174,7 +174,9 @@ final class StreamProcessor {
                 metrics.frameSkipped();
                 continue;
             }
-            Validation v = FrameValidator.check(item.read(), status.lastTime(), record.timestamp(),
+            // The state's own model time: the step advances it to the frame's, which must be after it.
+            double lastModelTime = status.state().isEmpty() ? Double.NaN : status.state().lastTime();
+            Validation v = FrameValidator.check(item.read(), status.lastTime(), lastModelTime, record.timestamp(),
                     settings.input().maxClockSkew(), settings.input().maxStdDevs());
             if (v instanceof Rejected r) {
                 reject(record, r, item.replay(), out);
