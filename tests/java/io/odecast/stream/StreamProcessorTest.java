@@ -476,6 +476,21 @@ class StreamProcessorTest {
     }
 
     @Test
+    void withoutRestoreAtAssignmentAnEvictedStreamStillComesBackFromTheSnapshotItsEvictionWrote() throws Exception {
+        processor = processor("odecast.snapshot.restore = false");
+        Random rng = new Random(64);
+        List<FrameMessage> frames = frames("plain/cold", rng, 0, 6, 12);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        processor.maintain(tasks, WALL.plus(Duration.ofDays(2)));
+        assertTrue(tasks.get(0).active.isEmpty());
+        assertEquals(1, metrics.streamsEvicted());
+        ForecastMessage f = forecasts(process(List.of(record(frames.get(2))))).get(0);
+        // From the state of all three frames, not a cold start from the last.
+        assertForecastOf(frames, f);
+        assertEquals(1, metrics.streamsRestored());
+    }
+
+    @Test
     void aStreamNotSeenForTheRetentionIsForgottenWithATombstoneAndStartsAfreshWhenItReturns() throws Exception {
         Random rng = new Random(61);
         // A long id has a hashed file name: the store reads its id from the snapshot.

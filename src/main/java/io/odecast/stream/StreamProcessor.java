@@ -526,13 +526,18 @@ final class StreamProcessor {
         }
     }
 
-    /** The status of a stream: in memory, else from its snapshot in the local store, else a fresh one. */
+    /**
+     * The status of a stream: in memory, else from its snapshot in the local store, else a fresh one. The store is
+     * always read: {@code snapshot.restore} governs only what an assignment puts there (the state topic's snapshots,
+     * or nothing: the engine empties the partition's folder), so without restore it holds only the snapshots this
+     * session wrote, e.g. of the streams it evicted, which come back exactly.
+     */
     private StreamStatus status(PartitionTask task, String id, ResolvedStream stream, Instant now) {
         StreamStatus s = task.active.get(id);
         if (s != null) {
             return s;
         }
-        Optional<byte[]> bytes = settings.snapshot().restore() ? store.get(task.partition, id) : Optional.empty();
+        Optional<byte[]> bytes = store.get(task.partition, id);
         if (bytes.isEmpty()) {
             return StreamStatus.fresh(id, stream, now);
         }
