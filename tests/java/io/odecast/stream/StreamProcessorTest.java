@@ -314,6 +314,55 @@ class StreamProcessorTest {
     }
 
     @Test
+    void provisionalFramesStopPastMaxGapAndMaxSubstepsSoAChecksCostDoesNotGrowWithSilence() throws Exception {
+        // The fixture's weights with the video time unit: a 100 ms tick is 0.1 model time, one decoder sub-step.
+        ModelCard card = new ModelCard("video", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT0.1S", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"));
+        try (VidOdeModel video = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+            String rule = "model = \"video\", cadence = 100ms, max-wait = 300ms,"
+                    + " forecast { step = 100ms, horizon = 500ms }";
+            // cam/*: bounded by decoder.max-substeps (64 sub-steps of 0.1: 6.4 s); capped/*: by its max-gap (2 s).
+            processor = processor("odecast.decoder.max-substeps = 64, odecast.streams = ["
+                    + "{ pattern = \"cam/*\", " + rule + " }, { pattern = \"capped/*\", " + rule + ", max-gap = 2s }]",
+                    Map.of("storm", model, "video", video));
+            Random rng = new Random(12);
+            Instant t0 = hours(0);
+            Instant t1 = t0.plusMillis(100);
+            process(List.of(record(frame("cam/a", t0, rng)), record(frame("capped/b", t0, rng)),
+                    record(frame("cam/a", t1, rng)), record(frame("capped/b", t1, rng))));
+            List<Long> evaluations = new ArrayList<>();
+            List<List<RegularFrameMessage>> checks = new ArrayList<>();
+            for (Duration silence : List.of(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(600))) {
+                long before = video.decoderEvaluations();
+                checks.add(regular(processor.maintain(tasks, WALL.plus(silence))));
+                evaluations.add(video.decoderEvaluations() - before);
+            }
+            List<RegularFrameMessage> first = checks.get(0);
+            assertTrue(first.stream().allMatch(r -> r.flag().name().equals("PROVISIONAL")));
+            List<Instant> capped = first.stream().filter(r -> r.streamId().equals("capped/b"))
+                    .map(RegularFrameMessage::time).toList();
+            List<Instant> expected = new ArrayList<>();
+            for (Instant t = t1.plusMillis(100); !t.isAfter(t1.plusSeconds(2)); t = t.plusMillis(100)) {
+                expected.add(t);
+            }
+            assertEquals(expected, capped, "ticks up to max-gap after the last frame");
+            List<Instant> cam = first.stream().filter(r -> r.streamId().equals("cam/a"))
+                    .map(RegularFrameMessage::time).toList();
+            Instant lastCam = cam.get(cam.size() - 1);
+            assertEquals(t1.plusMillis(100), cam.get(0));
+            assertTrue(!lastCam.isBefore(t1.plusMillis(6300)) && !lastCam.isAfter(t1.plusMillis(6400)),
+                    "ticks up to 64 sub-steps after the last frame, not to the 9.7 s now overdue: " + lastCam);
+            // A check costs each stream the sub-steps to its last tick (64 and 20 here; 4 evaluations each, rk4), plus
+            // at most one per tick where a 0.1 span rounds above the maximum step.
+            assertTrue(evaluations.get(0) <= 4 * (64 + cam.size() + 20 + capped.size()), "first check: " + evaluations);
+            // Silent for longer: no more provisional frames and no model work, where each check used to solve from
+            // the last frame to its newest overdue tick (about 600 and 1600 sub-steps per stream here).
+            assertEquals(List.of(List.of(), List.of()), checks.subList(1, 3));
+            assertEquals(List.of(0L, 0L), evaluations.subList(1, 3), "decoder evaluations per check: " + evaluations);
+        }
+    }
+
+    @Test
     void aCardsBlendMixesForecastsWithFlowExtrapolationAndFillsWithTheStraightLine() throws Exception {
         float[] half = {0.5f, 0.5f, 0.5f};
         Map<String, float[]> leadWeights = new HashMap<>();

@@ -492,7 +492,7 @@ final class StreamProcessor {
         List<List<Instant>> tickLists = new ArrayList<>();
         for (PartitionTask task : tasks.values()) {
             for (StreamStatus s : task.active.values()) {
-                List<Instant> ticks = StreamStep.overdueTicks(s, now);
+                List<Instant> ticks = StreamStep.overdueTicks(s, now, settings.decoder().maxSubsteps());
                 if (!ticks.isEmpty()) {
                     fills.add(new ModelWork.ForecastFill(s.stream().model(), s.state(),
                             ticks.stream().mapToDouble(s.stream().model().card()::modelTime).toArray(),
