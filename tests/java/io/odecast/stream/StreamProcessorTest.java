@@ -311,6 +311,46 @@ class StreamProcessorTest {
                 provisional.stream().map(r -> r.time() + " " + r.flag()).toList());
         assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
                 "a provisional tick is emitted once");
+        // Still nothing at 13 h: 36 h gets one too.
+        assertEquals(List.of(hours(36) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                WALL.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+        // The real frame of 36 h arrives late: it supersedes the provisional frames as if there had been none, with
+        // its OBSERVED frame and the FILLED one of 30 h (from the state at 24 h, as any gap's fill).
+        FrameMessage late = frame("storm/s", hours(36), rng);
+        Instant arrival = WALL.plus(Duration.ofHours(14));
+        List<RegularFrameMessage> superseded = regular(processor.process(List.of(record(late)), tasks, arrival));
+        assertEquals(List.of(hours(30) + " FILLED", hours(36) + " OBSERVED"),
+                superseded.stream().map(r -> r.time() + " " + r.flag()).toList());
+        StreamState twentyFour = statesAlone(model, frames).get(2);
+        assertTrue(maxRelDiff(forecastAlone(model, twentyFour, List.of(hours(30)))[0],
+                superseded.get(0).frame().data()) <= TOLERANCE);
+        assertTrue(maxRelDiff(late.data(), superseded.get(1).frame().data()) <= TOLERANCE);
+        // Provisional frames go on from the new frame, each tick once.
+        assertEquals(List.of(hours(42) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival.plus(Duration.ofHours(7)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+    }
+
+    @Test
+    void aRealFrameAtAnAlreadyProvisionalTickIsObservedAndItsStreamsProvisionalTicksSurviveASnapshot()
+            throws Exception {
+        Random rng = new Random(51);
+        List<FrameMessage> frames = frames("storm/q", rng, 0, 6);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        // 12 h and 18 h overdue 13 h after the 6 h frame arrived.
+        assertEquals(List.of(hours(12) + " PROVISIONAL", hours(18) + " PROVISIONAL"), regular(processor.maintain(
+                tasks, WALL.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+        // The stream is evicted after a snapshot: the snapshot holds its last provisional tick.
+        processor.snapshotAll(tasks.get(0), WALL.plus(Duration.ofHours(13)));
+        tasks.get(0).active.clear();
+        // A real frame at 12 h, whose tick had a provisional frame: OBSERVED (it used to be left out).
+        FrameMessage twelve = frame("storm/q", hours(12), rng);
+        Instant arrival = WALL.plus(Duration.ofHours(14));
+        assertEquals(List.of(hours(12) + " OBSERVED"), regular(processor.process(List.of(record(twelve)), tasks,
+                arrival)).stream().map(r -> r.time() + " " + r.flag()).toList());
+        assertEquals(1, metrics.streamsRestored());
+        // 18 h had its provisional frame before the snapshot: the next one is 24 h's, overdue 13 h after arrival.
+        assertEquals(List.of(hours(24) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
     }
 
     @Test

@@ -522,7 +522,7 @@ final class StreamProcessor {
                                 s.state().lastValid()))));
             }
             metrics.framesProvisional(frames.length);
-            ownerTasks.get(i).active.put(s.id(), s.withLastRegularTime(ticks.get(ticks.size() - 1)));
+            ownerTasks.get(i).active.put(s.id(), s.withLastProvisionalTime(ticks.get(ticks.size() - 1)));
         }
     }
 
@@ -559,8 +559,8 @@ final class StreamProcessor {
             // A snapshot of another version of the model keeps its recent frames: the wave re-encodes them under
             // the serving version (switchModels) instead of trusting the old state.
             return new StreamStatus(id, stream, r.state(), r.state().isEmpty() ? null : r.lastEventTime(),
-                    r.lastRegularTime(), r.recent(), r.position().offset(), -1, null, 0, null, now,
-                    snapshot.getModelVersion(), false);
+                    r.lastRegularTime(), r.lastProvisionalTime(), r.recent(), r.position().offset(), -1, null, 0, null,
+                    now, snapshot.getModelVersion(), false);
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             LOG.warn("Stream {}: cannot restore its state ({}); starting from an empty state", id, e.getMessage());
             return StreamStatus.fresh(id, stream, now);
@@ -573,7 +573,7 @@ final class StreamProcessor {
         long start = System.nanoTime();
         byte[] bytes = StateSnapshotCodec.encode(s.id(), s.stream().settings().model(), s.stream().model(), s.state(),
                 s.lastTime(), new InputPosition(topics.frames(), task.partition, s.offset()), s.lastRegularTime(),
-                s.recent(), now).toByteArray();
+                s.lastProvisionalTime(), s.recent(), now).toByteArray();
         store.put(task.partition, s.id(), bytes, now);
         // Timestamped by the service's clock, as the local file is: a restore dates the file by it (state-retention).
         out.add(new ProducerRecord<>(topics.state(), task.partition, now.toEpochMilli(), s.id(), bytes));

@@ -112,6 +112,8 @@ final class StreamStep {
         StreamStatus status = plan.before();
         FrameMessage frame = plan.frame();
         StreamSettings settings = status.stream().settings();
+        // Only OBSERVED and FILLED times count: a PROVISIONAL frame of the same or a later tick is superseded by the
+        // real frame, not a reason to leave it out (lastProvisionalTime is apart).
         Optional<Instant> regular = status.lastRegularTime();
         boolean observedRegular = settings.cadence().isPresent()
                 && regular.map(t -> t.isBefore(frame.eventTime())).orElse(true);
@@ -202,9 +204,10 @@ final class StreamStep {
     /**
      * The cadence ticks of a stream that are overdue at {@code now}: a tick {@code t} is expected as long after the
      * stream's last arrival (wall clock) as it is after its last event time, and overdue {@code max-wait} later;
-     * at most {@code max-fill-ticks}, none at or before the last regular frame, and only ticks {@link #withinReach}
-     * of the stream's state: a stream silent longer than its max-gap (or max-substeps) gets no more provisional
-     * frames until its next frame, so that a check's model work stays bounded however long the silence.
+     * at most {@code max-fill-ticks}, none at or before the last regular or provisional frame, and only ticks
+     * {@link #withinReach} of the stream's state: a stream silent longer than its max-gap (or max-substeps) gets no
+     * more provisional frames until its next frame, so that a check's model work stays bounded however long the
+     * silence.
      *
      * @param maxSubsteps {@code decoder.max-substeps}
      */
@@ -215,7 +218,12 @@ final class StreamStep {
             return List.of();
         }
         Duration cadence = settings.cadence().get();
-        Instant from = status.lastRegularTime().filter(t -> t.isAfter(status.lastTime())).orElse(status.lastTime());
+        Instant from = status.lastTime();
+        for (Optional<Instant> emitted : List.of(status.lastRegularTime(), status.lastProvisionalTime())) {
+            if (emitted.isPresent() && emitted.get().isAfter(from)) {
+                from = emitted.get();
+            }
+        }
         List<Instant> ticks = new ArrayList<>();
         for (Instant t = ForecastGrid.after(from, cadence, 1).get(0); ticks.size() < settings.maxFillTicks();
              t = t.plus(cadence)) {
