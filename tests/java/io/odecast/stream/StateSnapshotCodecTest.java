@@ -48,11 +48,33 @@ class StateSnapshotCodecTest {
         List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o1),
                 new TimedObservation(second.eventTime(), o2));
         StateSnapshot snapshot = StateSnapshotCodec.encode("s", "storm", model, state, second.eventTime(),
-                new InputPosition("frames", 2, 41), Optional.of(second.eventTime()), recent, Instant.EPOCH);
+                new InputPosition("frames", 2, 41), Optional.of(second.eventTime()), Optional.of(hours(18)), recent,
+                Instant.EPOCH);
         StateSnapshotCodec.Restored restored = StateSnapshotCodec.decode(snapshot, model);
         assertEquals(state, restored.state());
-        assertEquals(List.of(new InputPosition("frames", 2, 41), second.eventTime()),
-                List.of(restored.position(), restored.lastRegularTime().orElseThrow()));
+        assertEquals(List.of(new InputPosition("frames", 2, 41), second.eventTime(), hours(18)),
+                List.of(restored.position(), restored.lastRegularTime().orElseThrow(),
+                        restored.lastProvisionalTime().orElseThrow()));
+    }
+
+    @Test
+    void anOldSnapshotsLastRegularTimeAfterItsLastFrameIsReadAsTheLastProvisionalTick() {
+        Random rng = new Random(23);
+        FrameMessage first = frame("s", hours(0), rng);
+        Observation o = observation(model, first);
+        StreamState state = model.advance(List.of(model.emptyState()), List.of(o)).get(0);
+        List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o));
+        // As written before last_provisional_time: last_regular_time counted PROVISIONAL ticks too.
+        StateSnapshot provisional = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
+                new InputPosition("frames", 0, 0), Optional.of(hours(12)), Optional.empty(), recent, Instant.EPOCH);
+        StateSnapshotCodec.Restored r = StateSnapshotCodec.decode(provisional, model);
+        assertEquals(List.of(Optional.of(hours(0)), Optional.of(hours(12))),
+                List.of(r.lastRegularTime(), r.lastProvisionalTime()));
+        StateSnapshot observed = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
+                new InputPosition("frames", 0, 0), Optional.of(hours(0)), Optional.empty(), recent, Instant.EPOCH);
+        r = StateSnapshotCodec.decode(observed, model);
+        assertEquals(List.of(Optional.of(hours(0)), Optional.empty()),
+                List.of(r.lastRegularTime(), r.lastProvisionalTime()));
     }
 
     @Test
@@ -72,7 +94,7 @@ class StateSnapshotCodecTest {
             List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o1),
                     new TimedObservation(second.eventTime(), o2));
             StateSnapshot snapshot = StateSnapshotCodec.encode("s", "storm", motion, state, second.eventTime(),
-                    new InputPosition("frames", 0, 1), Optional.empty(), recent, Instant.EPOCH);
+                    new InputPosition("frames", 0, 1), Optional.empty(), Optional.empty(), recent, Instant.EPOCH);
             assertEquals(state, StateSnapshotCodec.decode(snapshot, motion).state());
             StateSnapshot old = snapshot.toBuilder().clearHiddenState().addAllHiddenState(snapshot.getHiddenStateList()
                     .stream().filter(t -> !t.getName().equals(StateSnapshotCodec.MOTION)).toList()).build();

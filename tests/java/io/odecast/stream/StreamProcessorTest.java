@@ -248,6 +248,23 @@ class StreamProcessorTest {
     }
 
     @Test
+    void aFrameTooCloseToTheLastOneToHaveALaterModelTimeIsOutOfOrderNotAFailedModelCall() throws Exception {
+        Random rng = new Random(31);
+        List<FrameMessage> frames = frames("plain/n", rng, 0, 6, 12);
+        // 10 ns after the last frame: a later instant, but the same double model time (about 100 ns resolution at
+        // these dates), which the model's step would refuse.
+        Instant close = hours(6).plusNanos(10);
+        assertEquals(model.card().modelTime(hours(6)), model.card().modelTime(close));
+        List<ProducerRecord<String, byte[]>> out = process(List.of(record(frames.get(0)), record(frames.get(1)),
+                record(frame("plain/n", close, rng)), record(frames.get(2))));
+        assertEquals(List.of(DeadLetterReason.OUT_OF_ORDER),
+                deadLetters(out).stream().map(DeadLetterMessage::reason).toList());
+        List<ForecastMessage> forecasts = forecasts(out);
+        assertEquals(List.of(hours(0), hours(6), hours(12)), forecasts.stream().map(f -> f.basedOnTime()).toList());
+        assertForecastOf(frames, forecasts.get(2));
+    }
+
+    @Test
     void channelsInAnotherOrderAreReorderedByName() throws Exception {
         Random rng = new Random(3);
         FrameMessage f = frame("plain/p", hours(0), rng);
@@ -297,6 +314,95 @@ class StreamProcessorTest {
                 provisional.stream().map(r -> r.time() + " " + r.flag()).toList());
         assertTrue(regular(processor.maintain(tasks, WALL.plus(Duration.ofHours(8)))).isEmpty(),
                 "a provisional tick is emitted once");
+        // Still nothing at 13 h: 36 h gets one too.
+        assertEquals(List.of(hours(36) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                WALL.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+        // The real frame of 36 h arrives late: it supersedes the provisional frames as if there had been none, with
+        // its OBSERVED frame and the FILLED one of 30 h (from the state at 24 h, as any gap's fill).
+        FrameMessage late = frame("storm/s", hours(36), rng);
+        Instant arrival = WALL.plus(Duration.ofHours(14));
+        List<RegularFrameMessage> superseded = regular(processor.process(List.of(record(late)), tasks, arrival));
+        assertEquals(List.of(hours(30) + " FILLED", hours(36) + " OBSERVED"),
+                superseded.stream().map(r -> r.time() + " " + r.flag()).toList());
+        StreamState twentyFour = statesAlone(model, frames).get(2);
+        assertTrue(maxRelDiff(forecastAlone(model, twentyFour, List.of(hours(30)))[0],
+                superseded.get(0).frame().data()) <= TOLERANCE);
+        assertTrue(maxRelDiff(late.data(), superseded.get(1).frame().data()) <= TOLERANCE);
+        // Provisional frames go on from the new frame, each tick once.
+        assertEquals(List.of(hours(42) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival.plus(Duration.ofHours(7)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+    }
+
+    @Test
+    void aRealFrameAtAnAlreadyProvisionalTickIsObservedAndItsStreamsProvisionalTicksSurviveASnapshot()
+            throws Exception {
+        Random rng = new Random(51);
+        List<FrameMessage> frames = frames("storm/q", rng, 0, 6);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        // 12 h and 18 h overdue 13 h after the 6 h frame arrived.
+        assertEquals(List.of(hours(12) + " PROVISIONAL", hours(18) + " PROVISIONAL"), regular(processor.maintain(
+                tasks, WALL.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+        // The stream is evicted after a snapshot: the snapshot holds its last provisional tick.
+        processor.snapshotAll(tasks.get(0), WALL.plus(Duration.ofHours(13)));
+        tasks.get(0).active.clear();
+        // A real frame at 12 h, whose tick had a provisional frame: OBSERVED (it used to be left out).
+        FrameMessage twelve = frame("storm/q", hours(12), rng);
+        Instant arrival = WALL.plus(Duration.ofHours(14));
+        assertEquals(List.of(hours(12) + " OBSERVED"), regular(processor.process(List.of(record(twelve)), tasks,
+                arrival)).stream().map(r -> r.time() + " " + r.flag()).toList());
+        assertEquals(1, metrics.streamsRestored());
+        // 18 h had its provisional frame before the snapshot: the next one is 24 h's, overdue 13 h after arrival.
+        assertEquals(List.of(hours(24) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+    }
+
+    @Test
+    void provisionalFramesStopPastMaxGapAndMaxSubstepsSoAChecksCostDoesNotGrowWithSilence() throws Exception {
+        // The fixture's weights with the video time unit: a 100 ms tick is 0.1 model time, one decoder sub-step.
+        ModelCard card = new ModelCard("video", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},
+                new float[] {5f, 5f, 10f}, null, "PT0.1S", 0.1, null, null, List.of("m s-1", "m s-1", "hPa"));
+        try (VidOdeModel video = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(C, H, W, 4, 1), 7), card)) {
+            String rule = "model = \"video\", cadence = 100ms, max-wait = 300ms,"
+                    + " forecast { step = 100ms, horizon = 500ms }";
+            // cam/*: bounded by decoder.max-substeps (64 sub-steps of 0.1: 6.4 s); capped/*: by its max-gap (2 s).
+            processor = processor("odecast.decoder.max-substeps = 64, odecast.streams = ["
+                    + "{ pattern = \"cam/*\", " + rule + " }, { pattern = \"capped/*\", " + rule + ", max-gap = 2s }]",
+                    Map.of("storm", model, "video", video));
+            Random rng = new Random(12);
+            Instant t0 = hours(0);
+            Instant t1 = t0.plusMillis(100);
+            process(List.of(record(frame("cam/a", t0, rng)), record(frame("capped/b", t0, rng)),
+                    record(frame("cam/a", t1, rng)), record(frame("capped/b", t1, rng))));
+            List<Long> evaluations = new ArrayList<>();
+            List<List<RegularFrameMessage>> checks = new ArrayList<>();
+            for (Duration silence : List.of(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(600))) {
+                long before = video.decoderEvaluations();
+                checks.add(regular(processor.maintain(tasks, WALL.plus(silence))));
+                evaluations.add(video.decoderEvaluations() - before);
+            }
+            List<RegularFrameMessage> first = checks.get(0);
+            assertTrue(first.stream().allMatch(r -> r.flag().name().equals("PROVISIONAL")));
+            List<Instant> capped = first.stream().filter(r -> r.streamId().equals("capped/b"))
+                    .map(RegularFrameMessage::time).toList();
+            List<Instant> expected = new ArrayList<>();
+            for (Instant t = t1.plusMillis(100); !t.isAfter(t1.plusSeconds(2)); t = t.plusMillis(100)) {
+                expected.add(t);
+            }
+            assertEquals(expected, capped, "ticks up to max-gap after the last frame");
+            List<Instant> cam = first.stream().filter(r -> r.streamId().equals("cam/a"))
+                    .map(RegularFrameMessage::time).toList();
+            Instant lastCam = cam.get(cam.size() - 1);
+            assertEquals(t1.plusMillis(100), cam.get(0));
+            assertTrue(!lastCam.isBefore(t1.plusMillis(6300)) && !lastCam.isAfter(t1.plusMillis(6400)),
+                    "ticks up to 64 sub-steps after the last frame, not to the 9.7 s now overdue: " + lastCam);
+            // A check costs each stream the sub-steps to its last tick (64 and 20 here; 4 evaluations each, rk4), plus
+            // at most one per tick where a 0.1 span rounds above the maximum step.
+            assertTrue(evaluations.get(0) <= 4 * (64 + cam.size() + 20 + capped.size()), "first check: " + evaluations);
+            // Silent for longer: no more provisional frames and no model work, where each check used to solve from
+            // the last frame to its newest overdue tick (about 600 and 1600 sub-steps per stream here).
+            assertEquals(List.of(List.of(), List.of()), checks.subList(1, 3));
+            assertEquals(List.of(0L, 0L), evaluations.subList(1, 3), "decoder evaluations per check: " + evaluations);
+        }
     }
 
     @Test
@@ -511,6 +617,21 @@ class StreamProcessorTest {
         assertEquals(1, evicted.stream().filter(r -> r.topic().endsWith(".state")).count());
         assertEquals(1, metrics.streamsEvicted());
         ForecastMessage f = forecasts(process(List.of(record(frames.get(2))))).get(0);
+        assertForecastOf(frames, f);
+        assertEquals(1, metrics.streamsRestored());
+    }
+
+    @Test
+    void withoutRestoreAtAssignmentAnEvictedStreamStillComesBackFromTheSnapshotItsEvictionWrote() throws Exception {
+        processor = processor("odecast.snapshot.restore = false");
+        Random rng = new Random(64);
+        List<FrameMessage> frames = frames("plain/cold", rng, 0, 6, 12);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        processor.maintain(tasks, WALL.plus(Duration.ofDays(2)));
+        assertTrue(tasks.get(0).active.isEmpty());
+        assertEquals(1, metrics.streamsEvicted());
+        ForecastMessage f = forecasts(process(List.of(record(frames.get(2))))).get(0);
+        // From the state of all three frames, not a cold start from the last.
         assertForecastOf(frames, f);
         assertEquals(1, metrics.streamsRestored());
     }

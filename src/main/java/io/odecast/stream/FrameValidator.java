@@ -5,6 +5,7 @@ import io.odecast.kafka.DeadLetterReason;
 import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameDecodeException;
 import io.odecast.kafka.FrameMessage;
+import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.proto.Frame;
 import io.odecast.stream.StreamCatalog.ResolvedStream;
@@ -96,9 +97,23 @@ final class FrameValidator {
      */
     static Validation check(Read read, Instant lastTime, long recordTimestamp, Duration maxClockSkew,
                             double maxStdDevs) {
+        return check(read, lastTime, Double.NaN, recordTimestamp, maxClockSkew, maxStdDevs);
+    }
+
+    /**
+     * As {@link #check(Read, Instant, long, Duration, double)}, and the frame's model time (the stream's model's card
+     * computes it from the event time, as the step will) must be after {@code lastModelTime}: a double cannot tell
+     * apart event times less than a few hundred nanoseconds apart at current dates, and the model refuses a frame
+     * that is not after its state's last time, so such a frame is out of order here rather than a failed model call.
+     *
+     * @param lastModelTime the model time of the stream's state (its last absorbed frame), NaN when it has none
+     */
+    static Validation check(Read read, Instant lastTime, double lastModelTime, long recordTimestamp,
+                            Duration maxClockSkew, double maxStdDevs) {
         String id = read.frame().streamId();
-        FrameContentCheck content = FrameContentCheck.of(read.frame(), read.stream().settings().model(),
-                read.stream().model().card(), maxStdDevs);
+        ModelCard card = read.stream().model().card();
+        FrameContentCheck content = FrameContentCheck.of(read.frame(), read.stream().settings().model(), card,
+                maxStdDevs);
         if (!content.passed()) {
             return new Rejected(content.reason(), content.text(), Optional.of(id));
         }
@@ -114,6 +129,12 @@ final class FrameValidator {
         if (lastTime != null && !frame.eventTime().isAfter(lastTime)) {
             return new Rejected(DeadLetterReason.OUT_OF_ORDER, "frame of stream " + id + " at " + frame.eventTime()
                     + " is not after the stream's last frame at " + lastTime, Optional.of(id));
+        }
+        if (!Double.isNaN(lastModelTime) && !(card.modelTime(frame.eventTime()) - lastModelTime > 0)) {
+            return new Rejected(DeadLetterReason.OUT_OF_ORDER, "frame of stream " + id + " at " + frame.eventTime()
+                    + " is not after the stream's last frame at " + lastTime + " in model time ("
+                    + card.modelTime(frame.eventTime()) + " against " + lastModelTime + "): too close to it to be told"
+                    + " apart", Optional.of(id));
         }
         return new Accepted(frame);
     }

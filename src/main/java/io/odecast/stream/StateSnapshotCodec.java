@@ -50,14 +50,21 @@ final class StateSnapshotCodec {
     record InputPosition(String topic, int partition, long offset) {
     }
 
-    /** A decoded snapshot. */
+    /**
+     * A decoded snapshot.
+     *
+     * @param lastRegularTime     last time emitted OBSERVED or FILLED
+     * @param lastProvisionalTime last tick emitted PROVISIONAL
+     */
     record Restored(StreamState state, Instant lastEventTime, List<TimedObservation> recent, InputPosition position,
-                    Optional<Instant> lastRegularTime, String modelName, String modelVersion) {
+                    Optional<Instant> lastRegularTime, Optional<Instant> lastProvisionalTime, String modelName,
+                    String modelVersion) {
     }
 
     static StateSnapshot encode(String streamId, String modelName, VidOdeModel model, StreamState state,
                                 Instant lastEventTime, InputPosition position, Optional<Instant> lastRegularTime,
-                                Collection<TimedObservation> recent, Instant now) {
+                                Optional<Instant> lastProvisionalTime, Collection<TimedObservation> recent,
+                                Instant now) {
         ModelConfig c = model.config();
         long[] latent = {c.latentChannels(), c.latentHeight(), c.latentWidth()};
         StateSnapshot.Builder b = StateSnapshot.newBuilder()
@@ -88,6 +95,7 @@ final class StateSnapshotCodec {
             b.addRecentFrames(frame(streamId, model, o.time(), o.observation().data(), o.observation().valid()));
         }
         lastRegularTime.ifPresent(t -> b.setLastRegularTime(ProtoTime.toTimestamp(t)));
+        lastProvisionalTime.ifPresent(t -> b.setLastProvisionalTime(ProtoTime.toTimestamp(t)));
         return b.build();
     }
 
@@ -127,9 +135,19 @@ final class StateSnapshotCodec {
         }
         Optional<Instant> lastRegular = snapshot.hasLastRegularTime()
                 ? Optional.of(ProtoTime.toInstant(snapshot.getLastRegularTime())) : Optional.empty();
+        Optional<Instant> lastProvisional = snapshot.hasLastProvisionalTime()
+                ? Optional.of(ProtoTime.toInstant(snapshot.getLastProvisionalTime())) : Optional.empty();
+        if (lastRegular.isPresent() && lastRegular.get().isAfter(lastEventTime)) {
+            // Written when last_regular_time also counted PROVISIONAL ticks: a tick after the last frame can only
+            // have been one. The last real time emitted is then at most the last frame's.
+            if (lastProvisional.isEmpty() || lastProvisional.get().isBefore(lastRegular.get())) {
+                lastProvisional = lastRegular;
+            }
+            lastRegular = Optional.of(lastEventTime);
+        }
         return new Restored(state, lastEventTime, recent, new InputPosition(snapshot.getInputTopic(),
-                snapshot.getInputPartition(), snapshot.getInputOffset()), lastRegular, snapshot.getModelName(),
-                snapshot.getModelVersion());
+                snapshot.getInputPartition(), snapshot.getInputOffset()), lastRegular, lastProvisional,
+                snapshot.getModelName(), snapshot.getModelVersion());
     }
 
     private static Tensor tensor(String name, long[] shape, float[] values) {

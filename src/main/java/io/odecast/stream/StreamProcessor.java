@@ -201,7 +201,9 @@ final class StreamProcessor {
                 metrics.frameSkipped();
                 continue;
             }
-            Validation v = FrameValidator.check(item.read(), status.lastTime(), record.timestamp(),
+            // The state's own model time: the step advances it to the frame's, which must be after it.
+            double lastModelTime = status.state().isEmpty() ? Double.NaN : status.state().lastTime();
+            Validation v = FrameValidator.check(item.read(), status.lastTime(), lastModelTime, record.timestamp(),
                     settings.input().maxClockSkew(), settings.input().maxStdDevs());
             if (v instanceof Rejected r) {
                 reject(record, r, item.replay(), out);
@@ -520,7 +522,7 @@ final class StreamProcessor {
         List<List<Instant>> tickLists = new ArrayList<>();
         for (PartitionTask task : tasks.values()) {
             for (StreamStatus s : task.active.values()) {
-                List<Instant> ticks = StreamStep.overdueTicks(s, now);
+                List<Instant> ticks = StreamStep.overdueTicks(s, now, settings.decoder().maxSubsteps());
                 if (!ticks.isEmpty()) {
                     fills.add(new ModelWork.ForecastFill(s.stream().model(), s.state(),
                             ticks.stream().mapToDouble(s.stream().model().card()::modelTime).toArray(),
@@ -550,17 +552,22 @@ final class StreamProcessor {
                                 s.state().lastValid()))));
             }
             metrics.framesProvisional(frames.length);
-            ownerTasks.get(i).active.put(s.id(), s.withLastRegularTime(ticks.get(ticks.size() - 1)));
+            ownerTasks.get(i).active.put(s.id(), s.withLastProvisionalTime(ticks.get(ticks.size() - 1)));
         }
     }
 
-    /** The status of a stream: in memory, else from its snapshot in the local store, else a fresh one. */
+    /**
+     * The status of a stream: in memory, else from its snapshot in the local store, else a fresh one. The store is
+     * always read: {@code snapshot.restore} governs only what an assignment puts there (the state topic's snapshots,
+     * or nothing: the engine empties the partition's folder), so without restore it holds only the snapshots this
+     * session wrote, e.g. of the streams it evicted, which come back exactly.
+     */
     private StreamStatus status(PartitionTask task, String id, ResolvedStream stream, Instant now) {
         StreamStatus s = task.active.get(id);
         if (s != null) {
             return s;
         }
-        Optional<byte[]> bytes = settings.snapshot().restore() ? store.get(task.partition, id) : Optional.empty();
+        Optional<byte[]> bytes = store.get(task.partition, id);
         if (bytes.isEmpty()) {
             return StreamStatus.fresh(id, stream, now);
         }
@@ -582,8 +589,8 @@ final class StreamProcessor {
             // A snapshot of another version of the model keeps its recent frames: the wave re-encodes them under
             // the serving version (switchModels) instead of trusting the old state.
             return new StreamStatus(id, stream, r.state(), r.state().isEmpty() ? null : r.lastEventTime(),
-                    r.lastRegularTime(), r.recent(), r.position().offset(), -1, null, 0, null, now,
-                    snapshot.getModelVersion(), false);
+                    r.lastRegularTime(), r.lastProvisionalTime(), r.recent(), r.position().offset(), -1, null, 0, null,
+                    now, snapshot.getModelVersion(), false);
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             LOG.warn("Stream {}: cannot restore its state ({}); starting from an empty state", id, e.getMessage());
             return StreamStatus.fresh(id, stream, now);
@@ -596,7 +603,7 @@ final class StreamProcessor {
         long start = System.nanoTime();
         byte[] bytes = StateSnapshotCodec.encode(s.id(), s.stream().settings().model(), s.stream().model(), s.state(),
                 s.lastTime(), new InputPosition(topics.frames(), task.partition, s.offset()), s.lastRegularTime(),
-                s.recent(), now).toByteArray();
+                s.lastProvisionalTime(), s.recent(), now).toByteArray();
         store.put(task.partition, s.id(), bytes, now);
         // Timestamped by the service's clock, as the local file is: a restore dates the file by it (state-retention).
         out.add(new ProducerRecord<>(topics.state(), task.partition, now.toEpochMilli(), s.id(), bytes));

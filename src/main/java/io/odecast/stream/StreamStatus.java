@@ -16,7 +16,10 @@ import java.util.Optional;
  * @param stream           its rule's settings and models
  * @param state            the model state after the last absorbed frame
  * @param lastTime         event time of the last absorbed frame; null before the first
- * @param lastRegularTime  last cadence tick emitted on the regular topic
+ * @param lastRegularTime  last time emitted on the regular topic as OBSERVED or FILLED (real data; never after
+ *                         {@code lastTime})
+ * @param lastProvisionalTime last cadence tick emitted as PROVISIONAL: the next overdue tick follows it; real frames
+ *                         and fills are emitted whatever it is (they supersede provisional frames)
  * @param recent           the last {@code fill-window} absorbed frames, oldest first (gap filling, re-encoding)
  * @param offset           input offset of the last absorbed frame; -1 before the first
  * @param firstDirtyOffset input offset of the oldest frame absorbed since the last snapshot; -1 when none is
@@ -29,9 +32,9 @@ import java.util.Optional;
  * @param switched         the state was re-encoded under a new version and no forecast has said so yet
  */
 record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant lastTime,
-                    Optional<Instant> lastRegularTime, List<TimedObservation> recent, long offset, long firstDirtyOffset,
-                    Instant dirtySince, long sinceSnapshot, Instant lastArrival, Instant lastSeen, String stateVersion,
-                    boolean switched) {
+                    Optional<Instant> lastRegularTime, Optional<Instant> lastProvisionalTime,
+                    List<TimedObservation> recent, long offset, long firstDirtyOffset, Instant dirtySince,
+                    long sinceSnapshot, Instant lastArrival, Instant lastSeen, String stateVersion, boolean switched) {
 
     StreamStatus {
         recent = List.copyOf(recent);
@@ -39,8 +42,8 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
 
     /** A stream seen for the first time. */
     static StreamStatus fresh(String id, ResolvedStream stream, Instant now) {
-        return new StreamStatus(id, stream, stream.model().emptyState(), null, Optional.empty(), List.of(), -1, -1,
-                null, 0, null, now, stream.model().version(), false);
+        return new StreamStatus(id, stream, stream.model().emptyState(), null, Optional.empty(), Optional.empty(),
+                List.of(), -1, -1, null, 0, null, now, stream.model().version(), false);
     }
 
     /** Whether it absorbed frames that no snapshot holds yet. */
@@ -50,18 +53,19 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
 
     /** After a snapshot of this status was written. */
     StreamStatus snapshotted() {
-        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, -1, null, 0, lastArrival,
-                lastSeen, stateVersion, switched);
+        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, lastProvisionalTime, recent, offset, -1,
+                null, 0, lastArrival, lastSeen, stateVersion, switched);
     }
 
     StreamStatus seen(Instant now) {
-        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, recent, offset, firstDirtyOffset,
-                dirtySince, sinceSnapshot, lastArrival, now, stateVersion, switched);
+        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, lastProvisionalTime, recent, offset,
+                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, now, stateVersion, switched);
     }
 
-    StreamStatus withLastRegularTime(Instant t) {
-        return new StreamStatus(id, stream, state, lastTime, Optional.of(t), recent, offset, firstDirtyOffset,
-                dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
+    /** After PROVISIONAL frames up to tick {@code t}. */
+    StreamStatus withLastProvisionalTime(Instant t) {
+        return new StreamStatus(id, stream, state, lastTime, lastRegularTime, Optional.of(t), recent, offset,
+                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
     }
 
     /**
@@ -69,14 +73,15 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
      * the new version encoded from {@link #recent}; the recent frames' model times follow the new card.
      */
     StreamStatus switchedTo(ResolvedStream current, StreamState reencoded, List<TimedObservation> recentUnderNew) {
-        return new StreamStatus(id, current, reencoded, lastTime, lastRegularTime, recentUnderNew, offset,
-                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, current.model().version(), true);
+        return new StreamStatus(id, current, reencoded, lastTime, lastRegularTime, lastProvisionalTime, recentUnderNew,
+                offset, firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, current.model().version(),
+                true);
     }
 
     /** The status under {@code current} when only the rule's filler changed (the state stays valid). */
     StreamStatus withStream(ResolvedStream current) {
-        return new StreamStatus(id, current, state, lastTime, lastRegularTime, recent, offset, firstDirtyOffset,
-                dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
+        return new StreamStatus(id, current, state, lastTime, lastRegularTime, lastProvisionalTime, recent, offset,
+                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
     }
 
     /**
@@ -90,7 +95,7 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
         while (window.size() > stream.settings().fillWindow()) {
             window.remove(0);
         }
-        return new StreamStatus(id, stream, next, time, regular, window, inputOffset,
+        return new StreamStatus(id, stream, next, time, regular, lastProvisionalTime, window, inputOffset,
                 dirty() ? firstDirtyOffset : inputOffset, dirty() ? dirtySince : now, sinceSnapshot + 1, now, now,
                 stateVersion, switched && !announced);
     }

@@ -116,6 +116,8 @@ final class StreamStep {
         StreamStatus status = plan.before();
         FrameMessage frame = plan.frame();
         StreamSettings settings = status.stream().settings();
+        // Only OBSERVED and FILLED times count: a PROVISIONAL frame of the same or a later tick is superseded by the
+        // real frame, not a reason to leave it out (lastProvisionalTime is apart).
         Optional<Instant> regular = status.lastRegularTime();
         boolean observedRegular = settings.cadence().isPresent()
                 && regular.map(t -> t.isBefore(frame.eventTime())).orElse(true);
@@ -208,25 +210,70 @@ final class StreamStep {
     /**
      * The cadence ticks of a stream that are overdue at {@code now}: a tick {@code t} is expected as long after the
      * stream's last arrival (wall clock) as it is after its last event time, and overdue {@code max-wait} later;
-     * at most {@code max-fill-ticks}, none at or before the last regular frame.
+     * at most {@code max-fill-ticks}, none at or before the last regular or provisional frame, and only ticks
+     * {@link #withinReach} of the stream's state: a stream silent longer than its max-gap (or max-substeps) gets no
+     * more provisional frames until its next frame, so that a check's model work stays bounded however long the
+     * silence.
+     *
+     * @param maxSubsteps {@code decoder.max-substeps}
      */
-    static List<Instant> overdueTicks(StreamStatus status, Instant now) {
+    static List<Instant> overdueTicks(StreamStatus status, Instant now, long maxSubsteps) {
         StreamSettings settings = status.stream().settings();
-        if (settings.cadence().isEmpty() || status.lastTime() == null || status.lastArrival() == null) {
+        if (settings.cadence().isEmpty() || status.lastTime() == null || status.lastArrival() == null
+                || status.state().isEmpty()) {
             return List.of();
         }
         Duration cadence = settings.cadence().get();
-        Instant from = status.lastRegularTime().filter(t -> t.isAfter(status.lastTime())).orElse(status.lastTime());
+        Instant from = status.lastTime();
+        for (Optional<Instant> emitted : List.of(status.lastRegularTime(), status.lastProvisionalTime())) {
+            if (emitted.isPresent() && emitted.get().isAfter(from)) {
+                from = emitted.get();
+            }
+        }
         List<Instant> ticks = new ArrayList<>();
         for (Instant t = ForecastGrid.after(from, cadence, 1).get(0); ticks.size() < settings.maxFillTicks();
              t = t.plus(cadence)) {
             Instant overdue = status.lastArrival().plus(Duration.between(status.lastTime(), t))
                     .plus(settings.maxWait());
-            if (now.isBefore(overdue)) {
+            if (now.isBefore(overdue) || !withinReach(status, t, maxSubsteps)) {
                 break;
             }
             ticks.add(t);
         }
         return ticks;
+    }
+
+    /**
+     * Whether a provisional frame at {@code t} may be extrapolated from the stream's state: a frame arriving at
+     * {@code t} would continue the state rather than restart it (no further from the last frame than the stream's
+     * max-gap, nor more than {@code maxSubsteps} encoder sub-steps away: {@link #plan}'s rule), and the decoder's
+     * solve from the last frame to {@code t} takes at most {@code maxSubsteps} sub-steps.
+     */
+    static boolean withinReach(StreamStatus status, Instant t, long maxSubsteps) {
+        StreamSettings settings = status.stream().settings();
+        Duration gap = Duration.between(status.lastTime(), t);
+        if (settings.maxGap().map(max -> gap.compareTo(max) > 0).orElse(false)) {
+            return false;
+        }
+        VidOdeModel model = status.stream().model();
+        double span = model.card().modelTime(t) - status.state().lastTime();
+        return model.encoderSubsteps(span) <= maxSubsteps
+                && substeps(span, model.config().decoderMaxStep()) <= maxSubsteps;
+    }
+
+    /**
+     * Sub-steps a solver with maximum step {@code max} takes over {@code span} model time, estimated as
+     * {@link VidOdeModel#encoderSubsteps} does for the encoder ({@link io.odecast.ode.FixedStepSolver#subSteps}), 1
+     * without a finite maximum.
+     */
+    static long substeps(double span, double max) {
+        if (!(span > 0)) {
+            return 0;
+        }
+        if (!(max > 0) || Double.isInfinite(max)) {
+            return 1;
+        }
+        double steps = io.odecast.ode.FixedStepSolver.subSteps(span, max);
+        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) steps;
     }
 }
