@@ -47,15 +47,7 @@ class RestoreBenchmarkTest extends BrokerTestBase {
     @Test
     void aCheckpointOutsideThePartitionsOffsetsIsNotTrustedAndThePartitionIsReadWhole() throws Exception {
         String topic = "restore-range.state";
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
-                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
-                    .all().get(60, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        for (int i = 0; i < 5; i++) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "s" + i, new byte[] {(byte) i}))
-                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
-        }
+        snapshots(topic, 5);
         SnapshotStore store = new SnapshotStore(dir);
         StateCheckpoints checkpoints = new StateCheckpoints("test/" + topic, java.time.Duration.ofHours(1));
         // A stream the topic does not hold (the folder of a topic deleted and made anew, say).
@@ -80,15 +72,7 @@ class RestoreBenchmarkTest extends BrokerTestBase {
     @Test
     void aRestoreThatFailsPartWayKeepsItsProgressAndTheNextOneGoesOnFromThere() throws Exception {
         String topic = "restore-partial.state";
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
-                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
-                    .all().get(60, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        for (int i = 0; i < 10; i++) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "s" + i, new byte[] {(byte) i}))
-                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
-        }
+        snapshots(topic, 10);
         StateCheckpoints checkpoints = new StateCheckpoints("test/" + topic, java.time.Duration.ofHours(1));
         // A store that fails on its seventh write, as a restore cut by its timeout stops part way.
         int[] puts = {0};
@@ -116,6 +100,19 @@ class RestoreBenchmarkTest extends BrokerTestBase {
             for (int i = 0; i < 10; i++) {
                 assertArrayEquals(new byte[] {(byte) i}, store.get(0, "s" + i).orElseThrow(), "s" + i);
             }
+        }
+    }
+
+    /** A state topic of one partition holding streams s0.. s{count-1}, each snapshot one byte, its number. */
+    private void snapshots(String topic, int count) throws Exception {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)))
+                    .all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < count; i++) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "s" + i, new byte[] {(byte) i}))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }

@@ -257,19 +257,30 @@ public final class VidOdeModel implements AutoCloseable {
     }
 
     /**
-     * Sub-steps the encoder's solver takes over a gap of {@code gap} model time: ceil(gap / max step) for the
-     * fixed-step solvers (within {@link io.odecast.ode.FixedStepSolver#STEP_TOLERANCE}, as they count them), and
-     * the same estimate for an adaptive one with a maximum step (1 without one).
+     * Sub-steps the encoder's solver takes over a gap of {@code gap} model time ({@link #substeps}).
      */
     public long encoderSubsteps(double gap) {
-        double max = config.encoderMaxStep();
-        if (!(gap > 0)) {
+        return substeps(gap, config.encoderMaxStep());
+    }
+
+    /** Sub-steps the decoder's solver takes over {@code span} model time ({@link #substeps}). */
+    public long decoderSubsteps(double span) {
+        return substeps(span, config.decoderMaxStep());
+    }
+
+    /**
+     * Sub-steps a solver with maximum step {@code max} takes over {@code span} model time: ceil(span / max) for the
+     * fixed-step solvers (within {@link io.odecast.ode.FixedStepSolver#STEP_TOLERANCE}, as they count them), the
+     * same estimate for an adaptive one with a maximum step, 1 without one, 0 for no span.
+     */
+    static long substeps(double span, double max) {
+        if (!(span > 0)) {
             return 0;
         }
         if (!(max > 0) || Double.isInfinite(max)) {
             return 1;
         }
-        double steps = io.odecast.ode.FixedStepSolver.subSteps(gap, max);
+        double steps = io.odecast.ode.FixedStepSolver.subSteps(span, max);
         return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) steps;
     }
 

@@ -258,22 +258,6 @@ final class StreamStep {
         VidOdeModel model = status.stream().model();
         double span = model.card().modelTime(t) - status.state().lastTime();
         return model.encoderSubsteps(span) <= maxSubsteps
-                && substeps(span, model.config().decoderMaxStep()) <= maxSubsteps;
-    }
-
-    /**
-     * Sub-steps a solver with maximum step {@code max} takes over {@code span} model time, estimated as
-     * {@link VidOdeModel#encoderSubsteps} does for the encoder ({@link io.odecast.ode.FixedStepSolver#subSteps}), 1
-     * without a finite maximum.
-     */
-    static long substeps(double span, double max) {
-        if (!(span > 0)) {
-            return 0;
-        }
-        if (!(max > 0) || Double.isInfinite(max)) {
-            return 1;
-        }
-        double steps = io.odecast.ode.FixedStepSolver.subSteps(span, max);
-        return steps >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) steps;
+                && model.decoderSubsteps(span) <= maxSubsteps;
     }
 }
