@@ -65,6 +65,14 @@ class FramePartitionerTest {
         // A stream's partition is a function of its id: the same every time.
         assertEquals(partitioner.partition("frames", "alerts/7", null, null, null, cluster),
                 FramePartitioner.partition("alerts/7", true, 6, 2));
+        // Keys a producer gives as bytes (ByteArraySerializer) land where their text does, every time.
+        for (String id : List.of("alerts/7", "storm/3", "radar-12")) {
+            byte[] bytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int k = 0; k < 5; k++) {
+                assertEquals(partitioner.partition("frames", id, bytes, null, null, cluster),
+                        partitioner.partition("frames", bytes.clone(), bytes, null, null, cluster), id);
+            }
+        }
     }
 
     @Test

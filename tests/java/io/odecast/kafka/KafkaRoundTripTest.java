@@ -114,6 +114,16 @@ class KafkaRoundTripTest {
     }
 
     @Test
+    void anExistingModelsTopicOfSeveralPartitionsIsRejected() throws Exception {
+        TopicNames other = new TopicNames("m.frames", "m.forecasts", "m.regular", "m.state", "m.models", "m.dlq");
+        admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(other.models(), 3, (short) 1)
+                .configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(TopicSetupException.class,
+                () -> new TopicSetup(admin, other, TopicSetup.Settings.defaults()).ensureTopics(TIMEOUT));
+        assertTrue(e.getMessage().contains("m.models has 3 partitions but odecast needs 1"), e.getMessage());
+    }
+
+    @Test
     void stateAndModelTopicsAreCompacted() throws Exception {
         for (String topic : TOPICS.compacted()) {
             var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);

@@ -87,6 +87,14 @@ class OutputCodecsTest {
                 () -> ForecastCodec.fromProto(shortData));
         assertTrue(e.getMessage().contains("storm/a") && e.getMessage().contains("48 data bytes"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ForecastCodec.decode(new byte[] {1, 2, 3}));
+        // A shape whose cell count overflows an int (1 x 65536 x 65536 is 0 in int arithmetic) with empty data: it
+        // was taken as a grid of no cells.
+        Forecast huge = wire.toBuilder().setShape(wire.getShape().toBuilder().setChannels(1).setHeight(65536)
+                .setWidth(65536)).clearLeads().addLeads(wire.getLeads(0).toBuilder().setData(ByteString.EMPTY)
+                .clearValidMask()).build();
+        IllegalArgumentException overflow = assertThrows(IllegalArgumentException.class,
+                () -> ForecastCodec.fromProto(huge));
+        assertTrue(overflow.getMessage().contains("cells"), overflow.getMessage());
     }
 
     @Test

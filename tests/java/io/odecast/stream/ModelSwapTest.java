@@ -260,6 +260,63 @@ class ModelSwapTest extends BrokerTestBase {
     }
 
     @Test
+    void aRestartServesTheNewestVersionThatAppliesWhenTheNewestRecordIsRefused() throws Exception {
+        String prefix = "swap-refused-newest";
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        io.odecast.ops.PrometheusMetrics metrics = new io.odecast.ops.PrometheusMetrics();
+        metrics.bind(service);
+        try {
+            topic(prefix).publish(record(v2, model.version()));
+            await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(30));
+            // The model-info gauge follows the swap (it kept the start's version before).
+            String scraped = metrics.scrape();
+            assertTrue(scraped.contains("odecast_model_info{model=\"storm\",version=\"" + v2.version() + "\"} 1")
+                    && !scraped.contains("version=\"" + model.version() + "\""), scraped);
+            ModelVersion good = record(v2, "");
+            byte[] bytes = good.getParametersInline().toByteArray();
+            bytes[bytes.length - 5] ^= 0x40;
+            topic(prefix).publish(good.toBuilder().setVersion("0123456789abcdef")
+                    .setParametersInline(ByteString.copyFrom(bytes)).build());
+            await(() -> !service.modelSwaps().refused().isEmpty(), Duration.ofSeconds(30));
+            assertEquals(v2.version(), service.modelSwaps().serving().get("storm"), "the running instance keeps v2");
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        // Before, a restart refused the newest record and served the models-dir version, not v2 as its group does.
+        StreamingService restarted = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            assertEquals(v2.version(), restarted.modelSwaps().serving().get("storm"));
+        } finally {
+            restarted.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aVersionWhoseParametersAreNotThereYetIsTriedAgainAndServesOnceTheyAre() throws Exception {
+        String prefix = "swap-unavailable";
+        Path checkpoint = dir.resolve("ckpt-late").resolve("storm");
+        v2.save(checkpoint);
+        // Parameters by path (inline limit 1 byte), the file moved away as on a store mount not yet visible here.
+        ModelVersion late = ModelVersions.fromCheckpoint(checkpoint, "storm", model.version(), Map.of(),
+                new ModelStore(dir.resolve("late-store")), 1, Instant.now());
+        Path parameters = Path.of(late.getParametersPath());
+        Path away = parameters.resolveSibling("away.bin");
+        java.nio.file.Files.move(parameters, away);
+        StreamingService service = StreamFixtures.startService(serviceConfig(prefix), model);
+        try {
+            topic(prefix).publish(late);
+            await(() -> !service.modelSwaps().refused().isEmpty(), Duration.ofSeconds(30));
+            assertEquals(model.version(), service.modelSwaps().serving().get("storm"));
+            java.nio.file.Files.move(away, parameters);
+            await(() -> service.modelSwaps().versionsApplied() == 1, Duration.ofSeconds(40));
+            assertEquals(v2.version(), service.modelSwaps().serving().get("storm"));
+            assertEquals(1, service.modelSwaps().refused().size(), "said once while it was tried again");
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aRecalibratedBlendOfTheSameWeightsIsANewVersionThatServesItsBlendWithoutReencoding() throws Exception {
         String prefix = "swap-blend";
         Random rng = new Random(8);

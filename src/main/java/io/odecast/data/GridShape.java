@@ -15,6 +15,11 @@ public record GridShape(int channels, int height, int width) {
             throw new IllegalArgumentException(
                     "grid shape must be positive, got " + channels + " x " + height + " x " + width);
         }
+        if ((long) channels * height * width > Integer.MAX_VALUE) {
+            // One frame is one Java array: its cell count must be an int (a wire shape could claim more).
+            throw new IllegalArgumentException("grid shape " + channels + " x " + height + " x " + width
+                    + " has more than " + Integer.MAX_VALUE + " cells");
+        }
     }
 
     /** Number of cells in one channel plane ({@code height * width}). */

@@ -68,7 +68,10 @@ public final class FramePartitioner implements Partitioner {
             throw new IllegalArgumentException("a frame needs its stream id as the record key");
         }
         int partitions = cluster.partitionsForTopic(topic).size();
-        return partition(key.toString(), isHighPriority(key.toString()), partitions, reserved);
+        // A key serialised by the producer (byte[] with ByteArraySerializer) is the stream id's UTF-8 bytes; its
+        // toString() would be the array's identity, a different partition at every call.
+        String streamId = key instanceof String s ? s : new String(keyBytes, StandardCharsets.UTF_8);
+        return partition(streamId, isHighPriority(streamId), partitions, reserved);
     }
 
     /**

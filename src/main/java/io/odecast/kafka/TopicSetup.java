@@ -112,8 +112,8 @@ public final class TopicSetup {
     }
 
     /**
-     * Checks that every topic exists, that state and models are compacted, and that state and forecasts have as
-     * many partitions as frames.
+     * Checks that every topic exists, that state and models are compacted, that state and forecasts have as
+     * many partitions as frames, and that models has one.
      *
      * @throws TopicSetupException naming the topic, what was found and what to change
      */
@@ -142,6 +142,12 @@ public final class TopicSetup {
                         + names.frames() + " has " + framePartitions + "; they must match: a stream's snapshots"
                         + " and forecasts go to the partition numbered like its frames' (co-partitioning)");
             }
+        }
+        int modelPartitions = descriptions.get(names.models()).partitions().size();
+        if (modelPartitions != 1) {
+            throw new TopicSetupException("topic " + names.models() + " has " + modelPartitions + " partitions but"
+                    + " odecast needs 1: model versions are read in one order from partition 0, and versions"
+                    + " written elsewhere would never serve; recreate it with one partition");
         }
     }
 

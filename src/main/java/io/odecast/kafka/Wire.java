@@ -34,7 +34,11 @@ final class Wire {
             throw new IllegalArgumentException(what + ": shape must be positive, got " + s.getChannels() + "x"
                     + s.getHeight() + "x" + s.getWidth());
         }
-        return new GridShape(s.getChannels(), s.getHeight(), s.getWidth());
+        try {
+            return new GridShape(s.getChannels(), s.getHeight(), s.getWidth());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+        }
     }
 
     /** The names given, or {@code ch0}, {@code ch1}... for those missing. */

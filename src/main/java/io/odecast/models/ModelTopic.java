@@ -62,7 +62,9 @@ public final class ModelTopic {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout.toMillis()));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, version.getName(), version.toByteArray()))
+            // Partition 0 always: followers read only that one (the topic has one; a topic made with more is
+            // refused by TopicSetup.verify, and this keeps a version from going where no follower reads).
+            producer.send(new ProducerRecord<>(topic, 0, version.getName(), version.toByteArray()))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;

@@ -81,7 +81,7 @@ public final class ModelVersions {
             case PARAMETERS_PATH -> {
                 Path source = Path.of(v.getParametersPath());
                 if (!Files.isRegularFile(source)) {
-                    throw new IOException(what + ": parameter file " + source + " does not exist or is not"
+                    throw new Unavailable(what + ": parameter file " + source + " does not exist or is not"
                             + " readable here (is odecast.model-versions.store shared by every instance?)");
                 }
                 Files.copy(source, parameters, StandardCopyOption.REPLACE_EXISTING);
@@ -113,8 +113,16 @@ public final class ModelVersions {
         return out;
     }
 
-    /** A name usable as one folder name. */
+    /** A name usable as one folder name (never "." or "..", which would name this folder or the one above). */
     static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe.equals(".") || safe.equals("..") ? safe.replace('.', '_') : safe;
+    }
+
+    /** A version whose files are not readable here (yet): loading it again later may succeed. */
+    public static final class Unavailable extends IOException {
+        Unavailable(String message) {
+            super(message);
+        }
     }
 }

@@ -54,6 +54,7 @@ public final class PrometheusMetrics implements ServiceObserver {
     private final MultiGauge models = MultiGauge.builder("odecast.model.info")
             .description("Models serving, by name and version (always 1)").register(registry);
     private volatile ServiceMetrics bound;
+    private volatile StreamingService boundService;
 
     /** A registry with the JVM's memory, thread and processor metrics and the (empty) histograms. */
     public PrometheusMetrics() {
@@ -127,9 +128,15 @@ public final class PrometheusMetrics implements ServiceObserver {
                 .description("Partitions of the frames topic this instance owns").register(registry);
         Gauge.builder("odecast.ready", service, s -> s.readiness().ready() ? 1 : 0)
                 .description("1 when /health/ready answers 200").register(registry);
+        boundService = service;
+        registerModels(service);
+    }
+
+    /** One row per model with the version it serves now (a swap or rollback replaces the row). */
+    private void registerModels(StreamingService service) {
         models.register(service.modelVersions().entrySet().stream()
-                .map(e -> MultiGauge.Row.of(Tags.of("model", e.getKey(), "version", e.getValue()), 1))
-                .toList());
+                .<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(Tags.of("model", e.getKey(), "version", e.getValue()), 1))
+                .toList(), true);
     }
 
     /** The text exposition of every metric (Prometheus text format 0.0.4). */
@@ -143,6 +150,10 @@ public final class PrometheusMetrics implements ServiceObserver {
                             e.getValue()))
                     .toList();
             lag.register(rows, true);
+        }
+        StreamingService service = boundService;
+        if (service != null) {
+            registerModels(service);
         }
         return registry.scrape();
     }

@@ -32,16 +32,16 @@ final class ModelSwitcher implements ModelFollower.Listener {
     }
 
     @Override
-    public void onVersion(ModelVersion v) {
+    public ModelFollower.Outcome onVersion(ModelVersion v) {
         String name = v.getName();
         if (!catalog.uses(name)) {
             LOG.debug("Version {} of model {}: no stream rule uses that model", v.getVersion(), name);
-            return;
+            return ModelFollower.Outcome.SERVING;
         }
         VidOdeModel serving = catalog.model(name);
         if (serving.version().equals(v.getVersion())) {
             swaps.serving(name, serving.version());
-            return;
+            return ModelFollower.Outcome.SERVING;
         }
         VidOdeModel next = registry.version(name, v.getVersion());
         boolean loaded = next == null;
@@ -55,10 +55,16 @@ final class ModelSwitcher implements ModelFollower.Listener {
             if (loaded && next != null) {
                 next.close();
             }
-            swaps.refused(name, v.getVersion(), e.getMessage());
-            LOG.warn("Refused version {} of model {}; version {} keeps serving: {}", v.getVersion(), name,
-                    serving.version(), e.getMessage());
-            return;
+            boolean unavailable = e instanceof ModelVersions.Unavailable;
+            String key = name + "@" + v.getVersion();
+            // An unavailable version is tried again every few seconds: said once, then quietly.
+            if (!unavailable || unavailableSaid.add(key)) {
+                swaps.refused(name, v.getVersion(), e.getMessage());
+                LOG.warn("{} version {} of model {}; version {} keeps serving: {}",
+                        unavailable ? "Cannot load (yet; trying again)" : "Refused", v.getVersion(), name,
+                        serving.version(), e.getMessage());
+            }
+            return unavailable ? ModelFollower.Outcome.UNAVAILABLE : ModelFollower.Outcome.REFUSED;
         }
         if (loaded) {
             registry.adopt(name, next);
@@ -66,5 +72,9 @@ final class ModelSwitcher implements ModelFollower.Listener {
         swaps.applied(name, next.version());
         LOG.info("Model {}: version {} serves now (was {}); streams switch at their next frame", name,
                 next.version(), serving.version());
+        return ModelFollower.Outcome.SERVING;
     }
+
+    /** Unavailable versions already reported (model@version). */
+    private final java.util.Set<String> unavailableSaid = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
