@@ -54,8 +54,8 @@ async function loadStreams() {
   }
   document.getElementById("empty").hidden = listing.streams.length > 0;
   const notes = [];
-  if (listing.hidden > 0) notes.push(listing.hidden + " records of streams beyond"
-    + " odecast.http.live-page.max-streams not shown");
+  if (listing.evicted > 0) notes.push(listing.evicted + " streams seen least recently dropped to keep within"
+    + " odecast.http.live-page.max-streams");
   if (listing.skipped > 0) notes.push(listing.skipped + " records that could not be read not shown");
   document.getElementById("hidden").textContent = notes.join("; ");
   if (!state.selected && listing.streams.length > 0) select(listing.streams[0].id);

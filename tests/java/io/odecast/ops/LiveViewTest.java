@@ -10,6 +10,7 @@ import io.odecast.data.TimedFrame;
 import io.odecast.kafka.EmbeddedKafkaBroker;
 import io.odecast.kafka.ForecastCodec;
 import io.odecast.kafka.ForecastMessage;
+import io.odecast.kafka.FrameCodec;
 import io.odecast.kafka.FrameMessage;
 import io.odecast.kafka.RegularFrameCodec;
 import io.odecast.kafka.RegularFrameMessage;
@@ -31,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +42,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The live page's reader of the output topics ({@link LiveView}) against a real in-process broker, with the records
  * written by the test (no service): a record it cannot read is skipped and counted, never a failure that makes it
- * connect again; a new connection resumes where the reader stopped, so nothing is counted twice.
+ * connect again; a new connection resumes where the reader stopped, so nothing is counted twice; at
+ * {@code max-streams} a new stream replaces the one seen least recently.
  */
 class LiveViewTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -149,6 +152,45 @@ class LiveViewTest {
             assertEquals(6, changes.size(), "one change per record: " + changes);
             assertEquals(0, view.listing().skipped());
         }
+    }
+
+    /** At max-streams a new stream takes the place of the one whose last record is the oldest. */
+    @Test
+    void atMaxStreamsANewStreamReplacesTheStreamSeenLeastRecently() {
+        TopicNames topics = TopicNames.defaults();
+        List<LiveView.Change> changes = new ArrayList<>();
+        Random rng = new Random(7);
+        try (LiveView view = new LiveView(page(3), topics, Map.of(), changes::add)) {
+            // Not started: records are handed in directly, in this order.
+            long[] offset = {0};
+            java.util.function.BiConsumer<String, Double> arrive = (id, h) -> view.accept(new ConsumerRecord<>(
+                    topics.frames(), 0, offset[0]++, id, FrameCodec.encode(frame(id, h, rng))));
+            arrive.accept("s1", 0.0);
+            arrive.accept("s2", 0.0);
+            arrive.accept("s3", 0.0);
+            arrive.accept("s1", 6.0);
+            assertEquals(List.of("s1", "s2", "s3"), ids(view));
+            arrive.accept("s4", 0.0);
+            assertEquals(List.of("s1", "s3", "s4"), ids(view), "s2 was seen least recently");
+            assertEquals(1, view.listing().evicted());
+            assertEquals(2, view.listing().streams().get(0).frames(), "s1 kept its counts");
+            // A forecast counts as seeing its stream too: s3 is now the most recent, s1 the least.
+            view.accept(new ConsumerRecord<>(topics.forecasts(), 0, offset[0]++, "s3",
+                    ForecastCodec.encode(forecast(frame("s3", 0, rng), 6))));
+            arrive.accept("s5", 0.0);
+            assertEquals(List.of("s3", "s4", "s5"), ids(view));
+            // A stream dropped and back starts afresh.
+            arrive.accept("s2", 6.0);
+            assertEquals(List.of("s2", "s3", "s5"), ids(view), "s4 was seen least recently");
+            assertEquals(1, view.listing().streams().get(0).frames());
+            assertEquals(3, view.listing().evicted());
+            assertEquals(0, view.listing().skipped());
+            assertEquals(8, changes.size(), "every record shown");
+        }
+    }
+
+    private static List<String> ids(LiveView view) {
+        return view.listing().streams().stream().map(LiveView.Summary::id).toList();
     }
 
     /** The one stream the page shows, or null before it shows one. */

@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>A record the view cannot read (not a message of its topic, a field that does not fit, a time out of range) is
  * skipped and counted, never a failure of the reader. After a failure (the broker gone, say) the reader connects
  * again and resumes every partition where it stopped, so no record is counted twice; only partitions new since
- * (a topic grown) start from {@code lookback} ago.
+ * (a topic grown) start from {@code lookback} ago. At {@code max-streams} streams, a new stream takes the place of the
+ * stream seen least recently.
  */
 final class LiveView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveView.class);
@@ -67,7 +69,10 @@ final class LiveView implements AutoCloseable {
     private final Map<String, Object> properties;
     private final Consumer<Change> listener;
     private final Map<String, StreamView> streams = new TreeMap<>();
-    private long hidden;
+    /** The same streams, least recently seen (a record of theirs read) first. */
+    private final Map<String, StreamView> recency = new LinkedHashMap<>(16, 0.75f, true);
+    /** Streams dropped for newer ones at {@code max-streams}. */
+    private long evicted;
     /** Records that could not be read. */
     private long skipped;
     /** The next offset to read of every partition read so far: where a new connection resumes. View thread only. */
@@ -252,9 +257,6 @@ final class LiveView implements AutoCloseable {
         FrameMessage f = FrameCodec.decode(r.value());
         synchronized (this) {
             StreamView s = view(f.streamId());
-            if (s == null) {
-                return null;
-            }
             s.frames++;
             s.lastArrival = Instant.ofEpochMilli(r.timestamp());
             if (!f.units().isEmpty()) {
@@ -278,9 +280,6 @@ final class LiveView implements AutoCloseable {
     private Change forecast(ForecastMessage f) {
         synchronized (this) {
             StreamView s = view(f.streamId());
-            if (s == null) {
-                return null;
-            }
             s.forecasts++;
             s.model = f.modelName();
             s.modelVersion = f.modelVersion();
@@ -307,9 +306,6 @@ final class LiveView implements AutoCloseable {
         }
         synchronized (this) {
             StreamView s = view(g.streamId());
-            if (s == null) {
-                return null;
-            }
             if (g.flag() == RegularFrame.Flag.FILLED) {
                 s.filled++;
             } else {
@@ -351,33 +347,36 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    /** The stream's view, made on first sight; null once {@code max-streams} are shown (then only counted). */
+    /**
+     * The stream's view, made on first sight, and marked as the most recently seen. At {@code max-streams}, a new
+     * stream takes the place of the one seen least recently (should it come back, it starts afresh).
+     */
     private StreamView view(String id) {
-        StreamView s = streams.get(id);
+        StreamView s = recency.get(id);
         if (s == null) {
             if (streams.size() >= settings.maxStreams()) {
-                hidden++;
-                return null;
+                Iterator<StreamView> oldest = recency.values().iterator();
+                streams.remove(oldest.next().id);
+                oldest.remove();
+                evicted++;
             }
             s = new StreamView(id);
             streams.put(id, s);
+            recency.put(id, s);
         }
         return s;
     }
 
-    /**
-     * The streams in id order, how many records of streams beyond {@code max-streams} were not shown, and how many
-     * records could not be read.
-     */
+    /** The streams in id order, how many were dropped for newer ones, and how many records could not be read. */
     synchronized Listing listing() {
-        return new Listing(streams.values().stream().map(StreamView::summary).toList(), hidden, skipped);
+        return new Listing(streams.values().stream().map(StreamView::summary).toList(), evicted, skipped);
     }
 
     /**
-     * Every stream's summary; {@code hidden} counts records of streams beyond {@code max-streams}, {@code skipped}
-     * records the page could not read.
+     * Every stream's summary; {@code evicted} counts streams dropped, the least recently seen first, to make room
+     * for new ones at {@code max-streams}; {@code skipped} counts records the page could not read.
      */
-    record Listing(List<Summary> streams, long hidden, long skipped) {
+    record Listing(List<Summary> streams, long evicted, long skipped) {
     }
 
     /** One stream's detail, or empty when the page has not seen it. */
