@@ -53,8 +53,11 @@ async function loadStreams() {
     body.append(tr);
   }
   document.getElementById("empty").hidden = listing.streams.length > 0;
-  document.getElementById("hidden").textContent = listing.hidden > 0
-    ? listing.hidden + " records of streams beyond odecast.http.live-page.max-streams not shown" : "";
+  const notes = [];
+  if (listing.evicted > 0) notes.push(listing.evicted + " streams seen least recently dropped to keep within"
+    + " odecast.http.live-page.max-streams");
+  if (listing.skipped > 0) notes.push(listing.skipped + " records that could not be read not shown");
+  document.getElementById("hidden").textContent = notes.join("; ");
   if (!state.selected && listing.streams.length > 0) select(listing.streams[0].id);
 }
 

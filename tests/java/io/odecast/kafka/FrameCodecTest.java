@@ -107,6 +107,10 @@ class FrameCodecTest {
         assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto().clearEventTime().build()));
         assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto()
                 .setEventTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE)).build()));
+        // Nanos past a second on top of the largest seconds overflow a long (ArithmeticException, not
+        // DateTimeException): still a malformed frame, never an exception that fails the service's step.
+        assertEquals(DeadLetterReason.MALFORMED, reasonOf(validProto().setEventTime(com.google.protobuf.Timestamp
+                .newBuilder().setSeconds(Long.MAX_VALUE).setNanos(1_500_000_000)).build()));
     }
 
     @Test

@@ -97,6 +97,52 @@ class OutputCodecsTest {
         assertTrue(overflow.getMessage().contains("cells"), overflow.getMessage());
     }
 
+    /**
+     * A time outside {@link Instant}'s range, or a lead that overflows it from the based-on time, is refused as
+     * {@link IllegalArgumentException} naming the stream (not the {@code DateTimeException} or
+     * {@code ArithmeticException} of {@code java.time}): readers that skip bad records catch what the codec documents.
+     */
+    @Test
+    void aForecastWithATimeOutOfRangeIsRefusedAsAnIllegalArgument() {
+        Forecast wire = ForecastCodec.toProto(forecast(null));
+        com.google.protobuf.Timestamp tooLate = com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE)
+                .build();
+        com.google.protobuf.Timestamp overflowing = com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(Long.MAX_VALUE).setNanos(1_500_000_000).build();
+        Forecast.Lead lead = wire.getLeads(0);
+        List<Forecast> bad = List.of(
+                wire.toBuilder().setBasedOnTime(tooLate).build(),
+                wire.toBuilder().setBasedOnTime(overflowing).build(),
+                wire.toBuilder().setIssuedAt(tooLate).build(),
+                wire.toBuilder().setLeads(0, lead.toBuilder().setValidTime(tooLate)).build(),
+                // No valid time: based-on + lead, past Instant.MAX.
+                wire.toBuilder().setLeads(0, lead.toBuilder().clearValidTime()
+                        .setLead(com.google.protobuf.Duration.newBuilder().setSeconds(Long.MAX_VALUE / 2))).build(),
+                // The lead itself overflows a java.time.Duration.
+                wire.toBuilder().setLeads(0, lead.toBuilder().setLead(com.google.protobuf.Duration.newBuilder()
+                        .setSeconds(Long.MAX_VALUE).setNanos(1_500_000_000))).build());
+        for (Forecast f : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ForecastCodec.fromProto(f));
+            assertTrue(e.getMessage().contains("storm/a") && e.getMessage().contains("representable range"),
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ForecastCodec.decode(f.toByteArray()));
+        }
+    }
+
+    @Test
+    void aRegularFrameWithATimeOutOfRangeIsRefusedAsAnIllegalArgument() {
+        RegularFrame wire = RegularFrameCodec.toProto(new RegularFrameMessage("storm/a", TimedFrame.finite(T0,
+                CHANNELS, SHAPE, values(4)), RegularFrame.Flag.FILLED, ""));
+        for (com.google.protobuf.Timestamp t : List.of(
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MIN_VALUE).build(),
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).setNanos(1_500_000_000)
+                        .build())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RegularFrameCodec.decode(wire.toBuilder().setTime(t).build().toByteArray()));
+            assertTrue(e.getMessage().contains("storm/a"), e.getMessage());
+        }
+    }
+
     @Test
     void aRegularFrameRoundTripsWithItsFlagAndVersion() {
         float[] data = values(3);

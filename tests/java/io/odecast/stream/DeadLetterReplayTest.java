@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +77,7 @@ class DeadLetterReplayTest extends BrokerTestBase {
                 DeadLetterReason.KEY_MISMATCH, 1), summary.byReason());
         assertEquals(Map.of("extra/s", 4, "extra/k", 1, "extra/o", 1, "", 1), summary.byStream(), summary.toString());
         assertEquals(List.of(0, 1), List.of(summary.replayed(), summary.otherTopics()), "no --replay, nothing published");
+        assertEquals(1, summary.ownBytes(), "the malformed letter is counted apart: " + summary);
 
         Config after = ConfigFactory.parseString("odecast.streams = [{ pattern = \"plain/*\" },"
                 + " { pattern = \"extra/*\" }]").withFallback(before);
@@ -118,6 +120,83 @@ class DeadLetterReplayTest extends BrokerTestBase {
                     Duration.ofSeconds(3), rs -> false).size(), "still one forecast per frame");
         } finally {
             second.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A frame keyed by another stream's id is replayed keyed by its own (it was sent with the same wrong key, rejected
+     * again and published again on every run). Letters whose bytes are the cause (malformed, a null value among them;
+     * all cells invalid; data that does not fit the frame's own declared shape, a wrong_shape by its bytes) are not
+     * sent and are counted apart, unless the filter names their reason.
+     */
+    @Test
+    void aWronglyKeyedFrameIsReKeyedAndLettersOfBadBytesAreSentOnlyWhenTheirReasonIsNamed() throws Exception {
+        String prefix = "dlq-bytes";
+        Config config = config(kafka.bootstrapServers(), prefix);
+        FrameMessage wronglyKeyed = sixHourly("plain/w", 1, new Random(51)).get(0);
+        float[] nan = new float[StreamFixtures.C * StreamFixtures.H * StreamFixtures.W];
+        java.util.Arrays.fill(nan, Float.NaN);
+        FrameMessage allNaN = FrameMessage.of("plain/nan", StreamFixtures.T0, StreamFixtures.CHANNELS,
+                new io.odecast.data.GridShape(StreamFixtures.C, StreamFixtures.H, StreamFixtures.W), nan);
+        io.odecast.proto.Frame shortData = FrameCodec.toProto(sixHourly("plain/short", 1, new Random(53)).get(0))
+                .toBuilder().setData(com.google.protobuf.ByteString.copyFrom(new byte[8])).build();
+        StreamingService service = StreamFixtures.startService(config, model);
+        try {
+            await(() -> service.readiness().ready(), Duration.ofSeconds(60));
+            String frames = prefix + ".frames";
+            producer.send(new ProducerRecord<>(frames, "plain/other", FrameCodec.encode(wronglyKeyed)));
+            producer.send(new ProducerRecord<>(frames, "plain/bad", "not a frame".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(frames, "plain/n", null));
+            producer.send(new ProducerRecord<>(frames, "plain/nan", FrameCodec.encode(allNaN)));
+            producer.send(new ProducerRecord<>(frames, "plain/short", shortData.toByteArray()));
+            producer.flush();
+            DeadLetterReplay.Filter any = new DeadLetterReplay.Filter(Set.of(), null);
+            await("the five letters on the dead-letter topic", Duration.ofSeconds(60),
+                    () -> run(config, any, false).letters() == 5);
+            DeadLetterReplay.Result summary = run(config, any, false);
+            assertEquals(Map.of(DeadLetterReason.KEY_MISMATCH, 1, DeadLetterReason.MALFORMED, 2,
+                    DeadLetterReason.ALL_INVALID, 1, DeadLetterReason.WRONG_SHAPE, 1), summary.byReason(),
+                    summary.toString());
+            assertEquals(List.of(0, 3), List.of(summary.replayed(), summary.ownBytes()),
+                    "by reason alone: the malformed and all-invalid letters; " + summary);
+
+            DeadLetterReplay.Result replay = run(config, any, true);
+            assertEquals(List.of(5, 1, 4, 0, 0), List.of(replay.letters(), replay.replayed(), replay.ownBytes(),
+                    replay.gone(), replay.mismatch()), "the wrong_shape letter's data does not fit its own shape: "
+                    + replay);
+            List<ConsumerRecord<String, byte[]>> replayed = StreamFixtures.readUntil(kafka.bootstrapServers(),
+                    frames, Duration.ofSeconds(60), rs -> rs.stream().anyMatch(DeadLetterReplayTest::isReplay))
+                    .stream().filter(DeadLetterReplayTest::isReplay).toList();
+            assertEquals(List.of("plain/w"), replayed.stream().map(ConsumerRecord::key).toList(),
+                    "keyed by its stream id, not by the wrong key it was sent with");
+            List<ForecastMessage> forecasts = StreamFixtures.readUntil(kafka.bootstrapServers(),
+                    prefix + ".forecasts", Duration.ofSeconds(60), rs -> !rs.isEmpty()).stream()
+                    .map(StreamFixtures::forecast).toList();
+            StreamFixtures.assertEachStreamsForecastsEqualTheModelAlone(model, Map.of("plain/w",
+                    List.of(wronglyKeyed)), forecasts);
+            assertEquals(5, service.metrics().deadLettered(), "the re-keyed frame was accepted");
+
+            // Named, the malformed letters are sent (and rejected again, as malformed).
+            DeadLetterReplay.Filter malformed = new DeadLetterReplay.Filter(EnumSet.of(DeadLetterReason.MALFORMED),
+                    null);
+            DeadLetterReplay.Result named = run(config, malformed, true);
+            assertEquals(List.of(2, 2, 0), List.of(named.letters(), named.replayed(), named.ownBytes()),
+                    named.toString());
+            await(() -> service.metrics().deadLettered() >= 7, Duration.ofSeconds(60));
+        } finally {
+            service.drainAndShutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean isReplay(ConsumerRecord<String, byte[]> r) {
+        return r.headers().lastHeader(DeadLetterReplay.REPLAY_HEADER) != null;
+    }
+
+    private static DeadLetterReplay.Result run(Config config, DeadLetterReplay.Filter filter, boolean replay) {
+        try {
+            return new DeadLetterReplay(settings(config)).run(filter, replay);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

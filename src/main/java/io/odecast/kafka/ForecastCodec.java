@@ -79,9 +79,11 @@ public final class ForecastCodec {
     /**
      * Checks a wire forecast: stream id and based-on time present, positive shape, one channel name and unit per
      * channel (or none; missing names become {@code ch0}, {@code ch1}...), 4 bytes per cell and one mask byte per
-     * cell (or none) in every lead.
+     * cell (or none) in every lead, and every time (based-on, issued, each lead and valid time) within
+     * {@link Instant}'s range.
      *
-     * @throws IllegalArgumentException naming the stream and the field that does not fit the shape
+     * @throws IllegalArgumentException naming the stream and the field that does not fit the shape, or the time out
+     *                                  of range
      */
     public static ForecastMessage fromProto(Forecast f) {
         String id = f.getStreamId();
@@ -99,16 +101,19 @@ public final class ForecastCodec {
                     + " units for " + c + " channels");
         }
         List<String> channels = Wire.channelNames(f.getChannelsList(), c);
-        Instant basedOn = ProtoTime.toInstant(f.getBasedOnTime());
+        String of = "forecast of stream " + id;
+        Instant basedOn = ProtoTime.checkedInstant(of + ": based_on_time", f.getBasedOnTime());
         List<ForecastMessage.Lead> leads = new ArrayList<>();
         for (Forecast.Lead l : f.getLeadsList()) {
-            var lead = ProtoTime.toJavaDuration(l.getLead());
-            Instant valid = l.hasValidTime() ? ProtoTime.toInstant(l.getValidTime()) : basedOn.plus(lead);
-            String what = "forecast of stream " + id + " at " + basedOn + ", lead " + lead;
+            var lead = ProtoTime.checkedDuration(of + " at " + basedOn + ": lead", l.getLead());
+            String what = of + " at " + basedOn + ", lead " + lead;
+            Instant valid = l.hasValidTime() ? ProtoTime.checkedInstant(what + ": valid_time", l.getValidTime())
+                    : ProtoTime.checkedPlus(what + ": valid time", basedOn, lead);
             TimedFrame grid = Wire.grid(what, valid, channels, shape, l.getData(), l.getValidMask());
             leads.add(new ForecastMessage.Lead(lead, grid));
         }
-        return new ForecastMessage(id, basedOn, f.hasIssuedAt() ? ProtoTime.toInstant(f.getIssuedAt()) : null,
+        Instant issuedAt = f.hasIssuedAt() ? ProtoTime.checkedInstant(of + ": issued_at", f.getIssuedAt()) : null;
+        return new ForecastMessage(id, basedOn, issuedAt,
                 f.getModelName(), f.getModelVersion(), channels, f.getUnitsList(), shape, leads, f.getFlagsList(),
                 f.getInputPartition(), f.getInputOffset());
     }

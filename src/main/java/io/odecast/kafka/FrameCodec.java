@@ -66,9 +66,11 @@ public final class FrameCodec {
         Instant eventTime;
         try {
             eventTime = ProtoTime.toInstant(frame.getEventTime());
-        } catch (DateTimeException e) {
+        } catch (DateTimeException | ArithmeticException e) {
+            // ArithmeticException: nanos past a second added to seconds near Long.MAX_VALUE overflow.
             throw new FrameDecodeException(DeadLetterReason.MALFORMED, "frame of stream " + id + " has event_time "
-                    + frame.getEventTime().getSeconds() + " s since the epoch, outside the representable range", id);
+                    + frame.getEventTime().getSeconds() + " s + " + frame.getEventTime().getNanos()
+                    + " ns since the epoch, outside the representable range", id);
         }
         GridShape shape = frame.getShape();
         int c = shape.getChannels();

@@ -2,6 +2,7 @@ package io.odecast.kafka;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import java.time.DateTimeException;
 import java.time.Instant;
 
 /** Conversions between {@code google.protobuf} time types and {@code java.time}, at nanosecond precision. */
@@ -30,5 +31,39 @@ public final class ProtoTime {
 
     public static java.time.Duration toJavaDuration(Duration duration) {
         return java.time.Duration.ofSeconds(duration.getSeconds(), duration.getNanos());
+    }
+
+    /**
+     * {@link #toInstant}, for the codecs: a time outside {@link Instant}'s range (a {@link DateTimeException}, or an
+     * {@link ArithmeticException} when the nanos overflow the seconds) is an {@link IllegalArgumentException} naming
+     * {@code what}, as the codecs document for every value that does not fit.
+     */
+    static Instant checkedInstant(String what, Timestamp timestamp) {
+        try {
+            return toInstant(timestamp);
+        } catch (DateTimeException | ArithmeticException e) {
+            throw new IllegalArgumentException(what + " " + timestamp.getSeconds() + " s + " + timestamp.getNanos()
+                    + " ns since the epoch is outside the representable range", e);
+        }
+    }
+
+    /** {@link #toJavaDuration}, with an overflow as an {@link IllegalArgumentException} naming {@code what}. */
+    static java.time.Duration checkedDuration(String what, Duration duration) {
+        try {
+            return toJavaDuration(duration);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(what + " " + duration.getSeconds() + " s + " + duration.getNanos()
+                    + " ns is outside the representable range", e);
+        }
+    }
+
+    /** {@code time + duration}, with a result outside {@link Instant}'s range as an {@link IllegalArgumentException}. */
+    static Instant checkedPlus(String what, Instant time, java.time.Duration duration) {
+        try {
+            return time.plus(duration);
+        } catch (DateTimeException | ArithmeticException e) {
+            throw new IllegalArgumentException(what + ": " + time + " + " + duration
+                    + " is outside the representable range", e);
+        }
     }
 }

@@ -42,10 +42,10 @@ public final class RegularFrameCodec {
     }
 
     /**
-     * Checks a wire regular frame: stream id and time present, positive shape, 4 bytes and one mask byte (or none)
-     * per cell; missing channel names become {@code ch0}, {@code ch1}...
+     * Checks a wire regular frame: stream id and time present (within {@link Instant}'s range), positive shape, 4
+     * bytes and one mask byte (or none) per cell; missing channel names become {@code ch0}, {@code ch1}...
      *
-     * @throws IllegalArgumentException naming the stream and what does not fit the shape
+     * @throws IllegalArgumentException naming the stream and what does not fit the shape, or the time out of range
      */
     public static RegularFrameMessage fromProto(RegularFrame f) {
         String id = f.getStreamId();
@@ -58,7 +58,7 @@ public final class RegularFrameCodec {
             throw new IllegalArgumentException(what + ": " + f.getChannelsCount() + " channel names for "
                     + shape.channels() + " channels");
         }
-        Instant time = ProtoTime.toInstant(f.getTime());
+        Instant time = ProtoTime.checkedInstant(what + ": time", f.getTime());
         TimedFrame grid = Wire.grid(what + " at " + time, time,
                 Wire.channelNames(f.getChannelsList(), shape.channels()), shape, f.getData(), f.getValidMask());
         return new RegularFrameMessage(id, grid, f.getFlag(), f.getModelVersion());

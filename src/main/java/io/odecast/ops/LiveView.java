@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The view is independent of the service's engine: it shows what is on the topics, so it works beside any
  * number of instances. Reads and updates hold the view's lock; updates are a few array copies per record.
+ *
+ * <p>A record the view cannot read (not a message of its topic, a field that does not fit, a time out of range) is
+ * skipped and counted, never a failure of the reader. After a failure (the broker gone, say) the reader connects
+ * again and resumes every partition where it stopped, so no record is counted twice; only partitions new since
+ * (a topic grown) start from {@code lookback} ago. At {@code max-streams} streams, a new stream takes the place of the
+ * stream seen least recently.
  */
 final class LiveView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveView.class);
@@ -50,6 +57,8 @@ final class LiveView implements AutoCloseable {
     private static final int OBSERVED_KEPT = 8;
     /** Forecasts kept per stream waiting for their leads' observations. */
     private static final int FORECASTS_KEPT = 6;
+    /** Skipped records are logged at most this often (each one at debug). */
+    private static final Duration SKIP_LOG_INTERVAL = Duration.ofMinutes(1);
 
     /** What changed: a stream and the kind of record ({@code frame}, {@code forecast} or {@code regular}). */
     record Change(String streamId, String kind, long version) {
@@ -60,7 +69,18 @@ final class LiveView implements AutoCloseable {
     private final Map<String, Object> properties;
     private final Consumer<Change> listener;
     private final Map<String, StreamView> streams = new TreeMap<>();
-    private long hidden;
+    /** The same streams, least recently seen (a record of theirs read) first. */
+    private final Map<String, StreamView> recency = new LinkedHashMap<>(16, 0.75f, true);
+    /** Streams dropped for newer ones at {@code max-streams}. */
+    private long evicted;
+    /** Records that could not be read. */
+    private long skipped;
+    /** The next offset to read of every partition read so far: where a new connection resumes. View thread only. */
+    private final Map<TopicPartition, Long> positions = new HashMap<>();
+    private long skippedSinceLog;
+    private long lastSkipLog;
+    private boolean skipLogged;
+    private volatile int connections;
     private final Thread thread;
     private volatile boolean closing;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -79,6 +99,9 @@ final class LiveView implements AutoCloseable {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // Exactly-once outputs are visible once committed; at-least-once outputs are never in a transaction.
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // Only a resumed position can be out of range: its records were deleted meanwhile (read on from what
+        // remains) or the topic was made again (read it from its start). Never a record twice.
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "odecast-live-page");
         this.listener = listener;
         this.thread = new Thread(this::run, "odecast-live-page");
@@ -101,6 +124,7 @@ final class LiveView implements AutoCloseable {
                 while (!closing) {
                     for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                         accept(r);
+                        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                     }
                 }
             } catch (WakeupException e) {
@@ -118,7 +142,10 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    /** Assigns every partition of the three topics from {@code lookback} ago; false while a topic is missing. */
+    /**
+     * Assigns every partition of the three topics, each where the view stopped reading it or, the first time, from
+     * {@code lookback} ago; false while a topic is missing.
+     */
     private boolean assign(KafkaConsumer<String, byte[]> c) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(topics.frames(), topics.forecasts(), topics.regularFrames())) {
@@ -131,24 +158,58 @@ final class LiveView implements AutoCloseable {
         c.assign(partitions);
         long from = System.currentTimeMillis() - settings.lookback().toMillis();
         Map<TopicPartition, Long> times = new HashMap<>();
-        partitions.forEach(tp -> times.put(tp, from));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(times, Duration.ofSeconds(10));
-        List<TopicPartition> toEnd = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            OffsetAndTimestamp o = offsets.get(tp);
-            if (o == null) {
-                toEnd.add(tp);
+            Long at = positions.get(tp);
+            if (at != null) {
+                // Read before this connection: what the view holds already counts every record up to here.
+                c.seek(tp, at);
             } else {
-                c.seek(tp, o.offset());
+                times.put(tp, from);
             }
         }
-        c.seekToEnd(toEnd);
-        LOG.info("Live page reading {}, {} and {} from {} ago", topics.frames(), topics.forecasts(),
-                topics.regularFrames(), settings.lookback());
+        if (!times.isEmpty()) {
+            // The ends before the times: a partition with no record since `from` starts at its end as it was then,
+            // so a record written while the page connects is read (a lazy seek to the end would skip it).
+            Map<TopicPartition, Long> ends = c.endOffsets(times.keySet(), Duration.ofSeconds(10));
+            Map<TopicPartition, OffsetAndTimestamp> offsets = c.offsetsForTimes(times, Duration.ofSeconds(10));
+            for (TopicPartition tp : times.keySet()) {
+                OffsetAndTimestamp o = offsets.get(tp);
+                long at = o == null ? ends.get(tp) : o.offset();
+                c.seek(tp, at);
+                // Nothing before it will be shown: a later connection starts there too, if nothing is read before.
+                positions.put(tp, at);
+            }
+        }
+        if (times.size() == partitions.size()) {
+            LOG.info("Live page reading {}, {} and {} from {} ago", topics.frames(), topics.forecasts(),
+                    topics.regularFrames(), settings.lookback());
+        } else {
+            LOG.info("Live page reading {}, {} and {} again where it stopped{}", topics.frames(), topics.forecasts(),
+                    topics.regularFrames(), times.isEmpty() ? ""
+                            : " (" + times.size() + " new partitions from " + settings.lookback() + " ago)");
+        }
+        connections++;
         return true;
     }
 
-    private void accept(ConsumerRecord<String, byte[]> r) {
+    /** How often the reader has been assigned its partitions: 1 until a failure makes it connect again. */
+    int connections() {
+        return connections;
+    }
+
+    /**
+     * Drops the reader's connection as a failure would; it connects again and resumes where it stopped (for
+     * tests).
+     */
+    void reconnect() {
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    /** Takes one record into the view; one that cannot be read is skipped and counted, never thrown. */
+    void accept(ConsumerRecord<String, byte[]> r) {
         Change change;
         try {
             if (r.topic().equals(topics.frames())) {
@@ -158,13 +219,37 @@ final class LiveView implements AutoCloseable {
             } else {
                 change = regular(RegularFrameCodec.decode(r.value()));
             }
-        } catch (FrameDecodeException | IllegalArgumentException | NullPointerException e) {
-            // The service dead-letters bad frames; the page just does not show them.
-            LOG.debug("Live page skips {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        } catch (FrameDecodeException | RuntimeException e) {
+            // The service dead-letters bad frames; the page just does not show them (nor any record it cannot read).
+            skip(r, e);
             return;
         }
         if (change != null) {
-            listener.accept(change);
+            try {
+                listener.accept(change);
+            } catch (RuntimeException e) {
+                LOG.warn("Live page listener failed on {}: {}", change, e.toString());
+            }
+        }
+    }
+
+    /** Counts a skipped record; logs it at debug, and at most once per {@link #SKIP_LOG_INTERVAL} at info. */
+    private void skip(ConsumerRecord<String, byte[]> r, Exception e) {
+        long total;
+        synchronized (this) {
+            total = ++skipped;
+        }
+        skippedSinceLog++;
+        long now = System.nanoTime();
+        if (!skipLogged || now - lastSkipLog >= SKIP_LOG_INTERVAL.toNanos()) {
+            LOG.info("Live page skips {}-{}@{}, which it cannot read ({}); {} skipped since the last such line, {} in"
+                    + " all (each one is logged at debug)", r.topic(), r.partition(), r.offset(), e.toString(),
+                    skippedSinceLog, total);
+            skipLogged = true;
+            lastSkipLog = now;
+            skippedSinceLog = 0;
+        } else {
+            LOG.debug("Live page skips {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }
     }
 
@@ -172,9 +257,6 @@ final class LiveView implements AutoCloseable {
         FrameMessage f = FrameCodec.decode(r.value());
         synchronized (this) {
             StreamView s = view(f.streamId());
-            if (s == null) {
-                return null;
-            }
             s.frames++;
             s.lastArrival = Instant.ofEpochMilli(r.timestamp());
             if (!f.units().isEmpty()) {
@@ -198,9 +280,6 @@ final class LiveView implements AutoCloseable {
     private Change forecast(ForecastMessage f) {
         synchronized (this) {
             StreamView s = view(f.streamId());
-            if (s == null) {
-                return null;
-            }
             s.forecasts++;
             s.model = f.modelName();
             s.modelVersion = f.modelVersion();
@@ -227,9 +306,6 @@ final class LiveView implements AutoCloseable {
         }
         synchronized (this) {
             StreamView s = view(g.streamId());
-            if (s == null) {
-                return null;
-            }
             if (g.flag() == RegularFrame.Flag.FILLED) {
                 s.filled++;
             } else {
@@ -271,27 +347,36 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    /** The stream's view, made on first sight; null once {@code max-streams} are shown (then only counted). */
+    /**
+     * The stream's view, made on first sight, and marked as the most recently seen. At {@code max-streams}, a new
+     * stream takes the place of the one seen least recently (should it come back, it starts afresh).
+     */
     private StreamView view(String id) {
-        StreamView s = streams.get(id);
+        StreamView s = recency.get(id);
         if (s == null) {
             if (streams.size() >= settings.maxStreams()) {
-                hidden++;
-                return null;
+                Iterator<StreamView> oldest = recency.values().iterator();
+                streams.remove(oldest.next().id);
+                oldest.remove();
+                evicted++;
             }
             s = new StreamView(id);
             streams.put(id, s);
+            recency.put(id, s);
         }
         return s;
     }
 
-    /** The streams in id order, and how many records of streams beyond {@code max-streams} were not shown. */
+    /** The streams in id order, how many were dropped for newer ones, and how many records could not be read. */
     synchronized Listing listing() {
-        return new Listing(streams.values().stream().map(StreamView::summary).toList(), hidden);
+        return new Listing(streams.values().stream().map(StreamView::summary).toList(), evicted, skipped);
     }
 
-    /** Every stream's summary; {@code hidden} counts records of streams beyond {@code max-streams}. */
-    record Listing(List<Summary> streams, long hidden) {
+    /**
+     * Every stream's summary; {@code evicted} counts streams dropped, the least recently seen first, to make room
+     * for new ones at {@code max-streams}; {@code skipped} counts records the page could not read.
+     */
+    record Listing(List<Summary> streams, long evicted, long skipped) {
     }
 
     /** One stream's detail, or empty when the page has not seen it. */

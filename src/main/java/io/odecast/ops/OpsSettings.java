@@ -19,7 +19,7 @@ public record OpsSettings(boolean enabled, String iface, int port, PageSettings 
      * @param enabled   whether the page (and its consumer of the output topics) runs
      * @param lookback  at start, the page reads the topics from records this old (0s: only new records)
      * @param history   filled and provisional frames kept per stream
-     * @param maxStreams the most streams the page keeps; further streams are counted but not shown
+     * @param maxStreams the most streams the page keeps; a new stream then replaces the one seen least recently
      * @param keepAlive heartbeat of the event stream, so that proxies keep an idle connection open
      * @param scale     pixels per cell side of the pictures; 0 picks tiles of about 256 pixels
      */

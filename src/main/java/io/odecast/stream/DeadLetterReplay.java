@@ -3,6 +3,9 @@ package io.odecast.stream;
 import io.odecast.kafka.DeadLetterCodec;
 import io.odecast.kafka.DeadLetterMessage;
 import io.odecast.kafka.DeadLetterReason;
+import io.odecast.kafka.FrameCodec;
+import io.odecast.kafka.FrameDecodeException;
+import io.odecast.kafka.FrameMessage;
 import io.odecast.kafka.FramePartitioner;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -36,8 +40,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The way back from the dead-letter topic ({@code odecast dead-letters}): a summary of what was rejected and why,
  * and, once the cause is mended (a stream rule added for {@code unknown_stream}, a producer fixed), the rejected
- * frames published again to the frames topic, each stream's in its original order, with their original key (a frame
- * that had none: its stream id) and timestamp.
+ * frames published again to the frames topic, each stream's in its original order, keyed by their stream id (as the
+ * service requires: a frame sent without a key or with a wrong one, {@code key_mismatch}, goes out right) with their
+ * original timestamp.
+ *
+ * <p>Letters whose cause is the record's own bytes ({@link #OWN_BYTES}: {@code malformed}, null values included,
+ * and {@code all_invalid}) are not published unless the filter names their reason: no configuration accepts them,
+ * and sent again they would only come back. Nor is, on a replay, a letter whose bytes fail the frame's own checks
+ * ({@link FrameCodec#decode}), e.g. a {@code wrong_shape} frame whose data does not fit its own declared shape.
+ * Otherwise {@code wrong_shape} is replayed: it is also the verdict on a sound frame whose shape is not its stream's
+ * model's, which a changed rule mends.
  *
  * <p>A dead letter holds the rejected value whole up to {@code dead-letter-value-bytes}; a longer one holds a prefix,
  * and its record is read back from its topic, partition and offset (gone once that topic's retention has deleted
@@ -60,6 +72,12 @@ public final class DeadLetterReplay {
     public static final String REPLAY_HEADER = DeadLetterMessage.REPLAY_HEADER;
     /** At most this many letter value bytes are held at once while replaying. */
     static final long BATCH_BYTES = 64L << 20;
+    /**
+     * Reasons that lie in the record's bytes alone, whatever the configuration: replayed only when the filter names
+     * them.
+     */
+    public static final Set<DeadLetterReason> OWN_BYTES = Set.copyOf(EnumSet.of(DeadLetterReason.MALFORMED,
+            DeadLetterReason.ALL_INVALID));
 
     private final ServiceSettings settings;
     private final Duration timeout;
@@ -100,15 +118,20 @@ public final class DeadLetterReplay {
      * @param behind      letters of a replay rejected as out of order: the stream is past the frame (an earlier
      *                    replay was taken, or its later frames came first); not published
      * @param otherTopics letters of records from other topics than the frames topic (not published)
+     * @param ownBytes    letters rejected for their own bytes, whose reason the filter does not name (not
+     *                    published): those of {@link #OWN_BYTES}, and on a replay any whose bytes fail the frame's
+     *                    own checks
      */
     public record Result(int letters, Map<DeadLetterReason, Integer> byReason, Map<String, Integer> byStream,
-                         int replayed, int reread, int gone, int mismatch, int behind, int otherTopics) {
+                         int replayed, int reread, int gone, int mismatch, int behind, int otherTopics,
+                         int ownBytes) {
         @Override
         public String toString() {
             return letters + " dead letters " + byReason + "; by stream " + top(byStream) + "; replayed " + replayed
                     + " (" + reread + " read back from their topic), gone " + gone + ", not matching their SHA-256 "
                     + mismatch + ", behind their stream after a replay " + behind + ", from other topics "
-                    + otherTopics;
+                    + otherTopics + ", rejected for their own bytes " + ownBytes + " (not sent unless --reason names"
+                    + " their reason)";
         }
 
         private static String top(Map<String, Integer> counts) {
@@ -154,6 +177,7 @@ public final class DeadLetterReplay {
         int letters = 0;
         int behind = 0;
         int otherTopics = 0;
+        int ownBytes = 0;
         for (Entry e : index(filter.predicate()).values()) {
             if (!e.matches()) {
                 continue;
@@ -165,17 +189,19 @@ public final class DeadLetterReplay {
                 otherTopics++;
             } else if (e.replay() && e.reason() == DeadLetterReason.OUT_OF_ORDER) {
                 behind++;
+            } else if (OWN_BYTES.contains(e.reason()) && !filter.reasons().contains(e.reason())) {
+                ownBytes++;
             } else {
                 due.add(e);
             }
         }
-        int[] counts = new int[4];
+        int[] counts = new int[5];
         if (replay) {
             due.sort(Entry.REPLAY_ORDER);
-            publish(due, counts);
+            publish(due, filter.reasons(), counts);
         }
         return new Result(letters, byReason, byStream, counts[0], counts[3], counts[1], counts[2], behind,
-                otherTopics);
+                otherTopics, ownBytes + counts[4]);
     }
 
     /** Every root's newest letter on the dead-letter topic, marked whether it matches. */
@@ -264,8 +290,12 @@ public final class DeadLetterReplay {
         });
     }
 
-    /** Publishes {@code due} in order, in batches of at most {@link #batchBytes} letter bytes read at a time. */
-    private void publish(List<Entry> due, int[] counts) throws Exception {
+    /**
+     * Publishes {@code due} in order, in batches of at most {@link #batchBytes} letter bytes read at a time;
+     * {@code named}: the reasons the filter names (their letters are sent even when their bytes fail the frame's own
+     * checks).
+     */
+    private void publish(List<Entry> due, Set<DeadLetterReason> named, int[] counts) throws Exception {
         KafkaSettings kafka = settings.kafka();
         String frames = kafka.topics().frames();
         Map<String, Object> props = new HashMap<>(kafka.producerProperties());
@@ -292,7 +322,8 @@ public final class DeadLetterReplay {
                         counts[1]++;
                         continue;
                     }
-                    send(producer, originals, d, partitions, counts).ifPresent(acks::add);
+                    send(producer, originals, d, named.contains(d.reason()), partitions, counts)
+                            .ifPresent(acks::add);
                 }
                 // One deadline per batch: a batch is at most batchBytes.
                 long deadline = System.nanoTime() + timeout.toNanos();
@@ -350,10 +381,13 @@ public final class DeadLetterReplay {
         return read;
     }
 
-    /** Sends one letter's record again, unless it is gone or does not match its SHA-256. */
+    /**
+     * Sends one letter's record again, unless it is gone, does not match its SHA-256, or (its reason not
+     * {@code named}) fails the frame's own checks.
+     */
     private Optional<Future<RecordMetadata>> send(KafkaProducer<byte[], byte[]> producer,
                                                   KafkaConsumer<byte[], byte[]> originals, DeadLetterMessage d,
-                                                  int partitions, int[] counts) throws Exception {
+                                                  boolean named, int partitions, int[] counts) throws Exception {
         KafkaSettings kafka = settings.kafka();
         Optional<byte[]> value = d.valueTruncated() ? original(originals, d) : Optional.of(d.originalValue());
         if (value.isEmpty()) {
@@ -364,14 +398,33 @@ public final class DeadLetterReplay {
             counts[2]++;
             return Optional.empty();
         }
+        Optional<String> streamId;
+        try {
+            FrameMessage frame = FrameCodec.decode(value.get());
+            streamId = Optional.of(frame.streamId());
+        } catch (FrameDecodeException e) {
+            if (!named) {
+                // No configuration accepts these bytes: sent again, they would only be rejected again.
+                counts[4]++;
+                return Optional.empty();
+            }
+            streamId = e.streamId();
+        }
         if (d.valueTruncated()) {
             counts[3]++;
         }
-        // A record without a key (a letter cannot tell an empty key from none) goes out keyed by its stream id when
-        // the letter knows it, as the service requires of a frame (key_mismatch otherwise): the mend of a producer
-        // that did not key its frames. Without a stream id it goes out without a key.
-        byte[] key = d.originalKey().length > 0 ? d.originalKey()
-                : d.streamId().map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        // A frame goes out keyed by its stream id, as the service requires (key_mismatch otherwise): the mend of a
+        // producer that did not key its frames, or keyed them wrongly; for every other letter the key was the id
+        // already. Bytes that show no stream id (a malformed letter replayed on request) keep their key; without
+        // one (a letter cannot tell an empty key from none) they go out keyed by the letter's stream id, if any.
+        byte[] key;
+        if (streamId.isPresent() && !streamId.get().isEmpty()) {
+            key = streamId.get().getBytes(StandardCharsets.UTF_8);
+        } else if (d.originalKey().length > 0) {
+            key = d.originalKey();
+        } else {
+            key = d.streamId().map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        }
         Optional<String> id = key == null ? Optional.empty() : Optional.of(new String(key, StandardCharsets.UTF_8));
         // The partition its producer would choose now (priority streams on the reserved partitions).
         Integer partition = id.map(s -> FramePartitioner.partition(s, settings.streams().settingsFor(s)
