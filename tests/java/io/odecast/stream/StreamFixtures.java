@@ -132,12 +132,28 @@ public final class StreamFixtures {
         producer.flush();
     }
 
-    /** Every record of {@code topic}, read from the start until {@code done} holds for them or the time is up. */
+    /**
+     * Every committed record of {@code topic}, read from the start until {@code done} holds for them or the time is
+     * up.
+     */
     static List<ConsumerRecord<String, byte[]>> readUntil(String bootstrap, String topic, Duration timeout,
                                                           java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+        return readUntil(bootstrap, topic, timeout, done, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #readUntil(String, String, Duration, java.util.function.Predicate)}, and once {@code done} holds, on
+     * to the partitions' end offsets then and {@code settle} longer: a repeat written by then is among the records
+     * (stopping at the poll that reached a count saw only what came first, and a test asserting "exactly N" could
+     * not see a repeat).
+     */
+    static List<ConsumerRecord<String, byte[]>> readUntil(String bootstrap, String topic, Duration timeout,
+                                                          java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> done,
+                                                          Duration settle) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -148,12 +164,22 @@ public final class StreamFixtures {
             while (!done.test(out) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
             }
+            if (!settle.isZero() && done.test(out)) {
+                java.util.Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+                long until = System.nanoTime() + settle.toNanos();
+                while (System.nanoTime() < deadline && (System.nanoTime() < until
+                        || partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)))) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+                }
+            }
         }
         return out;
     }
 
+    /** At least {@code count} records of {@code topic}, and any written up to a second after they were. */
     static List<ConsumerRecord<String, byte[]>> readAtLeast(String bootstrap, String topic, int count) {
-        return readUntil(bootstrap, topic, Duration.ofSeconds(60), records -> records.size() >= count);
+        return readUntil(bootstrap, topic, Duration.ofSeconds(60), records -> records.size() >= count,
+                Duration.ofSeconds(1));
     }
 
     static ForecastMessage forecast(ConsumerRecord<String, byte[]> record) {
