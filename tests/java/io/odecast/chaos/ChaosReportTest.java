@@ -29,12 +29,18 @@ class ChaosReportTest {
 
     private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<ForecastMessage> got, int kills,
                                     List<BadInputs.Outcome> bad, boolean alive, int exits) {
+        return facts(scenario, delivery, got, kills, kills, bad, alive, exits);
+    }
+
+    private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<ForecastMessage> got, int kills,
+                                    int workingKills, List<BadInputs.Outcome> bad, boolean alive, int exits) {
         ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedTwo(), ChaosReport.TOLERANCE);
         List<RestartTimes.Timing> restarts = List.of(
                 new RestartTimes.Timing(new RestartTimes.Start("service", "initial", 1_000), 9_000L),
                 new RestartTimes.Timing(new RestartTimes.Start("service", "kill", 20_000), 4_000L),
                 new RestartTimes.Timing(new RestartTimes.Start("service", "kill", 30_000), 6_000L));
-        return new ChaosFacts(scenario, delivery, Map.of("streams", 1), 2, 0, a, restarts, 2, kills, 0, 0, exits,
+        return new ChaosFacts(scenario, delivery, Map.of("streams", 1), 2, 0, a, restarts, 2, kills, workingKills, 0, 0,
+                exits,
                 exits > 0 ? List.of("service-2 exited with status 1") : List.of(), alive, 1_048_576,
                 Map.of("run", 1_048_576L), 3072 * 1024, bad, Map.of("WRONG_SHAPE", 1), 2048, 61.5,
                 Map.of("drain", 5.0), List.of("frames: synthetic"));
@@ -64,6 +70,39 @@ class ChaosReportTest {
         ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 1, List.of(), true, 1));
         assertEquals(List.of("service killed 2 times", "service never exited on its own"),
                 r.failed().stream().map(ChaosReport.Criterion::name).toList());
+    }
+
+    @Test
+    void onlyKillsThatLandedMidWorkCount() {
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 0, Forecast.Flag.REPLAYED),
+                forecast("a", 1));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.AT_LEAST_ONCE, got, 5, 1, List.of(), true,
+                0));
+        assertEquals(List.of("service killed 2 times"), r.failed().stream().map(ChaosReport.Criterion::name).toList());
+        assertTrue(r.failed().get(0).detail().startsWith("1 of 5 SIGKILLs landed mid-work"), r.toTable());
+    }
+
+    @Test
+    void atLeastOnceWithoutAnyDuplicateLeavesTheReplayedCriteriaNotExercised(@TempDir Path dir) throws Exception {
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1));
+        ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.AT_LEAST_ONCE, got, 2, List.of(), true, 0));
+        assertTrue(r.passed(), r.toTable());
+        ChaosReport.Criterion flagged = r.criteria().stream()
+                .filter(c -> c.name().equals("every duplicate flagged REPLAYED")).findFirst().orElseThrow();
+        assertFalse(flagged.exercised());
+        assertTrue(r.toTable().contains("n/a  every duplicate flagged REPLAYED"), r.toTable());
+        r.write(dir);
+        assertTrue(Files.readString(dir.resolve("report.md")).contains("| every duplicate flagged REPLAYED |"
+                + " not exercised |"));
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        boolean any = false;
+        for (JsonNode c : json.get("criteria")) {
+            if (c.get("name").asText().equals("every duplicate flagged REPLAYED")) {
+                assertFalse(c.get("exercised").asBoolean());
+                any = true;
+            }
+        }
+        assertTrue(any);
     }
 
     @Test

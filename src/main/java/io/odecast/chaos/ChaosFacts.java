@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param restarts            each process start and its time to the first forecast
  * @param killsRequested      kills asked for (scenario kill), else 0
  * @param kills               SIGKILLs sent to the service
+ * @param workingKills        of those, the ones that landed while the killed process was working (ready, frames of
+ *                            its own consumed, frames still unprocessed): only these count as the scenario's kills
  * @param signals             SIGTERMs sent to the service that it honoured (scenario sigterm)
  * @param brokerOutages       times the broker was killed and restarted (scenario broker-outage)
  * @param unexpectedExits     times the service exited without being told to
@@ -33,7 +35,7 @@ import java.util.Objects;
  */
 public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Object> settings, int framesPublished,
                          int framesFailed, ForecastAccounting.Accounting accounting, List<RestartTimes.Timing> restarts,
-                         int killsRequested, int kills, int signals, int brokerOutages, int unexpectedExits,
+                         int killsRequested, int kills, int workingKills, int signals, int brokerOutages, int unexpectedExits,
                          List<String> exitNotes, boolean serviceAliveAtEnd, long peakRssKiB,
                          Map<String, Long> peakRssByPhase, long rssLimitKiB, List<BadInputs.Outcome> badInputs,
                          Map<String, Integer> deadLettersByReason, long largestDeadLetter, double wallSeconds,

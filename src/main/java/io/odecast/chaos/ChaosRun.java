@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -63,6 +64,9 @@ public final class ChaosRun {
 
     private String bootstrap;
     private TopicNames topics;
+    private String group;
+    /** For the frames-topic lag of the group (kill loop, drain). */
+    private Admin admin;
     private int port;
     private Path config;
     private ChildJvm broker;
@@ -74,6 +78,8 @@ public final class ChaosRun {
     private int serviceStarts;
     private int brokerStarts;
     private int kills;
+    /** Kills that landed while the killed process was working: ready, frames of its own consumed, frames left. */
+    private int workingKills;
     private int signals;
     private int outages;
     private int unexpectedExits;
@@ -108,6 +114,7 @@ public final class ChaosRun {
         String prefix = String.format(Locale.ROOT, "chaos-%s-%s-%d", s.scenario().cliName(),
                 s.delivery().configValue(), System.currentTimeMillis());
         topics = ServiceConfig.topics(prefix);
+        group = ServiceConfig.groupId(prefix);
         port = s.brokerPort() > 0 ? s.brokerPort() : freePort();
         bootstrap = "127.0.0.1:" + port;
         Map<String, Object> settings = s.describe();
@@ -121,6 +128,7 @@ public final class ChaosRun {
             long t = System.nanoTime();
             startBroker("initial");
             ChaosKafka.createTopics(bootstrap, topics, 4, Duration.ofSeconds(60));
+            admin = ChaosKafka.admin(bootstrap);
             config = out.resolve("service.conf");
             Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10,
                     s.priorityStreams()));
@@ -140,10 +148,7 @@ public final class ChaosRun {
             rss.phase(s.scenario() == Scenario.BAD_INPUT ? "before bad input" : "run");
             startService("initial");
             if (s.instances() > 1) {
-                partner = ChildJvm.start("partner", ChildJvm.odecastCommand(s.serviceHeap(), List.of("serve", "--config",
-                        config.toString(), "--bootstrap-servers", bootstrap, "--instance-id", PARTNER_ID)),
-                        logs.resolve("partner.log"));
-                say("started " + partner + " (instance " + PARTNER_ID + " in the same group)");
+                startPartner("initial");
             }
             phases.put("startup", seconds(t));
 
@@ -278,23 +283,32 @@ public final class ChaosRun {
         int framesPublished = published.values().stream().mapToInt(List::size).sum();
         return new ChaosFacts(s.scenario(), s.delivery(), settings, framesPublished,
                 driver == null ? 0 : driver.failed(), accounting, RestartTimes.firstForecasts(starts, timestamps),
-                s.scenario() == Scenario.KILL ? s.kills() : 0, kills, signals, outages, unexpectedExits, exitNotes,
+                s.scenario() == Scenario.KILL ? s.kills() : 0, kills, workingKills, signals, outages, unexpectedExits, exitNotes,
                 aliveAtEnd, rss == null ? -1 : rss.peakKiB(), rss == null ? Map.of() : rss.peakByPhaseKiB(),
                 s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes);
     }
 
     // ---- scenarios
 
-    /** SIGKILL the service at random moments: each time a random wait after its first forecast since it started. */
+    /**
+     * SIGKILL the service at random moments while it works: each time once the current process is ready, has
+     * consumed frames of its own and frames are still unprocessed, after a random wait. Only kills that land on a
+     * process still working then count towards {@code --kills}; a process that never gets to work in 300 s is
+     * killed anyway (noted, not counted), and once nothing is left to process the loop stops.
+     */
     private void kills() throws Exception {
-        while (kills < s.kills() && !gaveUp) {
+        int attempts = 0;
+        while (workingKills < s.kills() && !gaveUp && attempts < 3 * s.kills()) {
             ChildJvm current = service;
-            long startedMillis = current.startedMillis();
-            long startedNanos = serviceStartNanos;
-            // After publishing, a restarted service may have nothing to replay: kill it anyway after a minute.
-            waitUntil(() -> monitor.hasForecastSince(startedMillis)
-                    || driver.done() && System.nanoTime() - startedNanos > 60e9, Duration.ofSeconds(300));
+            boolean working = waitUntil(() -> service != current || !current.alive()
+                    || ServiceProbe.probe(current).working() && workLeft(), Duration.ofSeconds(300));
             if (gaveUp) {
+                break;
+            }
+            if (service != current || !current.alive()) {
+                continue;
+            }
+            if (!working && driver.done() && lag() == 0) {
                 break;
             }
             long delay = (long) (500 + random.nextDouble() * Math.max(0, s.maxKillDelay().toMillis() - 500));
@@ -302,13 +316,40 @@ public final class ChaosRun {
             if (service != current || !current.alive()) {
                 continue;
             }
+            ServiceProbe.State state = ServiceProbe.probe(current);
+            boolean publishing = !driver.done();
+            long lag = publishing ? -2 : lag();
+            boolean midWork = state.working() && (publishing || lag > 0);
+            attempts++;
             kills++;
-            say(String.format(Locale.ROOT, "kill %d/%d: SIGKILL %s (%.0f%% published)", kills, s.kills(), current,
-                    driver.progress() * 100));
+            if (midWork) {
+                workingKills++;
+            }
+            String line = String.format(Locale.ROOT, "kill %d (%d/%d mid-work): SIGKILL %s %s (%s; %s)", kills,
+                    workingKills, s.kills(), current, midWork ? "MID-WORK" : "NOT working", state,
+                    publishing ? String.format(Locale.ROOT, "%.0f%% published", driver.progress() * 100)
+                            : "publishing done, group lag " + (lag < 0 ? "unknown" : lag));
+            say(line);
+            notes.add(line);
             accountedDead = current;
             current.kill();
             startService("kill");
         }
+        if (workingKills < s.kills()) {
+            notes.add(String.format(Locale.ROOT, "kill loop: %d of %d kills landed mid-work (%d SIGKILLs in all)%s",
+                    workingKills, s.kills(), kills, gaveUp ? "; the service was given up on" : driver.done()
+                            && lag() == 0 ? "; nothing was left to process" : ""));
+        }
+    }
+
+    /** Whether frames are left to process: publishing goes on, or the group has not committed up to the end. */
+    private boolean workLeft() {
+        return !driver.done() || lag() != 0;
+    }
+
+    /** The group's summed lag on the frames topic (-1: unknown). */
+    private long lag() {
+        return ChaosKafka.lag(admin, group, topics.frames());
     }
 
     /** One SIGTERM once half the frames are out and the service has issued forecasts, then a restart. */
@@ -463,13 +504,27 @@ public final class ChaosRun {
 
     private void startService(String cause) throws IOException {
         serviceStarts++;
+        int httpPort = freePort();
         ChildJvm svc = ChildJvm.start("service-" + serviceStarts, ChildJvm.odecastCommand(s.serviceHeap(),
-                List.of("serve", "--config", config.toString(), "--bootstrap-servers", bootstrap)),
-                logs.resolve(String.format(Locale.ROOT, "service-%02d.log", serviceStarts)));
+                List.of("serve", "--config", config.toString(), "--bootstrap-servers", bootstrap, "--http-port",
+                        Integer.toString(httpPort))),
+                logs.resolve(String.format(Locale.ROOT, "service-%02d.log", serviceStarts)), httpPort);
         serviceStartNanos = System.nanoTime();
         service = svc;
         starts.add(new RestartTimes.Start("service", cause, svc.startedMillis()));
         say("started " + svc + " (" + cause + ")");
+    }
+
+    private int partnerStarts;
+
+    private void startPartner(String cause) throws IOException {
+        partnerStarts++;
+        int httpPort = freePort();
+        partner = ChildJvm.start("partner-" + partnerStarts, ChildJvm.odecastCommand(s.serviceHeap(), List.of("serve",
+                "--config", config.toString(), "--bootstrap-servers", bootstrap, "--instance-id", PARTNER_ID,
+                "--http-port", Integer.toString(httpPort))), logs.resolve(partnerStarts == 1 ? "partner.log"
+                : String.format(Locale.ROOT, "partner-%02d.log", partnerStarts)), httpPort);
+        say("started " + partner + " (instance " + PARTNER_ID + " in the same group, " + cause + ")");
     }
 
     private void startBroker(String cause) throws Exception {
@@ -497,6 +552,9 @@ public final class ChaosRun {
     private void cleanUp() {
         if (driver != null) {
             driver.close();
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
         }
         if (monitor != null) {
             monitor.close();
