@@ -32,6 +32,9 @@ class ChaosReportTest {
         return facts(scenario, delivery, got, kills, kills, bad, alive, exits);
     }
 
+    /** Whether the facts say the drain reached lag 0 (a test may turn it off). */
+    private static boolean drained = true;
+
     private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<ForecastMessage> got, int kills,
                                     int workingKills, List<BadInputs.Outcome> bad, boolean alive, int exits) {
         ForecastAccounting.Accounting a = ForecastAccounting.account(got, expectedTwo(), ChaosReport.TOLERANCE);
@@ -43,7 +46,7 @@ class ChaosReportTest {
                 exits,
                 exits > 0 ? List.of("service-2 exited with status 1") : List.of(), alive, 1_048_576,
                 Map.of("run", 1_048_576L), 3072 * 1024, bad, Map.of("WRONG_SHAPE", 1), 2048, 61.5,
-                Map.of("drain", 5.0), List.of("frames: synthetic"));
+                Map.of("drain", 5.0), List.of("frames: synthetic"), drained, "group lag 0");
     }
 
     @Test
@@ -103,6 +106,19 @@ class ChaosReportTest {
             }
         }
         assertTrue(any);
+    }
+
+    @Test
+    void aRunStoppedBeforeTheGroupCaughtUpFails() {
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1));
+        drained = false;
+        try {
+            ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 2, List.of(), true, 0));
+            assertEquals(List.of("every frame processed before the stop"),
+                    r.failed().stream().map(ChaosReport.Criterion::name).toList());
+        } finally {
+            drained = true;
+        }
     }
 
     @Test

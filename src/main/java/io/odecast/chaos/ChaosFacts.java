@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param wallSeconds         the whole run, seconds
  * @param phaseSeconds        seconds per phase (startup, publish, drain, verify, reference)
  * @param notes               anything else worth reading (why the service exited, what was skipped)
+ * @param drained             whether the group caught up before the harness stopped the services: committed
+ *                            offsets on the frames topic at its end offsets with the services ready, then a settle
+ * @param drainDetail         how the drain ended
  */
 public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Object> settings, int framesPublished,
                          int framesFailed, ForecastAccounting.Accounting accounting, List<RestartTimes.Timing> restarts,
@@ -39,7 +42,8 @@ public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Objec
                          List<String> exitNotes, boolean serviceAliveAtEnd, long peakRssKiB,
                          Map<String, Long> peakRssByPhase, long rssLimitKiB, List<BadInputs.Outcome> badInputs,
                          Map<String, Integer> deadLettersByReason, long largestDeadLetter, double wallSeconds,
-                         Map<String, Double> phaseSeconds, List<String> notes) {
+                         Map<String, Double> phaseSeconds, List<String> notes, boolean drained,
+                         String drainDetail) {
 
     public ChaosFacts {
         Objects.requireNonNull(scenario, "scenario");

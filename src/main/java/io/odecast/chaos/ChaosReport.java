@@ -74,6 +74,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         List<Criterion> c = new ArrayList<>();
         c.add(new Criterion("every frame published", facts.framesFailed() == 0 && facts.framesPublished() > 0,
                 facts.framesPublished() + " acknowledged, " + facts.framesFailed() + " failed"));
+        c.add(new Criterion("every frame processed before the stop", facts.drained(), facts.drainDetail()));
         switch (facts.scenario()) {
             case KILL -> c.add(new Criterion("service killed " + facts.killsRequested() + " times",
                     facts.workingKills() >= facts.killsRequested(), facts.workingKills() + " of " + facts.kills()
@@ -349,6 +350,8 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         root.put("bad_inputs", bad);
         root.put("dead_letters_by_reason", f.deadLettersByReason());
         root.put("largest_dead_letter_bytes", f.largestDeadLetter());
+        root.put("drained", f.drained());
+        root.put("drain", f.drainDetail());
         root.put("wall_seconds", f.wallSeconds());
         root.put("phase_seconds", f.phaseSeconds());
         List<Map<String, Object>> crit = new ArrayList<>();

@@ -34,7 +34,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One chaos run: a broker and the service as child JVMs, the driver publishing the streams, the scenario's
- * disturbance, a wait until the output stops growing, then the verdict: the forecasts and dead letters read back
+ * disturbance, a drain until the consumer group has committed every frame (lag 0) and the output has settled, then
+ * the verdict: the forecasts and dead letters read back
  * with {@code read_committed}, accounted against the uninterrupted run computed in process.
  *
  * <p>Throughout, a service that exits without being told to is noted and restarted (unless the broker is down;
@@ -49,6 +50,8 @@ public final class ChaosRun {
     static final int MAX_CRASH_RESTARTS = 8;
     private static final Duration BROKER_START = Duration.ofSeconds(120);
     private static final Duration TERM_TIMEOUT = Duration.ofSeconds(90);
+    /** How long the drained state (lag 0, no new forecast) must hold before the harness stops the services. */
+    static final Duration SETTLE = Duration.ofSeconds(5);
 
     private final ChaosSettings s;
     private final PrintWriter progress;
@@ -80,6 +83,8 @@ public final class ChaosRun {
     private int kills;
     /** Kills that landed while the killed process was working: ready, frames of its own consumed, frames left. */
     private int workingKills;
+    private boolean drained;
+    private String drainDetail = "not reached";
     private int signals;
     private int outages;
     private int unexpectedExits;
@@ -179,9 +184,8 @@ public final class ChaosRun {
 
             t = System.nanoTime();
             Map<String, List<FrameMessage>> published = published(streams);
-            Set<ForecastKey> expectedKeys = new HashSet<>();
-            published.forEach((id, frames) -> frames.forEach(f -> expectedKeys.add(new ForecastKey(id, f.eventTime()))));
-            drain(expectedKeys);
+            drained = drain();
+            say("drain: " + (drained ? "" : "NOT drained: ") + drainDetail);
             phases.put("drain", seconds(t));
             boolean aliveAtEnd = service != null && service.alive() && (partner == null || partner.alive());
             if (partner != null && !partner.alive()) {
@@ -285,7 +289,8 @@ public final class ChaosRun {
                 driver == null ? 0 : driver.failed(), accounting, RestartTimes.firstForecasts(starts, timestamps),
                 s.scenario() == Scenario.KILL ? s.kills() : 0, kills, workingKills, signals, outages, unexpectedExits, exitNotes,
                 aliveAtEnd, rss == null ? -1 : rss.peakKiB(), rss == null ? Map.of() : rss.peakByPhaseKiB(),
-                s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes);
+                s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes, drained,
+                drainDetail);
     }
 
     // ---- scenarios
@@ -411,28 +416,55 @@ public final class ChaosRun {
 
     // ---- waiting
 
-    /** Waits for the output to stop: all expected keys seen and 5 s without growth, or quiet, or the timeout. */
-    private void drain(Set<ForecastKey> expectedKeys) throws Exception {
+    /**
+     * Waits until the group has processed every frame: the current service (and the partner) ready, the group's
+     * committed offsets on the frames topic at the topic's end offsets (lag 0), and that held with no new forecast
+     * for {@link #SETTLE}, so that the replay of the last restart has shown whatever duplicates it makes. Fails
+     * (false, with a note) at the drain timeout, when the output stops growing for {@code --quiet} without the
+     * group catching up, or once the harness gave up on the service.
+     */
+    private boolean drain() throws Exception {
         long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+        long caughtUpSince = -1;
+        String state = "";
         while (true) {
             supervise();
-            long quietSince = Math.max(monitor.lastGrowthNanos(), serviceStartNanos);
-            long quietNanos = System.nanoTime() - quietSince;
-            if (monitor.seenAll(expectedKeys) && quietNanos > 5e9) {
-                return;
-            }
-            if (quietNanos > s.quiet().toNanos()) {
-                notes.add(String.format(Locale.ROOT, "drain: output stopped growing (%d s without a new forecast)",
-                        s.quiet().toSeconds()));
-                return;
-            }
             if (gaveUp) {
-                notes.add("drain: the service is no longer restarted");
-                return;
+                drainDetail = "the service is no longer restarted";
+                notes.add("drain: " + drainDetail);
+                return false;
             }
-            if (System.nanoTime() > deadline) {
-                notes.add("drain: output still growing after " + s.drainTimeout().toSeconds() + " s");
-                return;
+            ServiceProbe.State svc = ServiceProbe.probe(service);
+            ServiceProbe.State other = partner == null ? null : ServiceProbe.probe(partner);
+            boolean ready = svc.ready() && (other == null || other.ready());
+            long lag = ready ? lag() : -1;
+            state = "service " + svc + (other == null ? "" : ", partner " + other) + ", group lag on the frames"
+                    + " topic " + (lag < 0 ? "unknown" : Long.toString(lag));
+            long now = System.nanoTime();
+            if (ready && lag == 0) {
+                if (caughtUpSince < 0) {
+                    caughtUpSince = now;
+                }
+                long quietSince = Math.max(Math.max(monitor.lastGrowthNanos(), serviceStartNanos), caughtUpSince);
+                if (now - quietSince > SETTLE.toNanos()) {
+                    drainDetail = String.format(Locale.ROOT, "group lag 0 on the frames topic, %s ready, no new"
+                            + " forecast for %d s after", partner == null ? "service" : "both instances",
+                            SETTLE.toSeconds());
+                    return true;
+                }
+            } else {
+                caughtUpSince = -1;
+            }
+            if (now - Math.max(monitor.lastGrowthNanos(), serviceStartNanos) > s.quiet().toNanos() && caughtUpSince < 0) {
+                drainDetail = String.format(Locale.ROOT, "output stopped growing for %d s without the group catching"
+                        + " up: %s", s.quiet().toSeconds(), state);
+                notes.add("drain: " + drainDetail);
+                return false;
+            }
+            if (now > deadline) {
+                drainDetail = "not drained after " + s.drainTimeout().toSeconds() + " s: " + state;
+                notes.add("drain: " + drainDetail);
+                return false;
             }
             Thread.sleep(500);
         }
