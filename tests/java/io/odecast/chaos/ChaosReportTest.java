@@ -34,6 +34,9 @@ class ChaosReportTest {
 
     /** Whether the facts say the drain reached lag 0 (a test may turn it off). */
     private static boolean drained = true;
+    private static int planned = 2;
+    private static String unread = "";
+    private static int unparsable = 0;
 
     private static ChaosFacts facts(Scenario scenario, Delivery delivery, List<ForecastMessage> got, int kills,
                                     int workingKills, List<BadInputs.Outcome> bad, boolean alive, int exits) {
@@ -46,7 +49,8 @@ class ChaosReportTest {
                 exits,
                 exits > 0 ? List.of("service-2 exited with status 1") : List.of(), alive, 1_048_576,
                 Map.of("run", 1_048_576L), 3072 * 1024, bad, Map.of("WRONG_SHAPE", 1), 2048, 61.5,
-                Map.of("drain", 5.0), List.of("frames: synthetic"), drained, "group lag 0");
+                Map.of("drain", 5.0), List.of("frames: synthetic"), drained, "group lag 0",
+                planned, unread, unparsable);
     }
 
     @Test
@@ -118,6 +122,24 @@ class ChaosReportTest {
                     r.failed().stream().map(ChaosReport.Criterion::name).toList());
         } finally {
             drained = true;
+        }
+    }
+
+    @Test
+    void framesNeverSentAnIncompleteReadAndUnparsableRecordsFail() {
+        List<ForecastMessage> got = List.of(forecast("a", 0), forecast("a", 1));
+        planned = 3;
+        unread = "forecasts";
+        unparsable = 2;
+        try {
+            ChaosReport r = ChaosReport.judge(facts(Scenario.KILL, Delivery.EXACTLY_ONCE, got, 2, List.of(), true, 0));
+            assertEquals(List.of("every frame published", "verifier read the output to its end",
+                    "every forecast record parses"), r.failed().stream().map(ChaosReport.Criterion::name).toList());
+            assertEquals("2 of 3 acknowledged, 0 failed", r.failed().get(0).detail());
+        } finally {
+            planned = 2;
+            unread = "";
+            unparsable = 0;
         }
     }
 

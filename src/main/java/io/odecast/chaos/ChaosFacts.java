@@ -35,6 +35,9 @@ import java.util.Objects;
  * @param drained             whether the group caught up before the harness stopped the services: committed
  *                            offsets on the frames topic at its end offsets with the services ready, then a settle
  * @param drainDetail         how the drain ended
+ * @param framesPlanned       frames the run meant to publish (every frame of every stream)
+ * @param unreadTopics        the topics the verifier could not read to their end in time ("" when it read both)
+ * @param unparsableForecasts forecast records that did not parse as a Forecast
  */
 public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Object> settings, int framesPublished,
                          int framesFailed, ForecastAccounting.Accounting accounting, List<RestartTimes.Timing> restarts,
@@ -43,7 +46,7 @@ public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Objec
                          Map<String, Long> peakRssByPhase, long rssLimitKiB, List<BadInputs.Outcome> badInputs,
                          Map<String, Integer> deadLettersByReason, long largestDeadLetter, double wallSeconds,
                          Map<String, Double> phaseSeconds, List<String> notes, boolean drained,
-                         String drainDetail) {
+                         String drainDetail, int framesPlanned, String unreadTopics, int unparsableForecasts) {
 
     public ChaosFacts {
         Objects.requireNonNull(scenario, "scenario");
@@ -57,5 +60,6 @@ public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Objec
         deadLettersByReason = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(deadLettersByReason));
         phaseSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phaseSeconds));
         notes = List.copyOf(notes);
+        Objects.requireNonNull(unreadTopics, "unreadTopics");
     }
 }

@@ -72,9 +72,16 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
     public static ChaosReport judge(ChaosFacts facts) {
         ForecastAccounting.Accounting a = facts.accounting();
         List<Criterion> c = new ArrayList<>();
-        c.add(new Criterion("every frame published", facts.framesFailed() == 0 && facts.framesPublished() > 0,
-                facts.framesPublished() + " acknowledged, " + facts.framesFailed() + " failed"));
+        // Every planned frame acknowledged: a frame never sent would drop out of the expected set unnoticed.
+        c.add(new Criterion("every frame published", facts.framesFailed() == 0 && facts.framesPlanned() > 0
+                && facts.framesPublished() == facts.framesPlanned(), facts.framesPublished() + " of "
+                + facts.framesPlanned() + " acknowledged, " + facts.framesFailed() + " failed"));
         c.add(new Criterion("every frame processed before the stop", facts.drained(), facts.drainDetail()));
+        c.add(new Criterion("verifier read the output to its end", facts.unreadTopics().isEmpty(),
+                facts.unreadTopics().isEmpty() ? "forecasts and dead letters read to their end offsets"
+                        : "not read to the end in time: " + facts.unreadTopics()));
+        c.add(new Criterion("every forecast record parses", facts.unparsableForecasts() == 0,
+                facts.unparsableForecasts() + " forecast records did not parse as Forecast"));
         switch (facts.scenario()) {
             case KILL -> c.add(new Criterion("service killed " + facts.killsRequested() + " times",
                     facts.workingKills() >= facts.killsRequested(), facts.workingKills() + " of " + facts.kills()
@@ -139,7 +146,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         ChaosFacts f = facts;
         ForecastAccounting.Accounting a = f.accounting();
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("frames published", Integer.toString(f.framesPublished()));
+        m.put("frames published", f.framesPublished() + " of " + f.framesPlanned());
         m.put("expected forecasts", Integer.toString(a.expected()));
         m.put("forecast records read", Integer.toString(a.received()));
         m.put("distinct forecasts", Integer.toString(a.distinct()));
@@ -289,7 +296,10 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         root.put("settings", f.settings());
         Map<String, Object> acc = new LinkedHashMap<>();
         acc.put("frames_published", f.framesPublished());
+        acc.put("frames_planned", f.framesPlanned());
         acc.put("frames_failed", f.framesFailed());
+        acc.put("unparsable", f.unparsableForecasts());
+        acc.put("unread_topics", f.unreadTopics());
         acc.put("expected", a.expected());
         acc.put("received", a.received());
         acc.put("distinct", a.distinct());
