@@ -50,7 +50,7 @@ class ChaosReportTest {
                 exits > 0 ? List.of("service-2 exited with status 1") : List.of(), alive, 1_048_576,
                 Map.of("run", 1_048_576L), 3072 * 1024, bad, Map.of("WRONG_SHAPE", 1), 2048, 61.5,
                 Map.of("drain", 5.0), List.of("frames: synthetic"), drained, "group lag 0",
-                planned, unread, unparsable);
+                planned, unread, unparsable, Map.of("service-1 (pid 42)", 1_048_576L));
     }
 
     @Test
@@ -191,6 +191,7 @@ class ChaosReportTest {
         assertTrue(md.contains("| every duplicate flagged REPLAYED | **FAIL** |"), md);
         assertTrue(md.contains("Examples, lost: a@1996-01-05T06:00:00Z."), md);
         assertTrue(md.contains("| 2 | service | kill |"), md);
+        assertTrue(md.contains("service-1 (pid 42) 1024 MiB"), md);
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
         assertEquals("kill", json.get("scenario").asText());
         assertFalse(json.get("passed").asBoolean());

@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param unexpectedExits     times the service exited without being told to
  * @param exitNotes           one line per unexpected exit: exit code and the last log line
  * @param serviceAliveAtEnd   whether the service was running when the harness stopped it at the end
- * @param peakRssKiB          the service's peak resident set size over all its processes, KiB (-1: unknown)
+ * @param peakRssKiB          the service's peak resident set size over all its processes (VmHWM, the kernel's
+ *                            high-water mark, and sampled VmRSS), KiB (-1: unknown)
  * @param peakRssByPhase      peak RSS per phase of the run, KiB
  * @param rssLimitKiB         the bound the bad-input scenario holds the peak RSS to, KiB
  * @param badInputs           what became of each bad record (scenario bad-input), else empty
@@ -38,6 +39,7 @@ import java.util.Objects;
  * @param framesPlanned       frames the run meant to publish (every frame of every stream)
  * @param unreadTopics        the topics the verifier could not read to their end in time ("" when it read both)
  * @param unparsableForecasts forecast records that did not parse as a Forecast
+ * @param peakRssByProcess    peak per service process ({@code name (pid N)}): max of VmHWM and sampled VmRSS, KiB
  */
 public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Object> settings, int framesPublished,
                          int framesFailed, ForecastAccounting.Accounting accounting, List<RestartTimes.Timing> restarts,
@@ -46,7 +48,8 @@ public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Objec
                          Map<String, Long> peakRssByPhase, long rssLimitKiB, List<BadInputs.Outcome> badInputs,
                          Map<String, Integer> deadLettersByReason, long largestDeadLetter, double wallSeconds,
                          Map<String, Double> phaseSeconds, List<String> notes, boolean drained,
-                         String drainDetail, int framesPlanned, String unreadTopics, int unparsableForecasts) {
+                         String drainDetail, int framesPlanned, String unreadTopics, int unparsableForecasts,
+                         Map<String, Long> peakRssByProcess) {
 
     public ChaosFacts {
         Objects.requireNonNull(scenario, "scenario");
@@ -61,5 +64,6 @@ public record ChaosFacts(Scenario scenario, Delivery delivery, Map<String, Objec
         phaseSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phaseSeconds));
         notes = List.copyOf(notes);
         Objects.requireNonNull(unreadTopics, "unreadTopics");
+        peakRssByProcess = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(peakRssByProcess));
     }
 }

@@ -266,6 +266,11 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
             sb.append("\nService peak RSS by phase: ").append(f.peakRssByPhase().entrySet().stream()
                     .map(e -> e.getKey() + " " + mib(e.getValue())).collect(Collectors.joining(", "))).append(".\n");
         }
+        if (!f.peakRssByProcess().isEmpty()) {
+            sb.append("\nPeak RSS per service process (VmHWM or sampled VmRSS, whichever is larger): ")
+                    .append(f.peakRssByProcess().entrySet().stream().map(e -> e.getKey() + " " + mib(e.getValue()))
+                            .collect(Collectors.joining(", "))).append(".\n");
+        }
         if (!f.phaseSeconds().isEmpty()) {
             sb.append("\nPhases: ").append(f.phaseSeconds().entrySet().stream()
                     .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue()))
@@ -330,6 +335,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         processes.put("service_alive_at_end", f.serviceAliveAtEnd());
         processes.put("peak_rss_kib", f.peakRssKiB());
         processes.put("peak_rss_kib_by_phase", f.peakRssByPhase());
+        processes.put("peak_rss_kib_by_process", f.peakRssByProcess());
         processes.put("rss_limit_kib", f.rssLimitKiB());
         List<Map<String, Object>> starts = new ArrayList<>();
         for (RestartTimes.Timing t : f.restarts()) {

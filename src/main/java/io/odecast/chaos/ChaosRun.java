@@ -75,7 +75,7 @@ public final class ChaosRun {
     private ChildJvm broker;
     private volatile ChildJvm service;
     /** With {@code --instances 2}: a second instance in the group, never disturbed, that takes partitions over. */
-    private ChildJvm partner;
+    private volatile ChildJvm partner;
     private ChildJvm accountedDead;
     private long serviceStartNanos;
     private int serviceStarts;
@@ -139,7 +139,7 @@ public final class ChaosRun {
                     s.priorityStreams()));
             monitor = new ForecastMonitor(bootstrap, topics.forecasts());
             monitor.start();
-            rss = new RssSampler(() -> service, s.rssKillMiB() * 1024, (p, kib) -> {
+            rss = new RssSampler(this::serviceProcesses, s.rssKillMiB() * 1024, (p, kib) -> {
                 rssKilled.put(p, kib);
                 say(String.format(Locale.ROOT, "SIGKILL %s: RSS %d MiB over --rss-kill-mib %d", p, kib / 1024,
                         s.rssKillMiB()));
@@ -284,7 +284,8 @@ public final class ChaosRun {
                 s.scenario() == Scenario.KILL ? s.kills() : 0, kills, workingKills, signals, outages, unexpectedExits, exitNotes,
                 aliveAtEnd, rss == null ? -1 : rss.peakKiB(), rss == null ? Map.of() : rss.peakByPhaseKiB(),
                 s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes, drained,
-                drainDetail, driver == null ? 0 : driver.total(), readState(forecastRead, deadRead), unparsable);
+                drainDetail, driver == null ? 0 : driver.total(), readState(forecastRead, deadRead), unparsable,
+                rss == null ? Map.of() : rss.peakByProcessKiB());
     }
 
     /** "" when both topics were read to their end, else which were not. */
@@ -554,6 +555,20 @@ public final class ChaosRun {
     }
 
     private int partnerStarts;
+
+    /** The service processes to sample: the current service and the partner. */
+    private List<ChildJvm> serviceProcesses() {
+        List<ChildJvm> list = new ArrayList<>(2);
+        ChildJvm svc = service;
+        ChildJvm other = partner;
+        if (svc != null) {
+            list.add(svc);
+        }
+        if (other != null) {
+            list.add(other);
+        }
+        return list;
+    }
 
     private void startPartner(String cause) throws IOException {
         partnerStarts++;
