@@ -153,8 +153,21 @@ class ChaosReportTest {
                 new BadInputs.Outcome("key-mismatch", "(d)", 1, 8, 17_000, false, "", "", -1, true),
                 new BadInputs.Outcome("year-2100", "(b)", 0, 19, 17_000, true, "OUT_OF_ORDER", "y", 900, false));
         ChaosReport r = ChaosReport.judge(facts(Scenario.BAD_INPUT, Delivery.AT_LEAST_ONCE, got, 0, bad, true, 0));
-        assertEquals(List.of("wrong-shape dead letter under 1 MiB", "key-mismatch dead-lettered"),
+        // huge-values dead-lettered as INTERNAL and year-2100 as OUT_OF_ORDER: dead letters, but for the wrong reason.
+        assertEquals(List.of("wrong-shape dead letter under 1 MiB", "huge-values dead-lettered",
+                        "key-mismatch dead-lettered", "year-2100 dead-lettered"),
                 r.failed().stream().map(ChaosReport.Criterion::name).toList());
+        assertTrue(r.failed().get(1).detail().endsWith("(expected OUT_OF_RANGE)"), r.toTable());
+        List<BadInputs.Outcome> right = List.of(
+                new BadInputs.Outcome("wrong-shape", "(a)", 0, 17, 62_914_941, true, "WRONG_SHAPE", "3x2048x2560",
+                        900, false),
+                new BadInputs.Outcome("wrong-shape-2", "(a)", 0, 18, 62_914_941, true, "WRONG_SHAPE", "3x2048x2560",
+                        900, false),
+                new BadInputs.Outcome("huge-values", "(c)", 0, 19, 14_000, true, "OUT_OF_RANGE", "x", 14_300, false),
+                new BadInputs.Outcome("key-mismatch", "(d)", 1, 8, 17_000, true, "KEY_MISMATCH", "k", 900, false),
+                new BadInputs.Outcome("year-2100", "(b)", 0, 20, 17_000, true, "FUTURE_TIME", "y", 900, false));
+        ChaosReport ok = ChaosReport.judge(facts(Scenario.BAD_INPUT, Delivery.AT_LEAST_ONCE, got, 0, right, true, 0));
+        assertTrue(ok.failed().stream().noneMatch(c -> c.name().endsWith("dead-lettered")), ok.toTable());
         ChaosReport dead = ChaosReport.judge(facts(Scenario.BAD_INPUT, Delivery.AT_LEAST_ONCE, got, 0, List.of(),
                 true, 1));
         assertTrue(dead.failed().stream().anyMatch(c -> c.name().equals("service process alive throughout")));

@@ -123,8 +123,12 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
                 c.add(new Criterion("bad records published", false, "none was published"));
             }
             for (BadInputs.Outcome o : facts.badInputs()) {
-                c.add(new Criterion(o.label() + " dead-lettered", o.deadLettered(), o.deadLettered()
-                        ? o.reason() + ": " + o.reasonText() : "no dead letter for offset " + o.offset()
+                String expected = expectedReason(o.label());
+                boolean rightReason = expected != null && expected.equals(o.reason());
+                c.add(new Criterion(o.label() + " dead-lettered", o.deadLettered() && rightReason, o.deadLettered()
+                        ? o.reason() + ": " + o.reasonText() + (rightReason ? "" : expected == null
+                        ? " (no expected reason known for this record)" : " (expected " + expected + ")")
+                        : "no dead letter for offset " + o.offset()
                         + (o.forecastIssued() ? "; a forecast was issued from it" : "")));
                 if (o.deadLettered()) {
                     c.add(new Criterion(o.label() + " dead letter under 1 MiB", o.smallDeadLetter(),
@@ -139,6 +143,23 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
                     && facts.peakRssKiB() <= facts.rssLimitKiB(), "peak " + mib(facts.peakRssKiB())));
         }
         return new ChaosReport(facts, c);
+    }
+
+    /**
+     * The dead-letter reason a bad record of {@link BadInputs} must get, by its label: wrong-shape (and its
+     * numbered copies) WRONG_SHAPE, huge-values OUT_OF_RANGE, key-mismatch KEY_MISMATCH, year-2100 FUTURE_TIME;
+     * null for a label it does not know.
+     */
+    static String expectedReason(String label) {
+        if (label.equals("wrong-shape") || label.startsWith("wrong-shape-")) {
+            return "WRONG_SHAPE";
+        }
+        return switch (label) {
+            case "huge-values" -> "OUT_OF_RANGE";
+            case "key-mismatch" -> "KEY_MISMATCH";
+            case "year-2100" -> "FUTURE_TIME";
+            default -> null;
+        };
     }
 
     /** The figures of the run, name to formatted value, in display order. */
