@@ -38,7 +38,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * the verdict: the forecasts and dead letters read back
  * with {@code read_committed}, accounted against the uninterrupted run computed in process.
  *
- * <p>Throughout, a service that exits without being told to is noted and restarted (unless the broker is down;
+ * <p>Throughout, a service that exits without being told to (with {@code --instances 2} the partner as well) is
+ * counted as an unexpected exit, noted and restarted (unless the broker is down;
  * after {@value #MAX_CRASHES} exits in a row without a forecast the harness stops restarting it).
  */
 public final class ChaosRun {
@@ -77,6 +78,8 @@ public final class ChaosRun {
     /** With {@code --instances 2}: a second instance in the group, never disturbed, that takes partitions over. */
     private volatile ChildJvm partner;
     private ChildJvm accountedDead;
+    /** The partner process whose exit was counted already (restarts replace it). */
+    private ChildJvm partnerAccountedDead;
     private long serviceStartNanos;
     private int serviceStarts;
     private int brokerStarts;
@@ -188,10 +191,7 @@ public final class ChaosRun {
             say("drain: " + (drained ? "" : "NOT drained: ") + drainDetail);
             phases.put("drain", seconds(t));
             boolean aliveAtEnd = service != null && service.alive() && (partner == null || partner.alive());
-            if (partner != null && !partner.alive()) {
-                notes.add("the partner instance exited on its own with status " + partner.exitCode() + ": "
-                        + shorten(exitReason(partner.lastLines(400)), 300));
-            }
+            accountPartnerExit();
             if (service != null) {
                 say("stopping the service (SIGTERM)");
                 accountedDead = service;
@@ -499,8 +499,50 @@ public final class ChaosRun {
         }
     }
 
+    /**
+     * Counts a partner that exited without being told to as an unexpected exit (once per process) and restarts it
+     * (not while the broker is down, not once the harness gave up).
+     */
+    private void supervisePartner() throws IOException {
+        ChildJvm p = partner;
+        if (p == null || p.alive()) {
+            return;
+        }
+        accountPartnerExit();
+        if (gaveUp || brokerDown) {
+            return;
+        }
+        startPartner("crash");
+    }
+
+    /** Counts and notes the partner's exit if it exited on its own and was not counted yet. */
+    private void accountPartnerExit() {
+        ChildJvm p = partner;
+        if (p == null || p.alive() || p == partnerAccountedDead) {
+            return;
+        }
+        partnerAccountedDead = p;
+        unexpectedExits++;
+        Long killedAt = rssKilled.get(p);
+        String last = killedAt != null ? String.format(Locale.ROOT, "killed by the harness at RSS %d MiB (over"
+                + " --rss-kill-mib %d), as the OOM killer would", killedAt / 1024, s.rssKillMiB())
+                : exitReason(p.lastLines(400));
+        String note = String.format(Locale.ROOT, "%s (the partner) exited with status %d %.1f s after its start: %s"
+                + " (log %s)", p, p.exitCode(), (System.currentTimeMillis() - p.startedMillis()) / 1000.0,
+                shorten(last, 300), out.relativize(p.log()));
+        exitNotes.add(note);
+        say("partner exited on its own: " + note);
+        if (unexpectedExits >= MAX_CRASH_RESTARTS && !gaveUp) {
+            gaveUp = true;
+            notes.add("the services exited on their own " + unexpectedExits + " times (a crash loop); the harness"
+                    + " stopped restarting them");
+            say("giving up on the service");
+        }
+    }
+
     /** Notes a service that exited without being told to and restarts it (not while the broker is down). */
     private void supervise() throws Exception {
+        supervisePartner();
         ChildJvm svc = service;
         if (svc == null || svc.alive()) {
             return;
