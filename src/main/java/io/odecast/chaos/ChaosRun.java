@@ -312,16 +312,23 @@ public final class ChaosRun {
         int attempts = 0;
         while (workingKills < s.kills() && !gaveUp && attempts < 3 * s.kills()) {
             ChildJvm current = service;
-            boolean working = waitUntil(() -> service != current || !current.alive()
-                    || ServiceProbe.probe(current).working() && workLeft(), Duration.ofSeconds(300));
-            if (gaveUp) {
+            // Publishing over and the group caught up: nothing is left for a kill to land in.
+            boolean[] nothingLeft = {false};
+            boolean working = waitUntil(() -> {
+                if (service != current || !current.alive()) {
+                    return true;
+                }
+                if (driver.done() && lag() == 0) {
+                    nothingLeft[0] = true;
+                    return true;
+                }
+                return ServiceProbe.probe(current).working() && workLeft();
+            }, Duration.ofSeconds(300));
+            if (gaveUp || nothingLeft[0]) {
                 break;
             }
             if (service != current || !current.alive()) {
                 continue;
-            }
-            if (!working && driver.done() && lag() == 0) {
-                break;
             }
             long delay = (long) (500 + random.nextDouble() * Math.max(0, s.maxKillDelay().toMillis() - 500));
             waitUntil(() -> false, Duration.ofMillis(delay));
