@@ -24,6 +24,13 @@ class BadInputsTest {
     }
 
     @Test
+    void everyBadRecordHasTheDeadLetterReasonItMustGet() {
+        for (BadInputs.BadRecord b : BadInputs.build(template(), "storm/chaos-01", 1024 * 1024, 3)) {
+            org.junit.jupiter.api.Assertions.assertNotNull(ChaosReport.expectedReason(b.label()), b.label());
+        }
+    }
+
+    @Test
     void fourBadRecordsInPublishingOrder() throws Exception {
         List<BadInputs.BadRecord> bad = BadInputs.build(template(), "storm/chaos-01", 1024 * 1024);
         assertEquals(List.of("wrong-shape", "huge-values", "key-mismatch", "year-2100"),

@@ -537,6 +537,8 @@ public final class EndToEndBenchmark {
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            // Only committed forecasts: an aborted transaction's records are not output (exactly-once).
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
             p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
             consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -145,5 +147,62 @@ final class ChaosKafka {
             out.addAll(list);
         });
         return new Read(out, complete);
+    }
+
+    /** An admin client with short timeouts, for the harness's lag checks while the run goes on. */
+    static Admin admin(String bootstrap) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "4000");
+        return Admin.create(p);
+    }
+
+    /**
+     * The consumer group's lag on {@code topic}: per partition its end offset less the group's committed offset
+     * (the whole partition where nothing is committed), summed; -1 when the broker does not answer in time.
+     */
+    static long lag(Admin admin, String group, String topic) {
+        try {
+            Map<TopicPartition, Long> committed = new HashMap<>();
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(6, TimeUnit.SECONDS);
+            offsets.forEach((tp, om) -> {
+                if (om != null && tp.topic().equals(topic)) {
+                    committed.put(tp, om.offset());
+                }
+            });
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(6, TimeUnit.SECONDS).get(topic)
+                    .partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            for (int i = 0; i < partitions; i++) {
+                latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
+                earliest.put(new TopicPartition(topic, i), OffsetSpec.earliest());
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest).all().get(6, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
+            Map<TopicPartition, Long> start = new HashMap<>();
+            admin.listOffsets(earliest).all().get(6, TimeUnit.SECONDS).forEach((tp, info) -> start.put(tp,
+                    info.offset()));
+            return lag(end, start, committed);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** Summed lag: end less committed per partition, end less start where nothing is committed. */
+    static long lag(Map<TopicPartition, Long> end, Map<TopicPartition, Long> start,
+                    Map<TopicPartition, Long> committed) {
+        long sum = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            Long c = committed.get(e.getKey());
+            long from = c != null ? c : start.getOrDefault(e.getKey(), 0L);
+            sum += Math.max(0, e.getValue() - from);
+        }
+        return sum;
     }
 }

@@ -34,8 +34,24 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One criterion of the scenario and whether it holds. */
-    public record Criterion(String name, boolean passed, String detail) {
+    /**
+     * One criterion of the scenario and whether it holds. A criterion the run gave no occasion to test (no duplicate
+     * to check the REPLAYED flag on) is not exercised: it fails nothing, and the report says it proved nothing.
+     */
+    public record Criterion(String name, boolean passed, String detail, boolean exercised) {
+        public Criterion(String name, boolean passed, String detail) {
+            this(name, passed, detail, true);
+        }
+
+        /** A criterion the run gave no occasion to test. */
+        static Criterion notExercised(String name, String detail) {
+            return new Criterion(name, true, detail, false);
+        }
+
+        /** "ok", "FAIL" or "n/a" (not exercised). */
+        String status() {
+            return !passed ? "FAIL" : exercised ? "ok" : "n/a";
+        }
     }
 
     public ChaosReport {
@@ -56,11 +72,20 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
     public static ChaosReport judge(ChaosFacts facts) {
         ForecastAccounting.Accounting a = facts.accounting();
         List<Criterion> c = new ArrayList<>();
-        c.add(new Criterion("every frame published", facts.framesFailed() == 0 && facts.framesPublished() > 0,
-                facts.framesPublished() + " acknowledged, " + facts.framesFailed() + " failed"));
+        // Every planned frame acknowledged: a frame never sent would drop out of the expected set unnoticed.
+        c.add(new Criterion("every frame published", facts.framesFailed() == 0 && facts.framesPlanned() > 0
+                && facts.framesPublished() == facts.framesPlanned(), facts.framesPublished() + " of "
+                + facts.framesPlanned() + " acknowledged, " + facts.framesFailed() + " failed"));
+        c.add(new Criterion("every frame processed before the stop", facts.drained(), facts.drainDetail()));
+        c.add(new Criterion("verifier read the output to its end", facts.unreadTopics().isEmpty(),
+                facts.unreadTopics().isEmpty() ? "forecasts and dead letters read to their end offsets"
+                        : "not read to the end in time: " + facts.unreadTopics()));
+        c.add(new Criterion("every forecast record parses", facts.unparsableForecasts() == 0,
+                facts.unparsableForecasts() + " forecast records did not parse as Forecast"));
         switch (facts.scenario()) {
             case KILL -> c.add(new Criterion("service killed " + facts.killsRequested() + " times",
-                    facts.kills() >= facts.killsRequested(), facts.kills() + " SIGKILLs sent"));
+                    facts.workingKills() >= facts.killsRequested(), facts.workingKills() + " of " + facts.kills()
+                    + " SIGKILLs landed mid-work (process ready, frames of its own consumed, frames left)"));
             case SIGTERM -> c.add(new Criterion("service stopped by SIGTERM mid-stream", facts.signals() >= 1,
                     facts.signals() + " SIGTERMs honoured"));
             case BROKER_OUTAGE -> c.add(new Criterion("broker outage mid-stream", facts.brokerOutages() >= 1,
@@ -72,6 +97,12 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         if (facts.delivery() == Delivery.EXACTLY_ONCE) {
             c.add(new Criterion("no forecast duplicated", a.duplicated() == 0,
                     a.duplicated() + " keys repeated, " + a.extraCopies() + " extra copies"));
+        } else if (a.extraCopies() == 0) {
+            // No duplicate was seen: nothing to check the flag or the content on; "0 of 0" proves nothing.
+            c.add(Criterion.notExercised("every duplicate flagged REPLAYED", "not exercised: no extra copy was"
+                    + " read back"));
+            c.add(Criterion.notExercised("duplicates equal to the first copy", "not exercised: no extra copy was"
+                    + " read back"));
         } else {
             c.add(new Criterion("every duplicate flagged REPLAYED", a.unmarkedDuplicates() == 0,
                     a.unmarkedDuplicates() + " of " + a.extraCopies() + " extra copies unflagged"));
@@ -92,8 +123,12 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
                 c.add(new Criterion("bad records published", false, "none was published"));
             }
             for (BadInputs.Outcome o : facts.badInputs()) {
-                c.add(new Criterion(o.label() + " dead-lettered", o.deadLettered(), o.deadLettered()
-                        ? o.reason() + ": " + o.reasonText() : "no dead letter for offset " + o.offset()
+                String expected = expectedReason(o.label());
+                boolean rightReason = expected != null && expected.equals(o.reason());
+                c.add(new Criterion(o.label() + " dead-lettered", o.deadLettered() && rightReason, o.deadLettered()
+                        ? o.reason() + ": " + o.reasonText() + (rightReason ? "" : expected == null
+                        ? " (no expected reason known for this record)" : " (expected " + expected + ")")
+                        : "no dead letter for offset " + o.offset()
                         + (o.forecastIssued() ? "; a forecast was issued from it" : "")));
                 if (o.deadLettered()) {
                     c.add(new Criterion(o.label() + " dead letter under 1 MiB", o.smallDeadLetter(),
@@ -110,12 +145,29 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         return new ChaosReport(facts, c);
     }
 
+    /**
+     * The dead-letter reason a bad record of {@link BadInputs} must get, by its label: wrong-shape (and its
+     * numbered copies) WRONG_SHAPE, huge-values OUT_OF_RANGE, key-mismatch KEY_MISMATCH, year-2100 FUTURE_TIME;
+     * null for a label it does not know.
+     */
+    static String expectedReason(String label) {
+        if (label.equals("wrong-shape") || label.startsWith("wrong-shape-")) {
+            return "WRONG_SHAPE";
+        }
+        return switch (label) {
+            case "huge-values" -> "OUT_OF_RANGE";
+            case "key-mismatch" -> "KEY_MISMATCH";
+            case "year-2100" -> "FUTURE_TIME";
+            default -> null;
+        };
+    }
+
     /** The figures of the run, name to formatted value, in display order. */
     public Map<String, String> figures() {
         ChaosFacts f = facts;
         ForecastAccounting.Accounting a = f.accounting();
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("frames published", Integer.toString(f.framesPublished()));
+        m.put("frames published", f.framesPublished() + " of " + f.framesPlanned());
         m.put("expected forecasts", Integer.toString(a.expected()));
         m.put("forecast records read", Integer.toString(a.received()));
         m.put("distinct forecasts", Integer.toString(a.distinct()));
@@ -128,7 +180,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         m.put("differing from uninterrupted run", a.differingFromReference() + " of " + a.compared());
         m.put("max rel. diff from uninterrupted run", num(a.maxRelDiffReference()));
         m.put("unexpected forecasts", Integer.toString(a.unexpected()));
-        m.put("service kills (SIGKILL)", Integer.toString(f.kills()));
+        m.put("service kills (SIGKILL)", f.kills() + " (" + f.workingKills() + " mid-work)");
         m.put("SIGTERMs honoured", Integer.toString(f.signals()));
         m.put("broker outages", Integer.toString(f.brokerOutages()));
         m.put("unexpected service exits", Integer.toString(f.unexpectedExits()));
@@ -180,7 +232,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         }
         sb.append("  criteria:\n");
         for (Criterion c : criteria) {
-            sb.append(String.format(Locale.ROOT, "  %-4s %-" + width + "s  %s%n", c.passed() ? "ok" : "FAIL", c.name(),
+            sb.append(String.format(Locale.ROOT, "  %-4s %-" + width + "s  %s%n", c.status(), c.name(),
                     c.detail()));
         }
         return sb.toString();
@@ -235,6 +287,11 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
             sb.append("\nService peak RSS by phase: ").append(f.peakRssByPhase().entrySet().stream()
                     .map(e -> e.getKey() + " " + mib(e.getValue())).collect(Collectors.joining(", "))).append(".\n");
         }
+        if (!f.peakRssByProcess().isEmpty()) {
+            sb.append("\nPeak RSS per service process (VmHWM or sampled VmRSS, whichever is larger): ")
+                    .append(f.peakRssByProcess().entrySet().stream().map(e -> e.getKey() + " " + mib(e.getValue()))
+                            .collect(Collectors.joining(", "))).append(".\n");
+        }
         if (!f.phaseSeconds().isEmpty()) {
             sb.append("\nPhases: ").append(f.phaseSeconds().entrySet().stream()
                     .map(e -> String.format(Locale.ROOT, "%s %.1f s", e.getKey(), e.getValue()))
@@ -242,7 +299,8 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         }
         sb.append("\n## Criteria\n\n| criterion | result | detail |\n|---|---|---|\n");
         for (Criterion c : criteria) {
-            sb.append("| ").append(cell(c.name())).append(" | ").append(c.passed() ? "pass" : "**FAIL**").append(" | ")
+            sb.append("| ").append(cell(c.name())).append(" | ").append(!c.passed() ? "**FAIL**" : c.exercised()
+                    ? "pass" : "not exercised").append(" | ")
                     .append(cell(c.detail())).append(" |\n");
         }
         if (!f.exitNotes().isEmpty() || !f.notes().isEmpty()) {
@@ -264,7 +322,10 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         root.put("settings", f.settings());
         Map<String, Object> acc = new LinkedHashMap<>();
         acc.put("frames_published", f.framesPublished());
+        acc.put("frames_planned", f.framesPlanned());
         acc.put("frames_failed", f.framesFailed());
+        acc.put("unparsable", f.unparsableForecasts());
+        acc.put("unread_topics", f.unreadTopics());
         acc.put("expected", a.expected());
         acc.put("received", a.received());
         acc.put("distinct", a.distinct());
@@ -287,6 +348,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         Map<String, Object> processes = new LinkedHashMap<>();
         processes.put("kills_requested", f.killsRequested());
         processes.put("kills", f.kills());
+        processes.put("working_kills", f.workingKills());
         processes.put("sigterms", f.signals());
         processes.put("broker_outages", f.brokerOutages());
         processes.put("unexpected_exits", f.unexpectedExits());
@@ -294,6 +356,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         processes.put("service_alive_at_end", f.serviceAliveAtEnd());
         processes.put("peak_rss_kib", f.peakRssKiB());
         processes.put("peak_rss_kib_by_phase", f.peakRssByPhase());
+        processes.put("peak_rss_kib_by_process", f.peakRssByProcess());
         processes.put("rss_limit_kib", f.rssLimitKiB());
         List<Map<String, Object>> starts = new ArrayList<>();
         for (RestartTimes.Timing t : f.restarts()) {
@@ -324,6 +387,8 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
         root.put("bad_inputs", bad);
         root.put("dead_letters_by_reason", f.deadLettersByReason());
         root.put("largest_dead_letter_bytes", f.largestDeadLetter());
+        root.put("drained", f.drained());
+        root.put("drain", f.drainDetail());
         root.put("wall_seconds", f.wallSeconds());
         root.put("phase_seconds", f.phaseSeconds());
         List<Map<String, Object>> crit = new ArrayList<>();
@@ -331,6 +396,7 @@ public record ChaosReport(ChaosFacts facts, List<Criterion> criteria) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", c.name());
             m.put("passed", c.passed());
+            m.put("exercised", c.exercised());
             m.put("detail", c.detail());
             crit.add(m);
         }

@@ -29,14 +29,17 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One chaos run: a broker and the service as child JVMs, the driver publishing the streams, the scenario's
- * disturbance, a wait until the output stops growing, then the verdict: the forecasts and dead letters read back
+ * disturbance, a drain until the consumer group has committed every frame (lag 0) and the output has settled, then
+ * the verdict: the forecasts and dead letters read back
  * with {@code read_committed}, accounted against the uninterrupted run computed in process.
  *
- * <p>Throughout, a service that exits without being told to is noted and restarted (unless the broker is down;
+ * <p>Throughout, a service that exits without being told to (with {@code --instances 2} the partner as well) is
+ * counted as an unexpected exit, noted and restarted (unless the broker is down;
  * after {@value #MAX_CRASHES} exits in a row without a forecast the harness stops restarting it).
  */
 public final class ChaosRun {
@@ -48,6 +51,8 @@ public final class ChaosRun {
     static final int MAX_CRASH_RESTARTS = 8;
     private static final Duration BROKER_START = Duration.ofSeconds(120);
     private static final Duration TERM_TIMEOUT = Duration.ofSeconds(90);
+    /** How long the drained state (lag 0, no new forecast) must hold before the harness stops the services. */
+    static final Duration SETTLE = Duration.ofSeconds(5);
 
     private final ChaosSettings s;
     private final PrintWriter progress;
@@ -63,17 +68,26 @@ public final class ChaosRun {
 
     private String bootstrap;
     private TopicNames topics;
+    private String group;
+    /** For the frames-topic lag of the group (kill loop, drain). */
+    private Admin admin;
     private int port;
     private Path config;
     private ChildJvm broker;
     private volatile ChildJvm service;
     /** With {@code --instances 2}: a second instance in the group, never disturbed, that takes partitions over. */
-    private ChildJvm partner;
+    private volatile ChildJvm partner;
     private ChildJvm accountedDead;
+    /** The partner process whose exit was counted already (restarts replace it). */
+    private ChildJvm partnerAccountedDead;
     private long serviceStartNanos;
     private int serviceStarts;
     private int brokerStarts;
     private int kills;
+    /** Kills that landed while the killed process was working: ready, frames of its own consumed, frames left. */
+    private int workingKills;
+    private boolean drained;
+    private String drainDetail = "not reached";
     private int signals;
     private int outages;
     private int unexpectedExits;
@@ -108,6 +122,7 @@ public final class ChaosRun {
         String prefix = String.format(Locale.ROOT, "chaos-%s-%s-%d", s.scenario().cliName(),
                 s.delivery().configValue(), System.currentTimeMillis());
         topics = ServiceConfig.topics(prefix);
+        group = ServiceConfig.groupId(prefix);
         port = s.brokerPort() > 0 ? s.brokerPort() : freePort();
         bootstrap = "127.0.0.1:" + port;
         Map<String, Object> settings = s.describe();
@@ -121,12 +136,13 @@ public final class ChaosRun {
             long t = System.nanoTime();
             startBroker("initial");
             ChaosKafka.createTopics(bootstrap, topics, 4, Duration.ofSeconds(60));
+            admin = ChaosKafka.admin(bootstrap);
             config = out.resolve("service.conf");
             Files.writeString(config, ServiceConfig.hocon(bootstrap, prefix, s.modelsDir(), s.delivery(), 4, 10,
                     s.priorityStreams()));
             monitor = new ForecastMonitor(bootstrap, topics.forecasts());
             monitor.start();
-            rss = new RssSampler(() -> service, s.rssKillMiB() * 1024, (p, kib) -> {
+            rss = new RssSampler(this::serviceProcesses, s.rssKillMiB() * 1024, (p, kib) -> {
                 rssKilled.put(p, kib);
                 say(String.format(Locale.ROOT, "SIGKILL %s: RSS %d MiB over --rss-kill-mib %d", p, kib / 1024,
                         s.rssKillMiB()));
@@ -140,10 +156,7 @@ public final class ChaosRun {
             rss.phase(s.scenario() == Scenario.BAD_INPUT ? "before bad input" : "run");
             startService("initial");
             if (s.instances() > 1) {
-                partner = ChildJvm.start("partner", ChildJvm.odecastCommand(s.serviceHeap(), List.of("serve", "--config",
-                        config.toString(), "--bootstrap-servers", bootstrap, "--instance-id", PARTNER_ID)),
-                        logs.resolve("partner.log"));
-                say("started " + partner + " (instance " + PARTNER_ID + " in the same group)");
+                startPartner("initial");
             }
             phases.put("startup", seconds(t));
 
@@ -174,15 +187,11 @@ public final class ChaosRun {
 
             t = System.nanoTime();
             Map<String, List<FrameMessage>> published = published(streams);
-            Set<ForecastKey> expectedKeys = new HashSet<>();
-            published.forEach((id, frames) -> frames.forEach(f -> expectedKeys.add(new ForecastKey(id, f.eventTime()))));
-            drain(expectedKeys);
+            drained = drain();
+            say("drain: " + (drained ? "" : "NOT drained: ") + drainDetail);
             phases.put("drain", seconds(t));
             boolean aliveAtEnd = service != null && service.alive() && (partner == null || partner.alive());
-            if (partner != null && !partner.alive()) {
-                notes.add("the partner instance exited on its own with status " + partner.exitCode() + ": "
-                        + shorten(exitReason(partner.lastLines(400)), 300));
-            }
+            accountPartnerExit();
             if (service != null) {
                 say("stopping the service (SIGTERM)");
                 accountedDead = service;
@@ -197,9 +206,6 @@ public final class ChaosRun {
             t = System.nanoTime();
             ChaosKafka.Read forecastRead = ChaosKafka.readAll(bootstrap, topics.forecasts(), Duration.ofSeconds(300));
             ChaosKafka.Read deadRead = ChaosKafka.readAll(bootstrap, topics.deadLetters(), Duration.ofSeconds(300));
-            if (!forecastRead.complete() || !deadRead.complete()) {
-                notes.add("the verifier could not read the forecasts or dead letters to their end in time");
-            }
             say("read " + forecastRead.records().size() + " forecast records and " + deadRead.records().size()
                     + " dead letters");
             phases.put("verify read", seconds(t));
@@ -235,9 +241,6 @@ public final class ChaosRun {
             } catch (IllegalArgumentException e) {
                 unparsable++;
             }
-        }
-        if (unparsable > 0) {
-            notes.add(unparsable + " forecast records did not parse as Forecast");
         }
         ForecastAccounting.Accounting accounting = ForecastAccounting.account(forecasts, expected,
                 ChaosReport.TOLERANCE);
@@ -278,37 +281,94 @@ public final class ChaosRun {
         int framesPublished = published.values().stream().mapToInt(List::size).sum();
         return new ChaosFacts(s.scenario(), s.delivery(), settings, framesPublished,
                 driver == null ? 0 : driver.failed(), accounting, RestartTimes.firstForecasts(starts, timestamps),
-                s.scenario() == Scenario.KILL ? s.kills() : 0, kills, signals, outages, unexpectedExits, exitNotes,
+                s.scenario() == Scenario.KILL ? s.kills() : 0, kills, workingKills, signals, outages, unexpectedExits, exitNotes,
                 aliveAtEnd, rss == null ? -1 : rss.peakKiB(), rss == null ? Map.of() : rss.peakByPhaseKiB(),
-                s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes);
+                s.rssLimitMiB() * 1024, outcomes, byReason, largest, seconds(began), phases, notes, drained,
+                drainDetail, driver == null ? 0 : driver.total(), readState(forecastRead, deadRead), unparsable,
+                rss == null ? Map.of() : rss.peakByProcessKiB());
+    }
+
+    /** "" when both topics were read to their end, else which were not. */
+    private static String readState(ChaosKafka.Read forecasts, ChaosKafka.Read deadLetters) {
+        List<String> short_ = new ArrayList<>();
+        if (!forecasts.complete()) {
+            short_.add("forecasts");
+        }
+        if (!deadLetters.complete()) {
+            short_.add("dead letters");
+        }
+        return String.join(" and ", short_);
     }
 
     // ---- scenarios
 
-    /** SIGKILL the service at random moments: each time a random wait after its first forecast since it started. */
+    /**
+     * SIGKILL the service at random moments while it works: each time once the current process is ready, has
+     * consumed frames of its own and frames are still unprocessed, after a random wait. Only kills that land on a
+     * process still working then count towards {@code --kills}; a process that never gets to work in 300 s is
+     * killed anyway (noted, not counted), and once nothing is left to process the loop stops.
+     */
     private void kills() throws Exception {
-        while (kills < s.kills() && !gaveUp) {
+        int attempts = 0;
+        while (workingKills < s.kills() && !gaveUp && attempts < 3 * s.kills()) {
             ChildJvm current = service;
-            long startedMillis = current.startedMillis();
-            long startedNanos = serviceStartNanos;
-            // After publishing, a restarted service may have nothing to replay: kill it anyway after a minute.
-            waitUntil(() -> monitor.hasForecastSince(startedMillis)
-                    || driver.done() && System.nanoTime() - startedNanos > 60e9, Duration.ofSeconds(300));
-            if (gaveUp) {
+            // Publishing over and the group caught up: nothing is left for a kill to land in.
+            boolean[] nothingLeft = {false};
+            boolean working = waitUntil(() -> {
+                if (service != current || !current.alive()) {
+                    return true;
+                }
+                if (driver.done() && lag() == 0) {
+                    nothingLeft[0] = true;
+                    return true;
+                }
+                return ServiceProbe.probe(current).working() && workLeft();
+            }, Duration.ofSeconds(300));
+            if (gaveUp || nothingLeft[0]) {
                 break;
+            }
+            if (service != current || !current.alive()) {
+                continue;
             }
             long delay = (long) (500 + random.nextDouble() * Math.max(0, s.maxKillDelay().toMillis() - 500));
             waitUntil(() -> false, Duration.ofMillis(delay));
             if (service != current || !current.alive()) {
                 continue;
             }
+            ServiceProbe.State state = ServiceProbe.probe(current);
+            boolean publishing = !driver.done();
+            long lag = publishing ? -2 : lag();
+            boolean midWork = state.working() && (publishing || lag > 0);
+            attempts++;
             kills++;
-            say(String.format(Locale.ROOT, "kill %d/%d: SIGKILL %s (%.0f%% published)", kills, s.kills(), current,
-                    driver.progress() * 100));
+            if (midWork) {
+                workingKills++;
+            }
+            String line = String.format(Locale.ROOT, "kill %d (%d/%d mid-work): SIGKILL %s %s (%s; %s)", kills,
+                    workingKills, s.kills(), current, midWork ? "MID-WORK" : "NOT working", state,
+                    publishing ? String.format(Locale.ROOT, "%.0f%% published", driver.progress() * 100)
+                            : "publishing done, group lag " + (lag < 0 ? "unknown" : lag));
+            say(line);
+            notes.add(line);
             accountedDead = current;
             current.kill();
             startService("kill");
         }
+        if (workingKills < s.kills()) {
+            notes.add(String.format(Locale.ROOT, "kill loop: %d of %d kills landed mid-work (%d SIGKILLs in all)%s",
+                    workingKills, s.kills(), kills, gaveUp ? "; the service was given up on" : driver.done()
+                            && lag() == 0 ? "; nothing was left to process" : ""));
+        }
+    }
+
+    /** Whether frames are left to process: publishing goes on, or the group has not committed up to the end. */
+    private boolean workLeft() {
+        return !driver.done() || lag() != 0;
+    }
+
+    /** The group's summed lag on the frames topic (-1: unknown). */
+    private long lag() {
+        return ChaosKafka.lag(admin, group, topics.frames());
     }
 
     /** One SIGTERM once half the frames are out and the service has issued forecasts, then a restart. */
@@ -370,28 +430,55 @@ public final class ChaosRun {
 
     // ---- waiting
 
-    /** Waits for the output to stop: all expected keys seen and 5 s without growth, or quiet, or the timeout. */
-    private void drain(Set<ForecastKey> expectedKeys) throws Exception {
+    /**
+     * Waits until the group has processed every frame: the current service (and the partner) ready, the group's
+     * committed offsets on the frames topic at the topic's end offsets (lag 0), and that held with no new forecast
+     * for {@link #SETTLE}, so that the replay of the last restart has shown whatever duplicates it makes. Fails
+     * (false, with a note) at the drain timeout, when the output stops growing for {@code --quiet} without the
+     * group catching up, or once the harness gave up on the service.
+     */
+    private boolean drain() throws Exception {
         long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+        long caughtUpSince = -1;
+        String state = "";
         while (true) {
             supervise();
-            long quietSince = Math.max(monitor.lastGrowthNanos(), serviceStartNanos);
-            long quietNanos = System.nanoTime() - quietSince;
-            if (monitor.seenAll(expectedKeys) && quietNanos > 5e9) {
-                return;
-            }
-            if (quietNanos > s.quiet().toNanos()) {
-                notes.add(String.format(Locale.ROOT, "drain: output stopped growing (%d s without a new forecast)",
-                        s.quiet().toSeconds()));
-                return;
-            }
             if (gaveUp) {
-                notes.add("drain: the service is no longer restarted");
-                return;
+                drainDetail = "the service is no longer restarted";
+                notes.add("drain: " + drainDetail);
+                return false;
             }
-            if (System.nanoTime() > deadline) {
-                notes.add("drain: output still growing after " + s.drainTimeout().toSeconds() + " s");
-                return;
+            ServiceProbe.State svc = ServiceProbe.probe(service);
+            ServiceProbe.State other = partner == null ? null : ServiceProbe.probe(partner);
+            boolean ready = svc.ready() && (other == null || other.ready());
+            long lag = ready ? lag() : -1;
+            state = "service " + svc + (other == null ? "" : ", partner " + other) + ", group lag on the frames"
+                    + " topic " + (lag < 0 ? "unknown" : Long.toString(lag));
+            long now = System.nanoTime();
+            if (ready && lag == 0) {
+                if (caughtUpSince < 0) {
+                    caughtUpSince = now;
+                }
+                long quietSince = Math.max(Math.max(monitor.lastGrowthNanos(), serviceStartNanos), caughtUpSince);
+                if (now - quietSince > SETTLE.toNanos()) {
+                    drainDetail = String.format(Locale.ROOT, "group lag 0 on the frames topic, %s ready, no new"
+                            + " forecast for %d s after", partner == null ? "service" : "both instances",
+                            SETTLE.toSeconds());
+                    return true;
+                }
+            } else {
+                caughtUpSince = -1;
+            }
+            if (now - Math.max(monitor.lastGrowthNanos(), serviceStartNanos) > s.quiet().toNanos() && caughtUpSince < 0) {
+                drainDetail = String.format(Locale.ROOT, "output stopped growing for %d s without the group catching"
+                        + " up: %s", s.quiet().toSeconds(), state);
+                notes.add("drain: " + drainDetail);
+                return false;
+            }
+            if (now > deadline) {
+                drainDetail = "not drained after " + s.drainTimeout().toSeconds() + " s: " + state;
+                notes.add("drain: " + drainDetail);
+                return false;
             }
             Thread.sleep(500);
         }
@@ -419,8 +506,50 @@ public final class ChaosRun {
         }
     }
 
+    /**
+     * Counts a partner that exited without being told to as an unexpected exit (once per process) and restarts it
+     * (not while the broker is down, not once the harness gave up).
+     */
+    private void supervisePartner() throws IOException {
+        ChildJvm p = partner;
+        if (p == null || p.alive()) {
+            return;
+        }
+        accountPartnerExit();
+        if (gaveUp || brokerDown) {
+            return;
+        }
+        startPartner("crash");
+    }
+
+    /** Counts and notes the partner's exit if it exited on its own and was not counted yet. */
+    private void accountPartnerExit() {
+        ChildJvm p = partner;
+        if (p == null || p.alive() || p == partnerAccountedDead) {
+            return;
+        }
+        partnerAccountedDead = p;
+        unexpectedExits++;
+        Long killedAt = rssKilled.get(p);
+        String last = killedAt != null ? String.format(Locale.ROOT, "killed by the harness at RSS %d MiB (over"
+                + " --rss-kill-mib %d), as the OOM killer would", killedAt / 1024, s.rssKillMiB())
+                : exitReason(p.lastLines(400));
+        String note = String.format(Locale.ROOT, "%s (the partner) exited with status %d %.1f s after its start: %s"
+                + " (log %s)", p, p.exitCode(), (System.currentTimeMillis() - p.startedMillis()) / 1000.0,
+                shorten(last, 300), out.relativize(p.log()));
+        exitNotes.add(note);
+        say("partner exited on its own: " + note);
+        if (unexpectedExits >= MAX_CRASH_RESTARTS && !gaveUp) {
+            gaveUp = true;
+            notes.add("the services exited on their own " + unexpectedExits + " times (a crash loop); the harness"
+                    + " stopped restarting them");
+            say("giving up on the service");
+        }
+    }
+
     /** Notes a service that exited without being told to and restarts it (not while the broker is down). */
     private void supervise() throws Exception {
+        supervisePartner();
         ChildJvm svc = service;
         if (svc == null || svc.alive()) {
             return;
@@ -463,13 +592,41 @@ public final class ChaosRun {
 
     private void startService(String cause) throws IOException {
         serviceStarts++;
+        int httpPort = freePort();
         ChildJvm svc = ChildJvm.start("service-" + serviceStarts, ChildJvm.odecastCommand(s.serviceHeap(),
-                List.of("serve", "--config", config.toString(), "--bootstrap-servers", bootstrap)),
-                logs.resolve(String.format(Locale.ROOT, "service-%02d.log", serviceStarts)));
+                List.of("serve", "--config", config.toString(), "--bootstrap-servers", bootstrap, "--http-port",
+                        Integer.toString(httpPort))),
+                logs.resolve(String.format(Locale.ROOT, "service-%02d.log", serviceStarts)), httpPort);
         serviceStartNanos = System.nanoTime();
         service = svc;
         starts.add(new RestartTimes.Start("service", cause, svc.startedMillis()));
         say("started " + svc + " (" + cause + ")");
+    }
+
+    private int partnerStarts;
+
+    /** The service processes to sample: the current service and the partner. */
+    private List<ChildJvm> serviceProcesses() {
+        List<ChildJvm> list = new ArrayList<>(2);
+        ChildJvm svc = service;
+        ChildJvm other = partner;
+        if (svc != null) {
+            list.add(svc);
+        }
+        if (other != null) {
+            list.add(other);
+        }
+        return list;
+    }
+
+    private void startPartner(String cause) throws IOException {
+        partnerStarts++;
+        int httpPort = freePort();
+        partner = ChildJvm.start("partner-" + partnerStarts, ChildJvm.odecastCommand(s.serviceHeap(), List.of("serve",
+                "--config", config.toString(), "--bootstrap-servers", bootstrap, "--instance-id", PARTNER_ID,
+                "--http-port", Integer.toString(httpPort))), logs.resolve(partnerStarts == 1 ? "partner.log"
+                : String.format(Locale.ROOT, "partner-%02d.log", partnerStarts)), httpPort);
+        say("started " + partner + " (instance " + PARTNER_ID + " in the same group, " + cause + ")");
     }
 
     private void startBroker(String cause) throws Exception {
@@ -497,6 +654,9 @@ public final class ChaosRun {
     private void cleanUp() {
         if (driver != null) {
             driver.close();
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
         }
         if (monitor != null) {
             monitor.close();

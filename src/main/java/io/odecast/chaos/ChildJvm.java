@@ -31,12 +31,14 @@ final class ChildJvm {
     private final Process process;
     private final long startedMillis;
     private final Path log;
+    private final int httpPort;
 
-    private ChildJvm(String name, Process process, long startedMillis, Path log) {
+    private ChildJvm(String name, Process process, long startedMillis, Path log, int httpPort) {
         this.name = name;
         this.process = process;
         this.startedMillis = startedMillis;
         this.log = log;
+        this.httpPort = httpPort;
     }
 
     /**
@@ -73,6 +75,14 @@ final class ChildJvm {
 
     /** Starts {@code command}, appending its output to {@code log}. */
     static ChildJvm start(String name, List<String> command, Path log) throws IOException {
+        return start(name, command, log, 0);
+    }
+
+    /**
+     * Starts {@code command}, appending its output to {@code log}; {@code httpPort} is the operations port the
+     * command was given ({@code --http-port}), 0 when none.
+     */
+    static ChildJvm start(String name, List<String> command, Path log, int httpPort) throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -83,7 +93,7 @@ final class ChildJvm {
         Process p = pb.start();
         LIVE.add(p);
         p.onExit().thenRun(() -> LIVE.remove(p));
-        return new ChildJvm(name, p, started, log);
+        return new ChildJvm(name, p, started, log, httpPort);
     }
 
     String name() {
@@ -101,6 +111,11 @@ final class ChildJvm {
 
     Path log() {
         return log;
+    }
+
+    /** The operations port (metrics, health) the process was started with, 0 when none. */
+    int httpPort() {
+        return httpPort;
     }
 
     boolean alive() {

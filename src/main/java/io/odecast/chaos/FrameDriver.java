@@ -80,6 +80,16 @@ final class FrameDriver implements AutoCloseable {
         return firstError.get();
     }
 
+    /** The frames planned: every frame of every stream (bad records not counted). */
+    int total() {
+        return total;
+    }
+
+    /** Frames the broker acknowledged so far (bad records not counted). */
+    int ackedCount() {
+        return ackedFrames.size();
+    }
+
     /** Whether frame {@code index} of {@code streamId} was acknowledged by the broker. */
     boolean acked(String streamId, int index) {
         return ackedFrames.contains(streamId + "#" + index);

@@ -19,6 +19,11 @@ public final class ServiceConfig {
     private ServiceConfig() {
     }
 
+    /** The consumer group of the services of the run with topic prefix {@code prefix}. */
+    public static String groupId(String prefix) {
+        return prefix + ".group";
+    }
+
     /** The topic names under {@code prefix}: {@code prefix.frames}, {@code prefix.forecasts}, ... */
     public static TopicNames topics(String prefix) {
         return new TopicNames(prefix + ".frames", prefix + ".forecasts", prefix + ".regular", prefix + ".state",
@@ -98,7 +103,7 @@ public final class ServiceConfig {
                     { pattern = "storm/*", model = %s, forecast { step = 6h, horizon = 24h } }
                   ]
                 }
-                """.formatted(q(bootstrap), q(prefix + ".group"), partitions, q(t.frames()), q(t.forecasts()),
+                """.formatted(q(bootstrap), q(groupId(prefix)), partitions, q(t.frames()), q(t.forecasts()),
                 q(t.regularFrames()), q(t.state()), q(t.models()), q(t.deadLetters()),
                 q(modelsDir.toAbsolutePath().normalize().toString()), q(delivery.configValue()), q(INSTANCE_ID),
                 snapshotEvery, q(MODEL));
