@@ -58,9 +58,14 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Frames per second over all streams; 0 publishes in --publish-seconds (default ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--publish-seconds", defaultValue = "60",
-            description = "With --rate 0: how long publishing takes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--publish-seconds", defaultValue = "0",
+            description = "With --rate 0: how long publishing takes (0, the default: 60 s, and for --scenario kill "
+                    + PUBLISH_SECONDS_PER_KILL + " s per kill, so that every kill lands while frames flow: a"
+                    + " restarted service needs 6-13 s to be ready and working).")
     double publishSeconds;
+
+    /** Publishing time per requested kill by default: a restart's time to working, and some work before the next. */
+    static final int PUBLISH_SECONDS_PER_KILL = 16;
 
     @Option(names = "--outage", defaultValue = "30s",
             description = "Scenario broker-outage: how long the broker stays down (default ${DEFAULT-VALUE}).")
@@ -134,7 +139,9 @@ public final class ChaosCommand implements Callable<Integer> {
             Scenario sc = Scenario.parse(scenario);
             Delivery d = Delivery.parse(delivery);
             Path dir = out != null ? out : Path.of("target", "chaos", sc.cliName() + "-" + d.configValue());
-            settings = new ChaosSettings(sc, d, streams, frames, kills, seed, dir, rate, publishSeconds,
+            double publishing = publishSeconds > 0 ? publishSeconds
+                    : sc == Scenario.KILL ? Math.max(60, PUBLISH_SECONDS_PER_KILL * kills) : 60;
+            settings = new ChaosSettings(sc, d, streams, frames, kills, seed, dir, rate, publishing,
                     duration("--outage", outage), duration("--max-kill-delay", maxKillDelay), duration("--quiet", quiet),
                     duration("--drain-timeout", drainTimeout), serviceHeap, brokerHeap, brokerPort,
                     modelsDir.toAbsolutePath().normalize(), data, rssLimitMiB, keepBrokerData, bigFrameMiB,
