@@ -106,6 +106,23 @@ class StateSnapshotCodecTest {
     }
 
     @Test
+    void aSnapshotWithATimeOutOfRangeIsRefusedAsUnreadableNotAFailureOfTheStep() {
+        Random rng = new Random(22);
+        FrameMessage first = frame("s", hours(0), rng);
+        Observation o1 = observation(model, first);
+        StreamState state = model.advance(List.of(model.emptyState()), List.of(o1)).get(0);
+        StateSnapshot good = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
+                new InputPosition("frames", 0, 1), Optional.empty(), Optional.empty(),
+                List.of(new TimedObservation(first.eventTime(), o1)), Instant.EPOCH);
+        // The caller drops a snapshot it cannot read (IllegalArgumentException) and starts the stream afresh; a
+        // DateTimeException escaped it and failed the step at every restart.
+        StateSnapshot bad = good.toBuilder().setLastEventTime(com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(Long.MAX_VALUE).setNanos(999_999_999)).build();
+        var e = assertThrows(IllegalArgumentException.class, () -> StateSnapshotCodec.decode(bad, model));
+        assertEquals(true, e.getMessage().contains("last event time"), e.getMessage());
+    }
+
+    @Test
     void aHiddenStateOfAnotherSizeIsRefusedNamingTheTensor() {
         StateSnapshot snapshot = StateSnapshot.newBuilder().setStreamId("s").addHiddenState(
                 io.odecast.proto.Tensor.newBuilder().setName(StateSnapshotCodec.HIDDEN)

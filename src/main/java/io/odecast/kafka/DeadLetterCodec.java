@@ -48,9 +48,11 @@ public final class DeadLetterCodec {
         return new DeadLetterMessage(d.getOriginalTopic(), d.getOriginalPartition(), d.getOriginalOffset(),
                 d.getOriginalKey().toByteArray(), d.getOriginalValue().toByteArray(), d.getOriginalSize(),
                 d.getOriginalSha256(), d.getValueTruncated(), DeadLetterReason.fromProto(d.getReason()),
-                d.getReasonText(), Optional.of(d.getStreamId()), d.hasTime() ? ProtoTime.toInstant(d.getTime())
-                : java.time.Instant.EPOCH, d.hasOriginalTimestamp()
-                ? Optional.of(ProtoTime.toInstant(d.getOriginalTimestamp())) : Optional.empty(),
+                d.getReasonText(), Optional.of(d.getStreamId()), d.hasTime()
+                ? ProtoTime.checkedInstant("dead letter time", d.getTime()) : java.time.Instant.EPOCH,
+                d.hasOriginalTimestamp()
+                ? Optional.of(ProtoTime.checkedInstant("dead letter's original timestamp", d.getOriginalTimestamp()))
+                : Optional.empty(),
                 Optional.of(d.getReplayOf()));
     }
 }

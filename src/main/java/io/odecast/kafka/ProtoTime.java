@@ -38,7 +38,7 @@ public final class ProtoTime {
      * {@link ArithmeticException} when the nanos overflow the seconds) is an {@link IllegalArgumentException} naming
      * {@code what}, as the codecs document for every value that does not fit.
      */
-    static Instant checkedInstant(String what, Timestamp timestamp) {
+    public static Instant checkedInstant(String what, Timestamp timestamp) {
         try {
             return toInstant(timestamp);
         } catch (DateTimeException | ArithmeticException e) {

@@ -114,7 +114,7 @@ final class StateSnapshotCodec {
                 snapshot.getFramesSeen() > 0);
         float[] lastEncoded = floats(tensors, LAST_ENCODED, c.latentSize(), what, snapshot.getFramesSeen() > 0);
         boolean[] lastValid = snapshot.hasLastFrame() ? mask(snapshot.getLastFrame().getValidMask(), c, what) : null;
-        Instant lastEventTime = ProtoTime.toInstant(snapshot.getLastEventTime());
+        Instant lastEventTime = ProtoTime.checkedInstant("snapshot's last event time", snapshot.getLastEventTime());
         double lastTime = snapshot.getFramesSeen() > 0 ? model.card().modelTime(lastEventTime) : Double.NaN;
         // A motion is kept only by a model with a motion prior; a snapshot without one (a first frame, or written for
         // another composition) forecasts with no prior until the stream's next arrival.
@@ -129,14 +129,17 @@ final class StateSnapshotCodec {
                 throw new IllegalArgumentException(what + ": a recent frame has " + data.length + " values, the model"
                         + " expects " + c.frameSize());
             }
-            Instant t = ProtoTime.toInstant(f.getEventTime());
+            Instant t = ProtoTime.checkedInstant("snapshot's recent frame time", f.getEventTime());
             recent.add(new TimedObservation(t, new Observation(model.card().modelTime(t), data,
                     mask(f.getValidMask(), c, what))));
         }
         Optional<Instant> lastRegular = snapshot.hasLastRegularTime()
-                ? Optional.of(ProtoTime.toInstant(snapshot.getLastRegularTime())) : Optional.empty();
+                ? Optional.of(ProtoTime.checkedInstant("snapshot's last regular time", snapshot.getLastRegularTime()))
+                : Optional.empty();
         Optional<Instant> lastProvisional = snapshot.hasLastProvisionalTime()
-                ? Optional.of(ProtoTime.toInstant(snapshot.getLastProvisionalTime())) : Optional.empty();
+                ? Optional.of(ProtoTime.checkedInstant("snapshot's last provisional time",
+                        snapshot.getLastProvisionalTime()))
+                : Optional.empty();
         if (lastRegular.isPresent() && lastRegular.get().isAfter(lastEventTime)) {
             // Written when last_regular_time also counted PROVISIONAL ticks: a tick after the last frame can only
             // have been one. The last real time emitted is then at most the last frame's.

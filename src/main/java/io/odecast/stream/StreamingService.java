@@ -266,7 +266,16 @@ public final class StreamingService {
             String poolSize = "odecast.decoder-dispatcher.thread-pool-executor.fixed-pool-size";
             Config withPool = full.withValue(poolSize,
                     ConfigValueFactory.fromAnyRef(Math.max(threads, full.getInt(poolSize))));
-            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "odecast", withPool);
+            ActorSystem<Void> system;
+            try {
+                system = ActorSystem.create(Behaviors.empty(), "odecast", withPool);
+            } catch (RuntimeException e) {
+                if (follower != null) {
+                    follower.close();
+                }
+                registry.close();
+                throw e;
+            }
             BatchRunner batches = new BatchRunner(settings.decoder(), metrics);
             try {
                 Duration timeout = settings.decoder().askTimeout();
