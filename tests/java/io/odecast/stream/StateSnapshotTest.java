@@ -72,10 +72,13 @@ class StateSnapshotTest extends BrokerTestBase {
             send(prefix, frames.subList(5, 9));
             Instant lastTime = frames.get(8).eventTime();
             List<ForecastMessage> forecasts = readUntil(kafka.bootstrapServers(), prefix + ".forecasts", Duration.ofSeconds(30),
-                    records -> records.stream().anyMatch(r -> forecast(r).basedOnTime().equals(lastTime)))
-                    .stream().map(StreamFixtures::forecast).toList();
+                    records -> records.stream().anyMatch(r -> forecast(r).basedOnTime().equals(lastTime)),
+                    Duration.ofSeconds(1)).stream().map(StreamFixtures::forecast).toList();
             Map<Instant, ForecastMessage> latest = new HashMap<>();
             forecasts.forEach(f -> latest.put(f.basedOnTime(), f));
+            // A clean stop committed frames 0-4: the restart emits only 5-8, each once.
+            assertEquals(9, latest.size(), "one forecast per frame");
+            assertEquals(9, forecasts.size(), "none repeated after the restart");
             List<StreamState> states = statesAlone(model, frames);
             for (int i = 5; i < 9; i++) {
                 ForecastMessage f = latest.get(frames.get(i).eventTime());
