@@ -59,20 +59,11 @@ class StateSnapshotCodecTest {
 
     @Test
     void anOldSnapshotsLastRegularTimeAfterItsLastFrameIsReadAsTheLastProvisionalTick() {
-        Random rng = new Random(23);
-        FrameMessage first = frame("s", hours(0), rng);
-        Observation o = observation(model, first);
-        StreamState state = model.advance(List.of(model.emptyState()), List.of(o)).get(0);
-        List<TimedObservation> recent = List.of(new TimedObservation(first.eventTime(), o));
         // As written before last_provisional_time: last_regular_time counted PROVISIONAL ticks too.
-        StateSnapshot provisional = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
-                new InputPosition("frames", 0, 0), Optional.of(hours(12)), Optional.empty(), recent, Instant.EPOCH);
-        StateSnapshotCodec.Restored r = StateSnapshotCodec.decode(provisional, model);
+        StateSnapshotCodec.Restored r = StateSnapshotCodec.decode(oneFrame(23, Optional.of(hours(12))), model);
         assertEquals(List.of(Optional.of(hours(0)), Optional.of(hours(12))),
                 List.of(r.lastRegularTime(), r.lastProvisionalTime()));
-        StateSnapshot observed = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
-                new InputPosition("frames", 0, 0), Optional.of(hours(0)), Optional.empty(), recent, Instant.EPOCH);
-        r = StateSnapshotCodec.decode(observed, model);
+        r = StateSnapshotCodec.decode(oneFrame(23, Optional.of(hours(0))), model);
         assertEquals(List.of(Optional.of(hours(0)), Optional.empty()),
                 List.of(r.lastRegularTime(), r.lastProvisionalTime()));
     }
@@ -107,13 +98,7 @@ class StateSnapshotCodecTest {
 
     @Test
     void aSnapshotWithATimeOutOfRangeIsRefusedAsUnreadableNotAFailureOfTheStep() {
-        Random rng = new Random(22);
-        FrameMessage first = frame("s", hours(0), rng);
-        Observation o1 = observation(model, first);
-        StreamState state = model.advance(List.of(model.emptyState()), List.of(o1)).get(0);
-        StateSnapshot good = StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
-                new InputPosition("frames", 0, 1), Optional.empty(), Optional.empty(),
-                List.of(new TimedObservation(first.eventTime(), o1)), Instant.EPOCH);
+        StateSnapshot good = oneFrame(22, Optional.empty());
         // The caller drops a snapshot it cannot read (IllegalArgumentException) and starts the stream afresh; a
         // DateTimeException escaped it and failed the step at every restart.
         StateSnapshot bad = good.toBuilder().setLastEventTime(com.google.protobuf.Timestamp.newBuilder()
@@ -129,5 +114,15 @@ class StateSnapshotCodecTest {
                         .setData(io.odecast.kafka.GridBytes.floatsToBytes(new float[3]))).build();
         var e = assertThrows(IllegalArgumentException.class, () -> StateSnapshotCodec.decode(snapshot, model));
         assertEquals(true, e.getMessage().contains("tensor hidden"), e.getMessage());
+    }
+
+    /** The snapshot of a state that absorbed one frame at hour 0 (drawn with {@code seed}). */
+    private static StateSnapshot oneFrame(long seed, Optional<Instant> lastRegularTime) {
+        FrameMessage first = frame("s", hours(0), new Random(seed));
+        Observation o = observation(model, first);
+        StreamState state = model.advance(List.of(model.emptyState()), List.of(o)).get(0);
+        return StateSnapshotCodec.encode("s", "storm", model, state, first.eventTime(),
+                new InputPosition("frames", 0, 0), lastRegularTime, Optional.empty(),
+                List.of(new TimedObservation(first.eventTime(), o)), Instant.EPOCH);
     }
 }

@@ -86,9 +86,7 @@ final class StreamStep {
         boolean afterGap = false;
         if (!restart) {
             Duration gap = Duration.between(status.lastTime(), frame.eventTime());
-            boolean beyondMaxGap = settings.maxGap().map(max -> gap.compareTo(max) > 0).orElse(false);
-            long substeps = model.encoderSubsteps(observation.time() - before.lastTime());
-            if (beyondMaxGap || substeps > maxSubsteps) {
+            if (!continuesState(status, frame.eventTime(), maxSubsteps)) {
                 restart = true;
                 afterGap = true;
                 before = model.emptyState();
@@ -244,20 +242,26 @@ final class StreamStep {
     }
 
     /**
-     * Whether a provisional frame at {@code t} may be extrapolated from the stream's state: a frame arriving at
-     * {@code t} would continue the state rather than restart it (no further from the last frame than the stream's
-     * max-gap, nor more than {@code maxSubsteps} encoder sub-steps away: {@link #plan}'s rule), and the decoder's
-     * solve from the last frame to {@code t} takes at most {@code maxSubsteps} sub-steps.
+     * Whether a frame at {@code t} would continue the stream's state rather than restart it: no further from the last
+     * frame than the stream's max-gap, nor more than {@code maxSubsteps} encoder sub-steps away.
      */
-    static boolean withinReach(StreamStatus status, Instant t, long maxSubsteps) {
-        StreamSettings settings = status.stream().settings();
+    static boolean continuesState(StreamStatus status, Instant t, long maxSubsteps) {
         Duration gap = Duration.between(status.lastTime(), t);
-        if (settings.maxGap().map(max -> gap.compareTo(max) > 0).orElse(false)) {
+        if (status.stream().settings().maxGap().map(max -> gap.compareTo(max) > 0).orElse(false)) {
             return false;
         }
         VidOdeModel model = status.stream().model();
-        double span = model.card().modelTime(t) - status.state().lastTime();
-        return model.encoderSubsteps(span) <= maxSubsteps
-                && model.decoderSubsteps(span) <= maxSubsteps;
+        return model.encoderSubsteps(model.card().modelTime(t) - status.state().lastTime()) <= maxSubsteps;
+    }
+
+    /**
+     * Whether a provisional frame at {@code t} may be extrapolated from the stream's state: a frame arriving at
+     * {@code t} would {@link #continuesState continue} it, and the decoder's solve from the last frame to {@code t}
+     * takes at most {@code maxSubsteps} sub-steps.
+     */
+    static boolean withinReach(StreamStatus status, Instant t, long maxSubsteps) {
+        VidOdeModel model = status.stream().model();
+        return continuesState(status, t, maxSubsteps)
+                && model.decoderSubsteps(model.card().modelTime(t) - status.state().lastTime()) <= maxSubsteps;
     }
 }

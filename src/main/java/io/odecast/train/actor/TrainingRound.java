@@ -115,12 +115,12 @@ public final class TrainingRound {
         for (Map.Entry<String, List<FrameMessage>> e : recorded.entrySet()) {
             List<TimedFrame> frames = new ArrayList<>();
             for (FrameMessage f : e.getValue()) {
-                String why = refusal(f, name, serving);
-                if (why == null) {
-                    frames.add(timed(FrameContentCheck.of(f, name, card, maxStdDevs).frame(), card));
+                FrameContentCheck check = check(f, name, serving);
+                if (check.passed()) {
+                    frames.add(timed(check.frame(), card));
                 } else {
-                    refused.merge(why.substring(0, why.indexOf(':')), 1, Integer::sum);
-                    example = example == null ? why : example;
+                    refused.merge(check.reason().name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+                    example = example == null ? check.text() : example;
                 }
             }
             if (frames.size() < holdout + settings.inputs() + 1) {
@@ -297,19 +297,18 @@ public final class TrainingRound {
     }
 
     /**
-     * Why serving would refuse a recorded frame, as "kind: sentence", or null when it would take it: the model's
-     * shape, then its channels, units and value range ({@link FrameContentCheck}; not the clock checks, which concern
-     * arrival, not content).
+     * Serving's checks of a recorded frame: the model's shape, then its channels (reordered to the model's), units
+     * and value range ({@link FrameContentCheck}; not the clock checks, which concern arrival, not content).
      */
-    private String refusal(FrameMessage f, String name, VidOdeModel serving) {
+    private FrameContentCheck check(FrameMessage f, String name, VidOdeModel serving) {
         io.odecast.model.ModelConfig mc = serving.config();
         GridShape shape = f.shape();
         if (shape.channels() != mc.channels() || shape.height() != mc.height() || shape.width() != mc.width()) {
-            return "wrong_shape: frame of stream " + f.streamId() + " at " + f.eventTime() + " is " + shape
-                    + ", model " + name + " takes " + mc.channels() + "x" + mc.height() + "x" + mc.width();
+            return new FrameContentCheck(null, io.odecast.kafka.DeadLetterReason.WRONG_SHAPE, "frame of stream "
+                    + f.streamId() + " at " + f.eventTime() + " is " + shape + ", model " + name + " takes "
+                    + mc.channels() + "x" + mc.height() + "x" + mc.width());
         }
-        FrameContentCheck check = FrameContentCheck.of(f, name, serving.card(), maxStdDevs);
-        return check.passed() ? null : check.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + check.text();
+        return FrameContentCheck.of(f, name, serving.card(), maxStdDevs);
     }
 
     /** The frame's grid, named with the card's channels when the sender named none (channels in model order). */
