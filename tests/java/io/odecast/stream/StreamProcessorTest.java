@@ -357,6 +357,50 @@ class StreamProcessorTest {
     }
 
     @Test
+    void provisionalTicksOfAStreamWhoseFramesAreAllInASnapshotAreSnapshottedSoARestartDoesNotRepeatThem()
+            throws Exception {
+        Random rng = new Random(52);
+        List<FrameMessage> frames = frames("storm/clean", rng, 0, 6);
+        process(List.of(record(frames.get(0)), record(frames.get(1))));
+        // Every frame is in a snapshot: the stream is clean when its ticks fall overdue.
+        assertEquals(1, processor.snapshotAll(tasks.get(0), WALL).size());
+        Instant thirteen = WALL.plus(Duration.ofHours(13));
+        List<ProducerRecord<String, byte[]>> first = processor.maintain(tasks, thirteen);
+        assertEquals(List.of(hours(12) + " PROVISIONAL", hours(18) + " PROVISIONAL"),
+                regular(first).stream().map(r -> r.time() + " " + r.flag()).toList());
+        assertTrue(first.stream().noneMatch(r -> r.topic().endsWith(".state")), "not at once: by snapshot.every");
+        // snapshot.every (30 s) after the ticks were emitted, the periodic check writes the snapshot that holds them.
+        List<ProducerRecord<String, byte[]>> later = processor.maintain(tasks, thirteen.plusSeconds(31));
+        assertEquals(1, later.stream().filter(r -> r.topic().endsWith(".state")).count());
+        assertTrue(regular(later).isEmpty());
+        // A restart (the stream is gone from memory) and the real frame of 12 h, late: it comes back from that
+        // snapshot, so 18 h is not emitted again (it was, unflagged, when the snapshot predated the ticks).
+        tasks.get(0).active.clear();
+        Instant arrival = WALL.plus(Duration.ofHours(14));
+        assertEquals(List.of(hours(12) + " OBSERVED"), regular(processor.process(
+                List.of(record(frame("storm/clean", hours(12), rng))), tasks, arrival)).stream()
+                .map(r -> r.time() + " " + r.flag()).toList());
+        assertEquals(1, metrics.streamsRestored());
+        assertEquals(List.of(hours(24) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival.plus(Duration.ofHours(13)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+        // That check also wrote the snapshot due since the 12 h frame. At a stop or revocation, a stream whose only
+        // news since its snapshot is a provisional tick is snapshotted too.
+        Instant later24 = arrival.plus(Duration.ofHours(20));
+        assertEquals(List.of(hours(30) + " PROVISIONAL"), regular(processor.maintain(tasks, later24)).stream()
+                .map(r -> r.time() + " " + r.flag()).toList());
+        assertEquals(1, processor.snapshotAll(tasks.get(0), later24).size());
+        assertTrue(processor.snapshotAll(tasks.get(0), later24).isEmpty(), "nothing new since");
+        tasks.get(0).active.clear();
+        Instant arrival18 = later24.plus(Duration.ofHours(1));
+        assertEquals(List.of(hours(18) + " OBSERVED"), regular(processor.process(
+                List.of(record(frame("storm/clean", hours(18), rng))), tasks, arrival18)).stream()
+                .map(r -> r.time() + " " + r.flag()).toList());
+        // 24 h and 30 h had theirs before the stop: the next is 36 h, expected 18 h after the 18 h frame's arrival.
+        assertEquals(List.of(hours(36) + " PROVISIONAL"), regular(processor.maintain(tasks,
+                arrival18.plus(Duration.ofHours(19)))).stream().map(r -> r.time() + " " + r.flag()).toList());
+    }
+
+    @Test
     void provisionalFramesStopPastMaxGapAndMaxSubstepsSoAChecksCostDoesNotGrowWithSilence() throws Exception {
         // The fixture's weights with the video time unit: a 100 ms tick is 0.1 model time, one decoder sub-step.
         ModelCard card = new ModelCard("video", ModelCard.EXTRAPOLATE, CHANNELS, new float[] {0f, 0f, 1000f},

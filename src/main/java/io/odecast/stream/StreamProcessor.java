@@ -418,7 +418,7 @@ final class StreamProcessor {
         long bytes = 0;
         for (PartitionTask task : tasks.values()) {
             for (StreamStatus s : List.copyOf(task.active.values())) {
-                if (!every.isZero() && s.dirty() && !now.isBefore(s.dirtySince().plus(every))) {
+                if (!every.isZero() && s.unsaved() && !now.isBefore(s.dirtySince().plus(every))) {
                     task.active.put(s.id(), snapshot(task, s, now, out));
                 }
                 if (Duration.between(s.lastSeen(), now).compareTo(settings.idleTimeout()) > 0) {
@@ -494,11 +494,11 @@ final class StreamProcessor {
         }
     }
 
-    /** Snapshots of every dirty stream of a partition (revocation, stop). */
+    /** Snapshots of every unsaved stream of a partition (revocation, stop). */
     List<ProducerRecord<String, byte[]>> snapshotAll(PartitionTask task, Instant now) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         for (StreamStatus s : List.copyOf(task.active.values())) {
-            if (s.dirty()) {
+            if (s.unsaved()) {
                 task.active.put(s.id(), snapshot(task, s, now, out));
             }
         }
@@ -506,7 +506,7 @@ final class StreamProcessor {
     }
 
     private void evict(PartitionTask task, StreamStatus s, Instant now, List<ProducerRecord<String, byte[]>> out) {
-        if (s.dirty()) {
+        if (s.unsaved()) {
             snapshot(task, s, now, out);
         }
         task.active.remove(s.id());
@@ -552,7 +552,7 @@ final class StreamProcessor {
                                 s.state().lastValid()))));
             }
             metrics.framesProvisional(frames.length);
-            ownerTasks.get(i).active.put(s.id(), s.withLastProvisionalTime(ticks.get(ticks.size() - 1)));
+            ownerTasks.get(i).active.put(s.id(), s.withLastProvisionalTime(ticks.get(ticks.size() - 1), now));
         }
     }
 

@@ -23,7 +23,8 @@ import java.util.Optional;
  * @param recent           the last {@code fill-window} absorbed frames, oldest first (gap filling, re-encoding)
  * @param offset           input offset of the last absorbed frame; -1 before the first
  * @param firstDirtyOffset input offset of the oldest frame absorbed since the last snapshot; -1 when none is
- * @param dirtySince       wall-clock time that frame was absorbed; null when clean
+ * @param dirtySince       wall-clock time that frame was absorbed, or that the first PROVISIONAL tick since the last
+ *                         snapshot was emitted; null when everything is in a snapshot
  * @param sinceSnapshot    frames absorbed since the last snapshot
  * @param lastArrival      wall-clock time of the last absorbed frame's arrival (provisional-frame timing)
  * @param lastSeen         wall-clock time of the last record of the stream (idle eviction)
@@ -46,9 +47,17 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
                 List.of(), -1, -1, null, 0, null, now, stream.model().version(), false);
     }
 
-    /** Whether it absorbed frames that no snapshot holds yet. */
+    /** Whether it absorbed frames that no snapshot holds yet (a restart must replay them). */
     boolean dirty() {
         return firstDirtyOffset >= 0;
+    }
+
+    /**
+     * Whether it holds something no snapshot does: absorbed frames, or PROVISIONAL ticks emitted since the last
+     * snapshot (without one a restart would emit them again, unflagged).
+     */
+    boolean unsaved() {
+        return dirtySince != null;
     }
 
     /** After a snapshot of this status was written. */
@@ -62,10 +71,11 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
                 firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, now, stateVersion, switched);
     }
 
-    /** After PROVISIONAL frames up to tick {@code t}. */
-    StreamStatus withLastProvisionalTime(Instant t) {
+    /** After PROVISIONAL frames up to tick {@code t}, emitted at {@code now}: unsaved until the next snapshot. */
+    StreamStatus withLastProvisionalTime(Instant t, Instant now) {
         return new StreamStatus(id, stream, state, lastTime, lastRegularTime, Optional.of(t), recent, offset,
-                firstDirtyOffset, dirtySince, sinceSnapshot, lastArrival, lastSeen, stateVersion, switched);
+                firstDirtyOffset, unsaved() ? dirtySince : now, sinceSnapshot, lastArrival, lastSeen, stateVersion,
+                switched);
     }
 
     /**
@@ -96,7 +106,7 @@ record StreamStatus(String id, ResolvedStream stream, StreamState state, Instant
             window.remove(0);
         }
         return new StreamStatus(id, stream, next, time, regular, lastProvisionalTime, window, inputOffset,
-                dirty() ? firstDirtyOffset : inputOffset, dirty() ? dirtySince : now, sinceSnapshot + 1, now, now,
+                dirty() ? firstDirtyOffset : inputOffset, unsaved() ? dirtySince : now, sinceSnapshot + 1, now, now,
                 stateVersion, switched && !announced);
     }
 
