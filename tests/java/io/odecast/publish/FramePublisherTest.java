@@ -1,6 +1,7 @@
 package io.odecast.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -66,11 +72,12 @@ class FramePublisherTest {
 
     @Test
     void aDroppedFrameLeavesItsGapInThePacing() {
+        // Seed 2's draws are 0.731 (frame 1: below 0.8, dropped) and 0.901 (frame 2: kept).
         PublishSummary s = publish(List.of(frame(0), frame(1), frame(2)),
-                PublishSettings.of("t", "s").withTiming(Timing.real()).withDropout(0.999, 3));
-        assertEquals(1, s.sent());
-        assertEquals(2, s.dropped());
-        assertEquals(List.of(), sleeps, "nothing sent after the first, nothing to wait for");
+                PublishSettings.of("t", "s").withTiming(Timing.real()).withDropout(0.8, 2));
+        assertEquals(List.of(T0, T0.plus(Duration.ofHours(2))), s.sentTimes());
+        assertEquals(1, s.dropped());
+        assertEquals(List.of(Duration.ofHours(2)), sleeps, "frame 2 waits out the dropped frame's hour too");
     }
 
     @Test
@@ -139,6 +146,80 @@ class FramePublisherTest {
                 () -> p.publish(List.of(frame(0)).iterator(), List.of(), Double.NaN, PublishSettings.of("topic-x", "s-1")));
         assertTrue(e.getMessage().contains("s-1") && e.getMessage().contains("topic-x")
                 && e.getMessage().contains("broker says no"), e.getMessage());
+    }
+
+    @Test
+    void aFailedSendNoticedLaterNamesTheFrameWhoseSendFailed() {
+        // The send of frame 1 fails once frame 1 is out; the publisher notices before it sends frame 2.
+        MockProducer<String, byte[]> failing =
+                new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public synchronized Future<RecordMetadata> send(ProducerRecord<String, byte[]> record,
+                                                                    Callback callback) {
+                        Future<RecordMetadata> sent = super.send(record, callback);
+                        if (history().size() == 2) {
+                            completeNext();
+                            errorNext(new RuntimeException("broker says no"));
+                        }
+                        return sent;
+                    }
+                };
+        FramePublisher p = new FramePublisher(failing, d -> { }, System::nanoTime);
+        PublishException e = assertThrows(PublishException.class, () -> p.publish(
+                List.of(frame(0), frame(1), frame(2), frame(3)).iterator(), List.of(), Double.NaN,
+                PublishSettings.of("topic-x", "s-1")));
+        assertTrue(e.getMessage().contains("stream s-1 at " + T0.plus(Duration.ofHours(1)) + " to topic topic-x")
+                && e.getMessage().contains("broker says no"), e.getMessage());
+        assertEquals(2, failing.history().size(), "frame 2 is not sent after the failure is noticed");
+    }
+
+    @Test
+    void aFailedSendNoticedAtTheFinalFlushNamesTheFrameWhoseSendFailed() {
+        // Of three pending sends, the broker refuses the middle one when the publisher flushes.
+        MockProducer<String, byte[]> failing =
+                new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public synchronized void flush() {
+                        completeNext();
+                        errorNext(new RuntimeException("broker says no"));
+                        completeNext();
+                    }
+                };
+        FramePublisher p = new FramePublisher(failing, d -> { }, System::nanoTime);
+        PublishException e = assertThrows(PublishException.class, () -> p.publish(
+                List.of(frame(0), frame(1), frame(2)).iterator(), List.of(), Double.NaN,
+                PublishSettings.of("topic-x", "s-1")));
+        assertTrue(e.getMessage().contains("stream s-1 at " + T0.plus(Duration.ofHours(1)) + " to topic topic-x")
+                && e.getMessage().contains("broker says no"), e.getMessage());
+    }
+
+    @Test
+    void anInterruptWhileWaitingFlushesThePendingSendsAndThrowsPublishException() {
+        // Like KafkaProducer: flush() with the interrupt flag set throws at once, leaving the sends pending.
+        MockProducer<String, byte[]> pending =
+                new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public synchronized void flush() {
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptException("flush interrupted");
+                        }
+                        super.flush();
+                    }
+                };
+        FramePublisher p = new FramePublisher(pending, d -> {
+            throw new InterruptedException("stop");
+        }, () -> 0L);
+        try {
+            PublishException e = assertThrows(PublishException.class, () -> p.publish(
+                    List.of(frame(0), frame(6)).iterator(), List.of(), Double.NaN,
+                    PublishSettings.of("t", "s").withTiming(Timing.scaled(3600))));
+            assertTrue(e.getMessage().contains("interrupted while waiting to send"), e.getMessage());
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(1, pending.history().size());
+        assertFalse(pending.completeNext(), "the first frame's send was flushed, nothing is left pending");
     }
 
     @Test

@@ -46,6 +46,10 @@ public final class FramePublisher implements AutoCloseable {
         void sleep(Duration duration) throws InterruptedException;
     }
 
+    /** A send the broker refused or did not acknowledge: the frame's stream and source time, and why. */
+    private record SendFailure(String streamId, Instant time, Exception cause) {
+    }
+
     private final Producer<String, byte[]> producer;
     private final Sleeper sleeper;
     private final LongSupplier nanoTime;
@@ -108,7 +112,7 @@ public final class FramePublisher implements AutoCloseable {
     public PublishSummary publish(Iterator<TimedFrame> frames, List<String> units, double fillValue,
                                   PublishSettings settings) {
         Random random = new Random(settings.seed());
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<SendFailure> failure = new AtomicReference<>();
         List<Instant> sentTimes = new ArrayList<>();
         int dropped = 0;
         int skipped = 0;
@@ -135,16 +139,18 @@ public final class FramePublisher implements AutoCloseable {
                     continue;
                 }
                 awaitSendTime(startNanos, settings.timing().wallOffset(Duration.between(firstSource, frame.time())),
-                        settings, frame, failure);
+                        settings, frame);
             }
             throwIfFailed(failure, settings, frame);
             Instant eventTime = frame.time().plus(shift);
             byte[] value = TimedFrameEncoder.encode(settings.streamId(), frame, eventTime, units, fillValue,
                     settings.attributes());
+            // The callback runs later, on the producer's thread: it names the frame whose send failed.
+            Instant time = frame.time();
             try {
                 producer.send(new ProducerRecord<>(settings.topic(), settings.streamId(), value), (meta, e) -> {
                     if (e != null) {
-                        failure.compareAndSet(null, e);
+                        failure.compareAndSet(null, new SendFailure(settings.streamId(), time, e));
                     }
                 });
             } catch (RuntimeException e) {
@@ -153,16 +159,15 @@ public final class FramePublisher implements AutoCloseable {
             sentTimes.add(eventTime);
         }
         producer.flush();
-        Exception e = failure.get();
-        if (e != null) {
-            throw new PublishException("publishing stream " + settings.streamId() + " to topic " + settings.topic()
-                    + " failed after " + sentTimes.size() + " sends: " + e.getMessage(), e);
+        SendFailure f = failure.get();
+        if (f != null) {
+            throw new PublishException(what(f, settings.topic()) + " (one of the " + sentTimes.size()
+                    + " frames sent): " + f.cause().getMessage(), f.cause());
         }
         return new PublishSummary(sentTimes.size(), dropped, skipped, sentTimes);
     }
 
-    private void awaitSendTime(long startNanos, Duration offset, PublishSettings settings, TimedFrame frame,
-                               AtomicReference<Exception> failure) {
+    private void awaitSendTime(long startNanos, Duration offset, PublishSettings settings, TimedFrame frame) {
         long wait = startNanos + offset.toNanos() - nanoTime.getAsLong();
         if (wait <= 0) {
             return;
@@ -170,22 +175,30 @@ public final class FramePublisher implements AutoCloseable {
         try {
             sleeper.sleep(Duration.ofNanos(wait));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Flushed before the flag is set again: with the flag set, flush() throws InterruptException at once
+            // while records are pending, and close() would then abort them.
             producer.flush();
+            Thread.currentThread().interrupt();
             throw new PublishException(what(settings, frame) + ": interrupted while waiting to send", e);
         }
     }
 
-    private static void throwIfFailed(AtomicReference<Exception> failure, PublishSettings settings, TimedFrame frame) {
-        Exception e = failure.get();
-        if (e != null) {
-            throw new PublishException(what(settings, frame) + ": an earlier send failed: " + e.getMessage(), e);
+    private static void throwIfFailed(AtomicReference<SendFailure> failure, PublishSettings settings,
+                                      TimedFrame frame) {
+        SendFailure f = failure.get();
+        if (f != null) {
+            throw new PublishException(what(f, settings.topic()) + " (noticed before sending the frame at "
+                    + frame.time() + "): " + f.cause().getMessage(), f.cause());
         }
     }
 
     private static String what(PublishSettings settings, TimedFrame frame) {
         return "cannot publish frame of stream " + settings.streamId() + " at " + frame.time() + " to topic "
                 + settings.topic();
+    }
+
+    private static String what(SendFailure f, String topic) {
+        return "cannot publish frame of stream " + f.streamId() + " at " + f.time() + " to topic " + topic;
     }
 
     /** Closes the producer, waiting for outstanding sends. */
