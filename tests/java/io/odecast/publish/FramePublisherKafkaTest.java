@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,12 +44,20 @@ class FramePublisherKafkaTest {
                     .withDropout(DROPOUT, SEED));
         }
         stormFrames = new ArrayList<>();
-        for (var r : PublishFixtures.readAll(kafka.bootstrapServers(), "storm.frames")) {
+        for (var r : inPublishingOrder(PublishFixtures.readAll(kafka.bootstrapServers(), "storm.frames"))) {
             assertEquals("ncar/storm-1996", r.key());
             stormFrames.add(Frame.parseFrom(r.value()));
         }
-        // One key: one partition, so record order is publishing order.
-        stormFrames.sort(Comparator.comparing(f -> ProtoTime.toInstant(f.getEventTime())));
+    }
+
+    /**
+     * The records of one stream in the order they were published: one key, so one partition, whose offsets are that
+     * order (sorting by event time instead would hide frames published out of order).
+     */
+    private static List<ConsumerRecord<String, byte[]>> inPublishingOrder(List<ConsumerRecord<String, byte[]>> records) {
+        assertEquals(1, records.stream().map(ConsumerRecord::partition).distinct().count(),
+                "one stream's frames are on one partition");
+        return records.stream().sorted(Comparator.comparingLong(ConsumerRecord::offset)).toList();
     }
 
     @AfterAll
@@ -116,7 +125,7 @@ class FramePublisherKafkaTest {
             summary = publisher.publish(video, PublishSettings.of("video.frames", "cam/vtest"));
         }
         List<Frame> frames = new ArrayList<>();
-        for (var r : PublishFixtures.readAll(kafka.bootstrapServers(), "video.frames")) {
+        for (var r : inPublishingOrder(PublishFixtures.readAll(kafka.bootstrapServers(), "video.frames"))) {
             frames.add(Frame.parseFrom(r.value()));
         }
         assertEquals(20, summary.sent());
@@ -141,10 +150,9 @@ class FramePublisherKafkaTest {
                 "--time-step", "6h", "--dropout", String.valueOf(DROPOUT), "--seed", String.valueOf(SEED));
         assertEquals(0, rc);
         List<Instant> times = new ArrayList<>();
-        for (var r : PublishFixtures.readAll(kafka.bootstrapServers(), "cli.frames")) {
+        for (var r : inPublishingOrder(PublishFixtures.readAll(kafka.bootstrapServers(), "cli.frames"))) {
             times.add(ProtoTime.toInstant(Frame.parseFrom(r.value()).getEventTime()));
         }
-        times.sort(Comparator.naturalOrder());
         assertEquals(stormSummary.sentTimes(), times);
         assertTrue(out.toString().contains("sent " + times.size()), out.toString());
     }
