@@ -158,22 +158,34 @@ public final class ModelBenchmark {
     }
 
     /**
-     * Milliseconds per stream of one arrival and a 4-lead forecast at {@code batch} streams, run as the service's
+     * A decoder-path timing ({@link #timeDecoderPath}).
+     *
+     * @param msPerStream milliseconds per stream of one arrival and a 4-lead forecast
+     * @param precision   the convolutions' precision the timed calls ran at (the runner sets it on the model)
+     */
+    public record DecoderPath(double msPerStream, ConvPrecision precision) {
+    }
+
+    /**
+     * One arrival and a 4-lead forecast at {@code batch} streams in this benchmark's precision, run as the service's
      * decoder runs them: a {@link BatchRunner} with {@code workers} workers of one intra-op thread each, the batch
      * split into one call per worker, the calls at once.
      */
-    public double timeDecoderPath(Case c, int workers, int batch) {
+    public DecoderPath timeDecoderPath(Case c, int workers, int batch) {
         int perCall = (batch + workers - 1) / workers;
+        // The runner puts every model it calls in its own precision: it must be this benchmark's.
+        DecoderSettings settings = new DecoderSettings(perCall, Duration.ofMinutes(10), 64, workers, 1, precision,
+                Duration.ZERO);
         try (VidOdeModel model = model(c);
-             BatchRunner runner = new BatchRunner(new DecoderSettings(perCall, Duration.ofMinutes(10), 64, workers, 1),
-                     new ServiceMetrics())) {
+             BatchRunner runner = new BatchRunner(settings, new ServiceMetrics())) {
             Inputs inputs = Inputs.of(model, batch);
             List<StreamState> start = inputs.start();
             List<Observation> next = inputs.next();
             // Forecast from the new frame at 0.1, as the service does after each arrival.
             double[][] leads = leadsAfter(batch, 0.1);
             runner.advanceAndForecast(model, start, next, leads);
-            return time(() -> runner.advanceAndForecast(model, start, next, leads), reps) / batch;
+            double ms = time(() -> runner.advanceAndForecast(model, start, next, leads), reps) / batch;
+            return new DecoderPath(ms, model.precision());
         }
     }
 
@@ -441,8 +453,10 @@ public final class ModelBenchmark {
         row.put("roof_share", round(ours.convGflops() / roof));
         if (threads > 1) {
             // The service's way of using the same cores: one single-threaded call per core at once.
-            double decoder = timeDecoderPath(c, threads, batch);
+            DecoderPath path = timeDecoderPath(c, threads, batch);
+            double decoder = path.msPerStream();
             row.put("decoder_path_ms_per_stream", round(decoder));
+            row.put("decoder_path_precision", path.precision().label());
             row.put("decoder_path_over_one_call",
                     round((ours.advancePerStream() + ours.forecastPerStream()) / decoder));
             if (theirs != null) {
