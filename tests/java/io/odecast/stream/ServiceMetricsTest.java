@@ -29,6 +29,22 @@ class ServiceMetricsTest {
     }
 
     @Test
+    void urgentCallsAndTheirRequestsAreCountedApartFromTheBulkCalls() {
+        ServiceMetrics metrics = new ServiceMetrics();
+        metrics.batchRun(8, 1_000_000, false);
+        metrics.batchRun(6, 1_000_000, false);
+        metrics.batchRun(1, 500_000, true);
+        metrics.batchRun(2, 500_000, true);
+        assertEquals(4, metrics.decoderBatches());
+        assertEquals(17, metrics.batchedRequests());
+        assertEquals(2, metrics.urgentCalls());
+        assertEquals(3, metrics.urgentRequests());
+        // The bulk calls' mean batch: 7, where the mean over all calls is 4.25.
+        assertEquals(7.0, (double) (metrics.batchedRequests() - metrics.urgentRequests())
+                / (metrics.decoderBatches() - metrics.urgentCalls()));
+    }
+
+    @Test
     void modelTimeOfOverlappingStepsCountsOnceAndGaugesSumOverConsumerLoops() throws Exception {
         ServiceMetrics metrics = new ServiceMetrics();
         long t0 = System.nanoTime();

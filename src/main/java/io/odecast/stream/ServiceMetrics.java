@@ -31,6 +31,7 @@ public final class ServiceMetrics {
     private final LongAdder batchedRequests = new LongAdder();
     private final LongAdder mergedCalls = new LongAdder();
     private final LongAdder urgentCalls = new LongAdder();
+    private final LongAdder urgentRequests = new LongAdder();
     private final LongAdder[] batchSizes = new LongAdder[BATCH_SIZE_BUCKETS];
     private final AtomicLong streamsEvicted = new AtomicLong();
     private final LongAdder snapshotsWritten = new LongAdder();
@@ -166,6 +167,14 @@ public final class ServiceMetrics {
     }
 
     /**
+     * The part of {@link #batchedRequests()} served by {@link #urgentCalls()}: without both, the bulk calls' mean
+     * batch size.
+     */
+    public long urgentRequests() {
+        return urgentRequests.sum();
+    }
+
+    /**
      * Model calls by size: element {@code i} counts the calls of {@code 2^i} to {@code 2^(i+1) - 1} requests (the
      * last bucket everything larger), so a batching change shows as a shift between buckets.
      */
@@ -234,6 +243,7 @@ public final class ServiceMetrics {
     void batchRun(int size, long nanos, boolean urgent) {
         if (urgent) {
             urgentCalls.increment();
+            urgentRequests.add(size);
             urgentCallNanos.add(nanos);
         }
         decoderBatches.increment();
