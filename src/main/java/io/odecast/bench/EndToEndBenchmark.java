@@ -12,6 +12,7 @@ import io.odecast.model.ModelCard;
 import io.odecast.model.Observation;
 import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
+import io.odecast.publish.FramePublisher;
 import io.odecast.stream.BatchRunner;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
@@ -33,10 +34,13 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -60,11 +64,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li><b>saturated again</b>, after the warm-up (when there is one): the same load in a JVM that has been
  *       serving for minutes, the steady state a long-running service's backlog meets;</li>
  *   <li><b>paced</b>: frames at a fixed rate (by default half the last saturated rate), round robin over the
- *       streams; arrival-to-forecast latency percentiles (from the producer's send to the consumer's receipt);</li>
+ *       streams; arrival-to-forecast latency percentiles, from each frame's scheduled send time to the consumer's
+ *       receipt: a frame the generator sends late (it fell behind) counts its wait, so a stall is not hidden
+ *       (no coordinated omission), and the generator's largest lag behind its schedule is printed;</li>
  *   <li><b>model only</b>: the same model's {@code advanceAndForecast} at the last saturated phase's mean batch
- *       size per call, on a {@link BatchRunner} with the service's decoder settings (as many calls at once as it
- *       has workers), once right after that phase (the service idle) and once at the end (the service stopped),
- *       so the service's throughput shows as a ratio of its model's, against the mean of the two.</li>
+ *       size per bulk call (high-priority streams' calls left out), on a {@link BatchRunner} with the service's
+ *       decoder settings (as many calls at once as it has workers), once right after that phase (the service
+ *       idle) and once at the end (the service stopped), so the service's throughput shows as a ratio of its
+ *       model's, against the mean of the two.</li>
  * </ol>
  *
  * <p>The RSS is the whole process's: the broker and the load generator share it with the service.
@@ -145,6 +152,8 @@ public final class EndToEndBenchmark {
      * @param modelShare      model-call time over the phase's wall time
      * @param batchSizes      model calls by size bucket ({@link ServiceMetrics#batchSizeHistogram()})
      * @param meanBatch       requests per model call
+     * @param bulkMeanBatch   requests per bulk model call, the high-priority streams' calls left out (the same as
+     *                        {@code meanBatch} without them): the batch the model-only timing runs at
      * @param commits         commits (transactions, or acknowledgements and offset commits) in the phase
      * @param commitShare     time spent producing and committing over the phase's wall time (with more than one
      *                        chunk waiting, a commit runs during the next chunk's model calls)
@@ -154,11 +163,14 @@ public final class EndToEndBenchmark {
      *                        phase's figure
      * @param workerBusy      the bulk calls' summed time over the phase's wall time and the bulk workers: how full
      *                        those workers were kept (high-priority calls run on the urgent workers beside them)
+     * @param generatorLagMs  paced phases: the load generator's largest lag behind its schedule (a frame's send
+     *                        after its due time), in milliseconds; NaN in saturated phases (no schedule)
      */
     public record Phase(String name, long published, double seconds, double perSecond,
                         double middlePerSecond, double modelShare, long[] batchSizes, double meanBatch,
-                        Latency latency, long commits, double commitShare, double cpuCores, long mergedCalls,
-                        Latency urgentLatency, double callMsPerForecast, double workerBusy) {
+                        double bulkMeanBatch, Latency latency, long commits, double commitShare, double cpuCores,
+                        long mergedCalls, Latency urgentLatency, double callMsPerForecast, double workerBusy,
+                        double generatorLagMs) {
     }
 
     /**
@@ -167,6 +179,9 @@ public final class EndToEndBenchmark {
      * @param missing            published frames without a forecast when a phase ended
      * @param duplicates         forecasts for a frame that already had one
      * @param unexpected         forecasts for no published frame
+     * @param wrongLeads         forecasts whose number of leads is not the 4 of the stream rule
+     * @param modelOnlyBatch     requests per call of the model-only timings: the compared saturated phase's
+     *                           {@link Phase#bulkMeanBatch()}, rounded
      * @param modelOnlyFirst     forecasts per second of the model alone at batch {@code modelOnlyBatch}, right after
      *                           the last saturated phase
      * @param modelOnlyLast      the same at the end of the run
@@ -174,9 +189,9 @@ public final class EndToEndBenchmark {
      * @param workers            the decoder's bulk workers (model calls at once), in the service and the model-only
      *                           timings alike
      */
-    public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected, long rssBytes,
-                         long peakRssBytes, long heapBytes, int modelOnlyBatch, double modelOnlyFirst,
-                         double modelOnlyLast, Phase saturatedWarm, int workers) {
+    public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected,
+                         long wrongLeads, long rssBytes, long peakRssBytes, long heapBytes, int modelOnlyBatch,
+                         double modelOnlyFirst, double modelOnlyLast, Phase saturatedWarm, int workers) {
         /** The model alone, forecasts per second: the mean of the timings on either side of the other phases. */
         public double modelOnlyPerSecond() {
             return (modelOnlyFirst + modelOnlyLast) / 2;
@@ -197,7 +212,7 @@ public final class EndToEndBenchmark {
     }
 
     /** A frame's identity, the key a forecast is matched by. */
-    private record Key(String stream, Instant time) {
+    record Key(String stream, Instant time) {
     }
 
     private final PrintStream out;
@@ -233,7 +248,7 @@ public final class EndToEndBenchmark {
             long peakRss;
             long heap;
             try (ForecastReader reader = new ForecastReader(kafka.bootstrapServers(),
-                    service.settings().kafka().topics().forecasts(), load.sent);
+                    service.settings().kafka().topics().forecasts(), new Matcher(load.sent, load.leads.length));
                  KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers(),
                          service.settings().kafka().priorityPartitions())) {
                 String frames = service.settings().kafka().topics().frames();
@@ -260,8 +275,9 @@ public final class EndToEndBenchmark {
                     out.printf("warm-up: %.1f frames/s for %s%n", rate, settings.warmUp());
                     Phase warm = load.paced("warm-up", producer, frames, rate, settings.warmUp(), reader,
                             service.metrics());
-                    out.printf("warm-up: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n",
-                            warm.latency().p50(), warm.latency().p95(), warm.latency().p99(), warm.latency().max());
+                    out.printf("warm-up: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f;"
+                                    + " load generator at most %.0f ms behind its schedule%n", warm.latency().p50(),
+                            warm.latency().p95(), warm.latency().p99(), warm.latency().max(), warm.generatorLagMs());
                     out.printf("saturated again, after %s of serving: %d streams x %d frames published at once%n",
                             settings.warmUp(), settings.streams(), settings.frames());
                     Map<String, Long> threadsBeforeWarm = threadCpu();
@@ -273,7 +289,9 @@ public final class EndToEndBenchmark {
                 Phase compared = saturatedWarm != null ? saturatedWarm : saturated;
                 // The model alone right after the compared saturated phase (the service idle), and again at the end:
                 // this machine's speed drifts over minutes, so the ratio takes the mean of a timing on either side.
-                int batch = (int) Math.max(1, Math.round(compared.meanBatch()));
+                // At the bulk calls' batch: the high-priority streams' small calls would lower it, and so the
+                // model-only figure, and flatter the ratio.
+                int batch = (int) Math.max(1, Math.round(compared.bulkMeanBatch()));
                 double modelFirst;
                 try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
                     modelFirst = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
@@ -297,15 +315,16 @@ public final class EndToEndBenchmark {
                     trainer.close();
                     out.printf("training actor: %d frames recorded%n", trainer.recorded());
                 }
-                long missing = load.sent.keySet().stream().filter(k -> !reader.received.containsKey(k)).count();
+                long missing = load.sent.keySet().stream().filter(k -> !reader.matcher.received.containsKey(k))
+                        .count();
                 service.drainAndShutdown().toCompletableFuture().get(2, TimeUnit.MINUTES);
                 double modelLast;
                 try (BatchRunner runner = new BatchRunner(service.settings().decoder(), new ServiceMetrics())) {
                     modelLast = modelOnly(runner, model, batch, load.leads, settings.modelSeconds());
                 }
-                Report report = new Report(saturated, paced, missing, reader.duplicates.get(),
-                        reader.unexpected.get(), rss, peakRss, heap, batch, modelFirst, modelLast, saturatedWarm,
-                        load.workers);
+                Report report = new Report(saturated, paced, missing, reader.matcher.duplicates.get(),
+                        reader.matcher.unexpected.get(), reader.matcher.wrongLeads.get(), rss, peakRss, heap, batch,
+                        modelFirst, modelLast, saturatedWarm, load.workers);
                 print(report);
                 return report;
             } catch (Exception | Error e) {
@@ -365,8 +384,8 @@ public final class EndToEndBenchmark {
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** The load generator: streams' next frame times and the send time of every frame. */
-    private static final class Load {
+    /** The load generator: streams' next frame times and the start time of every frame's latency. */
+    static final class Load {
         final ModelCard card;
         final int c;
         final int h;
@@ -376,9 +395,14 @@ public final class EndToEndBenchmark {
         final float[][] pool = new float[FRAME_POOL][];
         final long[] nextIndex;
         final double[] leads;
+        /** Per frame, where its latency starts: its send (saturated phases) or its due time (paced phases). */
         final Map<Key, Long> sent = new ConcurrentHashMap<>();
+        /** The first send the producer reported failed; null while none has. */
+        final AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
         /** Streams 0..urgent-1 are the high-priority ones. */
         final int urgent;
+        private final LongSupplier clock;
+        private final FramePublisher.Sleeper sleeper;
         int nextStream;
         /** The service's bulk decoder workers (model calls at once). */
         int workers = 1;
@@ -386,7 +410,14 @@ public final class EndToEndBenchmark {
         boolean urgentApart;
 
         Load(VidOdeModel model, int streams, int urgent) {
+            this(model, streams, urgent, System::nanoTime, d -> TimeUnit.NANOSECONDS.sleep(d.toNanos()));
+        }
+
+        /** A load with its own clock (nanoseconds, as {@link System#nanoTime()}) and sleeper (tests). */
+        Load(VidOdeModel model, int streams, int urgent, LongSupplier clock, FramePublisher.Sleeper sleeper) {
             this.urgent = urgent;
+            this.clock = clock;
+            this.sleeper = sleeper;
             this.card = model.card();
             this.c = model.config().channels();
             this.h = model.config().height();
@@ -420,57 +451,106 @@ public final class EndToEndBenchmark {
             return Map.entry(key, FrameCodec.encode(f));
         }
 
-        void send(KafkaProducer<String, byte[]> producer, String topic, Key key, byte[] value) {
+        /**
+         * Sends a frame whose latency starts at {@code start}; a send the producer then reports failed is kept in
+         * {@link #sendFailure}, the first of them.
+         */
+        void send(Producer<String, byte[]> producer, String topic, Key key, byte[] value, long start) {
             // Recorded before the send: the forecast may come back before send() returns.
-            sent.put(key, System.nanoTime());
-            producer.send(new ProducerRecord<>(topic, key.stream(), value));
+            sent.put(key, start);
+            producer.send(new ProducerRecord<>(topic, key.stream(), value), (meta, e) -> {
+                if (e != null) {
+                    sendFailure.compareAndSet(null, new SendFailure(key, e));
+                }
+            });
         }
 
-        Phase saturated(String name, KafkaProducer<String, byte[]> producer, String topic, int frames,
+        /** Fails the run when a send has failed: its frame would otherwise surface only as a stall, minutes later. */
+        void throwIfSendFailed() {
+            SendFailure f = sendFailure.get();
+            if (f != null) {
+                throw new IllegalStateException("sending the frame of stream " + f.key().stream() + " at "
+                        + f.key().time() + " failed: " + f.cause().getMessage(), f.cause());
+            }
+        }
+
+        Phase saturated(String name, Producer<String, byte[]> producer, String topic, int frames,
                         ForecastReader reader, ServiceMetrics metrics) throws InterruptedException {
             List<Map.Entry<Key, byte[]>> encoded = new ArrayList<>(streams * frames);
             for (int i = 0; i < streams * frames; i++) {
                 encoded.add(next());
             }
             Probe probe = new Probe(metrics);
-            long start = System.nanoTime();
+            long start = clock.getAsLong();
             for (Map.Entry<Key, byte[]> e : encoded) {
-                send(producer, topic, e.getKey(), e.getValue());
+                send(producer, topic, e.getKey(), e.getValue(), clock.getAsLong());
             }
             producer.flush();
+            throwIfSendFailed();
             List<Key> keys = encoded.stream().map(Map.Entry::getKey).toList();
-            return reader.await(name, keys, start, this, probe);
+            return reader.await(name, keys, start, this, probe, Double.NaN);
         }
 
-        Phase paced(String name, KafkaProducer<String, byte[]> producer, String topic, double rate, Duration duration,
+        Phase paced(String name, Producer<String, byte[]> producer, String topic, double rate, Duration duration,
                     ForecastReader reader, ServiceMetrics metrics) throws InterruptedException {
             long n = Math.max(1, Math.round(rate * duration.toNanos() * 1e-9));
-            List<Key> keys = new ArrayList<>();
             Probe probe = new Probe(metrics);
-            long start = System.nanoTime();
+            PacedSends sends = sendPaced(producer, topic, rate, n);
+            producer.flush();
+            throwIfSendFailed();
+            return reader.await(name, sends.keys(), sends.start(), this, probe, sends.maxLagNanos() * 1e-6);
+        }
+
+        /**
+         * Sends {@code n} frames, frame {@code i} due {@code i / rate} seconds after the start, each frame's latency
+         * starting at its due time: a frame sent late (the generator fell behind: a pause, a slow send) counts the
+         * time it waited, as a frame arriving on schedule would have (no coordinated omission). Each frame is
+         * encoded before its wait, so the encoding does not delay its send.
+         */
+        PacedSends sendPaced(Producer<String, byte[]> producer, String topic, double rate, long n)
+                throws InterruptedException {
+            List<Key> keys = new ArrayList<>();
+            long start = clock.getAsLong();
+            long maxLag = 0;
             for (long i = 0; i < n; i++) {
                 long due = start + Math.round(i * 1e9 / rate);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
                 Map.Entry<Key, byte[]> e = next();
-                send(producer, topic, e.getKey(), e.getValue());
+                long wait = due - clock.getAsLong();
+                if (wait > 0) {
+                    sleeper.sleep(Duration.ofNanos(wait));
+                }
+                throwIfSendFailed();
+                maxLag = Math.max(maxLag, clock.getAsLong() - due);
+                send(producer, topic, e.getKey(), e.getValue(), due);
                 keys.add(e.getKey());
             }
-            producer.flush();
-            return reader.await(name, keys, start, this, probe);
+            return new PacedSends(keys, start, maxLag);
         }
+    }
+
+    /** A send the producer reported failed: the frame's key, and why. */
+    record SendFailure(Key key, Exception cause) {
+    }
+
+    /**
+     * A paced phase's sends.
+     *
+     * @param keys        the frames sent, in order
+     * @param start       when the first was due (the phase's start)
+     * @param maxLagNanos the largest lag of a send behind its due time
+     */
+    record PacedSends(List<Key> keys, long start, long maxLagNanos) {
     }
 
     /** The service's counters at the start of a phase. */
     private record Probe(ServiceMetrics metrics, double modelSeconds, long batches, long requests, long[] sizes,
                          long commits, double commitSeconds, long cpuNanos, long merged, double callSeconds,
-                         double urgentSeconds) {
+                         double urgentSeconds, long urgentCalls, long urgentRequests) {
         Probe(ServiceMetrics metrics) {
             this(metrics, metrics.modelSeconds(), metrics.decoderBatches(), metrics.batchedRequests(),
                     metrics.batchSizeHistogram(), metrics.commits(), metrics.commitSeconds(), processCpuNanos(),
-                    metrics.mergedCalls(), metrics.modelCallSeconds(), metrics.urgentCallSeconds());
+                    metrics.mergedCalls(), metrics.modelCallSeconds(), metrics.urgentCallSeconds(),
+                    metrics.urgentCalls(), metrics.urgentRequests());
         }
 
         double callSecondsSince() {
@@ -511,6 +591,13 @@ public final class EndToEndBenchmark {
             return b == 0 ? 0 : (double) (metrics.batchedRequests() - requests) / b;
         }
 
+        /** Requests per bulk call: the high-priority streams' calls (smaller, run first) left out. */
+        double bulkMeanBatchSince() {
+            long b = metrics.decoderBatches() - batches - (metrics.urgentCalls() - urgentCalls);
+            long r = metrics.batchedRequests() - requests - (metrics.urgentRequests() - urgentRequests);
+            return b == 0 ? 0 : (double) r / b;
+        }
+
         long[] sizesSince() {
             long[] now = metrics.batchSizeHistogram();
             for (int i = 0; i < now.length; i++) {
@@ -520,20 +607,57 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** Reads every forecast from the start of the topic and matches it to its frame. */
-    private static final class ForecastReader implements AutoCloseable {
-        final KafkaConsumer<String, byte[]> consumer;
+    /** Matches forecasts to the frames sent, by (stream id, based-on time), and counts those that do not fit. */
+    static final class Matcher {
+        final Map<Key, Long> sent;
+        /** The leads every forecast has. */
+        final int leads;
+        /** Per frame, when its forecast was received. */
         final Map<Key, Long> received = new ConcurrentHashMap<>();
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong unexpected = new AtomicLong();
+        final AtomicLong wrongLeads = new AtomicLong();
         final AtomicLong lastReceipt = new AtomicLong(System.nanoTime());
+
+        Matcher(Map<Key, Long> sent, int leads) {
+            this.sent = sent;
+            this.leads = leads;
+        }
+
+        /**
+         * One poll's forecasts (encoded), all received at {@code now}: the time right after the poll returned, so
+         * that decoding the earlier ones does not count in the later ones' latency.
+         */
+        void accept(List<byte[]> forecasts, long now) {
+            for (byte[] value : forecasts) {
+                // Decoded and checked in full: a forecast that does not fit its shape fails the run.
+                ForecastMessage f = ForecastCodec.decode(value);
+                Key key = new Key(f.streamId(), f.basedOnTime());
+                if (f.leads().size() != leads) {
+                    wrongLeads.incrementAndGet();
+                }
+                if (!sent.containsKey(key)) {
+                    unexpected.incrementAndGet();
+                } else if (received.putIfAbsent(key, now) != null) {
+                    duplicates.incrementAndGet();
+                }
+            }
+            if (!forecasts.isEmpty()) {
+                lastReceipt.set(now);
+            }
+        }
+    }
+
+    /** Reads every forecast from the start of the topic and matches it to its frame. */
+    private static final class ForecastReader implements AutoCloseable {
+        final KafkaConsumer<String, byte[]> consumer;
+        final Matcher matcher;
         final Thread thread;
-        final Map<Key, Long> sent;
         volatile boolean stopping;
         volatile Throwable failure;
 
-        ForecastReader(String bootstrap, String topic, Map<Key, Long> sent) {
-            this.sent = sent;
+        ForecastReader(String bootstrap, String topic, Matcher matcher) {
+            this.matcher = matcher;
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -554,18 +678,11 @@ public final class EndToEndBenchmark {
         private void loop() {
             try {
                 while (!stopping) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                        long now = System.nanoTime();
-                        // Decoded and checked in full: a forecast that does not fit its shape fails the run.
-                        ForecastMessage f = ForecastCodec.decode(r.value());
-                        Key key = new Key(f.streamId(), f.basedOnTime());
-                        if (!sent.containsKey(key)) {
-                            unexpected.incrementAndGet();
-                        } else if (received.putIfAbsent(key, now) != null) {
-                            duplicates.incrementAndGet();
-                        }
-                        lastReceipt.set(now);
-                    }
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(50));
+                    long now = System.nanoTime();
+                    List<byte[]> values = new ArrayList<>(records.count());
+                    records.forEach(r -> values.add(r.value()));
+                    matcher.accept(values, now);
                 }
             } catch (WakeupException e) {
                 // closing
@@ -574,18 +691,25 @@ public final class EndToEndBenchmark {
             }
         }
 
-        /** Waits for a forecast of every key; fails when the stream of forecasts stalls. */
-        Phase await(String name, List<Key> keys, long start, Load load, Probe probe) throws InterruptedException {
+        /**
+         * Waits for a forecast of every key; fails when the stream of forecasts stalls or a send has failed.
+         *
+         * @param generatorLagMs the load generator's largest lag behind its schedule (NaN: no schedule)
+         */
+        Phase await(String name, List<Key> keys, long start, Load load, Probe probe, double generatorLagMs)
+                throws InterruptedException {
+            Map<Key, Long> received = matcher.received;
             int done = 0;
             while (done < keys.size()) {
                 if (failure != null) {
                     throw new IllegalStateException("forecast reader failed", failure);
                 }
+                load.throwIfSendFailed();
                 if (received.containsKey(keys.get(done))) {
                     done++;
                     continue;
                 }
-                long quiet = System.nanoTime() - Math.max(lastReceipt.get(), start);
+                long quiet = System.nanoTime() - Math.max(matcher.lastReceipt.get(), start);
                 if (quiet > STALL_NANOS) {
                     throw new IllegalStateException(name + ": no forecast for " + quiet / 1_000_000_000 + " s, "
                             + done + " of " + keys.size() + " frames have one");
@@ -598,17 +722,13 @@ public final class EndToEndBenchmark {
             long[] urgentLatencies = java.util.stream.IntStream.range(0, keys.size())
                     .filter(i -> keys.get(i).stream().startsWith(URGENT_PREFIX)).mapToLong(i -> latencies[i]).toArray();
             double seconds = (receipts[receipts.length - 1] - start) * 1e-9;
-            int lo = (int) (0.1 * receipts.length);
-            int hi = Math.max(lo + 1, (int) (0.9 * receipts.length) - 1);
-            double middle = hi < receipts.length && receipts[hi] > receipts[lo]
-                    ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : keys.size() / seconds;
-            return new Phase(name, keys.size(), seconds, keys.size() / seconds, middle,
-                    modelSeconds / seconds, probe.sizesSince(), probe.meanBatchSince(), Latency.of(latencies),
-                    probe.commitsSince(), probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds,
-                    probe.mergedSince(), Latency.of(urgentLatencies),
-                    1e3 * probe.callSecondsSince() / Math.max(1, probe.requestsSince()),
+            return new Phase(name, keys.size(), seconds, keys.size() / seconds,
+                    middlePerSecond(receipts, keys.size() / seconds), modelSeconds / seconds, probe.sizesSince(),
+                    probe.meanBatchSince(), probe.bulkMeanBatchSince(), Latency.of(latencies), probe.commitsSince(),
+                    probe.commitSecondsSince() / seconds, probe.cpuSecondsSince() / seconds, probe.mergedSince(),
+                    Latency.of(urgentLatencies), 1e3 * probe.callSecondsSince() / Math.max(1, probe.requestsSince()),
                     (load.urgentApart ? probe.bulkCallSecondsSince() : probe.callSecondsSince())
-                            / (seconds * load.workers));
+                            / (seconds * load.workers), generatorLagMs);
         }
 
         /** Gives late duplicates a moment to arrive before they are counted. */
@@ -623,6 +743,18 @@ public final class EndToEndBenchmark {
             thread.join(10_000);
             consumer.close();
         }
+    }
+
+    /**
+     * Forecasts per second between the 10 % and the 90 % forecast (of {@code receipts}, sorted, in nanoseconds):
+     * the phase without its ramp and its tail; {@code whole} (the whole phase's rate) when too few forecasts, or
+     * all at once, leave no span to divide by.
+     */
+    static double middlePerSecond(long[] receipts, double whole) {
+        int lo = (int) (0.1 * receipts.length);
+        int hi = Math.max(lo + 1, (int) (0.9 * receipts.length) - 1);
+        return hi < receipts.length && receipts[hi] > receipts[lo]
+                ? (hi - lo) / ((receipts[hi] - receipts[lo]) * 1e-9) : whole;
     }
 
     /**
@@ -715,11 +847,16 @@ public final class EndToEndBenchmark {
 
     private void print(Phase p) {
         out.printf("%s: %d frames, each with its forecast, in %.1f s: %.1f forecasts/s (middle 80 %%: %.1f/s),"
-                        + " model calls %.0f %% of wall time, mean batch %.1f, process CPU %.2f of %d cores%n",
-                p.name(), p.published(), p.seconds(), p.perSecond(), p.middlePerSecond(), 100 * p.modelShare(),
-                p.meanBatch(), p.cpuCores(), Runtime.getRuntime().availableProcessors());
+                        + " model calls %.0f %% of wall time, mean batch %.1f (bulk calls %.1f), process CPU %.2f"
+                        + " of %d cores%n", p.name(), p.published(), p.seconds(), p.perSecond(), p.middlePerSecond(),
+                100 * p.modelShare(), p.meanBatch(), p.bulkMeanBatch(), p.cpuCores(),
+                Runtime.getRuntime().availableProcessors());
         out.printf("%s: arrival-to-forecast latency ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f%n", p.name(),
                 p.latency().p50(), p.latency().p95(), p.latency().p99(), p.latency().max());
+        if (!Double.isNaN(p.generatorLagMs())) {
+            out.printf("%s: latency from each frame's due time; load generator at most %.0f ms behind its"
+                    + " schedule%n", p.name(), p.generatorLagMs());
+        }
         out.printf("%s: model calls %.2f ms of a worker's time per forecast, workers busy %.0f %% of the time%n",
                 p.name(), p.callMsPerForecast(), 100 * p.workerBusy());
         if (!Double.isNaN(p.urgentLatency().max())) {
@@ -744,11 +881,11 @@ public final class EndToEndBenchmark {
     }
 
     private void print(Report r) {
-        out.printf("matching: %d frames without a forecast, %d duplicate forecasts, %d forecasts of no frame%n",
-                r.missing(), r.duplicates(), r.unexpected());
+        out.printf("matching: %d frames without a forecast, %d duplicate forecasts, %d forecasts of no frame, %d with"
+                + " the wrong number of leads%n", r.missing(), r.duplicates(), r.unexpected(), r.wrongLeads());
         out.printf("memory after the saturated phase (whole process, broker included): RSS %.0f MB (peak %.0f MB),"
                 + " heap %.0f MB after GC%n", r.rssBytes() / 1e6, r.peakRssBytes() / 1e6, r.heapBytes() / 1e6);
-        out.printf("model only at batch %d: %.1f forecasts/s (%.1f right after the last saturated phase, %.1f at the"
+        out.printf("model only at batch %d (the bulk calls' mean): %.1f forecasts/s (%.1f right after the last saturated phase, %.1f at the"
                 + " end), %.2f ms of a worker's time per forecast%n", r.modelOnlyBatch(), r.modelOnlyPerSecond(),
                 r.modelOnlyFirst(), r.modelOnlyLast(), 1e3 * r.workers() / r.modelOnlyPerSecond());
         if (r.saturatedWarm() != null) {
