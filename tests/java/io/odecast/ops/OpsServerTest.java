@@ -84,6 +84,7 @@ class OpsServerTest {
                 assertEquals(counts.framesReceived(), scraped.get("odecast_frames_received_total"));
                 assertEquals(counts.framesAccepted(), scraped.get("odecast_frames_accepted_total"));
                 assertEquals(counts.forecastsEmitted(), scraped.get("odecast_forecasts_emitted_total"));
+                assertEquals(counts.forecastsDelivered(), scraped.get("odecast_forecasts_delivered_total"));
                 assertEquals(counts.framesFilled(), scraped.get("odecast_regular_frames_total{flag=\"filled\"}"));
                 assertEquals(1, counts.framesFilled(), "the 6 h to 18 h gap has one tick");
                 for (DeadLetterReason reason : DeadLetterReason.values()) {

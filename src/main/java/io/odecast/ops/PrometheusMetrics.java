@@ -87,7 +87,11 @@ public final class PrometheusMetrics implements ServiceObserver {
         counter("odecast.frames.skipped", "Frames a restored snapshot already held", m, ServiceMetrics::framesSkipped);
         counter("odecast.frames.replayed", "Frames absorbed again without output after an assignment", m,
                 ServiceMetrics::framesReplayed);
-        counter("odecast.forecasts.emitted", "Forecast messages produced", m, ServiceMetrics::forecastsEmitted);
+        counter("odecast.forecasts.emitted", "Forecast messages made; a step that fails before its commit (e.g. its"
+                + " snapshot cannot be written) is made again after the engine restarts, and counted again", m,
+                ServiceMetrics::forecastsEmitted);
+        counter("odecast.forecasts.delivered", "Forecast messages acknowledged by the broker (at-least-once) or"
+                + " committed in their transaction (exactly-once)", m, ServiceMetrics::forecastsDelivered);
         counter("odecast.forecasts.replayed", "Forecasts produced with the REPLAYED flag", m,
                 ServiceMetrics::forecastsMarkedReplayed);
         FunctionCounter.builder("odecast.regular.frames", m, ServiceMetrics::framesFilled)
