@@ -9,6 +9,7 @@ import io.odecast.data.GridShape;
 import io.odecast.data.TimedFrame;
 import io.odecast.kafka.ForecastCodec;
 import io.odecast.kafka.ForecastMessage;
+import io.odecast.model.Blend;
 import io.odecast.model.ModelCard;
 import io.odecast.model.ModelConfig;
 import io.odecast.model.VidOdeModel;
@@ -44,6 +45,27 @@ class EndToEndBenchmarkTest {
 
     private static VidOdeModel tinyModel() {
         return new VidOdeModel(new VidOdeNetwork(ModelConfig.of(3, 12, 12, 4, 1), 7), CARD);
+    }
+
+    @Test
+    void theBlendsFlowIsTimedOnlyForAModelWhoseCardBlendsFlowAndAddsItsCoreTimeToTheModels() {
+        try (VidOdeModel plain = tinyModel()) {
+            double[] leads = {0.1, 0.2, 0.3, 0.4};
+            assertTrue(Double.isNaN(EndToEndBenchmark.flowMsPerForecast(plain, leads, Duration.ofMillis(50))));
+            Map<String, float[]> weights = new HashMap<>();
+            for (int k = 1; k <= 4; k++) {
+                weights.put(Blend.leadKey(k), new float[] {0.5f, 0.5f, 0.5f});
+            }
+            try (VidOdeModel blended = new VidOdeModel(new VidOdeNetwork(ModelConfig.of(3, 12, 12, 4, 1), 7),
+                    CARD.withBlend(new Blend(Blend.FLOW, weights, null)))) {
+                double ms = EndToEndBenchmark.flowMsPerForecast(blended, leads, Duration.ofMillis(50));
+                assertTrue(ms > 0 && ms < 1000, "ms per forecast: " + ms);
+            }
+        }
+        // The model alone: 100 forecasts/s on 2 busy cores, 20 ms of a core each; with 5 ms of flow, 25 ms: 80/s.
+        EndToEndBenchmark.Report r = new EndToEndBenchmark.Report(null, null, 0, 0, 0, 0, 0, 0, 0, 8, 90, 110, null,
+                2, 5.0, 2);
+        assertEquals(80.0, r.modelWithFlowPerSecond(), 1e-9);
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.odecast.model.StreamState;
 import io.odecast.model.VidOdeModel;
 import io.odecast.publish.FramePublisher;
 import io.odecast.stream.BatchRunner;
+import io.odecast.stream.Blending;
 import io.odecast.stream.ServiceMetrics;
 import io.odecast.stream.StreamingService;
 import io.odecast.train.actor.TrainerService;
@@ -188,10 +189,15 @@ public final class EndToEndBenchmark {
      * @param saturatedWarm      the saturated phase run again after the warm-up; null without one
      * @param workers            the decoder's bulk workers (model calls at once), in the service and the model-only
      *                           timings alike
+     * @param flowMsPerForecast  CPU time of one core per forecast for the flow extrapolation the model's blend mixes
+     *                           in (computed by the service beside every forecast, outside the model call); NaN
+     *                           when the model's card blends no flow
+     * @param cores              the cores the model-only timings use between them (the machine's)
      */
     public record Report(Phase saturated, Phase paced, long missing, long duplicates, long unexpected,
                          long wrongLeads, long rssBytes, long peakRssBytes, long heapBytes, int modelOnlyBatch,
-                         double modelOnlyFirst, double modelOnlyLast, Phase saturatedWarm, int workers) {
+                         double modelOnlyFirst, double modelOnlyLast, Phase saturatedWarm, int workers,
+                         double flowMsPerForecast, int cores) {
         /** The model alone, forecasts per second: the mean of the timings on either side of the other phases. */
         public double modelOnlyPerSecond() {
             return (modelOnlyFirst + modelOnlyLast) / 2;
@@ -208,6 +214,20 @@ public final class EndToEndBenchmark {
         /** The first (just started) saturated phase's throughput over the model-only figure. */
         public double coldServiceOverModel() {
             return saturated.middlePerSecond() / modelOnlyPerSecond();
+        }
+
+        /**
+         * Forecasts per second of the model and its blend's flow on the same cores: the model-only timing keeps
+         * every core busy, so a forecast costs {@code cores / modelOnlyPerSecond} core-seconds, plus the flow's
+         * {@code flowMsPerForecast}. NaN without a flow blend.
+         */
+        public double modelWithFlowPerSecond() {
+            return cores / (cores / modelOnlyPerSecond() + flowMsPerForecast * 1e-3);
+        }
+
+        /** {@link #serviceOverModel()} against {@link #modelWithFlowPerSecond()}: what the service serves. */
+        public double serviceOverModelWithFlow() {
+            return (saturatedWarm != null ? saturatedWarm : saturated).middlePerSecond() / modelWithFlowPerSecond();
         }
     }
 
@@ -324,7 +344,9 @@ public final class EndToEndBenchmark {
                 }
                 Report report = new Report(saturated, paced, missing, reader.matcher.duplicates.get(),
                         reader.matcher.unexpected.get(), reader.matcher.wrongLeads.get(), rss, peakRss, heap, batch,
-                        modelFirst, modelLast, saturatedWarm, load.workers);
+                        modelFirst, modelLast, saturatedWarm, load.workers,
+                        flowMsPerForecast(model, load.leads, settings.modelSeconds()),
+                        Runtime.getRuntime().availableProcessors());
                 print(report);
                 return report;
             } catch (Exception | Error e) {
@@ -758,6 +780,45 @@ public final class EndToEndBenchmark {
     }
 
     /**
+     * Milliseconds of one core per forecast for the flow extrapolation the model's blend mixes in, as the service
+     * computes it beside each forecast ({@link Blending#forecastFlows}, the previous and the new frame, the leads'
+     * times); NaN when the card blends no flow. Frames are random fields, as in {@link #modelOnly} (the estimate's
+     * work does not depend on what moves).
+     */
+    static double flowMsPerForecast(VidOdeModel model, double[] leads, Duration budget) {
+        Random rng = new Random(3);
+        int size = model.config().frameSize();
+        double time = 0;
+        long spent = 0;
+        long n = 0;
+        for (int i = 0; i < 3 || spent < budget.toNanos(); i++) {
+            float[] a = new float[size];
+            float[] b = new float[size];
+            for (int k = 0; k < size; k++) {
+                a[k] = (float) rng.nextGaussian();
+                b[k] = a[k] + 0.1f * (float) rng.nextGaussian();
+            }
+            double[] times = new double[leads.length];
+            for (int k = 0; k < leads.length; k++) {
+                times[k] = time + leads[0] + leads[k];
+            }
+            long t0 = System.nanoTime();
+            List<Observation> flows = Blending.forecastFlows(model, new Observation(time, a, null),
+                    new Observation(time + leads[0], b, null), times);
+            long t1 = System.nanoTime();
+            if (flows == null) {
+                return Double.NaN;
+            }
+            if (i >= 2) {
+                spent += t1 - t0;
+                n++;
+            }
+            time += leads[0];
+        }
+        return spent * 1e-6 / n;
+    }
+
+    /**
      * Forecasts per second of {@code advanceAndForecast} alone at {@code batch} per call, with 4 leads as in the
      * service, run as the decoder runs it: {@code batch} requests per worker, the workers at once.
      */
@@ -893,6 +954,11 @@ public final class EndToEndBenchmark {
                     r.serviceOverModel(), r.coldServiceOverModel());
         } else {
             out.printf("service (saturated, middle 80 %%) / model: %.2f (just started)%n", r.serviceOverModel());
+        }
+        if (!Double.isNaN(r.flowMsPerForecast())) {
+            out.printf("the blend's flow: %.2f ms of one core per forecast; model + flow on %d cores: %.1f forecasts/s;"
+                            + " service / (model + flow): %.2f%n", r.flowMsPerForecast(), r.cores(),
+                    r.modelWithFlowPerSecond(), r.serviceOverModelWithFlow());
         }
     }
 
