@@ -155,4 +155,37 @@ class FlowBaselinesTest {
         double linear = interiorRmse(truth, Baselines.linearInterpolation(before, after, 1).data());
         assertTrue(flow < 0.1 * linear, "flow " + flow + " vs linear " + linear);
     }
+    @Test
+    void fillValuesInInvalidCellsAreNotAdvectedIntoValidOnes() {
+        // A masked block holding a file's fill value (NetCDF's default 9.97e36), in both frames, in the moving field's path.
+        Observation previous = withFillBlock(translating(0));
+        Observation last = withFillBlock(translating(1));
+        FlowBaselines flows = new FlowBaselines(SHAPE);
+        for (Observation o : flows.extrapolate(previous, last, new double[] {2, 3, 4})) {
+            assertValidCellsInRange(o);
+        }
+        assertValidCellsInRange(flows.interpolate(previous, last, 0.5));
+    }
+
+    private static Observation withFillBlock(Observation o) {
+        float[] v = o.data().clone();
+        boolean[] valid = new boolean[v.length];
+        java.util.Arrays.fill(valid, true);
+        for (int y = 20; y < 26; y++) {
+            for (int x = 24; x < 32; x++) {
+                v[SHAPE.index(0, y, x)] = 9.969209968386869e36f;
+                valid[SHAPE.index(0, y, x)] = false;
+            }
+        }
+        return new Observation(o.time(), v, valid);
+    }
+
+    /** The pattern stays within 1000 +- 11; a fill value advected in would be about 1e36. */
+    private static void assertValidCellsInRange(Observation o) {
+        for (int i = 0; i < o.data().length; i++) {
+            if (o.isValid(i)) {
+                assertTrue(Math.abs(o.data()[i] - 1000) < 20, "cell " + i + " at t=" + o.time() + ": " + o.data()[i]);
+            }
+        }
+    }
 }

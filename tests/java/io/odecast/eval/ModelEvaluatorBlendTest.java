@@ -100,4 +100,20 @@ class ModelEvaluatorBlendTest {
             }
         }
     }
+    @Test
+    void aFrameStepOfTwoTimeUnitsIsRefusedRatherThanKeyedWhereServingNeverLooks() {
+        // Every other storm frame: 12 h apart, two of the card's 6 h units. Lead 1 would be keyed "lead 2" and
+        // serving (which weighs a 12 h lead with "lead 2") would find no "lead 1" and serve the model alone.
+        List<io.odecast.data.TimedFrame> every2 = new java.util.ArrayList<>();
+        for (int i = 0; i < storm.size(); i += 2) {
+            every2.add(storm.frame(i));
+        }
+        FrameSequence coarse = new FrameSequence(storm.name(), storm.channels(), storm.shape(), every2, storm.lat(),
+                storm.lon(), storm.units(), storm.fillValue(), storm.nominalStep() == null ? null
+                        : storm.nominalStep().multipliedBy(2));
+        ModelEvaluator evaluator = new ModelEvaluator(forecaster, coarse, 24, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> evaluator.calibrateForecast(4, 2, 21, 24, Map.of()));
+        assertTrue(e.getMessage().contains("2.0 units apart"), e.getMessage());
+    }
 }

@@ -90,8 +90,10 @@ public final class EvaluationReport {
         Object samples = blend.fit().get("samples");
         context.put("blend", "the model" + (blend.blendsFlow() ? " and flow interpolation" : "") + " blended into "
                 + ("flow".equals(blend.baseline()) ? "flow extrapolation" : "the straight line")
-                + (frames instanceof List<?> f && f.size() == 2 ? "; weights fitted on frames " + f.get(0) + "-"
-                        + f.get(1) : "") + (samples == null ? "" : " (" + samples + ")") + "; table below");
+                + (frames instanceof List<?> f && f.size() == 2 && f.get(0) instanceof Number from
+                        && f.get(1) instanceof Number to
+                        // the record holds the half-open range [from, to)
+                        ? "; weights fitted on frames " + from.intValue() + "-" + (to.intValue() - 1) : "") + (samples == null ? "" : " (" + samples + ")") + "; table below");
         StringBuilder md = new StringBuilder("### Blend weights\n\nServed = " + blend.baseline());
         for (String m : blend.members()) {
             md.append(" + w_").append(m).append(" (").append(m).append(" - ").append(blend.baseline()).append(')');

@@ -53,12 +53,18 @@ public final class FillSkill {
             for (int i = 0; i < line.length; i++) {
                 line[i] = (float) (a[i] + w * (b[i] - a[i]));
             }
-            boolean[] valid = ErrorMetrics.jointMask(target.valid(), truth.containsKey(before.getKey())
-                    ? truth.get(before.getKey()).valid() : null);
+            // Scored where the truth and both neighbours the straight line is drawn between are valid.
+            boolean[] valid = ErrorMetrics.jointMask(target.valid(), ErrorMetrics.jointMask(
+                    maskOf(before.getKey()), maskOf(after.getKey())));
             model.add("filled", target.data(), f.data(), valid);
             linear.add("filled", target.data(), line, valid);
             scored++;
         }
+    }
+
+    private boolean[] maskOf(Instant time) {
+        TimedFrame f = truth.get(time);
+        return f == null ? null : f.valid();
     }
 
     public int scored() {

@@ -40,7 +40,7 @@ public final class FlowBaselines {
     /** {@link #extrapolate(Observation, Observation, double)} at several times, the motion field computed once. */
     public java.util.List<Observation> extrapolate(Observation previous, Observation last, double[] times) {
         MotionField motion = MotionField.between(shape, previous.data(), previous.valid(), last.data(), last.valid());
-        float[] source = finite(last.data());
+        float[] source = finite(last.data(), last.valid());
         java.util.List<Observation> out = new java.util.ArrayList<>(times.length);
         // Whole leads in increasing order (the usual forecast grid) continue one traced path: lead k's k unit steps
         // are lead k-1's plus one, the same arithmetic in the same order as tracing each lead on its own.
@@ -97,8 +97,8 @@ public final class FlowBaselines {
         MotionField forward = MotionField.between(shape, before.data(), before.valid(), after.data(), after.valid());
         MotionField backward = MotionField.between(shape, after.data(), after.valid(), before.data(), before.valid());
         boolean[] valid = ErrorMetrics.jointMask(before.valid(), after.valid());
-        float[] beforeFinite = finite(before.data());
-        float[] afterFinite = finite(after.data());
+        float[] beforeFinite = finite(before.data(), before.valid());
+        float[] afterFinite = finite(after.data(), after.valid());
         java.util.List<Observation> list = new java.util.ArrayList<>(times.length);
         for (double time : times) {
             double alpha = (time - before.time()) / (after.time() - before.time());
@@ -119,7 +119,7 @@ public final class FlowBaselines {
      * without a finite value count as their channel's mean, so that holes do not spread.
      */
     float[] advect(float[] values, MotionField motion, double steps) {
-        return advectFinite(finite(values), motion, steps);
+        return advectFinite(finite(values, null), motion, steps);
     }
 
     private float[] advectFinite(float[] source, MotionField motion, double steps) {
@@ -156,25 +156,34 @@ public final class FlowBaselines {
         return out;
     }
 
-    private float[] finite(float[] values) {
+    /**
+     * {@code values} with every missing cell (not finite, or invalid in {@code valid}: masked cells often hold a
+     * file's fill value such as 9.97e36) replaced by its channel's mean over the present cells, so that neither
+     * holes nor fill values are advected into valid cells.
+     */
+    float[] finite(float[] values, boolean[] valid) {
         float[] out = values.clone();
         int plane = shape.planeSize();
         for (int c = 0; c < shape.channels(); c++) {
             double sum = 0;
             int n = 0;
             for (int i = c * plane; i < (c + 1) * plane; i++) {
-                if (Float.isFinite(values[i])) {
+                if (present(values, valid, i)) {
                     sum += values[i];
                     n++;
                 }
             }
             float mean = n == 0 ? 0f : (float) (sum / n);
             for (int i = c * plane; i < (c + 1) * plane; i++) {
-                if (!Float.isFinite(values[i])) {
+                if (!present(values, valid, i)) {
                     out[i] = mean;
                 }
             }
         }
         return out;
+    }
+
+    private static boolean present(float[] values, boolean[] valid, int i) {
+        return Float.isFinite(values[i]) && (valid == null || valid[i]);
     }
 }

@@ -96,7 +96,7 @@ public final class ModelEvaluator {
                     continue;
                 }
                 Observation f = flowsAt.get(k - 1);
-                fit.add(Blend.leadKey(leadUnits(o, o + k)), target.data(), predicted[k - 1], f.data(),
+                fit.add(leadKey(o, o + k), target.data(), predicted[k - 1], f.data(),
                         ErrorMetrics.jointMask(target.valid(), f.valid()));
             }
             origins++;
@@ -193,9 +193,25 @@ public final class ModelEvaluator {
         return out;
     }
 
-    /** Lead from frame {@code o} to frame {@code t} in the card's time units, rounded. */
-    private int leadUnits(int o, int t) {
-        return (int) Math.round((time(t) - time(o)) / model.card().timeScale());
+    /** Lead from frame {@code o} to frame {@code t} in the card's time units, exact: what serving weighs by. */
+    private double leadUnits(int o, int t) {
+        return (time(t) - time(o)) / model.card().timeScale();
+    }
+
+    /**
+     * The blend key of the lead from frame {@code o} to {@code t}: weights are fitted per whole lead of the card's time
+     * unit, 1, 2, ... (serving interpolates between them), so data whose frame step is not one unit is refused
+     * rather than rounded onto that grid or keyed where serving never looks.
+     */
+    private String leadKey(int o, int t) {
+        double units = leadUnits(o, t);
+        long whole = Math.round(units);
+        if (whole != t - o || Math.abs(units - whole) > 1e-6) {
+            throw new IllegalArgumentException("blend weights are fitted per lead of the model's time unit ("
+                    + model.card().timeUnit() + "), but frames " + o + " and " + t + " are "
+                    + Math.round(units * 1e6) / 1e6 + " units apart: calibrate on data whose frame step is one unit");
+        }
+        return Blend.leadKey((int) whole);
     }
 
     /** The state after the {@code inputs} frames up to {@code o} (one arrival at a time), forecast at the times. */
@@ -229,7 +245,8 @@ public final class ModelEvaluator {
 
     /**
      * Scores forecasts at 1..{@code leads} frames ahead from every origin o (the last input, with {@code inputs}
-     * frames fed one arrival at a time) whose targets o+1..o+leads are held out.
+     * frames fed one arrival at a time) whose targets o+1..o+leads are held out and whose frame o-1 is present
+     * (the two-frame baselines start from it); every system is scored on the same origins and cells.
      */
     public EvaluationReport forecast(int inputs, int leads, Path stripDir) throws IOException {
         ModelCard card = model.card();
@@ -245,53 +262,54 @@ public final class ModelEvaluator {
         java.util.Set<Integer> stripOrigins = spread(firstOrigin, sequence.size() - leads - 1);
         int origins = 0;
         for (int o = firstOrigin; o + leads < sequence.size(); o++) {
-            if (sequence.frame(o).missing()) {
+            // Every system is scored on the same origins: those the two-frame baselines (linear, flow) can start from.
+            if (sequence.frame(o).missing() || o < 1 || sequence.frame(o - 1).missing()) {
                 continue;
             }
             double[] times = times(o + 1, leads);
             float[][] predicted = forecastFrom(o, inputs, times);
             Observation last = baselineFrame(o);
-            Observation previous = o >= 1 && !sequence.frame(o - 1).missing() ? baselineFrame(o - 1) : null;
+            Observation previous = baselineFrame(o - 1);
             float[][] truths = new float[leads][];
             boolean[][] valids = new boolean[leads][];
             float[][] persisted = new float[leads][];
             float[][] lines = new float[leads][];
             float[][] flowed = new float[leads][];
             float[][] mixed = new float[leads][];
-            List<Observation> flowsAt = previous == null ? null : flows.extrapolate(previous, last, times);
+            List<Observation> flowsAt = flows.extrapolate(previous, last, times);
             for (int k = 1; k <= leads; k++) {
                 var target = sequence.frame(o + k);
                 if (target.missing()) {
                     continue;
                 }
                 String lead = leadLabel(k);
-                boolean[] valid = target.valid();
-                // The model writes its fill value where the last input was invalid: every system is scored on the
-                // cells valid in the target and the last frame.
-                boolean[] scored = ErrorMetrics.jointMask(valid, last.valid());
+                // The model writes its fill value where the last input was invalid, and linear extrapolation has
+                // none where the previous one was: every system is scored on the same cells, those valid in the
+                // target, the last and the previous frame.
+                boolean[] scored = ErrorMetrics.jointMask(target.valid(),
+                        ErrorMetrics.jointMask(last.valid(), previous.valid()));
                 ours.add(lead, target.data(), predicted[k - 1], scored);
                 Observation p = Baselines.persistence(last, times[k - 1]);
-                persistence.add(lead, target.data(), p.data(), ErrorMetrics.jointMask(valid, p.valid()));
-                if (previous != null) {
-                    Observation l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
-                    linear.add(lead, target.data(), l.data(), ErrorMetrics.jointMask(valid, l.valid()));
-                    image(images, "linear", lead).add(target.data(), l.data());
-                    Observation f = flowsAt.get(k - 1);
-                    flow.add(lead, target.data(), f.data(), ErrorMetrics.jointMask(valid, f.valid()));
-                    image(images, "flow", lead).add(target.data(), f.data());
-                    lines[k - 1] = l.data();
-                    flowed[k - 1] = f.data();
-                    float[] w = blending ? blend.atLead(leadUnits(o, o + k)) : null;
-                    if (w != null) {
-                        mixed[k - 1] = Blend.apply(predicted[k - 1], f.data(), f.valid(), w);
-                        blended.add(lead, target.data(), mixed[k - 1], scored);
-                        image(images, "blend", lead).add(target.data(), mixed[k - 1]);
-                    }
+                persistence.add(lead, target.data(), p.data(), scored);
+                Observation l = Baselines.linearExtrapolation(previous, last, times[k - 1]);
+                linear.add(lead, target.data(), l.data(), scored);
+                Observation f = flowsAt.get(k - 1);
+                flow.add(lead, target.data(), f.data(), scored);
+                image(images, "linear", lead).add(target.data(), l.data());
+                image(images, "flow", lead).add(target.data(), f.data());
+                lines[k - 1] = l.data();
+                flowed[k - 1] = f.data();
+                float[] w = blending ? blend.atLead(leadUnits(o, o + k)) : null;
+                if (w != null) {
+                    mixed[k - 1] = Blend.apply(predicted[k - 1], f.data(), f.valid(), w);
+                    blended.add(lead, target.data(), mixed[k - 1], scored);
+                    image(images, "blend", lead).add(target.data(), mixed[k - 1]);
                 }
                 image(images, "model", lead).add(target.data(), predicted[k - 1]);
                 image(images, "persistence", lead).add(target.data(), p.data());
                 truths[k - 1] = target.data();
-                valids[k - 1] = valid;
+                // the strip shows (and its error row measures) the cells that were scored
+                valids[k - 1] = scored;
                 persisted[k - 1] = p.data();
             }
             if (stripDir != null && stripOrigins.contains(o)) {
@@ -382,14 +400,14 @@ public final class ModelEvaluator {
                     }
                     String label = gapLabel(gap, j);
                     Observation l = Baselines.linearInterpolation(a, b, times[j]);
-                    // Scored where the target and both neighbours are valid, as the straight line is.
+                    // Every system is scored where the target and both neighbours are valid, as the straight line is.
                     boolean[] scored = ErrorMetrics.jointMask(target.valid(), l.valid());
                     ours.add(label, target.data(), filled[j], scored);
                     linear.add(label, target.data(), l.data(), scored);
-                    average.add(label, target.data(), mean.data(), ErrorMetrics.jointMask(target.valid(), mean.valid()));
-                    persistence.add(label, target.data(), a.data(), ErrorMetrics.jointMask(target.valid(), a.valid()));
+                    average.add(label, target.data(), mean.data(), scored);
+                    persistence.add(label, target.data(), a.data(), scored);
                     Observation f = flowsAt.get(j);
-                    flow.add(label, target.data(), f.data(), ErrorMetrics.jointMask(target.valid(), f.valid()));
+                    flow.add(label, target.data(), f.data(), scored);
                     image(images, "persistence", label).add(target.data(), a.data());
                     image(images, "flow", label).add(target.data(), f.data());
                     image(images, "model", label).add(target.data(), filled[j]);
@@ -403,7 +421,7 @@ public final class ModelEvaluator {
                         image(images, "blend", label).add(target.data(), mixed[j]);
                     }
                     truths[j] = target.data();
-                    valids[j] = target.valid();
+                    valids[j] = scored;
                     lines[j] = l.data();
                     averages[j] = mean.data();
                     flowed[j] = f.data();
